@@ -1,0 +1,1 @@
+"""Adapters: PostgreSQL, NATS, embedded servers, encoding, settings and logging."""

@@ -1,0 +1,120 @@
+"""NATS JetStream layout: streams, subjects and headers Chronicle owns and creates."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import nats
+import nats.errors
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+INGEST_STREAM = "AUDIT_INGEST"
+INGEST_SUBJECTS = "audit.ingest.>"
+REQUEST_SUBJECTS = "audit.request.>"
+EVENTS_STREAM = "AUDIT_EVENTS"
+EVENTS_SUBJECTS = "audit.events.>"
+REJECTED_STREAM = "AUDIT_REJECTED"
+REJECTED_SUBJECTS = "audit.rejected.>"
+
+MSG_ID = "Nats-Msg-Id"
+EXPECTED_LAST_MSG_ID = "Nats-Expected-Last-Msg-Id"
+EXPECTED_LAST_SEQUENCE = "Nats-Expected-Last-Sequence"
+POSITION = "Chronicle-Position"
+PREVIOUS_POSITION = "Chronicle-Previous-Position"
+WIRE_NAME = "Chronicle-Type"
+AGGREGATE_ID = "Chronicle-Aggregate-Id"
+VERSION = "Chronicle-Version"
+CORRELATION_ID = "Chronicle-Correlation-Id"
+REPLY_TO = "Chronicle-Reply-To"
+
+
+def event_subject(wire_name: str, workspace_id: str, aggregate_id_hex: str) -> str:
+    """`audit.events.<aggregate>.<type>.<workspace>.<aggregate id>`.
+
+    The trailing tokens let consumers filter by workspace and partition by aggregate.
+    """
+    aggregate, action = wire_name.split(".")[:2]
+    return f"audit.events.{aggregate}.{action}.{workspace_id}.{aggregate_id_hex}"
+
+
+def rejected_subject(workspace_id: str | None) -> str:
+    return f"audit.rejected.{workspace_id or '_unknown'}"
+
+
+@dataclass(frozen=True)
+class StreamLimits:
+    ingest_duplicate_window: float = 120.0
+    events_duplicate_window: float = 3600.0
+    events_max_age: float = 0.0  # 0: keep forever; PostgreSQL holds the full log anyway
+
+
+def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
+    common = {
+        "storage": StorageType.FILE,
+        "retention": RetentionPolicy.LIMITS,
+        "discard": DiscardPolicy.OLD,
+    }
+    return [
+        StreamConfig(
+            name=INGEST_STREAM,
+            subjects=[INGEST_SUBJECTS],
+            duplicate_window=limits.ingest_duplicate_window,
+            description="Producers' envelopes awaiting ingest",
+            **common,
+        ),
+        StreamConfig(
+            name=EVENTS_STREAM,
+            subjects=[EVENTS_SUBJECTS],
+            duplicate_window=limits.events_duplicate_window,
+            max_age=limits.events_max_age or None,
+            description="Stored events, in the event store's order",
+            **common,
+        ),
+        StreamConfig(
+            name=REJECTED_STREAM,
+            subjects=[REJECTED_SUBJECTS],
+            max_age=30 * 86400,
+            description="Notices of rejected ingest messages",
+            **common,
+        ),
+    ]
+
+
+async def ensure_streams(js: JetStreamContext, limits: StreamLimits | None = None) -> None:
+    """Create Chronicle's streams, or bring their settings up to date."""
+    for config in stream_configs(limits or StreamLimits()):
+        try:
+            await js.stream_info(config.name)
+        except NotFoundError:
+            await js.add_stream(config)
+        else:
+            await js.update_stream(config)
+
+
+async def connect(url: str, name: str, *, attempts: int = 60) -> Client:
+    """A nats-py connection that keeps reconnecting instead of giving up.
+
+    The first connection is retried too (with backoff), so a service started before
+    nats-server is up waits for it instead of crashing.
+    """
+    delay = 0.1
+    for attempt in range(attempts):
+        try:
+            return await nats.connect(
+                url,
+                name=name,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                allow_reconnect=True,
+                connect_timeout=2,
+            )
+        except (OSError, nats.errors.NoServersError, TimeoutError):
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    raise AssertionError("unreachable")

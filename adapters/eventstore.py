@@ -1,0 +1,206 @@
+"""The event store: eventsourcing's PostgreSQL recorder, with msgspec encoding.
+
+`ChronicleRecorder` extends the library's recorder so that, in the very transaction that
+inserts a batch's events (under the library's table lock, which keeps notification ids
+in commit order), it also records the envelopes those events came from and any rejects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import Application
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import get_topic
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.sql import SQL, Identifier
+
+from adapters.mapper import MsgspecMapper
+from adapters.schema import INGEST_DDL
+
+EVENTS_TABLE = "chronicle_events"
+
+
+@dataclass(frozen=True)
+class EnvelopeRecord:
+    """An accepted envelope; `event_count` of the saved events (in order) are its own."""
+
+    workspace_id: str
+    envelope_id: str
+    type: str
+    stream_seq: int | None
+    event_count: int
+
+
+@dataclass(frozen=True)
+class RejectRecord:
+    stream_seq: int | None
+    workspace_id: str | None
+    envelope_id: str | None
+    subject: str
+    type: str | None
+    reason: list[dict[str, str]]
+    payload: bytes
+    headers: dict[str, str] | None
+
+
+_INSERT_ENVELOPES = SQL(
+    "INSERT INTO ingest_envelopes (workspace_id, envelope_id, type, stream_seq, event_count) "
+    "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::int[])"
+)
+_SET_POSITIONS = SQL(
+    "UPDATE ingest_envelopes e SET position = v.position "
+    "FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS v(workspace_id, envelope_id, position) "
+    "WHERE e.workspace_id = v.workspace_id AND e.envelope_id = v.envelope_id"
+)
+_COUNT_REPEATS = SQL(
+    "UPDATE ingest_envelopes e SET repeats = e.repeats + v.n "
+    "FROM (SELECT w, i, count(*) AS n FROM unnest(%s::text[], %s::text[]) AS u(w, i) "
+    "GROUP BY w, i) AS v WHERE e.workspace_id = v.w AND e.envelope_id = v.i"
+)
+_INSERT_REJECT = SQL(
+    "INSERT INTO ingest_rejects "
+    "(stream_seq, workspace_id, envelope_id, subject, type, reason, payload, headers) "
+    "VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s::jsonb) ON CONFLICT (stream_seq) DO NOTHING"
+)
+
+
+class ChronicleRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: Any, *, events_table_name: str = EVENTS_TABLE) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.sql_create_statements.extend(SQL(ddl) for ddl in INGEST_DDL)
+
+    def _insert_events(
+        self,
+        curs: Any,
+        stored_events: Sequence[StoredEvent],
+        *,
+        envelopes: Sequence[EnvelopeRecord] = (),
+        rejects: Sequence[RejectRecord] = (),
+        repeats: Sequence[tuple[str, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        if repeats:
+            curs.execute(
+                _COUNT_REPEATS, [list(c) for c in zip(*repeats, strict=True)], prepare=True
+            )
+        if envelopes:
+            columns = [list(c) for c in zip(*(_envelope_row(e) for e in envelopes), strict=True)]
+            curs.execute(_INSERT_ENVELOPES, columns, prepare=True)
+        for reject in rejects:
+            curs.execute(_INSERT_REJECT, _reject_row(reject), prepare=True)
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def _fetch_ids_after_insert_events(
+        self,
+        curs: Any,
+        stored_events: Sequence[StoredEvent],
+        *,
+        envelopes: Sequence[EnvelopeRecord] = (),
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        positions = list(_envelope_positions(envelopes, ids or ()))
+        if positions:
+            curs.execute(
+                _SET_POSITIONS, [list(c) for c in zip(*positions, strict=True)], prepare=True
+            )
+        return ids
+
+
+def _envelope_row(e: EnvelopeRecord) -> tuple:
+    return (e.workspace_id, e.envelope_id, e.type, e.stream_seq, e.event_count)
+
+
+def _reject_row(r: RejectRecord) -> tuple:
+    headers = msgspec.json.encode(r.headers).decode() if r.headers is not None else None
+    reason = msgspec.json.encode(r.reason).decode()
+    return (
+        r.stream_seq,
+        r.workspace_id,
+        r.envelope_id,
+        r.subject,
+        r.type,
+        reason,
+        r.payload,
+        headers,
+    )
+
+
+def _envelope_positions(
+    envelopes: Iterable[EnvelopeRecord], ids: Sequence[int]
+) -> Iterable[tuple[str, str, int]]:
+    offset = 0
+    for e in envelopes:
+        offset += e.event_count
+        if e.event_count:
+            yield (e.workspace_id, e.envelope_id, ids[offset - 1])
+
+
+def application_env(database_url: str, *, pool_size: int = 5) -> dict[str, str]:
+    """eventsourcing's environment for a PostgreSQL URL."""
+    parts = conninfo_to_dict(database_url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": get_topic(ChronicleRecorder),
+        "POSTGRES_DBNAME": str(parts.get("dbname", "postgres")),
+        "POSTGRES_HOST": str(parts.get("host", "127.0.0.1")),
+        "POSTGRES_PORT": str(parts.get("port", "5432")),
+        "POSTGRES_USER": str(parts.get("user", "postgres")),
+        "POSTGRES_PASSWORD": str(parts.get("password", "")),
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        "CREATE_TABLE": "y",
+    }
+
+
+class EventStore(Application):
+    """Chronicle's event-sourced application: stores and loads all aggregates."""
+
+    name = "chronicle"
+
+    def __init__(self, database_url: str, *, pool_size: int = 5) -> None:
+        super().__init__(env=application_env(database_url, pool_size=pool_size))
+
+    def construct_mapper(self) -> MsgspecMapper:
+        return MsgspecMapper()
+
+    @property
+    def datastore(self) -> Any:
+        return self.recorder.datastore
+
+    def load_many(self, ids: Iterable[UUID]) -> dict[UUID, Any]:
+        """Rebuild many aggregates from their events with one query."""
+        return self.catch_up({key: None for key in ids})
+
+    def catch_up(self, known: dict[UUID, Any]) -> dict[UUID, Any]:
+        """Bring aggregates up to date with one query: for each id, the events after the
+        version given (None: the aggregate is not known yet). Returns the ids that have
+        an aggregate, each at its current version."""
+        if not known:
+            return {}
+        ids = list(known)
+        versions = [
+            aggregate.version if aggregate is not None else 0 for aggregate in known.values()
+        ]
+        query = SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM unnest(%s::uuid[], %s::bigint[]) AS v(id, after) "
+            "JOIN {} e ON e.originator_id = v.id AND e.originator_version > v.after "
+            "ORDER BY e.originator_id, e.originator_version"
+        ).format(Identifier(self.recorder.events_table_name))
+        aggregates = {key: value for key, value in known.items() if value is not None}
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(query, (ids, versions))
+            for row in curs.fetchall():
+                key = row["originator_id"]
+                stored = StoredEvent(
+                    key, row["originator_version"], row["topic"], bytes(row["state"])
+                )
+                aggregates[key] = self.mapper.to_domain_event(stored).mutate(aggregates.get(key))
+        return aggregates

@@ -1,0 +1,54 @@
+"""DDL of Chronicle's own tables beside the event store (created idempotently)."""
+
+INGEST_DDL = [
+    # Every envelope accepted once: the durable idempotency record. Committed in the
+    # same transaction as the envelope's events, so a crash can't separate the two.
+    """
+    CREATE TABLE IF NOT EXISTS ingest_envelopes (
+        workspace_id text NOT NULL,
+        envelope_id text NOT NULL,
+        type text NOT NULL,
+        stream_seq bigint,
+        position bigint,
+        event_count int NOT NULL DEFAULT 0,
+        repeats int NOT NULL DEFAULT 0,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (workspace_id, envelope_id)
+    )
+    """,
+    # Every message that was not accepted, with the reason, never dropped.
+    """
+    CREATE TABLE IF NOT EXISTS ingest_rejects (
+        id bigserial PRIMARY KEY,
+        stream_seq bigint UNIQUE,
+        workspace_id text,
+        envelope_id text,
+        subject text NOT NULL,
+        type text,
+        reason jsonb NOT NULL,
+        payload bytea NOT NULL,
+        headers jsonb,
+        rejected_at timestamptz NOT NULL DEFAULT now()
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS ingest_rejects_ws_idx ON ingest_rejects (workspace_id, id)",
+    """
+    CREATE TABLE IF NOT EXISTS relay_position (
+        name text PRIMARY KEY,
+        position bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS api_tokens (
+        token_hash text PRIMARY KEY,
+        workspace_id text NOT NULL,
+        user_id text NOT NULL,
+        teams text[] NOT NULL DEFAULT '{}',
+        role text NOT NULL,
+        label text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        revoked_at timestamptz
+    )
+    """,
+]

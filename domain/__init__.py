@@ -1,0 +1,2 @@
+"""Chronicle's domain: aggregates, their events and rules. Imports nothing from
+adapters or services."""

@@ -1,0 +1,56 @@
+"""Values every Chronicle event carries, identity of aggregates, and rule errors."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+ACTOR_TYPES = ("user", "customer", "system", "bot", "workflow", "assistant")
+
+# Fixed forever: aggregate ids are derived from it, so changing it would orphan every stream.
+_ID_NAMESPACE = uuid.UUID("6f1d7c3e-2b7a-4a8e-9c51-0d6b7f3a9e21")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who caused an event: a user, customer, system, bot, workflow or the assistant."""
+
+    type: str
+    id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class EventMeta:
+    """What every stored event keeps besides its own data.
+
+    `occurred_at` is the producer's clock; the event's `timestamp` is Chronicle's
+    (recorded_at). `envelope_id` is the producer's idempotency key.
+    """
+
+    workspace_id: str
+    actor: Actor
+    occurred_at: datetime
+    envelope_id: str
+    team_id: str | None = None
+    correlation_id: str | None = None
+
+
+class RuleViolation(Exception):
+    """A command that makes no sense for the aggregate's current state."""
+
+    def __init__(self, rule: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(f"{rule}: {message}")
+        self.rule = rule
+        self.message = message
+        self.field = field
+
+
+def aggregate_id(kind: str, workspace_id: str, external_id: str) -> uuid.UUID:
+    """The stable id of the `kind` aggregate a producer calls `external_id` in a workspace.
+
+    Deterministic, so every producer message about the same thing lands on one stream,
+    and two workspaces can never share one.
+    """
+    return uuid.uuid5(_ID_NAMESPACE, f"{kind}\x1f{workspace_id}\x1f{external_id}")

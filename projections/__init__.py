@@ -1,0 +1,1 @@
+"""Read models: one projector per read model, plain parameterised SQL."""

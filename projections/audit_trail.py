@@ -1,0 +1,45 @@
+"""Conversation audit trail: every event of a conversation, with actor and time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from psycopg import AsyncCursor
+
+from projections.base import Projection, Recorded
+from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS, common_columns
+
+
+class AuditTrail(Projection):
+    name = "audit_trail"
+
+    def tables(self) -> list[str]:
+        return [
+            f"""CREATE TABLE IF NOT EXISTS {self.schema}.entries (
+                workspace_id text NOT NULL,
+                conversation_id text NOT NULL,
+                position bigint NOT NULL,
+                version bigint NOT NULL,
+                {COMMON_DDL},
+                PRIMARY KEY (workspace_id, conversation_id, position))""",
+        ]
+
+    async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
+        rows = [
+            (
+                r.meta.workspace_id,
+                r.event.conversation_id,
+                r.position,
+                r.version,
+                *common_columns(r),
+            )
+            for r in events
+            if r.type.startswith("conversation.")
+        ]
+        if rows:
+            await cur.executemany(
+                f"INSERT INTO {self.schema}.entries "
+                f"(workspace_id, conversation_id, position, version, {COMMON_COLUMNS}) "
+                f"VALUES (%s, %s, %s, %s, {COMMON_PLACEHOLDERS}) ON CONFLICT DO NOTHING",
+                rows,
+            )

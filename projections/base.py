@@ -1,0 +1,75 @@
+"""What every projection is, and the transaction that applies a batch to it.
+
+A projection owns one PostgreSQL schema: its tables plus a `tracking` row holding the
+position (notification id) of the last event applied. Rows and position change in one
+transaction, so a redelivered event changes nothing, and a rebuilt copy of the schema
+carries its own position with it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from psycopg import AsyncConnection, AsyncCursor
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A stored event with its place in the log."""
+
+    position: int
+    aggregate_id: UUID
+    version: int
+    wire_name: str
+    event: Any
+
+    @property
+    def type(self) -> str:
+        """The wire name without its version: `conversation.reassigned`."""
+        return self.wire_name.rsplit(".", 1)[0]
+
+    @property
+    def meta(self) -> Any:
+        return self.event.meta
+
+
+class Projection(ABC):
+    """A read model. Subclasses give their schema's DDL and how a batch changes rows."""
+
+    name: str
+
+    def __init__(self, schema: str | None = None) -> None:
+        self.schema = schema or f"rm_{self.name}"
+
+    def ddl(self) -> list[str]:
+        return [
+            f"CREATE SCHEMA IF NOT EXISTS {self.schema}",
+            f"CREATE TABLE IF NOT EXISTS {self.schema}.tracking "
+            "(projection text PRIMARY KEY, position bigint NOT NULL)",
+            f"INSERT INTO {self.schema}.tracking VALUES ('{self.name}', 0) ON CONFLICT DO NOTHING",
+            *self.tables(),
+        ]
+
+    @abstractmethod
+    def tables(self) -> list[str]:
+        """CREATE TABLE / INDEX statements, idempotent, using `self.schema`."""
+
+    @abstractmethod
+    async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
+        """Write the rows for `events` (all newer than the tracked position, in order)."""
+
+    async def create(self, conn: AsyncConnection) -> None:
+        async with conn.transaction():
+            for statement in self.ddl():
+                await conn.execute(statement)
+
+    async def position(self, conn: AsyncConnection) -> int:
+        cur = await conn.execute(
+            f"SELECT position FROM {self.schema}.tracking WHERE projection = %s", (self.name,)
+        )
+        row = await cur.fetchone()
+        return row[0] if row else 0

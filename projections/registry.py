@@ -1,0 +1,17 @@
+"""Every read model Chronicle maintains, by name."""
+
+from __future__ import annotations
+
+from projections.audit_trail import AuditTrail
+from projections.base import Projection
+from projections.timeline import Timeline
+
+PROJECTIONS: dict[str, type[Projection]] = {cls.name: cls for cls in (Timeline, AuditTrail)}
+
+
+def projection(name: str, schema: str | None = None) -> Projection:
+    try:
+        return PROJECTIONS[name](schema)
+    except KeyError:
+        known = ", ".join(sorted(PROJECTIONS))
+        raise SystemExit(f"unknown projection {name!r} (known: {known})") from None

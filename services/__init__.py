@@ -1,0 +1,1 @@
+"""Chronicle's services: ingest, relay, projectors, HTTP API and the command line."""

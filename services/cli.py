@@ -1,0 +1,107 @@
+"""The `chronicle` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import psycopg
+
+from adapters.embedded import infrastructure
+from adapters.logging import configure_logging
+from adapters.processes import terminate_on_sigterm
+from adapters.settings import Settings
+
+
+def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
+    from services.services import migrate
+    from services.supervisor import Supervisor
+
+    with infrastructure(settings.database_url, settings.nats_url, settings.data_dir) as (db, nats):
+        settings = settings.model_copy(update={"database_url": db, "nats_url": nats})
+        migrate(settings)
+        supervisor = Supervisor({"CHRONICLE_DATABASE_URL": db, "CHRONICLE_NATS_URL": nats})
+        supervisor.start()
+        print(
+            f"Chronicle is up: API http://{settings.api_host}:{settings.api_port}  "
+            f"NATS {nats}  PostgreSQL {db}  (Ctrl-C stops)",
+            file=sys.stderr,
+        )
+        try:
+            supervisor.run_until(lambda: False)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            supervisor.stop()
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from services.services import run
+
+    name = args.service if args.service != "projector" else f"projector-{args.name}"
+    configure_logging(settings, name)
+    run(settings, args.service, args.name)
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from services.demo import demo
+
+    return demo(settings, seed=args.seed)
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    from services.api.tokens import create_token, revoke_token
+
+    if not settings.database_url:
+        raise SystemExit("set CHRONICLE_DATABASE_URL")
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        if args.action == "create":
+            print(
+                create_token(
+                    conn, args.workspace, args.user, args.role, tuple(args.team), args.label
+                )
+            )
+        elif not revoke_token(conn, args.token):
+            print("no such active token", file=sys.stderr)
+            return 1
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chronicle", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="run every service (private PostgreSQL/NATS unless configured)")
+    run = sub.add_parser("run", help="run one service in this process")
+    run.add_argument("service", choices=["ingest", "relay", "projector", "api"])
+    run.add_argument("name", nargs="?", help="the projection, for `run projector`")
+    demo = sub.add_parser("demo", help="start everything, publish a sample workload, show it")
+    demo.add_argument("--seed", type=int, default=7)
+    token = sub.add_parser("token", help="create or revoke API bearer tokens")
+    actions = token.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create")
+    create.add_argument("--workspace", required=True)
+    create.add_argument("--user", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "manager", "agent", "auditor"])
+    create.add_argument("--team", action="append", default=[])
+    create.add_argument("--label")
+    revoke = actions.add_parser("revoke")
+    revoke.add_argument("token")
+    return p
+
+
+COMMANDS = {"up": cmd_up, "run": cmd_run, "demo": cmd_demo, "token": cmd_token}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings()
+    if args.command in ("up", "demo"):
+        configure_logging(settings, args.command)
+        terminate_on_sigterm()
+    return COMMANDS[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

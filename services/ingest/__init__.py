@@ -1,0 +1,1 @@
+"""Ingest: producers' envelopes from the bus, validated, applied, stored once."""

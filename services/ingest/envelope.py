@@ -1,0 +1,47 @@
+"""The ingest envelope contract (SPEC: Ingest contract), validated with pydantic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+WORKSPACE_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+TYPE_PATTERN = r"^[a-z][a-z_]{0,40}\.[a-z][a-z_]{0,40}$"
+MAX_CLOCK_SKEW = timedelta(hours=24)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Strict(BaseModel):
+    """Edge models refuse unknown fields, so a misspelt field is an error, not a loss."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
+
+
+class ActorIn(Strict):
+    type: Literal["user", "customer", "system", "bot", "workflow", "assistant"]
+    id: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(None, max_length=500)
+
+
+class Envelope(Strict):
+    """What a producer publishes on `audit.ingest.<workspace>.<aggregate>.<action>`."""
+
+    id: str = Field(min_length=1, max_length=200, description="Producer-unique idempotency key")
+    type: str = Field(pattern=TYPE_PATTERN, description="`<aggregate>.<action>`")
+    workspace_id: str = Field(pattern=WORKSPACE_PATTERN)
+    occurred_at: AwareDatetime = Field(description="Producer clock, with a time zone")
+    actor: ActorIn
+    team_id: str | None = Field(None, max_length=200)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("occurred_at")
+    @classmethod
+    def plausible_time(cls, value: datetime) -> datetime:
+        value = value.astimezone(UTC)
+        if value > datetime.now(UTC) + MAX_CLOCK_SKEW:
+            raise ValueError("is more than 24 hours in the future")
+        if value < EARLIEST:
+            raise ValueError("is before 1970")
+        return value

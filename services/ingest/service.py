@@ -1,0 +1,153 @@
+"""The ingest service, hosted by FastStream, fed by a durable JetStream pull consumer.
+
+Messages are taken as ordered batches (so per-aggregate order holds), applied in one
+transaction, answered, and only then acknowledged. A failed batch is retried in place;
+should the process die instead, the batch is redelivered and the durable envelope
+ledger makes the repeat harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+import structlog
+from faststream import FastStream
+from faststream.nats import NatsBroker, NatsMessage
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from adapters import bus
+from adapters.consumer import PullConsumer
+from adapters.eventstore import EventStore
+from adapters.settings import Settings
+from services.ingest.processor import IngestProcessor, Outcome
+from services.ingest.validation import Incoming
+
+log = structlog.get_logger()
+DURABLE = "chronicle-ingest"
+ACK_WAIT = 10.0  # seconds; a crashed worker's batch comes back after this
+
+
+class IngestService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.broker = NatsBroker(
+            settings.nats_url, name="chronicle-ingest", max_reconnect_attempts=-1, logger=None
+        )
+        self.broker.subscriber(
+            bus.REQUEST_SUBJECTS, queue="chronicle-ingest-gateway", no_reply=True
+        )(self.handle_request)
+        batch = settings.ingest_batch_size
+        self.consumer = PullConsumer(
+            settings.nats_url,
+            bus.INGEST_STREAM,
+            ConsumerConfig(
+                durable_name=DURABLE,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_policy=JsAckPolicy.EXPLICIT,
+                ack_wait=ACK_WAIT,
+                max_deliver=-1,
+                max_ack_pending=batch,  # nothing newer is handed out while a batch is open
+                filter_subject=bus.INGEST_SUBJECTS,
+            ),
+            batch,
+            self.handle_batch,
+        )
+        self.processor: IngestProcessor | None = None
+        self.batches = 0
+
+    async def start(self) -> None:
+        """Run inside an existing event loop (tests, `chronicle run ingest`)."""
+        await self._prepare()
+        await self.broker.start()
+        await self.consumer.start()
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+        await self.broker.stop()
+        await self._close()
+
+    def app(self) -> FastStream:
+        return FastStream(
+            self.broker,
+            on_startup=[self._prepare],
+            after_startup=[self.consumer.start],
+            on_shutdown=[self.consumer.stop, self._close],
+        )
+
+    async def _prepare(self) -> None:
+        nc = await bus.connect(self.settings.nats_url, "chronicle-ingest-setup")
+        try:
+            await bus.ensure_streams(nc.jetstream(), _limits(self.settings))
+        finally:
+            await nc.close()
+        store = await asyncio.to_thread(EventStore, self.settings.database_url)
+        self.processor = IngestProcessor(store, self.settings.aggregate_cache_size)
+        log.info("ingest.ready", durable=DURABLE)
+
+    async def _close(self) -> None:
+        if self.processor:
+            self.processor.store.close()
+
+    async def handle_batch(self, raws: list[Msg]) -> None:
+        """Apply one ordered batch; raising makes the consumer retry it in place."""
+        incoming = [
+            Incoming(r.subject, r.data, dict(r.headers or {}), r.metadata.sequence.stream)
+            for r in raws
+        ]
+        outcomes = await asyncio.to_thread(self.processor.process, incoming)
+        for r, item, outcome in zip(raws, incoming, outcomes, strict=True):
+            await self._announce(item, outcome)
+            await r.ack()
+        self.batches += 1
+        log.debug(
+            "ingest.batch", size=len(raws), accepted=sum(o.status == "accepted" for o in outcomes)
+        )
+
+    async def _announce(self, item: Incoming, outcome: Outcome) -> None:
+        log.debug(
+            "ingest.outcome",
+            status=outcome.status,
+            envelope_id=outcome.envelope_id,
+            correlation_id=item.headers.get(bus.CORRELATION_ID) or outcome.envelope_id,
+            position=outcome.position,
+        )
+        reply = msgspec.json.encode(outcome.reply())
+        if outcome.status == "rejected":
+            log.warning(
+                "ingest.rejected",
+                envelope_id=outcome.envelope_id,
+                workspace_id=outcome.workspace_id,
+                reasons=outcome.reasons,
+                subject=item.subject,
+            )
+            await self.broker.publish(
+                reply,
+                bus.rejected_subject(outcome.workspace_id),
+                headers={"Chronicle-Subject": item.subject},
+            )
+        reply_to = item.headers.get(bus.REPLY_TO)
+        if reply_to:
+            await self.broker.publish(reply, reply_to)
+
+    async def handle_request(self, msg: NatsMessage) -> None:
+        """Request/reply producers: forward into the durable stream; the answer follows
+        from the ingest consumer once the envelope is committed (or rejected)."""
+        raw: Msg = msg.raw_message
+        if not raw.reply:
+            return
+        subject = "audit.ingest." + raw.subject.removeprefix("audit.request.")
+        headers = {k: v for k, v in (raw.headers or {}).items()}
+        headers[bus.REPLY_TO] = raw.reply
+        ack = await self.broker.publish(
+            raw.data, subject, headers=headers, stream=bus.INGEST_STREAM
+        )
+        if ack.duplicate:
+            answer = {"status": "duplicate", "id": headers.get(bus.MSG_ID), "position": None}
+            await self.broker.publish(msgspec.json.encode(answer), raw.reply)
+
+
+def _limits(settings: Settings) -> bus.StreamLimits:
+    return bus.StreamLimits(settings.ingest_duplicate_window, settings.events_duplicate_window)

@@ -1,0 +1,127 @@
+"""Check one message from the bus: subject, envelope, headers and data, naming each problem."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from pydantic import BaseModel, ValidationError
+
+from domain.shared import Actor, EventMeta
+from services.ingest.envelope import WORKSPACE_PATTERN, Envelope
+from services.ingest.handlers import COMMANDS, Command
+
+CORRELATION_HEADER = "Chronicle-Correlation-Id"
+_WORKSPACE = re.compile(WORKSPACE_PATTERN)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message as it came off the ingest stream."""
+
+    subject: str
+    data: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    stream_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class Valid:
+    envelope: Envelope
+    command: Command
+    data: BaseModel
+    meta: EventMeta
+
+
+@dataclass(frozen=True)
+class Invalid:
+    reasons: list[dict[str, str]]
+    workspace_id: str | None
+    envelope_id: str | None
+    type: str | None
+
+
+def problem(field_name: str, text: str, **extra: str) -> dict[str, str]:
+    return {"field": field_name, "problem": text, **extra}
+
+
+def _pydantic_reasons(error: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    reasons = []
+    for e in error.errors(include_url=False):
+        loc = ".".join(str(part) for part in e["loc"])
+        name = f"{prefix}{loc}" if loc else (prefix.rstrip(".") or "body")
+        reasons.append(problem(name, e["msg"]))
+    return reasons
+
+
+def _best_effort(data: bytes) -> dict[str, Any]:
+    try:
+        value = msgspec.json.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value[:200] if isinstance(value, str) else None
+
+
+def check(msg: Incoming) -> Valid | Invalid:
+    parts = msg.subject.split(".")
+    subject_ok = len(parts) == 5 and parts[:2] == ["audit", "ingest"]
+    subject_ws = parts[2] if subject_ok and _WORKSPACE.match(parts[2]) else None
+    try:
+        envelope = Envelope.model_validate_json(msg.data)
+    except ValidationError as e:
+        guess = _best_effort(msg.data)
+        return Invalid(
+            _pydantic_reasons(e),
+            subject_ws or _text(guess.get("workspace_id")),
+            _text(guess.get("id")),
+            _text(guess.get("type")),
+        )
+    reasons = []
+    if not subject_ok:
+        reasons.append(
+            problem("subject", "must be audit.ingest.<workspace_id>.<aggregate>.<action>")
+        )
+    else:
+        if parts[2] != envelope.workspace_id:
+            reasons.append(
+                problem(
+                    "workspace_id",
+                    f"is {envelope.workspace_id!r} but the subject says {parts[2]!r}",
+                )
+            )
+        said = f"{parts[3]}.{parts[4]}"
+        if said != envelope.type:
+            reasons.append(problem("type", f"is {envelope.type!r} but the subject says {said!r}"))
+    header_id = msg.headers.get("Nats-Msg-Id")
+    if header_id is not None and header_id != envelope.id:
+        reasons.append(
+            problem(
+                "headers.Nats-Msg-Id", f"is {header_id!r} but the envelope id is {envelope.id!r}"
+            )
+        )
+    command = COMMANDS.get(envelope.type)
+    if command is None:
+        reasons.append(problem("type", f"unknown type {envelope.type!r}"))
+    if not reasons:
+        try:
+            data = command.data_model.model_validate(envelope.data)
+        except ValidationError as e:
+            reasons = _pydantic_reasons(e, prefix="data.")
+    if reasons:
+        return Invalid(reasons, envelope.workspace_id, envelope.id, envelope.type)
+    a = envelope.actor
+    meta = EventMeta(
+        workspace_id=envelope.workspace_id,
+        actor=Actor(a.type, a.id, a.name),
+        occurred_at=envelope.occurred_at,
+        envelope_id=envelope.id,
+        team_id=envelope.team_id,
+        correlation_id=msg.headers.get(CORRELATION_HEADER) or envelope.id,
+    )
+    return Valid(envelope, command, data, meta)

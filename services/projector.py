@@ -1,0 +1,119 @@
+"""A projector service: one read model fed from its own durable consumer.
+
+On start it catches up straight from the event store (bulk reads), then follows the
+events stream. New durable consumers start at new messages: whatever was published
+before is covered by the catch-up, and any gap is filled from the store by the runner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from uuid import UUID
+
+import psycopg
+import structlog
+from nats.aio.msg import Msg
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
+
+from adapters import bus
+from adapters.consumer import PullConsumer
+from adapters.settings import Settings
+from projections.base import Projection
+from projections.runner import ProjectionRunner
+from projections.source import decode
+
+log = structlog.get_logger()
+
+
+class ProjectorService:
+    def __init__(self, settings: Settings, projection: Projection) -> None:
+        self.settings = settings
+        self.projection = projection
+        self.runner = ProjectionRunner(projection)
+        self.durable = f"chronicle-projection-{projection.name}"
+        self.position = 0
+        self.conn: psycopg.AsyncConnection | None = None
+        self._lock = asyncio.Lock()
+        self.consumer = PullConsumer(
+            settings.nats_url,
+            bus.EVENTS_STREAM,
+            ConsumerConfig(
+                durable_name=self.durable,
+                deliver_policy=DeliverPolicy.NEW,
+                ack_policy=JsAckPolicy.EXPLICIT,
+                ack_wait=30,
+                max_deliver=-1,
+                max_ack_pending=settings.projector_batch_size * 2,
+                filter_subject=bus.EVENTS_SUBJECTS,
+            ),
+            settings.projector_batch_size,
+            self.handle_batch,
+        )
+
+    async def start(self) -> None:
+        nc = await bus.connect(self.settings.nats_url, f"{self.durable}-setup")
+        try:
+            await bus.ensure_streams(nc.jetstream())
+        finally:
+            await nc.close()
+        await self._connect()
+        await self.projection.create(self.conn)
+        await self.catch_up()
+        await self.consumer.start()
+        await self.catch_up()  # what was published before our consumer existed
+        log.info("projector.started", projection=self.projection.name, position=self.position)
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+        if self.conn:
+            await self.conn.close()
+
+    async def catch_up(self) -> None:
+        async with self._lock:
+            self.position = await self.runner.catch_up(self.conn)
+
+    async def _connect(self) -> None:
+        if self.conn is None or self.conn.closed:
+            self.conn = await psycopg.AsyncConnection.connect(
+                self.settings.database_url, autocommit=True
+            )
+
+    async def handle_batch(self, raws: list[Msg]) -> None:
+        """Apply one batch; raising makes the consumer retry it in place."""
+        try:
+            await self._handle(raws)
+        except psycopg.OperationalError:
+            self.conn = None  # reconnect on the retry
+            raise
+
+    async def _handle(self, raws: list[Msg]) -> None:
+        pairs = []
+        for r in raws:
+            h = r.headers or {}
+            recorded = decode(
+                self.runner.mapper,
+                int(h[bus.POSITION]),
+                UUID(h[bus.AGGREGATE_ID]),
+                int(h[bus.VERSION]),
+                h[bus.WIRE_NAME],
+                r.data,
+            )
+            pairs.append((int(h[bus.PREVIOUS_POSITION]), recorded))
+            log.debug(
+                "projector.event",
+                projection=self.projection.name,
+                position=recorded.position,
+                correlation_id=h.get(bus.CORRELATION_ID),
+            )
+        async with self._lock:
+            await self._connect()
+            self.position = await self.runner.apply(self.conn, pairs)
+        for r in raws:
+            await r.ack()
+        log.debug(
+            "projector.batch",
+            projection=self.projection.name,
+            size=len(raws),
+            position=self.position,
+        )

@@ -1,0 +1,200 @@
+"""The relay: publish every stored event, in notification order, to the events stream.
+
+Exactly-once into the stream, in order, across crashes:
+- each event is published with `Nats-Msg-Id` = its notification id and
+  `Nats-Expected-Last-Msg-Id` = the previous one, so JetStream refuses anything that
+  would leave a gap or reorder the stream (a failed publish fails all that follow);
+- on start, and after any failure, the relay resumes after the last event the *stream*
+  holds, so nothing is skipped and nothing is published twice;
+- a PostgreSQL advisory lock keeps a single active relay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import msgspec
+import psycopg
+import structlog
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from adapters import bus
+from adapters.eventstore import EVENTS_TABLE
+from adapters.settings import Settings
+
+log = structlog.get_logger()
+LOCK_KEY = 7_114_245_001  # pg advisory lock id of the single active relay
+PUBLISH_TIMEOUT = 30.0
+_SELECT = (
+    f"SELECT notification_id, originator_id, originator_version, topic, state "
+    f"FROM {EVENTS_TABLE} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+)
+
+
+class _Meta(msgspec.Struct):
+    workspace_id: str
+    correlation_id: str | None = None
+
+
+class _Routing(msgspec.Struct):
+    meta: _Meta
+
+
+_routing = msgspec.json.Decoder(_Routing)
+
+
+class StreamTail(msgspec.Struct):
+    """Where the events stream ends: its last message id (a notification id) and seq."""
+
+    position: int | None
+    last_seq: int
+
+
+async def stream_tail(js: JetStreamContext) -> StreamTail:
+    info = await js.stream_info(bus.EVENTS_STREAM)
+    if not info.state.messages:
+        return StreamTail(None, info.state.last_seq)
+    with contextlib.suppress(NotFoundError):
+        msg = await js.get_msg(bus.EVENTS_STREAM, seq=info.state.last_seq)
+        return StreamTail(int(msg.headers[bus.MSG_ID]), info.state.last_seq)
+    return StreamTail(None, info.state.last_seq)
+
+
+class Relay:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.position = 0
+        self.published = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        nc = await bus.connect(self.settings.nats_url, "chronicle-relay")
+        js = nc.jetstream(publish_async_max_pending=self.settings.relay_max_pending)
+        await bus.ensure_streams(
+            js,
+            bus.StreamLimits(
+                self.settings.ingest_duplicate_window, self.settings.events_duplicate_window
+            ),
+        )
+        url = self.settings.database_url
+        try:
+            while not stop.is_set():
+                try:
+                    async with (
+                        await psycopg.AsyncConnection.connect(url, autocommit=True) as db,
+                        await psycopg.AsyncConnection.connect(url, autocommit=True) as listener,
+                    ):
+                        await self._lead(db, stop)
+                        await listener.execute(f"LISTEN {EVENTS_TABLE}")
+                        await self._relay(js, db, listener, stop)
+                except bus_errors() as e:
+                    log.warning("relay.retry", error=repr(e))
+                    await _pause(stop, 1.0)
+        finally:
+            await nc.drain()
+
+    async def _lead(self, db: psycopg.AsyncConnection, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            row = await (
+                await db.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
+            ).fetchone()
+            if row[0]:
+                log.info("relay.leading")
+                return
+            await _pause(stop, 1.0)
+
+    async def _relay(self, js: JetStreamContext, db, listener, stop: asyncio.Event) -> None:
+        tail = await stream_tail(js)
+        stored = await self._stored_position(db)
+        self.position = tail.position if tail.position is not None else stored
+        previous = tail.position
+        floor = self.position  # nothing exists between it and the first event we publish
+        log.info("relay.resume", position=self.position, stream_seq=tail.last_seq)
+        while not stop.is_set():
+            rows = await (
+                await db.execute(_SELECT, (self.position, self.settings.relay_batch_size))
+            ).fetchall()
+            if not rows:
+                await _wait_notify(listener, stop, 0.5)
+                continue
+            futures = []
+            for row in rows:
+                subject, headers = _message(row, previous, floor, tail.last_seq)
+                futures.append(
+                    await js.publish_async(
+                        subject, bytes(row[4]), headers=headers, wait_stall=PUBLISH_TIMEOUT
+                    )
+                )
+                previous = row[0]
+            await _confirm(futures)
+            self.position = rows[-1][0]
+            self.published += len(rows)
+            await db.execute(
+                "INSERT INTO relay_position (name, position) VALUES ('events', %s) "
+                "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
+                (self.position,),
+            )
+            log.debug("relay.published", count=len(rows), position=self.position)
+
+    @staticmethod
+    async def _stored_position(db) -> int:
+        row = await (
+            await db.execute("SELECT position FROM relay_position WHERE name = 'events'")
+        ).fetchone()
+        return row[0] if row else 0
+
+
+def _message(
+    row: tuple, previous: int | None, floor: int, last_seq: int
+) -> tuple[str, dict[str, str]]:
+    notification_id, originator_id, version, topic, state = row
+    meta = _routing.decode(state).meta
+    headers = {
+        bus.MSG_ID: str(notification_id),
+        bus.POSITION: str(notification_id),
+        bus.PREVIOUS_POSITION: str(floor if previous is None else previous),
+        bus.WIRE_NAME: topic,
+        bus.AGGREGATE_ID: str(originator_id),
+        bus.VERSION: str(version),
+        bus.CORRELATION_ID: meta.correlation_id or "",
+    }
+    if previous is None:
+        headers[bus.EXPECTED_LAST_SEQUENCE] = str(last_seq)
+    else:
+        headers[bus.EXPECTED_LAST_MSG_ID] = str(previous)
+    return bus.event_subject(topic, meta.workspace_id, originator_id.hex), headers
+
+
+async def _confirm(futures: list[asyncio.Future]) -> None:
+    """Wait for every PubAck; raise the first refusal (the rest fail after it anyway)."""
+    try:
+        results = await asyncio.wait_for(
+            asyncio.gather(*futures, return_exceptions=True), PUBLISH_TIMEOUT
+        )
+    except TimeoutError:
+        for f in futures:
+            f.cancel()
+        raise
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        raise errors[0]
+
+
+def bus_errors() -> tuple[type[BaseException], ...]:
+    import nats.errors
+    import nats.js.errors
+
+    return (nats.errors.Error, nats.js.errors.Error, asyncio.TimeoutError, psycopg.OperationalError)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _wait_notify(listener: psycopg.AsyncConnection, stop: asyncio.Event, seconds: float):
+    if stop.is_set():
+        return
+    async for _ in listener.notifies(timeout=seconds, stop_after=1):
+        return

