@@ -73,13 +73,9 @@ class PullConsumer:
         while not self._stopping.is_set():
             try:
                 msgs = await self._subscription.fetch(self.batch_size, timeout=1.0)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # nats-py raises both its own and asyncio's: both subclass it
                 continue
-            except (
-                nats.errors.ConnectionClosedError,
-                nats.errors.Error,
-                nats.js.errors.Error,
-            ) as e:
+            except Exception as e:  # the loop must outlive reconnects and server restarts
                 log.warning("consumer.fetch_failed", durable=self.durable, error=repr(e))
                 await self._pause(1.0)
                 continue

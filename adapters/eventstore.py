@@ -85,13 +85,13 @@ class ChronicleRecorder(PostgresApplicationRecorder):
         repeats: Sequence[tuple[str, str]] = (),
         **kwargs: Any,
     ) -> None:
-        if repeats:
-            curs.execute(
-                _COUNT_REPEATS, [list(c) for c in zip(*repeats, strict=True)], prepare=True
-            )
         if envelopes:
             columns = [list(c) for c in zip(*(_envelope_row(e) for e in envelopes), strict=True)]
             curs.execute(_INSERT_ENVELOPES, columns, prepare=True)
+        if repeats:  # after the inserts: a repeat may be of an envelope in this batch
+            curs.execute(
+                _COUNT_REPEATS, [list(c) for c in zip(*repeats, strict=True)], prepare=True
+            )
         for reject in rejects:
             curs.execute(_INSERT_REJECT, _reject_row(reject), prepare=True)
         super()._insert_events(curs, stored_events, **kwargs)

@@ -28,6 +28,11 @@ def bad_messages(workspace: str, run: str) -> list[Published]:
         )
 
     subject = f"audit.ingest.{workspace}"
+    repeat = body(
+        f"{run}-000001",
+        "contact.added",
+        {"contact_id": "c_ann", "name": "Ann Lee", "source": "user"},
+    )
     return [
         Published(f"{subject}.conversation.opened", b'{"id": "broken', f"{run}-bad-json"),
         Published(
@@ -35,20 +40,25 @@ def bad_messages(workspace: str, run: str) -> list[Published]:
             body(f"{run}-mismatch", "conversation.reopened", {"conversation_id": "x"}),
             f"{run}-mismatch",
         ),
+        # Reopening a conversation that is open breaks a rule; the message is kept.
+        Published(
+            f"{subject}.conversation.opened",
+            body(
+                f"{run}-open",
+                "conversation.opened",
+                {"conversation_id": "conv_rules", "channel": "email"},
+            ),
+            f"{run}-open",
+        ),
         Published(
             f"{subject}.conversation.reopened",
-            body(f"{run}-rule", "conversation.reopened", {"conversation_id": "conv_1000"}),
+            body(f"{run}-rule", "conversation.reopened", {"conversation_id": "conv_rules"}),
             f"{run}-rule",
         ),
-        Published(
-            f"{subject}.contact.added",
-            body(
-                f"{run}-000001",
-                "contact.added",
-                {"contact_id": "c_ann", "name": "Ann Lee", "source": "user"},
-            ),
-            f"{run}-000001",
-        ),
+        # The first envelope again, twice: with Nats-Msg-Id, JetStream's duplicate window
+        # drops it; without, it reaches ingest and Chronicle's durable ledger drops it.
+        Published(f"{subject}.contact.added", repeat, f"{run}-000001"),
+        Published(f"{subject}.contact.added", repeat, None),
     ]
 
 
@@ -60,7 +70,7 @@ def _who(actor: dict) -> str:
     return f"{actor.get('name') or actor['id']} ({actor['type']})"
 
 
-def show(api: str, token: str, database_url: str, workspace: str) -> None:
+def show(api: str, token: str, database_url: str, workspace: str, bus_duplicates: int) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     timeline = httpx.get(
         f"{api}/v1/contacts/c_ann/timeline", params={"limit": 10}, headers=headers
@@ -87,8 +97,9 @@ def show(api: str, token: str, database_url: str, workspace: str) -> None:
             (workspace,),
         ).fetchone()
     print(
-        f"\nIngest: {accepted} envelopes accepted, {len(rejects)} rejected and kept, "
-        f"{repeated} sent again and recorded once"
+        f"\nIngest: {accepted} envelopes accepted, {len(rejects)} rejected and kept; "
+        f"repeats recorded once: {bus_duplicates} dropped by JetStream's duplicate window, "
+        f"{repeated} by Chronicle's ledger"
     )
     for envelope_id, reason in rejects:
         text = "; ".join(f"{r['field']}: {r['problem']}" for r in reason)

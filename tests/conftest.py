@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.logging import configure_logging
 from adapters.settings import Settings
 from tests.support.infra import Nats, Postgres
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quiet_logs():
+    """Services log at warning level in tests (CHRONICLE_LOG_LEVEL overrides)."""
+    import os
+
+    configure_logging(
+        Settings(log_level=os.environ.get("CHRONICLE_LOG_LEVEL", "warning"), log_format="console"),
+        "tests",
+    )
 
 
 @pytest.fixture(scope="session")

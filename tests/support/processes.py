@@ -1,0 +1,53 @@
+"""Chronicle services as real processes, for tests that kill them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+
+from adapters.processes import die_with_parent
+
+
+class ServiceProcess:
+    def __init__(self, settings, *args: str) -> None:
+        self.args = args
+        self.env = {
+            **os.environ,
+            "CHRONICLE_DATABASE_URL": settings.database_url,
+            "CHRONICLE_NATS_URL": settings.nats_url,
+            "CHRONICLE_LOG_FORMAT": "json",
+        }
+        fd, self.log_path = tempfile.mkstemp(prefix="chronicle-svc-", suffix=".log")
+        self.log = os.fdopen(fd, "wb")
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> ServiceProcess:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "run", *self.args],
+            env=self.env,
+            stdout=self.log,
+            stderr=self.log,
+            preexec_fn=die_with_parent,
+        )
+        return self
+
+    def kill(self) -> None:
+        """kill -9: no cleanup, no goodbye."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def output(self) -> str:
+        with open(self.log_path, errors="replace") as f:
+            return f.read()

@@ -1,0 +1,75 @@
+"""The whole pipeline in this process: ingest, relay, projectors and the HTTP API."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import psycopg
+import uvicorn
+
+from adapters.embedded import free_port
+from adapters.settings import Settings
+from projections.registry import PROJECTIONS, projection
+from services.api.app import create_app
+from services.api.tokens import create_token
+from services.ingest.service import IngestService
+from services.projector import ProjectorService
+from services.relay import Relay
+from tests.support.waiting import until
+
+
+class Stack:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings.model_copy(update={"api_port": free_port()})
+        self.ingest = IngestService(self.settings)
+        self.relay = Relay(self.settings)
+        self.projectors = [ProjectorService(self.settings, projection(n)) for n in PROJECTIONS]
+        self._stop = asyncio.Event()
+        self.url = f"http://127.0.0.1:{self.settings.api_port}"
+
+    async def __aenter__(self) -> Stack:
+        await self.ingest.start()
+        self._relay = asyncio.create_task(self.relay.run(self._stop))
+        for p in self.projectors:
+            await p.start()
+        config = uvicorn.Config(
+            create_app(self.settings),
+            host="127.0.0.1",
+            port=self.settings.api_port,
+            log_level="warning",
+        )
+        self.server = uvicorn.Server(config)
+        self._api = asyncio.create_task(self.server.serve())
+        await until(self._api_up, what="the API")
+        return self
+
+    async def _api_up(self) -> bool:
+        return self.server.started
+
+    async def __aexit__(self, *exc) -> None:
+        self.server.should_exit = True
+        await self._api
+        for p in self.projectors:
+            await p.stop()
+        self._stop.set()
+        await self._relay
+        await self.ingest.stop()
+
+    def token(self, workspace: str, role: str = "admin", user: str = "u_17") -> str:
+        with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
+            return create_token(conn, workspace, user, role)
+
+    def client(self, token: str | None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=10)
+
+    async def settled(self) -> bool:
+        """Every ingested message has an outcome and every projection is at the store's head."""
+        from services.demo import ingest_backlog
+
+        if await ingest_backlog(self.settings.nats_url):
+            return False
+        async with httpx.AsyncClient(base_url=self.url) as client:
+            health = (await client.get("/health")).json()
+        return all(p["lag_events"] == 0 for p in health["projections"].values())
