@@ -22,11 +22,13 @@ from adapters.settings import Settings
 from projections.base import Projection
 from projections.runner import ProjectionRunner
 from projections.source import decode
+from services import runtime
+from services.runtime import HostedService
 
 log = structlog.get_logger()
 
 
-class ProjectorService:
+class ProjectorService(HostedService):
     def __init__(self, settings: Settings, projection: Projection) -> None:
         self.settings = settings
         self.projection = projection
@@ -35,6 +37,7 @@ class ProjectorService:
         self.position = 0
         self.conn: psycopg.AsyncConnection | None = None
         self._lock = asyncio.Lock()
+        self.broker = runtime.broker(settings.nats_url, self.durable)
         self.consumer = PullConsumer(
             settings.nats_url,
             bus.EVENTS_STREAM,
@@ -51,7 +54,7 @@ class ProjectorService:
             self.handle_batch,
         )
 
-    async def start(self) -> None:
+    async def prepare(self) -> None:
         nc = await bus.connect(self.settings.nats_url, f"{self.durable}-setup")
         try:
             await bus.ensure_streams(nc.jetstream())
@@ -60,12 +63,16 @@ class ProjectorService:
         await self._connect()
         await self.projection.create(self.conn)
         await self.catch_up()
+
+    async def begin(self) -> None:
         await self.consumer.start()
         await self.catch_up()  # what was published before our consumer existed
         log.info("projector.started", projection=self.projection.name, position=self.position)
 
-    async def stop(self) -> None:
+    async def finish(self) -> None:
         await self.consumer.stop()
+
+    async def close(self) -> None:
         if self.conn:
             await self.conn.close()
 

@@ -23,6 +23,8 @@ from nats.js.errors import NotFoundError
 from adapters import bus
 from adapters.eventstore import EVENTS_TABLE
 from adapters.settings import Settings
+from services import runtime
+from services.runtime import HostedService
 
 log = structlog.get_logger()
 LOCK_KEY = 7_114_245_001  # pg advisory lock id of the single active relay
@@ -62,11 +64,23 @@ async def stream_tail(js: JetStreamContext) -> StreamTail:
     return StreamTail(None, info.state.last_seq)
 
 
-class Relay:
+class Relay(HostedService):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.position = 0
         self.published = 0
+        self.broker = runtime.broker(settings.nats_url, "chronicle-relay")
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    async def begin(self) -> None:
+        self._stop.clear()
+        self._task = asyncio.create_task(self.run(self._stop), name="relay")
+
+    async def finish(self) -> None:
+        self._stop.set()
+        if self._task:
+            await self._task
 
     async def run(self, stop: asyncio.Event) -> None:
         nc = await bus.connect(self.settings.nats_url, "chronicle-relay")

@@ -1,27 +1,52 @@
-"""Run a service until SIGTERM/SIGINT, then stop it cleanly."""
+"""How every Chronicle service is hosted: a FastStream app around four lifecycle hooks."""
 
 from __future__ import annotations
 
-import asyncio
-import signal
-from collections.abc import Awaitable, Callable
-
-import structlog
-
-log = structlog.get_logger()
+from faststream import FastStream
+from faststream.nats import NatsBroker
 
 
-def stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    return stop
+class HostedService:
+    """A service with a FastStream NATS broker and four hooks around its start and stop.
+
+    `chronicle run` hosts it as a FastStream app (signals, lifecycle); tests and the
+    in-process stack call `start()` / `stop()`, which run the same hooks in the same order.
+    """
+
+    broker: NatsBroker
+
+    async def prepare(self) -> None:
+        """Before the broker starts: databases, streams."""
+
+    async def begin(self) -> None:
+        """After the broker started: consumers, loops."""
+
+    async def finish(self) -> None:
+        """Before the broker stops."""
+
+    async def close(self) -> None:
+        """After the broker stopped."""
+
+    async def start(self) -> None:
+        await self.prepare()
+        await self.broker.start()
+        await self.begin()
+
+    async def stop(self) -> None:
+        await self.finish()
+        await self.broker.stop()
+        await self.close()
+
+    def app(self) -> FastStream:
+        return FastStream(
+            self.broker,
+            logger=None,
+            on_startup=[self.prepare],
+            after_startup=[self.begin],
+            on_shutdown=[self.finish],
+            after_shutdown=[self.close],
+        )
 
 
-async def serve(start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]) -> None:
-    stopping = stop_on_signals()
-    await start()
-    await stopping.wait()
-    log.info("service.stopping")
-    await stop()
+def broker(url: str, name: str) -> NatsBroker:
+    return NatsBroker(url, name=name, max_reconnect_attempts=-1, logger=None)

@@ -12,7 +12,6 @@ from adapters import bus
 from adapters.eventstore import EventStore
 from adapters.settings import Settings
 from projections.registry import PROJECTIONS, projection
-from services.runtime import serve, stop_on_signals
 
 log = structlog.get_logger()
 
@@ -41,24 +40,23 @@ def migrate(settings: Settings) -> None:
     asyncio.run(rest())
 
 
-async def run_ingest(settings: Settings) -> None:
-    from services.ingest.service import IngestService
+def hosted_service(settings: Settings, name: str, projection_name: str | None = None):
+    """The hosted service `chronicle run NAME` runs."""
+    if name == "ingest":
+        from services.ingest.service import IngestService
 
-    service = IngestService(settings)
-    await serve(service.start, service.stop)
+        return IngestService(settings)
+    if name == "relay":
+        from services.relay import Relay
 
+        return Relay(settings)
+    if name == "projector":
+        from services.projector import ProjectorService
 
-async def run_relay(settings: Settings) -> None:
-    from services.relay import Relay
-
-    await Relay(settings).run(stop_on_signals())
-
-
-async def run_projector(settings: Settings, name: str) -> None:
-    from services.projector import ProjectorService
-
-    service = ProjectorService(settings, projection(name))
-    await serve(service.start, service.stop)
+        if not projection_name:
+            raise SystemExit(f"name a projection: {', '.join(PROJECTIONS)}")
+        return ProjectorService(settings, projection(projection_name))
+    raise SystemExit(f"unknown service {name!r}")
 
 
 async def run_api(settings: Settings) -> None:
@@ -80,10 +78,7 @@ def run(settings: Settings, service: str, name: str | None) -> None:
             "set CHRONICLE_DATABASE_URL and CHRONICLE_NATS_URL "
             "(or use `chronicle up`, which starts private servers)"
         )
-    if service == "projector":
-        if not name:
-            raise SystemExit(f"name a projection: {', '.join(PROJECTIONS)}")
-        asyncio.run(run_projector(settings, name))
+    if service == "api":
+        asyncio.run(run_api(settings))
         return
-    runner = {"ingest": run_ingest, "relay": run_relay, "api": run_api}[service]
-    asyncio.run(runner(settings))
+    asyncio.run(hosted_service(settings, service, name).app().run())

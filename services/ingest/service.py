@@ -12,8 +12,7 @@ import asyncio
 
 import msgspec
 import structlog
-from faststream import FastStream
-from faststream.nats import NatsBroker, NatsMessage
+from faststream.nats import NatsMessage
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -22,20 +21,20 @@ from adapters import bus
 from adapters.consumer import PullConsumer
 from adapters.eventstore import EventStore
 from adapters.settings import Settings
+from services import runtime
 from services.ingest.processor import IngestProcessor, Outcome
 from services.ingest.validation import Incoming
+from services.runtime import HostedService
 
 log = structlog.get_logger()
 DURABLE = "chronicle-ingest"
 ACK_WAIT = 10.0  # seconds; a crashed worker's batch comes back after this
 
 
-class IngestService:
+class IngestService(HostedService):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.broker = NatsBroker(
-            settings.nats_url, name="chronicle-ingest", max_reconnect_attempts=-1, logger=None
-        )
+        self.broker = runtime.broker(settings.nats_url, "chronicle-ingest")
         self.broker.subscriber(
             bus.REQUEST_SUBJECTS, queue="chronicle-ingest-gateway", no_reply=True
         )(self.handle_request)
@@ -58,26 +57,7 @@ class IngestService:
         self.processor: IngestProcessor | None = None
         self.batches = 0
 
-    async def start(self) -> None:
-        """Run inside an existing event loop (tests, `chronicle run ingest`)."""
-        await self._prepare()
-        await self.broker.start()
-        await self.consumer.start()
-
-    async def stop(self) -> None:
-        await self.consumer.stop()
-        await self.broker.stop()
-        await self._close()
-
-    def app(self) -> FastStream:
-        return FastStream(
-            self.broker,
-            on_startup=[self._prepare],
-            after_startup=[self.consumer.start],
-            on_shutdown=[self.consumer.stop, self._close],
-        )
-
-    async def _prepare(self) -> None:
+    async def prepare(self) -> None:
         nc = await bus.connect(self.settings.nats_url, "chronicle-ingest-setup")
         try:
             await bus.ensure_streams(nc.jetstream(), _limits(self.settings))
@@ -85,9 +65,15 @@ class IngestService:
             await nc.close()
         store = await asyncio.to_thread(EventStore, self.settings.database_url)
         self.processor = IngestProcessor(store, self.settings.aggregate_cache_size)
+
+    async def begin(self) -> None:
+        await self.consumer.start()
         log.info("ingest.ready", durable=DURABLE)
 
-    async def _close(self) -> None:
+    async def finish(self) -> None:
+        await self.consumer.stop()
+
+    async def close(self) -> None:
         if self.processor:
             self.processor.store.close()
 

@@ -25,12 +25,11 @@ class Stack:
         self.ingest = IngestService(self.settings)
         self.relay = Relay(self.settings)
         self.projectors = [ProjectorService(self.settings, projection(n)) for n in PROJECTIONS]
-        self._stop = asyncio.Event()
         self.url = f"http://127.0.0.1:{self.settings.api_port}"
 
     async def __aenter__(self) -> Stack:
         await self.ingest.start()
-        self._relay = asyncio.create_task(self.relay.run(self._stop))
+        await self.relay.start()
         for p in self.projectors:
             await p.start()
         config = uvicorn.Config(
@@ -52,8 +51,7 @@ class Stack:
         await self._api
         for p in self.projectors:
             await p.stop()
-        self._stop.set()
-        await self._relay
+        await self.relay.stop()
         await self.ingest.stop()
 
     def token(self, workspace: str, role: str = "admin", user: str = "u_17") -> str:
