@@ -63,3 +63,13 @@ def settings(database_url, nats_url) -> Settings:
         projector_batch_wait=0.02,
         log_format="console",
     )
+
+
+@pytest.fixture
+def store(database_url):
+    """The event store on this test's fresh database."""
+    from adapters.eventstore import EventStore
+
+    store = EventStore(database_url)
+    yield store
+    store.close()

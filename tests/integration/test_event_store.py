@@ -2,18 +2,11 @@ import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from adapters.eventstore import EnvelopeRecord, EventStore
+from adapters.eventstore import EnvelopeRecord
 from domain.conversation import Conversation
 from tests.support.domain import meta
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def store(database_url):
-    store = EventStore(database_url)
-    yield store
-    store.close()
 
 
 def test_saved_events_load_back_and_get_positions_in_order(store):

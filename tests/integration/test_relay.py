@@ -8,7 +8,6 @@ import psycopg
 import pytest
 
 from adapters import bus
-from adapters.eventstore import EventStore
 from adapters.settings import Settings
 from services.relay import Relay
 from services.workload import demo_workload
@@ -17,13 +16,6 @@ from tests.support.store import ingest
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def store(database_url):
-    store = EventStore(database_url)
-    yield store
-    store.close()
 
 
 async def stream_messages(url: str) -> list:
