@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from domain.activity import Activity
 from domain.contact import Contact
 from domain.conversation import Conversation
 
-AGGREGATES = (Contact, Conversation)
+AGGREGATES = (Contact, Conversation, Activity)
 
 
 def event_classes() -> dict[str, type]:
     """Wire name -> event class, for every event any aggregate can record."""
     found: dict[str, type] = {}
     for aggregate in AGGREGATES:
-        for value in vars(aggregate).values():
+        for name, value in vars(aggregate).items():
             topic = getattr(value, "TOPIC", None)
-            if isinstance(value, type) and topic and value.__name__ != "Event":
+            if isinstance(value, type) and topic and name != "Event":
                 found[topic] = value
     return found

@@ -1,12 +1,14 @@
-"""The Contact aggregate: a person a workspace talks to, and how they reached it."""
+"""The Contact aggregate: a person a workspace talks to, how they reached it, and what
+became of the record (updated, deleted, merged, converted from a lead)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from eventsourcing.domain import AggregateCreated, AggregateEvent, BaseAggregate
 
-from domain.shared import EventMeta, RuleViolation, aggregate_id
+from domain.shared import EventMeta, aggregate_id, rule
 
 CONTACT_SOURCES = (
     "user",
@@ -28,46 +30,130 @@ CONNECT_SOURCES = (
     "user",
     "click_to_chat_ad",
 )
+# Changes to these fields appear on the contact's timeline; others are kept, not shown.
+SIGNIFICANT_FIELDS = frozenset(
+    {"name", "emails", "phones", "handles", "lifecycle_stage", "assignee_id", "company"}
+)
+Value = str | tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Handle:
+    """How the contact is reached on one channel (a WhatsApp number, a Messenger id...)."""
+
+    channel: str
+    handle: str
+
+
+class ContactEvent(AggregateEvent):
+    meta: EventMeta
+    contact_id: str
+
+
+class Added(ContactEvent, AggregateCreated):
+    TOPIC = "contact.added.v1"
+    name: str | None
+    emails: tuple[str, ...]
+    phones: tuple[str, ...]
+    handles: tuple[Handle, ...]
+    source: str
+
+    def apply(self, c: Contact) -> None:
+        c.workspace_id, c.contact_id, c.source = (
+            self.meta.workspace_id,
+            self.contact_id,
+            self.source,
+        )
+        c.fields = {
+            "name": self.name,
+            "emails": self.emails,
+            "phones": self.phones,
+            "handles": tuple(f"{h.channel}:{h.handle}" for h in self.handles),
+        }
+        c.connected_channels, c.leads, c.merged_from = set(), set(), set()
+        c.status, c.merged_into = "active", None
+
+
+class Updated(ContactEvent):
+    TOPIC = "contact.updated.v1"
+    field: str
+    old: Value
+    new: Value
+    significant: bool
+
+    def apply(self, c: Contact) -> None:
+        c.fields[self.field] = self.new
+
+
+class Connected(ContactEvent):
+    TOPIC = "contact.connected.v1"
+    channel: str
+    source: str
+    derived: bool  # recorded by Chronicle from a message, not told by a producer
+
+    def apply(self, c: Contact) -> None:
+        c.connected_channels.add(self.channel)
+
+
+class Deleted(ContactEvent):
+    TOPIC = "contact.deleted.v1"
+
+    def apply(self, c: Contact) -> None:
+        c.status = "deleted"
+
+
+class MergedInto(ContactEvent):
+    TOPIC = "contact.merged_into.v1"
+    primary_contact_id: str
+
+    def apply(self, c: Contact) -> None:
+        c.status, c.merged_into = "merged", self.primary_contact_id
+
+
+class MergedFrom(ContactEvent):
+    TOPIC = "contact.merged_from.v1"
+    merged_contact_ids: tuple[str, ...]
+
+    def apply(self, c: Contact) -> None:
+        c.merged_from.update(self.merged_contact_ids)
+
+
+class LeadConverted(ContactEvent):
+    TOPIC = "contact.lead_converted.v1"
+    lead_id: str
+    lead_name: str | None
+
+    def apply(self, c: Contact) -> None:
+        c.leads.add(self.lead_id)
 
 
 class Contact(BaseAggregate[UUID]):
     TOPIC = "chronicle.aggregate.contact"
-
-    class Event(AggregateEvent):
-        meta: EventMeta
-        contact_id: str
-
-    class Added(Event, AggregateCreated):
-        TOPIC = "contact.added.v1"
-        name: str | None
-        emails: tuple[str, ...]
-        phones: tuple[str, ...]
-        source: str
-
-        def apply(self, contact: Contact) -> None:
-            contact.workspace_id = self.meta.workspace_id
-            contact.contact_id = self.contact_id
-            contact.name = self.name
-            contact.emails = self.emails
-            contact.phones = self.phones
-            contact.source = self.source
-            contact.connected_channels = set()
-
-    class Connected(Event):
-        TOPIC = "contact.connected.v1"
-        channel: str
-        source: str
-        derived: bool
-
-        def apply(self, contact: Contact) -> None:
-            contact.connected_channels.add(self.channel)
-
-    def _record(self, event_class: type[Event], meta: EventMeta, **fields: object) -> None:
-        self.trigger_event(event_class, meta=meta, contact_id=self.contact_id, **fields)
+    Event, Added, Updated, Connected, Deleted = ContactEvent, Added, Updated, Connected, Deleted
+    MergedInto, MergedFrom, LeadConverted = MergedInto, MergedFrom, LeadConverted
 
     @staticmethod
     def id_for(workspace_id: str, contact_id: str) -> UUID:
         return aggregate_id("contact", workspace_id, contact_id)
+
+    @property
+    def name(self) -> str | None:
+        return self.fields.get("name")
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        return self.fields.get("emails") or ()
+
+    def _record(self, event_class: type, meta: EventMeta, **fields: object) -> None:
+        rule(
+            self.status != "deleted", "contact.deleted", f"contact {self.contact_id!r} was deleted"
+        )
+        rule(
+            self.status != "merged",
+            "contact.merged_away",
+            f"contact {self.contact_id!r} was merged into {self.merged_into!r}",
+        )
+        self.trigger_event(event_class, meta=meta, contact_id=self.contact_id, **fields)
 
     @classmethod
     def add(
@@ -79,9 +165,11 @@ class Contact(BaseAggregate[UUID]):
         name: str | None = None,
         emails: tuple[str, ...] = (),
         phones: tuple[str, ...] = (),
+        handles: tuple[Handle, ...] = (),
     ) -> Contact:
-        if source not in CONTACT_SOURCES:
-            raise RuleViolation("contact.source", f"unknown source {source!r}")
+        rule(
+            source in CONTACT_SOURCES, "contact.source", f"unknown source {source!r}", "data.source"
+        )
         return cls._create(
             cls.Added,
             id=cls.id_for(meta.workspace_id, contact_id),
@@ -90,13 +178,54 @@ class Contact(BaseAggregate[UUID]):
             name=name,
             emails=tuple(emails),
             phones=tuple(phones),
+            handles=tuple(handles),
             source=source,
         )
 
+    def update(self, meta: EventMeta, field: str, new: Value) -> None:
+        old = self.fields.get(field)
+        if new != old:
+            self._record(
+                self.Updated,
+                meta,
+                field=field,
+                old=old,
+                new=new,
+                significant=field in SIGNIFICANT_FIELDS,
+            )
+
     def connect(self, meta: EventMeta, channel: str, source: str, *, derived: bool = False) -> None:
         """Record that the contact became reachable on `channel`; repeats are no-ops."""
-        if source not in CONNECT_SOURCES:
-            raise RuleViolation("contact.connect_source", f"unknown source {source!r}")
-        if channel in self.connected_channels:
+        rule(
+            source in CONNECT_SOURCES,
+            "contact.connect_source",
+            f"unknown source {source!r}",
+            "data.source",
+        )
+        if channel not in self.connected_channels:
+            self._record(self.Connected, meta, channel=channel, source=source, derived=derived)
+
+    def delete(self, meta: EventMeta) -> None:
+        if self.status != "deleted":  # deleting a deleted contact repeats it
+            self._record(self.Deleted, meta)
+
+    def absorb(self, meta: EventMeta, merged: list[Contact]) -> None:
+        """Merge `merged` into this (primary) contact: each records where it went, this one
+        what it took in. Merging one again into the same primary is a repeat."""
+        fresh = [m for m in merged if m.merged_into != self.contact_id]
+        for m in fresh:
+            rule(
+                m.id != self.id,
+                "contact.merge_into_self",
+                "a contact cannot be merged into itself",
+                "data.merged_contact_ids",
+            )
+        if not fresh:
             return
-        self._record(self.Connected, meta, channel=channel, source=source, derived=derived)
+        for m in fresh:
+            m._record(m.MergedInto, meta, primary_contact_id=self.contact_id)
+        self._record(self.MergedFrom, meta, merged_contact_ids=tuple(m.contact_id for m in fresh))
+
+    def convert_lead(self, meta: EventMeta, lead_id: str, lead_name: str | None) -> None:
+        if lead_id not in self.leads:
+            self._record(self.LeadConverted, meta, lead_id=lead_id, lead_name=lead_name)

@@ -54,3 +54,9 @@ def aggregate_id(kind: str, workspace_id: str, external_id: str) -> uuid.UUID:
     and two workspaces can never share one.
     """
     return uuid.uuid5(_ID_NAMESPACE, f"{kind}\x1f{workspace_id}\x1f{external_id}")
+
+
+def rule(holds: bool, name: str, text: str, field: str | None = None) -> None:
+    """Raise RuleViolation `name` unless the rule holds."""
+    if not holds:
+        raise RuleViolation(name, text, field=field)

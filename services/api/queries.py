@@ -28,6 +28,11 @@ def _actor(row: dict) -> ActorOut:
     return ActorOut(type=row["actor_type"], id=row["actor_id"], name=row["actor_name"])
 
 
+def _plain(row: dict) -> dict:
+    keys = ("position", "occurred_at", "recorded_at", "type", "summary", "team_id", "details")
+    return {k: row[k] for k in keys}
+
+
 class ReadModels:
     def __init__(self, conn: AsyncConnection, principal: Principal) -> None:
         self.conn = conn
@@ -40,10 +45,18 @@ class ReadModels:
             return await cur.fetchall()
 
     async def timeline(
-        self, contact_id: str, limit: int, cursor: str | None, types: list[str]
+        self,
+        subject_id: str,
+        limit: int,
+        cursor: str | None,
+        types: list[str],
+        subject_type: str = "contact",
     ) -> TimelinePage | None:
-        where = ["workspace_id = %s", "contact_id = %s"]
-        params: list = [self.workspace_id, contact_id]
+        subjects = (
+            await self._merged_into(subject_id) if subject_type == "contact" else [subject_id]
+        )
+        where = ["workspace_id = %s", "subject_type = %s", "subject_id = ANY(%s)", "NOT deleted"]
+        params: list = [self.workspace_id, subject_type, subjects]
         if types:
             where.append("type = ANY(%s)")
             params.append(types)
@@ -52,30 +65,43 @@ class ReadModels:
             where.append("(occurred_at, position) < (%s, %s)")
             params += [occurred_at, position]
         rows = await self._rows(
-            f"SELECT position, source_type, source_id, {_COMMON} FROM rm_timeline.entries "
-            f"WHERE {' AND '.join(where)} ORDER BY occurred_at DESC, position DESC LIMIT %s",
+            f"SELECT position, source_type, source_id, link_type, link_id, {_COMMON} "
+            f"FROM rm_timeline.entries WHERE {' AND '.join(where)} "
+            "ORDER BY occurred_at DESC, position DESC LIMIT %s",
             (*params, limit + 1),
         )
-        if not rows and not cursor and not await self._contact_exists(contact_id):
+        if not rows and not cursor and not await self._subject_exists(subject_type, subjects):
             return None
         page, more = rows[:limit], len(rows) > limit
         entries = [
             TimelineEntry(
                 **_plain(r),
                 actor=_actor(r),
-                source=SourceOut(type=r["source_type"], id=r["source_id"]),
+                source=SourceOut(
+                    type=r["link_type"] or r["source_type"], id=r["link_id"] or r["source_id"]
+                ),
             )
             for r in page
         ]
-        next_cursor = (
-            cursors.encode(page[-1]["occurred_at"], page[-1]["position"]) if more else None
-        )
-        return TimelinePage(contact_id=contact_id, entries=entries, next_cursor=next_cursor)
+        last = page[-1] if page else None
+        next_cursor = cursors.encode(last["occurred_at"], last["position"]) if more else None
+        return TimelinePage(contact_id=subject_id, entries=entries, next_cursor=next_cursor)
 
-    async def _contact_exists(self, contact_id: str) -> bool:
+    async def _merged_into(self, contact_id: str) -> list[str]:
+        """The contact and every contact merged into it, however indirectly."""
         rows = await self._rows(
-            "SELECT 1 FROM rm_timeline.entries WHERE workspace_id = %s AND contact_id = %s LIMIT 1",
-            (self.workspace_id, contact_id),
+            "WITH RECURSIVE ids(id) AS (SELECT %s::text UNION "
+            "SELECT m.merged_contact_id FROM rm_timeline.contact_merges m JOIN ids "
+            "ON m.primary_contact_id = ids.id AND m.workspace_id = %s) SELECT id FROM ids",
+            (contact_id, self.workspace_id),
+        )
+        return [r["id"] for r in rows]
+
+    async def _subject_exists(self, subject_type: str, ids: list[str]) -> bool:
+        rows = await self._rows(
+            "SELECT 1 FROM rm_timeline.entries WHERE workspace_id = %s AND subject_type = %s "
+            "AND subject_id = ANY(%s) LIMIT 1",
+            (self.workspace_id, subject_type, ids),
         )
         return bool(rows)
 
@@ -97,8 +123,3 @@ class ReadModels:
         return AuditTrailPage(
             conversation_id=conversation_id, entries=entries, next_cursor=next_cursor
         )
-
-
-def _plain(row: dict) -> dict:
-    keys = ("position", "occurred_at", "recorded_at", "type", "summary", "team_id", "details")
-    return {k: row[k] for k in keys}

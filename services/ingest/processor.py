@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError
 
 from adapters.eventstore import EnvelopeRecord, EventStore, RejectRecord
 from domain.shared import RuleViolation
-from services.ingest.handlers import aggregate_keys
+from services.ingest.registry import aggregate_keys
 from services.ingest.unit_of_work import AggregateCache, UnitOfWork
 from services.ingest.validation import Incoming, Invalid, Valid, check, problem
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from domain.shared import Actor, EventMeta
 from services.ingest.envelope import WORKSPACE_PATTERN, Envelope
-from services.ingest.handlers import COMMANDS, Command
+from services.ingest.registry import COMMANDS, Command
 
 CORRELATION_HEADER = "Chronicle-Correlation-Id"
 _WORKSPACE = re.compile(WORKSPACE_PATTERN)

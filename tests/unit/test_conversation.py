@@ -1,6 +1,6 @@
 import pytest
 
-from domain.conversation import Conversation
+from domain.conversation import Conversation, Message
 from domain.shared import RuleViolation
 from tests.support.domain import ANN, meta, names, replay
 
@@ -40,11 +40,11 @@ def test_the_id_depends_on_workspace_and_producer_id_only():
 
 def test_a_received_message_is_recorded_once_however_often_it_is_told():
     conversation = given()
-    conversation.receive_message(meta("e2", ANN), "m1", "Hello")
-    conversation.receive_message(meta("e3", ANN), "m1", "Hello")
+    assert conversation.receive_message(meta("e2", ANN), Message("m1", "email", "Hello"))
+    assert not conversation.receive_message(meta("e3", ANN), Message("m1", "email", "Hello"))
     events = conversation.collect_events()
     assert names(events) == ["MessageReceived"]
-    assert events[0].message.channel == "email"  # the conversation's channel by default
+    assert (conversation.message_count, conversation.first_message) == (1, "Hello")
 
 
 def test_reassigning_records_from_and_to():
@@ -99,7 +99,7 @@ def test_reopening_an_open_conversation_breaks_a_named_rule_and_records_nothing(
 
 def test_state_rebuilt_from_events_equals_live_state():
     live = opened()
-    live.receive_message(meta("e2", ANN), "m1", "Hi")
+    live.receive_message(meta("e2", ANN), Message("m1", "email", "Hi"))
     live.reassign(meta("e3"), "u_17", "support")
     live.add_tag(meta("e4"), "billing")
     live.resolve(meta("e5"))

@@ -1,0 +1,1 @@
+"""The `data` of each envelope type: one pydantic model per shape of data."""

@@ -1,0 +1,70 @@
+"""An in-memory event store for unit tests of domain and handlers (no services)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.shared import Actor, EventMeta
+from services.ingest.registry import COMMANDS
+from services.ingest.unit_of_work import AggregateCache, UnitOfWork
+
+START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+DANA = Actor("user", "u_17", "Dana")
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.streams: dict[UUID, list[Any]] = {}
+
+    def catch_up(self, known: dict[UUID, Any]) -> dict[UUID, Any]:
+        current = {k: v for k, v in known.items() if v is not None}
+        for key, aggregate in known.items():
+            version = aggregate.version if aggregate is not None else 0
+            for event in self.streams.get(key, [])[version:]:
+                current[key] = event.mutate(current.get(key))
+        return current
+
+    def append(self, events: list[Any]) -> None:
+        for event in events:
+            stream = self.streams.setdefault(event.originator_id, [])
+            assert event.originator_version == len(stream) + 1, "version conflict"
+            stream.append(event)
+
+
+class Workspace:
+    """Apply envelopes (type, data) through the real handlers, as ingest would."""
+
+    def __init__(self, workspace_id: str = "ws_acme") -> None:
+        self.workspace_id = workspace_id
+        self.store = MemoryStore()
+        self.cache = AggregateCache(10_000)
+        self.count = 0
+
+    def tell(self, type_: str, data: dict[str, Any], actor: Actor = DANA) -> list[Any]:
+        command = COMMANDS[type_]
+        self.count += 1
+        meta = EventMeta(
+            self.workspace_id, actor, START + timedelta(minutes=self.count), f"env-{self.count}"
+        )
+        uow = UnitOfWork(self.store, self.cache)
+        try:
+            command.handle(uow, meta, command.data_model.model_validate(data))
+        except Exception:
+            uow.discard()
+            raise
+        events = uow.collect_events()
+        self.store.append(events)
+        return events
+
+    def given(self, *envelopes: tuple[str, dict[str, Any]]) -> Workspace:
+        for type_, data in envelopes:
+            self.tell(type_, data)
+        return self
+
+
+def example_events(type_: str) -> list[Any]:
+    """The events the registry's example of `type_` records (after its prerequisites)."""
+    command = COMMANDS[type_]
+    return Workspace().given(*command.given).tell(type_, command.example)
