@@ -144,15 +144,23 @@ class Contact(BaseAggregate[UUID]):
     def emails(self) -> tuple[str, ...]:
         return self.fields.get("emails") or ()
 
-    def _record(self, event_class: type, meta: EventMeta, **fields: object) -> None:
+    def check_changeable(self, field: str | None = None) -> None:
+        """A deleted or merged-away contact takes no more changes."""
         rule(
-            self.status != "deleted", "contact.deleted", f"contact {self.contact_id!r} was deleted"
+            self.status != "deleted",
+            "contact.deleted",
+            f"contact {self.contact_id!r} was deleted",
+            field,
         )
         rule(
             self.status != "merged",
             "contact.merged_away",
             f"contact {self.contact_id!r} was merged into {self.merged_into!r}",
+            field,
         )
+
+    def _record(self, event_class: type, meta: EventMeta, **fields: object) -> None:
+        self.check_changeable()
         self.trigger_event(event_class, meta=meta, contact_id=self.contact_id, **fields)
 
     @classmethod
@@ -212,14 +220,18 @@ class Contact(BaseAggregate[UUID]):
     def absorb(self, meta: EventMeta, merged: list[Contact]) -> None:
         """Merge `merged` into this (primary) contact: each records where it went, this one
         what it took in. Merging one again into the same primary is a repeat."""
-        fresh = [m for m in merged if m.merged_into != self.contact_id]
-        for m in fresh:
+        self.check_changeable("data.contact_id")
+        fresh: list[Contact] = []
+        for m in {m.id: m for m in merged}.values():  # naming one twice merges it once
             rule(
                 m.id != self.id,
                 "contact.merge_into_self",
                 "a contact cannot be merged into itself",
                 "data.merged_contact_ids",
             )
+            if m.merged_into != self.contact_id:
+                m.check_changeable("data.merged_contact_ids")
+                fresh.append(m)
         if not fresh:
             return
         for m in fresh:

@@ -115,10 +115,10 @@ class Timeline(Projection):
             (ws, activity_id, r.position),
         )
         subjects = set(await cur.fetchall())
-        pending = {(row[1], row[2]) for row in rows if row[4:6] == ["activity", activity_id]}
-        for row in rows:  # logged and deleted in the same batch
-            if row[4:6] == ["activity", activity_id]:
-                row[8] = True
+        mine = [row for row in rows if row[0] == ws and row[4:6] == ["activity", activity_id]]
+        pending = {(row[1], row[2]) for row in mine}
+        for row in mine:  # logged and deleted in the same batch
+            row[8] = True
         for subject_type, subject_id in sorted(subjects | pending):
             rows.append(_row(r, subject_type, subject_id, "activity", activity_id))
 

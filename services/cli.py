@@ -69,6 +69,16 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from services.docs import write_all
+
+    for path in write_all(Path(args.root)):
+        print(f"wrote {path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chronicle", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -78,6 +88,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("name", nargs="?", help="the projection, for `run projector`")
     demo = sub.add_parser("demo", help="start everything, publish a sample workload, show it")
     demo.add_argument("--seed", type=int, default=7)
+    docs = sub.add_parser("docs", help="regenerate the documents generated from the code")
+    docs.add_argument("--root", default=".", help="the repository root")
     token = sub.add_parser("token", help="create or revoke API bearer tokens")
     actions = token.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create")
@@ -91,7 +103,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"up": cmd_up, "run": cmd_run, "demo": cmd_demo, "token": cmd_token}
+COMMANDS = {"up": cmd_up, "run": cmd_run, "demo": cmd_demo, "token": cmd_token, "docs": cmd_docs}
 
 
 def main(argv: list[str] | None = None) -> int:

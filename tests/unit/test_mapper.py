@@ -5,8 +5,8 @@ from eventsourcing.persistence import StoredEvent
 
 from adapters.mapper import UPCASTERS, MsgspecMapper, register_upcaster
 from domain.catalogue import event_classes
+from services.ingest.dry_run import example_events
 from services.ingest.registry import COMMANDS
-from tests.support.memory import example_events
 
 pytestmark = pytest.mark.unit
 

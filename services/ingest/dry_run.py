@@ -1,4 +1,5 @@
-"""An in-memory event store for unit tests of domain and handlers (no services)."""
+"""Apply envelopes to an in-memory store through the real handlers, with no services:
+for examples, generated docs and unit tests of domain logic."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.shared import Actor, EventMeta
+from domain.shared import Actor, EventMeta, RuleViolation
 from services.ingest.registry import COMMANDS
 from services.ingest.unit_of_work import AggregateCache, UnitOfWork
 
@@ -41,6 +42,7 @@ class Workspace:
         self.store = MemoryStore()
         self.cache = AggregateCache(10_000)
         self.count = 0
+        self.leftover: list[Any] = []
 
     def tell(self, type_: str, data: dict[str, Any], actor: Actor = DANA) -> list[Any]:
         command = COMMANDS[type_]
@@ -51,6 +53,11 @@ class Workspace:
         uow = UnitOfWork(self.store, self.cache)
         try:
             command.handle(uow, meta, command.data_model.model_validate(data))
+        except RuleViolation:
+            # As in ingest: the cache is kept, so anything the command changed before
+            # raising would show (events left behind, or live state unlike the log's).
+            self.leftover = uow.collect_events()
+            raise
         except Exception:
             uow.discard()
             raise
@@ -68,3 +75,10 @@ def example_events(type_: str) -> list[Any]:
     """The events the registry's example of `type_` records (after its prerequisites)."""
     command = COMMANDS[type_]
     return Workspace().given(*command.given).tell(type_, command.example)
+
+
+def rebuilt(store: MemoryStore, aggregate_id: UUID) -> Any:
+    aggregate = None
+    for event in store.streams.get(aggregate_id, []):
+        aggregate = event.mutate(aggregate)
+    return aggregate

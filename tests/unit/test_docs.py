@@ -1,0 +1,26 @@
+"""Documents generated from the code are committed as generated."""
+
+from pathlib import Path
+
+import pytest
+
+from services.docs import DOCUMENTS
+
+pytestmark = pytest.mark.unit
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_the_committed_document_matches_the_code(name):
+    committed = (ROOT / name).read_text()
+    assert committed == DOCUMENTS[name](), f"{name} is stale: run `chronicle docs`"
+
+
+def test_the_event_catalogue_documents_every_type_and_rule():
+    text = DOCUMENTS["docs/events.md"]()
+    from services.ingest.registry import COMMANDS
+
+    for type_ in COMMANDS:
+        assert f"## {type_}\n" in text
+    assert "`conversation.reopen_requires_resolved`" in text
+    assert "`contact.merge_into_self` | a contact cannot be merged into itself |" in text
