@@ -46,6 +46,7 @@ INGEST_DDL = [
         user_id text NOT NULL,
         teams text[] NOT NULL DEFAULT '{}',
         role text NOT NULL,
+        email_access boolean NOT NULL DEFAULT false,
         label text,
         created_at timestamptz NOT NULL DEFAULT now(),
         revoked_at timestamptz

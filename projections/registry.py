@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from projections.audit_trail import AuditTrail
 from projections.base import Projection
+from projections.conversations import Conversations
 from projections.timeline import Timeline
 
-PROJECTIONS: dict[str, type[Projection]] = {cls.name: cls for cls in (Timeline, AuditTrail)}
+PROJECTIONS: dict[str, type[Projection]] = {
+    cls.name: cls for cls in (Timeline, AuditTrail, Conversations)
+}
 
 
 def projection(name: str, schema: str | None = None) -> Projection:

@@ -1,10 +1,12 @@
 """Timelines: everything that happened with a contact, a lead or an account.
 
 - contact events reach their contact (field updates only when significant);
-- conversation events reach the conversation's contact, remembered from `opened`;
+- conversation events reach the conversation's contact, remembered from `opened`, and
+  are owned by the conversation's current team;
 - activities reach each contact, lead and account they name; a deleted activity's
   entries are marked deleted and the deletion is an entry of its own;
-- merges are remembered, so a primary contact's timeline includes the merged ones'.
+- merges are remembered, so a primary contact's timeline includes the merged ones';
+- `badges` counts each record's activities, emails and closed interactions.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ from collections.abc import Sequence
 from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
-from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS, common_columns
-
-SUBJECTS = ("contact", "lead", "account")
+from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS
+from projections.timeline_rows import Row, activity_rows, row
 
 
 class Timeline(Projection):
@@ -30,67 +31,88 @@ class Timeline(Projection):
                 subject_type text NOT NULL,
                 subject_id text NOT NULL,
                 position bigint NOT NULL,
+                category text NOT NULL,
                 source_type text NOT NULL,
                 source_id text NOT NULL,
                 link_type text,
                 link_id text,
                 deleted boolean NOT NULL DEFAULT false,
+                search_text text NOT NULL,
                 {COMMON_DDL},
                 PRIMARY KEY (workspace_id, subject_type, subject_id, position))""",
             f"CREATE INDEX IF NOT EXISTS entries_newest ON {s}.entries "
             "(workspace_id, subject_type, subject_id, occurred_at DESC, position DESC)",
-            f"""CREATE TABLE IF NOT EXISTS {s}.conversation_contacts (
+            f"CREATE INDEX IF NOT EXISTS entries_source ON {s}.entries "
+            "(workspace_id, source_type, source_id)",
+            f"""CREATE TABLE IF NOT EXISTS {s}.conversations (
                 workspace_id text NOT NULL,
                 conversation_id text NOT NULL,
-                contact_id text NOT NULL,
+                contact_id text,
+                team_id text,
                 PRIMARY KEY (workspace_id, conversation_id))""",
             f"""CREATE TABLE IF NOT EXISTS {s}.contact_merges (
                 workspace_id text NOT NULL,
                 merged_contact_id text NOT NULL,
                 primary_contact_id text NOT NULL,
                 PRIMARY KEY (workspace_id, merged_contact_id))""",
+            f"""CREATE TABLE IF NOT EXISTS {s}.badges (
+                workspace_id text NOT NULL,
+                subject_type text NOT NULL,
+                subject_id text NOT NULL,
+                count bigint NOT NULL,
+                PRIMARY KEY (workspace_id, subject_type, subject_id))""",
         ]
 
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
-        contacts = await self._conversation_contacts(cur, events)
-        rows, links, merges = [], [], []
+        conversations = await self._conversations(cur, events)
+        rows: list[Row] = []
+        merges: list[tuple] = []
+        uncounted: list[Row] = []
         for r in events:
-            ws = r.meta.workspace_id
-            kind = r.type.split(".", 1)[0]
-            if kind == "contact":
+            family = r.type.split(".", 1)[0]
+            if family == "contact":
                 if r.type == "contact.updated" and not r.event.significant:
                     continue
                 if r.type == "contact.merged_into":
-                    merges.append((ws, r.event.contact_id, r.event.primary_contact_id))
-                rows.append(_row(r, "contact", r.event.contact_id, "contact", r.event.contact_id))
-            elif kind == "conversation":
-                key = (ws, r.event.conversation_id)
-                if r.type == "conversation.opened" and r.event.contact_id:
-                    contacts[key] = r.event.contact_id
-                    links.append((*key, r.event.contact_id))
-                if key in contacts:
+                    merges.append(
+                        (r.meta.workspace_id, r.event.contact_id, r.event.primary_contact_id)
+                    )
+                subject = ("contact", r.event.contact_id)
+                rows.append(row(r, subject, subject, team_id=r.meta.team_id))
+            elif family == "conversation":
+                key = (r.meta.workspace_id, r.event.conversation_id)
+                contact, team = _follow(conversations, key, r)
+                if contact:
                     rows.append(
-                        _row(
+                        row(
                             r,
-                            "contact",
-                            contacts[key],
-                            "conversation",
-                            key[1],
+                            ("contact", contact),
                             ("conversation", key[1]),
+                            ("conversation", key[1]),
+                            team,
                         )
                     )
             elif r.type == "activity.deleted":
-                await self._delete_activity(cur, r, rows)
-            elif kind == "activity":
-                rows.extend(_activity_rows(r))
-        await self._write(cur, rows, links, merges)
+                uncounted += await self._delete_activity(cur, r, rows)
+            elif family == "activity":
+                rows.extend(activity_rows(r))
+        await self._write(cur, rows, merges, conversations, uncounted)
 
-    async def _write(self, cur: AsyncCursor, rows: list, links: list, merges: list) -> None:
+    async def _write(
+        self,
+        cur: AsyncCursor,
+        rows: list[Row],
+        merges: list,
+        conversations: dict,
+        uncounted: list[Row],
+    ) -> None:
         s = self.schema
-        if links:
+        if conversations:
             await cur.executemany(
-                f"INSERT INTO {s}.conversation_contacts VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                links,
+                f"INSERT INTO {s}.conversations VALUES (%s, %s, %s, %s) ON CONFLICT "
+                "(workspace_id, conversation_id) DO UPDATE SET contact_id = EXCLUDED.contact_id,"
+                " team_id = EXCLUDED.team_id",
+                [(*key, contact, team) for key, (contact, team) in conversations.items()],
             )
         if merges:
             await cur.executemany(
@@ -98,78 +120,77 @@ class Timeline(Projection):
             )
         if rows:
             await cur.executemany(
-                f"INSERT INTO {s}.entries (workspace_id, subject_type, subject_id, position, "
-                f"source_type, source_id, link_type, link_id, deleted, {COMMON_COLUMNS}) "
-                f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, {COMMON_PLACEHOLDERS}) "
-                "ON CONFLICT DO NOTHING",
+                f"INSERT INTO {s}.entries ({Row.COLUMNS}, {COMMON_COLUMNS}) VALUES "
+                f"({', '.join(['%s'] * 11)}, {COMMON_PLACEHOLDERS}) ON CONFLICT DO NOTHING",
                 rows,
             )
+        counts: dict[tuple, int] = {}
+        for r in rows:
+            if r.counted and not r[9]:
+                counts[tuple(r[:3])] = counts.get(tuple(r[:3]), 0) + 1
+        for r in uncounted:
+            counts[tuple(r[:3])] = counts.get(tuple(r[:3]), 0) - 1
+        if counts:
+            await cur.executemany(
+                f"INSERT INTO {s}.badges VALUES (%s, %s, %s, %s) ON CONFLICT (workspace_id, "
+                "subject_type, subject_id) DO UPDATE SET count = badges.count + EXCLUDED.count",
+                [(*key, n) for key, n in counts.items()],
+            )
 
-    async def _delete_activity(self, cur: AsyncCursor, r: Recorded, rows: list) -> None:
-        """Mark the activity's entries deleted; the deletion shows on the same timelines."""
+    async def _delete_activity(self, cur: AsyncCursor, r: Recorded, rows: list[Row]) -> list:
+        """Mark the activity's entries deleted; the deletion shows on the same timelines.
+        Returns the entries that stop counting on a badge."""
         ws, activity_id = r.meta.workspace_id, r.event.activity_id
         await cur.execute(
-            f"UPDATE {self.schema}.entries SET deleted = true WHERE workspace_id = %s "
-            "AND source_type = 'activity' AND source_id = %s AND position < %s "
-            "RETURNING subject_type, subject_id",
+            f"UPDATE {self.schema}.entries SET deleted = true WHERE workspace_id = %s AND "
+            "source_type = 'activity' AND source_id = %s AND position < %s AND NOT deleted "
+            f"RETURNING {Row.COLUMNS}, {COMMON_COLUMNS}",
             (ws, activity_id, r.position),
         )
-        subjects = set(await cur.fetchall())
-        mine = [row for row in rows if row[0] == ws and row[4:6] == ["activity", activity_id]]
-        pending = {(row[1], row[2]) for row in mine}
-        for row in mine:  # logged and deleted in the same batch
-            row[8] = True
-        for subject_type, subject_id in sorted(subjects | pending):
-            rows.append(_row(r, subject_type, subject_id, "activity", activity_id))
+        stored = [Row(found) for found in await cur.fetchall()]
+        pending = [x for x in rows if x.key == (ws, "activity", activity_id) and not x[9]]
+        for x in pending:  # logged and deleted in the same batch
+            x[9] = True
+        gone = [x for x in stored if x.counted]
+        for subject_type, subject_id, kind in sorted(
+            {(x[1], x[2], x[4]) for x in stored + pending}
+        ):
+            rows.append(
+                row(
+                    r,
+                    (subject_type, subject_id),
+                    ("activity", activity_id),
+                    team_id=r.meta.team_id,
+                    kind=kind,
+                )
+            )
+        return gone
 
-    async def _conversation_contacts(
-        self, cur: AsyncCursor, events: Sequence[Recorded]
-    ) -> dict[tuple[str, str], str]:
+    async def _conversations(self, cur: AsyncCursor, events: Sequence[Recorded]) -> dict:
+        """(workspace, conversation) -> [contact, owning team], for this batch's events."""
         keys = {
             (r.meta.workspace_id, r.event.conversation_id)
             for r in events
-            if r.type.startswith("conversation.") and r.type != "conversation.opened"
+            if r.type.startswith("conversation.")
         }
         if not keys:
             return {}
         workspaces, ids = (list(column) for column in zip(*keys, strict=True))
         await cur.execute(
-            f"SELECT workspace_id, conversation_id, contact_id FROM {self.schema}"
-            ".conversation_contacts WHERE (workspace_id, conversation_id) IN "
+            f"SELECT workspace_id, conversation_id, contact_id, team_id FROM {self.schema}"
+            ".conversations WHERE (workspace_id, conversation_id) IN "
             "(SELECT * FROM unnest(%s::text[], %s::text[]))",
             (workspaces, ids),
         )
-        return {(w, c): contact for w, c, contact in await cur.fetchall()}
+        return {(w, c): [contact, team] for w, c, contact, team in await cur.fetchall()}
 
 
-def _row(
-    r: Recorded,
-    subject_type: str,
-    subject_id: str,
-    source_type: str,
-    source_id: str,
-    link: tuple[str, str] | None = None,
-) -> list:
-    link_type, link_id = link or (None, None)
-    return [
-        r.meta.workspace_id,
-        subject_type,
-        subject_id,
-        r.position,
-        source_type,
-        source_id,
-        link_type,
-        link_id,
-        False,
-        *common_columns(r),
-    ]
-
-
-def _activity_rows(r: Recorded) -> list[list]:
-    details = r.event.details
-    link = (details.model.type, details.model.id) if details.model else None
-    return [
-        _row(r, kind, ref.id, "activity", r.event.activity_id, link)
-        for kind in SUBJECTS
-        if (ref := getattr(details, kind)) is not None
-    ]
+def _follow(conversations: dict, key: tuple[str, str], r: Recorded) -> tuple:
+    """The conversation's contact and owning team after event `r`."""
+    if r.type == "conversation.opened":
+        conversations[key] = [r.event.contact_id, r.meta.team_id]
+    state = conversations.setdefault(key, [None, None])
+    handed_over = r.type == "conversation.chatbot_handed_over" and r.event.to_team_id
+    if r.type == "conversation.reassigned" or handed_over:
+        state[1] = r.event.to_team_id
+    return state[0], state[1]

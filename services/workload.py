@@ -165,6 +165,15 @@ def conversation_story(
         )
     at += timedelta(minutes=5)
     out.append(p.envelope("conversation.resolved", {"conversation_id": conv_id}, agent, at, team))
+    out.append(
+        p.envelope(
+            "conversation.interaction_closed",
+            {"conversation_id": conv_id, "queue": f"inbox_{channel}"},
+            ("system", "router", "Auto-assign"),
+            at,
+            team,
+        )
+    )
     if rng.random() < 0.3:
         at += timedelta(hours=2)
         out.append(p.envelope("conversation.reopened", {"conversation_id": conv_id}, customer, at))
@@ -195,6 +204,24 @@ def demo_workload(
                 start,
             )
         )
+        if rng.random() < 0.5:
+            agent_id, agent_name = rng.choice(AGENTS)
+            messages.append(
+                p.envelope(
+                    "activity.logged",
+                    {
+                        "activity_id": f"call-{contact_id}",
+                        "type": "call",
+                        "direction": "outbound",
+                        "source": "manual",
+                        "summary": f"Called {first} about the account",
+                        "contact_id": contact_id,
+                        "contact_name": name,
+                    },
+                    ("user", agent_id, agent_name),
+                    start + timedelta(minutes=30),
+                )
+            )
         for n in range(rng.randint(1, 2)):
             conv_id = f"conv_{1000 + index * 10 + n}"
             messages += conversation_story(

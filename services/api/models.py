@@ -1,4 +1,4 @@
-"""Response shapes of the HTTP API (they make the OpenAPI document)."""
+"""Response shapes shared by the HTTP API's routes (they make the OpenAPI document)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from pydantic import BaseModel, Field
 
 class ActorOut(BaseModel):
     type: str = Field(description="user, customer, system, bot, workflow or assistant")
-    id: str
-    name: str | None = None
+    id: str = Field(description="The actor's id (a deleted user shows only as this)")
+    name: str | None = Field(None, description="Display name at the time")
 
 
 class SourceOut(BaseModel):
-    type: str = Field(description="What the entry comes from: contact, conversation, ...")
+    type: str = Field(
+        description="What the entry links to: conversation, ticket, chat, email, activity, contact"
+    )
     id: str
 
 
@@ -23,18 +25,34 @@ class TimelineEntry(BaseModel):
     position: int = Field(description="The event's place in the store's log")
     occurred_at: datetime = Field(description="When it happened (producer clock)")
     recorded_at: datetime = Field(description="When Chronicle stored it")
-    type: str
+    type: str = Field(description="Event type, e.g. conversation.message_received")
+    category: str = Field(
+        description="Activity type (call, email, note, ...), interaction, conversation or contact"
+    )
     summary: str
     actor: ActorOut
-    team_id: str | None
+    team_id: str | None = Field(description="The team that owns the entry")
     source: SourceOut
-    details: dict[str, Any]
+    details: dict[str, Any] = Field(description="The event's own data")
 
 
 class TimelinePage(BaseModel):
-    contact_id: str
+    subject_type: str = Field(description="contact, lead or account")
+    subject_id: str
     entries: list[TimelineEntry]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page")
+
+
+class BadgeRequest(BaseModel):
+    contacts: list[str] = Field(default_factory=list, max_length=500)
+    leads: list[str] = Field(default_factory=list, max_length=500)
+    accounts: list[str] = Field(default_factory=list, max_length=500)
+
+
+class Badges(BaseModel):
+    contacts: dict[str, int] = Field(description="Activities, emails and closed interactions")
+    leads: dict[str, int]
+    accounts: dict[str, int]
 
 
 class AuditEntry(BaseModel):
@@ -52,7 +70,7 @@ class AuditEntry(BaseModel):
 class AuditTrailPage(BaseModel):
     conversation_id: str
     entries: list[AuditEntry]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next (newer) page")
 
 
 class ProjectionHealth(BaseModel):

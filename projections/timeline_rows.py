@@ -1,0 +1,90 @@
+"""Rows of the timeline read model: what each event becomes, for whom, and how it is found."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.base import Recorded
+from projections.describe import common_columns, data_of
+
+SUBJECTS = ("contact", "lead", "account")
+# Entries that are record-keeping about the contact or conversation, not activities:
+# they show on the timeline but do not count on its badge ("6 Activities").
+NOT_COUNTED = ("contact", "conversation")
+
+
+def category(r: Recorded) -> str:
+    """What a timeline filter by type means: an activity's type, else the event's family."""
+    if r.type == "conversation.interaction_closed":
+        return "interaction"
+    details = getattr(r.event, "details", None)
+    if details is not None and hasattr(details, "type"):
+        return details.type
+    return r.type.split(".", 1)[0]
+
+
+def _words(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [w for v in value.values() for w in _words(v)]
+    if isinstance(value, list | tuple):
+        return [w for v in value for w in _words(v)]
+    return []
+
+
+class Row(list):
+    """One entry: the column values, in `COLUMNS` order, then the common columns
+    (occurred_at, recorded_at, type, actor type/id/name, team_id, summary, details)."""
+
+    COLUMNS = (
+        "workspace_id, subject_type, subject_id, position, category, source_type, "
+        "source_id, link_type, link_id, deleted, search_text"
+    )
+
+    @property
+    def key(self) -> tuple:
+        return (self[0], self[5], self[6])  # workspace, source type, source id
+
+    @property
+    def counted(self) -> bool:
+        return self[4] not in NOT_COUNTED and self[13] != "activity.deleted"
+
+
+def row(
+    r: Recorded,
+    subject: tuple[str, str],
+    source: tuple[str, str],
+    link: tuple[str, str] | None = None,
+    team_id: str | None = None,
+    kind: str | None = None,
+) -> Row:
+    common = list(common_columns(r))
+    if team_id is not None:
+        common[6] = team_id
+    search = " ".join([common[7], *_words(data_of(r.event))]).lower()
+    link_type, link_id = link or (None, None)
+    return Row(
+        [
+            r.meta.workspace_id,
+            *subject,
+            r.position,
+            kind or category(r),
+            *source,
+            link_type,
+            link_id,
+            False,
+            search,
+            *common,
+        ]
+    )
+
+
+def activity_rows(r: Recorded) -> list[Row]:
+    details = r.event.details
+    link = (details.model.type, details.model.id) if details.model else None
+    return [
+        row(r, (kind, ref.id), ("activity", r.event.activity_id), link, r.meta.team_id)
+        for kind in SUBJECTS
+        if (ref := getattr(details, kind)) is not None
+    ]

@@ -1,0 +1,52 @@
+"""FastAPI dependencies: a pooled connection, the authenticated caller, and their Scope."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg import AsyncConnection
+
+from services.api.scope import Scope
+from services.api.tokens import SELECT_PRINCIPAL, Principal, token_hash
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `chronicle token create`")
+
+
+async def connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    async with request.app.state.pool.connection() as conn:
+        yield conn
+
+
+Conn = Annotated[AsyncConnection, Depends(connection)]
+
+
+async def principal(
+    conn: Conn, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    unauthorized = HTTPException(
+        401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+    )
+    if credentials is None:
+        raise unauthorized
+    row = await (
+        await conn.execute(SELECT_PRINCIPAL, (token_hash(credentials.credentials),))
+    ).fetchone()
+    if row is None:
+        raise unauthorized
+    workspace_id, user_id, role, teams, email_access = row
+    return Principal(workspace_id, user_id, role, tuple(teams), email_access)
+
+
+async def scope(caller: Annotated[Principal, Depends(principal)]) -> Scope:
+    return Scope(caller)
+
+
+CallerScope = Annotated[Scope, Depends(scope)]
+
+
+def not_found(what: str, ident: str) -> HTTPException:
+    """Another workspace's record, or one the caller may not see, looks like no record."""
+    return HTTPException(404, f"{what} {ident!r} not found")

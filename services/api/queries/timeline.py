@@ -1,0 +1,143 @@
+"""Timeline and badge queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from psycopg import AsyncConnection
+
+from services.api import cursor as cursors
+from services.api.models import ActorOut, SourceOut, TimelineEntry, TimelinePage
+from services.api.queries import rows
+from services.api.scope import Scope
+
+COLUMNS = (
+    "position, category, source_type, source_id, link_type, link_id, occurred_at, "
+    "recorded_at, type, summary, actor_type, actor_id, actor_name, team_id, details"
+)
+
+
+def entry(scope: Scope, r: dict) -> TimelineEntry:
+    summary, details = scope.redact(r["category"], r["summary"], r["details"])
+    return TimelineEntry(
+        position=r["position"],
+        occurred_at=r["occurred_at"],
+        recorded_at=r["recorded_at"],
+        type=r["type"],
+        category=r["category"],
+        summary=summary,
+        details=details,
+        team_id=r["team_id"],
+        actor=ActorOut(type=r["actor_type"], id=r["actor_id"], name=r["actor_name"]),
+        source=SourceOut(
+            type=r["link_type"] or r["source_type"], id=r["link_id"] or r["source_id"]
+        ),
+    )
+
+
+class TimelineQueries:
+    def __init__(self, conn: AsyncConnection, scope: Scope) -> None:
+        self.conn, self.scope = conn, scope
+
+    async def subjects(self, subject_type: str, subject_id: str) -> list[str]:
+        """The record and, for a contact, every contact merged into it, however indirectly."""
+        if subject_type != "contact":
+            return [subject_id]
+        found = await rows(
+            self.conn,
+            "WITH RECURSIVE ids(id) AS (SELECT %s::text UNION "
+            "SELECT m.merged_contact_id FROM rm_timeline.contact_merges m JOIN ids "
+            "ON m.primary_contact_id = ids.id AND m.workspace_id = %s) SELECT id FROM ids",
+            (subject_id, self.scope.workspace_id),
+        )
+        return [r["id"] for r in found]
+
+    async def page(
+        self,
+        subject_type: str,
+        subject_id: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        types: list[str],
+        categories: list[str],
+        text: str | None,
+        include_deleted: bool,
+    ) -> TimelinePage | None:
+        subjects = await self.subjects(subject_type, subject_id)
+        where, params = self.scope.where()
+        where += " AND subject_type = %s AND subject_id = ANY(%s)"
+        params += [subject_type, subjects]
+        if not include_deleted:
+            where += " AND NOT deleted"
+        if types:
+            where += " AND type = ANY(%s)"
+            params.append(types)
+        if categories:
+            where += " AND category = ANY(%s)"
+            params.append(categories)
+        if text:
+            where += " AND search_text LIKE %s"
+            params.append("%" + _escape(text.lower()) + "%")
+        if cursor:
+            occurred_at, position = cursors.decode(cursor, (datetime, int))
+            where += " AND (occurred_at, position) < (%s, %s)"
+            params += [occurred_at, position]
+        found = await rows(
+            self.conn,
+            f"SELECT {COLUMNS} FROM rm_timeline.entries WHERE {where} "
+            "ORDER BY occurred_at DESC, position DESC LIMIT %s",
+            (*params, limit + 1),
+        )
+        if not found and not cursor and not await self._exists(subject_type, subjects):
+            return None
+        page, more = found[:limit], len(found) > limit
+        last = page[-1] if page else None
+        return TimelinePage(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            entries=[entry(self.scope, r) for r in page],
+            next_cursor=cursors.encode(last["occurred_at"], last["position"]) if more else None,
+        )
+
+    async def _exists(self, subject_type: str, subjects: list[str]) -> bool:
+        where, params = self.scope.where()
+        found = await rows(
+            self.conn,
+            f"SELECT 1 FROM rm_timeline.entries WHERE {where} AND subject_type = %s "
+            "AND subject_id = ANY(%s) LIMIT 1",
+            (*params, subject_type, subjects),
+        )
+        return bool(found)
+
+    async def badges(self, subject_type: str, ids: list[str]) -> dict[str, int]:
+        """Activities + emails + closed interactions per record (merged contacts included).
+
+        Counted by the projector per record, so this is one indexed lookup per record; for
+        team-limited callers the count is taken over the entries they may see instead."""
+        counts = {}
+        for subject_id in ids:
+            subjects = await self.subjects(subject_type, subject_id)
+            if self.scope.team_limited:
+                where, params = self.scope.where()
+                found = await rows(
+                    self.conn,
+                    f"SELECT count(*) AS n FROM rm_timeline.entries WHERE {where} AND "
+                    "subject_type = %s AND subject_id = ANY(%s) AND NOT deleted AND "
+                    "category NOT IN ('contact', 'conversation') AND type <> 'activity.deleted'",
+                    (*params, subject_type, subjects),
+                )
+            else:
+                where, params = self.scope.where(team_column=None)
+                found = await rows(
+                    self.conn,
+                    f"SELECT coalesce(sum(count), 0) AS n FROM rm_timeline.badges WHERE {where} "
+                    "AND subject_type = %s AND subject_id = ANY(%s)",
+                    (*params, subject_type, subjects),
+                )
+            counts[subject_id] = int(found[0]["n"])
+        return counts
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

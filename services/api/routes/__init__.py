@@ -1,0 +1,1 @@
+"""HTTP routes, one module per read model; app.py includes each router."""
