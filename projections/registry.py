@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from projections.activity_grid import ActivityGrid
 from projections.audit_trail import AuditTrail
 from projections.base import Projection
 from projections.conversations import Conversations
 from projections.timeline import Timeline
 
 PROJECTIONS: dict[str, type[Projection]] = {
-    cls.name: cls for cls in (Timeline, AuditTrail, Conversations)
+    cls.name: cls for cls in (Timeline, AuditTrail, Conversations, ActivityGrid)
 }
 
 

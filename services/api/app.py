@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
 from adapters.settings import Settings, get_settings
-from services.api.routes import conversations, health, timeline
+from services.api.routes import activity_grid, conversations, health, timeline
 
-ROUTERS = [timeline.router, conversations.router, health.router]
+ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -54,9 +54,16 @@ class Stack:
         await self.relay.stop()
         await self.ingest.stop()
 
-    def token(self, workspace: str, role: str = "admin", user: str = "u_17") -> str:
+    def token(
+        self,
+        workspace: str,
+        role: str = "admin",
+        user: str = "u_17",
+        teams: tuple[str, ...] = (),
+        email_access: bool | None = None,
+    ) -> str:
         with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
-            return create_token(conn, workspace, user, role)
+            return create_token(conn, workspace, user, role, teams, email_access=email_access)
 
     def client(self, token: str | None) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}

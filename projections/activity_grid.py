@@ -1,0 +1,208 @@
+"""The activity grid (seed 002): every activity of a workspace with the grid's columns.
+
+Rows come from logged activities (incl. tickets and widget chats), and from closed
+interactions (source `interaction`, with the conversation's first message). Names are
+kept current from contact events, so the contact filter finds a renamed contact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import psycopg
+from psycopg import AsyncCursor
+
+from projections.base import Projection, Recorded
+
+CHANNEL_TYPES = {"email": "email", "sms": "sms", "whatsapp": "whatsapp", "phone": "call"}
+COLUMNS = (
+    "workspace_id, activity_id, position, type, contact_id, contact_name, lead_id, "
+    "lead_name, account_id, account_name, summary, direction, agent_id, agent_name, "
+    "source, first_message, created_at, team_id"
+)
+
+
+class ActivityGrid(Projection):
+    name = "activity_grid"
+
+    def tables(self) -> list[str]:
+        s = self.schema
+        order = "created_at DESC, position DESC"
+        return [
+            f"""CREATE TABLE IF NOT EXISTS {s}.activities (
+                workspace_id text NOT NULL, activity_id text NOT NULL, position bigint NOT NULL,
+                type text NOT NULL, contact_id text, contact_name text, lead_id text,
+                lead_name text, account_id text, account_name text, summary text,
+                direction text, agent_id text, agent_name text, source text NOT NULL,
+                first_message text, created_at timestamptz NOT NULL, team_id text,
+                deleted boolean NOT NULL DEFAULT false,
+                PRIMARY KEY (workspace_id, activity_id))""",
+            *(
+                f"CREATE INDEX IF NOT EXISTS activities_{column or 'all'} ON {s}.activities "
+                f"(workspace_id, {column + ', ' if column else ''}{order}) WHERE NOT deleted"
+                for column in (
+                    "",
+                    "type",
+                    "agent_id",
+                    "source",
+                    "direction",
+                    "contact_id",
+                    "lead_id",
+                    "account_id",
+                )
+            ),
+            f"""CREATE TABLE IF NOT EXISTS {s}.contacts (
+                workspace_id text NOT NULL, contact_id text NOT NULL, name text,
+                PRIMARY KEY (workspace_id, contact_id))""",
+            f"""CREATE TABLE IF NOT EXISTS {s}.conversations (
+                workspace_id text NOT NULL, conversation_id text NOT NULL, contact_id text,
+                agent_id text, team_id text, PRIMARY KEY (workspace_id, conversation_id))""",
+        ]
+
+    async def create(self, conn) -> None:
+        await super().create(conn)
+        await self._trigram_indexes(conn)
+
+    async def _trigram_indexes(self, conn) -> None:
+        """Substring filters use trigram indexes where pg_trgm exists (standard PostgreSQL
+        packages have it; the pgserver wheel does not); the queries are the same either way."""
+        try:
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except psycopg.Error:  # not installed, or not ours to install
+            return
+        for column in ("contact_name", "lead_name", "account_name", "summary"):
+            await conn.execute(
+                f"CREATE INDEX IF NOT EXISTS activities_{column}_trgm ON {self.schema}.activities "
+                f"USING gin (lower({column}) gin_trgm_ops)"
+            )
+
+    async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
+        for r in events:  # in log order; the statements are few per event
+            await self._apply(cur, r)
+
+    async def _apply(self, cur: AsyncCursor, r: Recorded) -> None:
+        s, ws, e = self.schema, r.meta.workspace_id, r.event
+        if r.type in ("contact.added", "contact.updated"):
+            if r.type == "contact.added" or e.field == "name":
+                name = e.name if r.type == "contact.added" else e.new
+                await cur.execute(
+                    f"INSERT INTO {s}.contacts VALUES (%s, %s, %s) ON CONFLICT (workspace_id, "
+                    "contact_id) DO UPDATE SET name = EXCLUDED.name",
+                    (ws, e.contact_id, name),
+                )
+                await cur.execute(
+                    f"UPDATE {s}.activities SET contact_name = %s WHERE "
+                    "workspace_id = %s AND contact_id = %s",
+                    (name, ws, e.contact_id),
+                )
+        elif r.type == "conversation.opened":
+            await cur.execute(
+                f"INSERT INTO {s}.conversations VALUES (%s, %s, %s, NULL, %s) "
+                "ON CONFLICT DO NOTHING",
+                (ws, e.conversation_id, e.contact_id, r.meta.team_id),
+            )
+        elif r.type == "conversation.reassigned":
+            await cur.execute(
+                f"UPDATE {s}.conversations SET agent_id = %s, team_id = %s "
+                "WHERE workspace_id = %s AND conversation_id = %s",
+                (e.to_agent_id, e.to_team_id, ws, e.conversation_id),
+            )
+        elif r.type == "conversation.interaction_closed":
+            await self._interaction(cur, r)
+        elif r.type == "activity.deleted":
+            await cur.execute(
+                f"UPDATE {s}.activities SET deleted = true WHERE workspace_id = %s "
+                "AND activity_id = %s",
+                (ws, e.activity_id),
+            )
+        elif r.type.startswith("activity."):
+            await self._activity(cur, r)
+
+    async def _activity(self, cur: AsyncCursor, r: Recorded) -> None:
+        d, ws = r.event.details, r.meta.workspace_id
+        contact_name = d.contact.name if d.contact else None
+        if d.contact and contact_name is None:
+            contact_name = await self._contact_name(cur, ws, d.contact.id)
+        await self._insert(
+            cur,
+            (
+                ws,
+                r.event.activity_id,
+                r.position,
+                d.type,
+                _id(d.contact),
+                contact_name,
+                _id(d.lead),
+                _name(d.lead),
+                _id(d.account),
+                _name(d.account),
+                d.summary,
+                d.direction,
+                _id(d.agent),
+                _name(d.agent),
+                d.source,
+                d.first_message,
+                r.meta.occurred_at,
+                r.meta.team_id,
+            ),
+        )
+
+    async def _interaction(self, cur: AsyncCursor, r: Recorded) -> None:
+        e, ws = r.event, r.meta.workspace_id
+        await cur.execute(
+            f"SELECT c.contact_id, k.name, c.agent_id, c.team_id FROM {self.schema}.conversations"
+            f" c LEFT JOIN {self.schema}.contacts k ON k.workspace_id = c.workspace_id AND "
+            "k.contact_id = c.contact_id WHERE c.workspace_id = %s AND c.conversation_id = %s",
+            (ws, e.conversation_id),
+        )
+        found = await cur.fetchone() or (None, None, None, None)
+        contact_id, contact_name, agent_id, team_id = found
+        summary = (
+            f"Interaction on {e.channel} in {e.queue}" if e.queue else f"Interaction on {e.channel}"
+        ) + f", {e.message_count} messages"
+        await self._insert(
+            cur,
+            (
+                ws,
+                f"interaction-{e.conversation_id}-{r.position}",
+                r.position,
+                CHANNEL_TYPES.get(e.channel, "chat"),
+                contact_id,
+                contact_name,
+                None,
+                None,
+                None,
+                None,
+                summary,
+                "inbound",
+                agent_id,
+                None,
+                "interaction",
+                e.first_message,
+                r.meta.occurred_at,
+                team_id,
+            ),
+        )
+
+    async def _insert(self, cur: AsyncCursor, values: tuple) -> None:
+        await cur.execute(
+            f"INSERT INTO {self.schema}.activities ({COLUMNS}) VALUES "
+            f"({', '.join(['%s'] * 18)}) ON CONFLICT DO NOTHING",
+            values,
+        )
+
+    async def _contact_name(self, cur: AsyncCursor, ws: str, contact_id: str) -> str | None:
+        await cur.execute(
+            f"SELECT name FROM {self.schema}.contacts WHERE workspace_id = %s AND contact_id = %s",
+            (ws, contact_id),
+        )
+        found = await cur.fetchone()
+        return found[0] if found else None
+
+
+def _id(ref) -> str | None:
+    return ref.id if ref else None
+
+
+def _name(ref) -> str | None:
+    return ref.name if ref else None
