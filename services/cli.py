@@ -60,7 +60,13 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
         if args.action == "create":
             print(
                 create_token(
-                    conn, args.workspace, args.user, args.role, tuple(args.team), args.label
+                    conn,
+                    args.workspace,
+                    args.user,
+                    args.role,
+                    tuple(args.team),
+                    args.label,
+                    email_access=args.email_access,
                 )
             )
         elif not revoke_token(conn, args.token):
@@ -98,6 +104,12 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=["admin", "manager", "agent", "auditor"])
     create.add_argument("--team", action="append", default=[])
     create.add_argument("--label")
+    create.add_argument(
+        "--email-access",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="see email content (default: yes for admin/manager/auditor)",
+    )
     revoke = actions.add_parser("revoke")
     revoke.add_argument("token")
     return p

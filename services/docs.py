@@ -153,7 +153,14 @@ def events_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
-DOCUMENTS = {"docs/events.md": events_markdown}
+def openapi_json() -> str:
+    from adapters.settings import Settings
+    from services.api.app import create_app
+
+    return json.dumps(create_app(Settings()).openapi(), indent=2, sort_keys=True) + "\n"
+
+
+DOCUMENTS = {"docs/events.md": events_markdown, "docs/openapi.json": openapi_json}
 
 
 def write_all(root: Path) -> list[Path]:

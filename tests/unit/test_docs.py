@@ -24,3 +24,18 @@ def test_the_event_catalogue_documents_every_type_and_rule():
         assert f"## {type_}\n" in text
     assert "`conversation.reopen_requires_resolved`" in text
     assert "`contact.merge_into_self` | a contact cannot be merged into itself |" in text
+
+
+def test_every_api_parameter_is_described():
+    import json
+
+    spec = json.loads(DOCUMENTS["docs/openapi.json"]())
+    undescribed = [
+        f"{method.upper()} {path} {parameter['name']}"
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        if not parameter.get("description")
+    ]
+    assert undescribed == []
+    assert all(op.get("summary") for ops in spec["paths"].values() for op in ops.values())

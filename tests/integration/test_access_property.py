@@ -1,0 +1,210 @@
+"""No query ever returns a row the caller may not see (random workspaces, teams, roles)."""
+
+import asyncio
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.eventstore import EventStore
+from projections.registry import PROJECTIONS, projection
+from projections.runner import ProjectionRunner
+from services.api.queries.activity_grid import GridFilter, GridQueries
+from services.api.queries.conversations import ConversationQueries
+from services.api.queries.timeline import TimelineQueries
+from services.api.scope import HIDDEN, Scope
+from services.api.tokens import Principal
+from services.ingest.processor import IngestProcessor
+from services.ingest.validation import Incoming
+from services.workload import Producer
+from tests.support.scenario import START
+
+pytestmark = pytest.mark.integration
+
+TEAMS = ["red", "blue", None]
+CONTACTS = ["c1", "c2"]
+CONVERSATIONS = ["v1", "v2"]
+
+
+@st.composite
+def workspace_data(draw, name):
+    """Envelopes for one workspace: contacts, team-owned conversations and activities."""
+    p = Producer(name, name)
+    out = []
+    for minute, contact in enumerate(CONTACTS):
+        out.append(
+            p.envelope(
+                "contact.added",
+                {"contact_id": contact, "name": contact.upper(), "source": "user"},
+                ("user", "u", "U"),
+                START.replace(minute=minute),
+                draw(st.sampled_from(TEAMS)),
+            )
+        )
+    for n, conversation in enumerate(CONVERSATIONS):
+        team = draw(st.sampled_from(TEAMS))
+        data = {
+            "conversation_id": conversation,
+            "channel": draw(st.sampled_from(["email", "sms"])),
+            "contact_id": draw(st.sampled_from(CONTACTS)),
+        }
+        out.append(
+            p.envelope(
+                "conversation.opened", data, ("user", "u", None), START.replace(minute=10 + n), team
+            )
+        )
+        out.append(
+            p.envelope(
+                "conversation.message_received",
+                {"conversation_id": conversation, "message_id": "m", "body": f"secret {name}"},
+                ("customer", "x", None),
+                START.replace(minute=20 + n),
+                team,
+            )
+        )
+        if draw(st.booleans()):
+            out.append(
+                p.envelope(
+                    "conversation.reassigned",
+                    {"conversation_id": conversation, "to_team_id": draw(st.sampled_from(TEAMS))},
+                    ("user", "u", None),
+                    START.replace(minute=30 + n),
+                )
+            )
+        out.append(
+            p.envelope(
+                "conversation.interaction_closed",
+                {"conversation_id": conversation},
+                ("system", "s", None),
+                START.replace(minute=40 + n),
+            )
+        )
+    for n in range(draw(st.integers(0, 3))):
+        out.append(
+            p.envelope(
+                "activity.logged",
+                {
+                    "activity_id": f"a{n}",
+                    "type": draw(st.sampled_from(["email", "call", "note"])),
+                    "summary": f"secret {name}",
+                    "contact_id": draw(st.sampled_from(CONTACTS)),
+                    "lead_id": "l1",
+                    "account_id": "k1",
+                },
+                ("user", "u", None),
+                START.replace(minute=50 + n),
+                draw(st.sampled_from(TEAMS)),
+            )
+        )
+    return out
+
+
+PRINCIPALS = st.builds(
+    Principal,
+    workspace_id=st.sampled_from(["w0", "w1", "w2"]),
+    user_id=st.just("u"),
+    role=st.sampled_from(["admin", "manager", "agent", "auditor"]),
+    teams=st.lists(st.sampled_from(["red", "blue"]), unique=True).map(tuple),
+    email_access=st.booleans(),
+)
+
+
+class Truth:
+    """What the store says: which workspace each position belongs to."""
+
+    def __init__(self, database_url: str) -> None:
+        with psycopg.connect(database_url) as conn:
+            self.workspace = dict(
+                conn.execute(
+                    "SELECT notification_id, convert_from(state, 'UTF8')::jsonb #>> "
+                    "'{meta,workspace_id}' FROM chronicle_events"
+                )
+            )
+
+
+async def project_everything(database_url: str) -> None:
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        for name in PROJECTIONS:
+            target = projection(name)
+            await target.create(conn)
+            await ProjectionRunner(target).catch_up(conn)
+
+
+async def check(database_url: str, caller: Principal, truth: Truth) -> None:
+    scope = Scope(caller)
+    ws = caller.workspace_id
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        timelines = TimelineQueries(conn, scope)
+        for subject_type, ids in (("contact", CONTACTS), ("lead", ["l1"]), ("account", ["k1"])):
+            for subject_id in ids:
+                page = await timelines.page(
+                    subject_type,
+                    subject_id,
+                    limit=100,
+                    cursor=None,
+                    types=[],
+                    categories=[],
+                    text=None,
+                    include_deleted=True,
+                )
+                for e in page.entries if page else []:
+                    assert truth.workspace[e.position] == ws
+                    assert scope.may_see_team(e.team_id)
+                    if e.category == "email" and not caller.email_access:
+                        assert e.summary == HIDDEN and "secret" not in str(e.details)
+                    text = e.summary + str(e.details)
+                    assert "secret" not in text or f"secret {ws}" in text
+        grid, _ = await GridQueries(conn, scope).page(
+            GridFilter([], [], []), limit=500, cursor=None, newest_first=True
+        )
+        for row in grid:
+            assert truth.workspace[row["position"]] == ws and scope.may_see_team(row["team_id"])
+            if row["type"] == "email" and not caller.email_access:
+                assert row["summary"] == HIDDEN and row["first_message"] is None
+        conversations = ConversationQueries(conn, scope)
+        for conversation in CONVERSATIONS:
+            summary = await conversations.summary(conversation)
+            if summary is None:
+                continue
+            assert scope.may_see_team(summary["team_id"])
+            trail = await conversations.audit_trail(conversation, 1000, None)
+            assert all(truth.workspace[e.position] == ws for e in trail.entries)
+            messages, _ = await conversations.messages(conversation, 500, None)
+            assert all(m["body"] == f"secret {ws}" for m in messages)
+
+
+@pytest.mark.slow
+def test_no_query_returns_a_row_the_caller_may_not_see(database_url):
+    state = {"n": 0}
+
+    @settings(
+        max_examples=12,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        st.tuples(workspace_data("w0"), workspace_data("w1")),
+        st.lists(PRINCIPALS, min_size=4, max_size=8),
+    )
+    def run(data, callers):
+        state["n"] += 1
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            for schema in [f"rm_{name}" for name in PROJECTIONS]:
+                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.execute("TRUNCATE chronicle_events, ingest_envelopes, ingest_rejects")
+        with EventStore(database_url) as store:
+            messages = [m for workspace in data for m in workspace]
+            outcomes = IngestProcessor(store).process(
+                [Incoming(m.subject, m.body) for m in messages]
+            )
+            assert {o.status for o in outcomes} == {"accepted"}
+        asyncio.run(project_everything(database_url))
+        truth = Truth(database_url)
+        for caller in callers:
+            asyncio.run(check(database_url, caller, truth))
+
+    with EventStore(database_url):
+        pass  # creates the tables the example truncates
+    run()
+    assert state["n"] >= 12
