@@ -8,6 +8,7 @@ carries its own position with it.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,6 +58,11 @@ class Projection(ABC):
     @abstractmethod
     def tables(self) -> list[str]:
         """CREATE TABLE / INDEX statements, idempotent, using `self.schema`."""
+
+    def table_names(self) -> list[str]:
+        """The tables this projection owns (its tracking row aside)."""
+        pattern = re.compile(rf"CREATE TABLE IF NOT EXISTS {re.escape(self.schema)}\.(\w+)")
+        return [m.group(1) for ddl in self.tables() if (m := pattern.search(ddl))]
 
     @abstractmethod
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:

@@ -85,6 +85,23 @@ def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from services.checks import compare_with_rebuild
+
+    if not settings.database_url:
+        raise SystemExit("set CHRONICLE_DATABASE_URL")
+    results = asyncio.run(compare_with_rebuild(settings.database_url, args.names or None))
+    for r in results:
+        verdict = "equal" if r.equal else "DIFFERENT"
+        tables = ", ".join(f"{t} {n} rows" for t, n in r.rows.items())
+        print(f"{r.name}: {verdict} to a rebuild at position {r.position} ({tables})")
+        for table, (only_live, only_rebuilt) in r.differences.items():
+            print(f"  {table}: {only_live} rows only live, {only_rebuilt} only rebuilt")
+    return 0 if all(r.equal for r in results) else 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chronicle", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -94,6 +111,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("name", nargs="?", help="the projection, for `run projector`")
     demo = sub.add_parser("demo", help="start everything, publish a sample workload, show it")
     demo.add_argument("--seed", type=int, default=7)
+    check = sub.add_parser("check", help="compare each live read model with a rebuild")
+    check.add_argument("names", nargs="*", help="projections (default: all)")
     docs = sub.add_parser("docs", help="regenerate the documents generated from the code")
     docs.add_argument("--root", default=".", help="the repository root")
     token = sub.add_parser("token", help="create or revoke API bearer tokens")
@@ -115,7 +134,14 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"up": cmd_up, "run": cmd_run, "demo": cmd_demo, "token": cmd_token, "docs": cmd_docs}
+COMMANDS = {
+    "up": cmd_up,
+    "run": cmd_run,
+    "demo": cmd_demo,
+    "token": cmd_token,
+    "docs": cmd_docs,
+    "check": cmd_check,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
