@@ -38,6 +38,47 @@ class EnvelopeRecord:
 
 
 @dataclass(frozen=True)
+class DeadLetter:
+    """A message or event we failed to apply after bounded retries (see dead_letters)."""
+
+    consumer: str  # ingest | projection:<name>
+    stream_seq: int | None
+    position: int | None
+    workspace_id: str | None
+    envelope_id: str | None
+    subject: str | None
+    type: str | None
+    payload: bytes | None
+    headers: dict[str, str] | None
+    error: str
+    attempts: int
+
+
+INSERT_DEAD_LETTER = (
+    "INSERT INTO dead_letters (consumer, stream_seq, position, workspace_id, envelope_id, "
+    "subject, type, payload, headers, error, attempts) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s) ON CONFLICT DO NOTHING"
+)
+
+
+def dead_letter_row(d: DeadLetter) -> tuple:
+    headers = msgspec.json.encode(d.headers).decode() if d.headers is not None else None
+    return (
+        d.consumer,
+        d.stream_seq,
+        d.position,
+        d.workspace_id,
+        d.envelope_id,
+        d.subject,
+        d.type,
+        d.payload,
+        headers,
+        d.error,
+        d.attempts,
+    )
+
+
+@dataclass(frozen=True)
 class RejectRecord:
     stream_seq: int | None
     workspace_id: str | None
@@ -83,8 +124,11 @@ class ChronicleRecorder(PostgresApplicationRecorder):
         envelopes: Sequence[EnvelopeRecord] = (),
         rejects: Sequence[RejectRecord] = (),
         repeats: Sequence[tuple[str, str]] = (),
+        dead_letters: Sequence[DeadLetter] = (),
         **kwargs: Any,
     ) -> None:
+        for dead in dead_letters:
+            curs.execute(INSERT_DEAD_LETTER, dead_letter_row(dead), prepare=True)
         if envelopes:
             columns = [list(c) for c in zip(*(_envelope_row(e) for e in envelopes), strict=True)]
             curs.execute(_INSERT_ENVELOPES, columns, prepare=True)

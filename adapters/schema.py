@@ -32,6 +32,27 @@ INGEST_DDL = [
     )
     """,
     "CREATE INDEX IF NOT EXISTS ingest_rejects_ws_idx ON ingest_rejects (workspace_id, id)",
+    # What we failed to apply, after bounded retries: listed and replayed from the CLI.
+    """
+    CREATE TABLE IF NOT EXISTS dead_letters (
+        id bigserial PRIMARY KEY,
+        consumer text NOT NULL,
+        stream_seq bigint,
+        position bigint,
+        workspace_id text,
+        envelope_id text,
+        subject text,
+        type text,
+        payload bytea,
+        headers jsonb,
+        error text NOT NULL,
+        attempts int NOT NULL,
+        parked_at timestamptz NOT NULL DEFAULT now(),
+        replayed_at timestamptz,
+        UNIQUE (consumer, stream_seq),
+        UNIQUE (consumer, position)
+    )
+    """,
     """
     CREATE TABLE IF NOT EXISTS relay_position (
         name text PRIMARY KEY,

@@ -51,6 +51,8 @@ class Projection(ABC):
             f"CREATE SCHEMA IF NOT EXISTS {self.schema}",
             f"CREATE TABLE IF NOT EXISTS {self.schema}.tracking "
             "(projection text PRIMARY KEY, position bigint NOT NULL)",
+            f"ALTER TABLE {self.schema}.tracking ADD COLUMN IF NOT EXISTS "
+            "updated_at timestamptz NOT NULL DEFAULT now()",
             f"INSERT INTO {self.schema}.tracking VALUES ('{self.name}', 0) ON CONFLICT DO NOTHING",
             *self.tables(),
         ]

@@ -8,13 +8,16 @@ below the tracked position and is skipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from psycopg import AsyncConnection
 
 from adapters.mapper import MsgspecMapper
 from projections.base import Projection, Recorded
-from projections.source import max_position, read_batches
+from projections.source import decode, max_position, read_batches, read_rows
+
+# park(conn, (position, aggregate_id, version, wire_name, state), error)
+Park = Callable[[AsyncConnection, tuple, Exception], Awaitable[None]]
 
 
 class ProjectionRunner:
@@ -46,10 +49,34 @@ class ProjectionRunner:
             if fresh:
                 await p.apply(cur, fresh)
                 await cur.execute(
-                    f"UPDATE {p.schema}.tracking SET position = %s WHERE projection = %s",
+                    f"UPDATE {p.schema}.tracking SET position = %s, updated_at = now() "
+                    "WHERE projection = %s",
                     (last, p.name),
                 )
         return max(start, last)
+
+    async def apply_isolating(self, conn: AsyncConnection, upto: int, park: Park) -> int:
+        """Apply the stored events after the tracked position up to `upto`, one per
+        transaction, straight from the store. An event that cannot be decoded or applied is
+        handed to `park`, which records it in that event's transaction as the position moves
+        past it: one bad event cannot stop the others."""
+        p = self.projection
+        position = await p.position(conn)
+        async for rows in read_rows(conn, position, upto):
+            for row in rows:
+                try:
+                    event = decode(self.mapper, *row)
+                    position = await self.apply(conn, [(position, event)])
+                except Exception as error:  # a bug for this event: isolate it, go on
+                    async with conn.transaction():
+                        await park(conn, row, error)
+                        await conn.execute(
+                            f"UPDATE {p.schema}.tracking SET position = %s, updated_at = now() "
+                            "WHERE projection = %s",
+                            (row[0], p.name),
+                        )
+                    position = row[0]
+        return position
 
     async def catch_up(
         self,

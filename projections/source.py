@@ -31,6 +31,18 @@ async def max_position(conn: AsyncConnection) -> int:
     return row[0] or 0
 
 
+async def read_rows(
+    conn: AsyncConnection, after: int, upto: int, batch: int = 5000
+) -> AsyncIterator[list[tuple]]:
+    """Yield stored rows (position, aggregate id, version, wire name, state), undecoded."""
+    while after < upto:
+        rows = await (await conn.execute(_SELECT, (after, upto, batch))).fetchall()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0]
+
+
 async def read_batches(
     conn: AsyncConnection, mapper: MsgspecMapper, after: int, upto: int, batch: int = 5000
 ) -> AsyncIterator[list[Recorded]]:

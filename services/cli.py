@@ -102,6 +102,31 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if all(r.equal for r in results) else 1
 
 
+def cmd_dlq(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from services.dead_letters import list_dead_letters, replay
+
+    if not settings.database_url:
+        raise SystemExit("set CHRONICLE_DATABASE_URL")
+    if args.action == "list":
+        for d in list_dead_letters(settings.database_url, args.all):
+            where = (
+                f"stream seq {d['stream_seq']}" if d["stream_seq"] else f"position {d['position']}"
+            )
+            state = f"replayed {d['replayed_at']:%Y-%m-%d %H:%M}" if d["replayed_at"] else "parked"
+            print(
+                f"{d['id']:>5}  {d['consumer']:<26} {d['parked_at']:%Y-%m-%d %H:%M:%S}  "
+                f"{d['workspace_id'] or '-'} {d['envelope_id'] or '-'} ({where}, {d['type']}) "
+                f"{d['attempts']} attempts, {state}: {d['error'][:160]}"
+            )
+        return 0
+    results = asyncio.run(replay(settings.database_url, settings.nats_url, args.ids))
+    for r in results:
+        print(f"{r.id}: {'replayed' if r.ok else 'NOT replayed'} ({r.consumer}): {r.detail}")
+    return 0 if all(r.ok for r in results) else 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chronicle", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -111,6 +136,12 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("name", nargs="?", help="the projection, for `run projector`")
     demo = sub.add_parser("demo", help="start everything, publish a sample workload, show it")
     demo.add_argument("--seed", type=int, default=7)
+    dlq = sub.add_parser("dlq", help="list and replay dead letters")
+    dlq_actions = dlq.add_subparsers(dest="action", required=True)
+    dlq_list = dlq_actions.add_parser("list", help="what was parked, and why")
+    dlq_list.add_argument("--all", action="store_true", help="include replayed ones")
+    dlq_replay = dlq_actions.add_parser("replay", help="send or apply them again")
+    dlq_replay.add_argument("ids", nargs="+", type=int)
     check = sub.add_parser("check", help="compare each live read model with a rebuild")
     check.add_argument("names", nargs="*", help="projections (default: all)")
     docs = sub.add_parser("docs", help="regenerate the documents generated from the code")
@@ -141,6 +172,7 @@ COMMANDS = {
     "token": cmd_token,
     "docs": cmd_docs,
     "check": cmd_check,
+    "dlq": cmd_dlq,
 }
 
 

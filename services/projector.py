@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from uuid import UUID
 
+import msgspec
 import psycopg
 import structlog
 from nats.aio.msg import Msg
@@ -18,6 +19,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from adapters import bus
 from adapters.consumer import PullConsumer
+from adapters.eventstore import INSERT_DEAD_LETTER, DeadLetter, dead_letter_row
 from adapters.settings import Settings
 from projections.base import Projection
 from projections.runner import ProjectionRunner
@@ -26,6 +28,16 @@ from services import runtime
 from services.runtime import HostedService
 
 log = structlog.get_logger()
+MAX_ATTEMPTS = 3
+
+
+def _meta(state: bytes) -> dict:
+    """The event's meta if it decodes as JSON at all (a dead letter's best description)."""
+    try:
+        meta = msgspec.json.decode(state).get("meta")
+    except (msgspec.DecodeError, AttributeError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 class ProjectorService(HostedService):
@@ -37,6 +49,7 @@ class ProjectorService(HostedService):
         self.position = 0
         self.conn: psycopg.AsyncConnection | None = None
         self._lock = asyncio.Lock()
+        self._failures = 0
         self.broker = runtime.broker(settings.nats_url, self.durable)
         self.consumer = PullConsumer(
             settings.nats_url,
@@ -87,12 +100,53 @@ class ProjectorService(HostedService):
             )
 
     async def handle_batch(self, raws: list[Msg]) -> None:
-        """Apply one batch; raising makes the consumer retry it in place."""
+        """Apply one batch; raising makes the consumer retry it in place. A batch that keeps
+        failing (not for want of a database) is applied event by event from the store, and
+        the events that fail are parked as dead letters."""
         try:
             await self._handle(raws)
+            self._failures = 0
+            return
         except psycopg.OperationalError:
             self.conn = None  # reconnect on the retry
             raise
+        except Exception:
+            self._failures += 1
+            delivered = max((r.metadata.num_delivered or 1) for r in raws)
+            if self._failures + delivered - 1 < MAX_ATTEMPTS:
+                raise
+        log.error("projector.isolating", projection=self.projection.name, size=len(raws))
+        upto = max(int((r.headers or {}).get(bus.POSITION, 0)) for r in raws)
+        async with self._lock:
+            await self._connect()
+            self.position = await self.runner.apply_isolating(self.conn, upto, self._park)
+        for r in raws:
+            await r.ack()
+        self._failures = 0
+
+    async def _park(self, conn: psycopg.AsyncConnection, row: tuple, error: Exception) -> None:
+        position, _, _, wire_name, state = row
+        meta = _meta(bytes(state))
+        dead = DeadLetter(
+            f"projection:{self.projection.name}",
+            None,
+            position,
+            meta.get("workspace_id"),
+            meta.get("envelope_id"),
+            None,
+            wire_name,
+            bytes(state),
+            None,
+            repr(error),
+            MAX_ATTEMPTS,
+        )
+        await conn.execute(INSERT_DEAD_LETTER, dead_letter_row(dead))
+        log.error(
+            "projector.parked",
+            projection=self.projection.name,
+            position=position,
+            error=repr(error),
+        )
 
     async def _handle(self, raws: list[Msg]) -> None:
         pairs = []

@@ -1,7 +1,14 @@
-"""Apply a batch of ingest messages: every message ends accepted, duplicate or rejected.
+"""Apply a batch of ingest messages: each ends accepted, duplicate, rejected or parked.
 
-A batch is one transaction: its events, the envelopes they came from and its rejects
-commit together, so a crash anywhere leaves either all of it or none of it.
+A batch is one transaction: its events, the envelopes they came from, its rejects and its
+dead letters commit together, so a crash anywhere leaves either all of it or none of it.
+
+- rejected: the input is wrong (a field, a rule); kept in `ingest_rejects` for good;
+- parked: *we* failed to apply valid input (a bug, a flaky dependency): the batch is
+  retried in place with backoff, and once a message has failed `MAX_ATTEMPTS` times in
+  all (counting JetStream redeliveries, so a message that crashes the process is bounded
+  too) it is parked in `dead_letters` and the stream moves on; `chronicle dlq replay`
+  sends it again once fixed.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from typing import Any
 import structlog
 from eventsourcing.persistence import IntegrityError
 
-from adapters.eventstore import EnvelopeRecord, EventStore, RejectRecord
+from adapters.eventstore import DeadLetter, EnvelopeRecord, EventStore, RejectRecord
 from domain.shared import RuleViolation
 from services.ingest.registry import aggregate_keys
 from services.ingest.unit_of_work import AggregateCache, UnitOfWork
@@ -21,11 +28,12 @@ from services.ingest.validation import Incoming, Invalid, Valid, check, problem
 
 log = structlog.get_logger()
 MAX_CONFLICT_RETRIES = 5
+MAX_ATTEMPTS = 3
 
 
 @dataclass
 class Outcome:
-    status: str  # accepted | duplicate | rejected
+    status: str  # accepted | duplicate | rejected | parked
     workspace_id: str | None
     envelope_id: str | None
     position: int | None = None
@@ -33,10 +41,10 @@ class Outcome:
     reasons: list[dict[str, str]] = field(default_factory=list)
 
     def reply(self) -> dict[str, Any]:
-        if self.status == "rejected":
+        if self.status in ("rejected", "parked"):
             text = "; ".join(f"{r['field']}: {r['problem']}" for r in self.reasons)
             return {
-                "status": "rejected",
+                "status": self.status,
                 "id": self.envelope_id,
                 "error": {"message": text, "reasons": self.reasons},
             }
@@ -46,6 +54,19 @@ class Outcome:
             "position": self.position,
             "events": self.events,
         }
+
+
+@dataclass(frozen=True)
+class Parked:
+    error: str
+    attempts: int
+    workspace_id: str | None
+    envelope_id: str | None
+    type: str | None
+
+
+class PoisonRetry(Exception):
+    """A message failed; the whole batch is to be retried (in place, with backoff)."""
 
 
 class _Poisoned(Exception):
@@ -58,9 +79,10 @@ class IngestProcessor:
     def __init__(self, store: EventStore, cache_size: int = 100_000) -> None:
         self.store = store
         self.cache = AggregateCache(cache_size)
+        self.failures: dict[Any, int] = {}
 
     def process(self, messages: Sequence[Incoming]) -> list[Outcome]:
-        checked: list[Valid | Invalid] = [check(m) for m in messages]
+        checked: list[Valid | Invalid | Parked] = [check(m) for m in messages]
         conflicts = 0
         while True:
             uow = UnitOfWork(self.store, self.cache)
@@ -68,14 +90,7 @@ class IngestProcessor:
                 return self._attempt(messages, checked, uow)
             except _Poisoned as p:
                 uow.discard()
-                log.error("ingest.handler_failed", index=p.index, error=repr(p.error))
-                v = checked[p.index]
-                checked[p.index] = Invalid(
-                    [problem("data", f"internal error while applying: {p.error!r}")],
-                    v.meta.workspace_id,
-                    v.meta.envelope_id,
-                    v.envelope.type,
-                )
+                checked[p.index] = self._park_or_retry(messages[p.index], checked[p.index], p.error)
             except IntegrityError as e:
                 # Another writer stored the same envelope or aggregate version first.
                 uow.discard()
@@ -87,28 +102,35 @@ class IngestProcessor:
                 uow.discard()
                 raise
 
-    def _attempt(
-        self, messages: Sequence[Incoming], checked: list[Valid | Invalid], uow: UnitOfWork
-    ) -> list[Outcome]:
+    def _park_or_retry(self, msg: Incoming, item: Valid, error: Exception) -> Parked:
+        key = msg.stream_seq if msg.stream_seq is not None else id(msg)
+        self.failures[key] = self.failures.get(key, 0) + 1
+        attempts = self.failures[key] + msg.deliveries - 1
+        log.error(
+            "ingest.handler_failed",
+            envelope_id=item.meta.envelope_id,
+            attempts=attempts,
+            error=repr(error),
+        )
+        if attempts < MAX_ATTEMPTS:
+            raise PoisonRetry(f"{item.meta.envelope_id}: {error!r}") from error
+        self.failures.pop(key, None)
+        return Parked(
+            repr(error), attempts, item.meta.workspace_id, item.meta.envelope_id, item.envelope.type
+        )
+
+    def _attempt(self, messages: Sequence[Incoming], checked: list, uow: UnitOfWork) -> list:
         valid = [v for v in checked if isinstance(v, Valid)]
         known = self._known_envelopes({(v.meta.workspace_id, v.meta.envelope_id) for v in valid})
         uow.preload(key for v in valid for key in aggregate_keys(v.meta, v.data))
-        already_rejected = self._known_rejects([m.stream_seq for m in messages])
-        outcomes: list[Outcome] = []
-        events: list[Any] = []
-        envelopes: list[EnvelopeRecord] = []
-        rejects: list[RejectRecord] = []
-        first_in_batch: dict[tuple[str, str], Outcome | None] = {}
-        repeats: list[tuple[str, str]] = []
+        earlier = self._earlier_outcomes([m.stream_seq for m in messages])
+        batch = _Batch()
         for index, (msg, item) in enumerate(zip(messages, checked, strict=True)):
-            if msg.stream_seq in already_rejected:
-                item = Invalid(already_rejected[msg.stream_seq], *_ids(item))
+            item = earlier.get(msg.stream_seq, item)
             if isinstance(item, Valid):
                 key = (item.meta.workspace_id, item.meta.envelope_id)
                 if key in known:
-                    outcomes.append(Outcome("duplicate", *key, position=known[key]))
-                    first_in_batch.setdefault(key, None)
-                    repeats.append(key)
+                    batch.duplicate(key, known[key])
                     continue
                 try:
                     item.command.handle(uow, item.meta, item.data)
@@ -121,29 +143,14 @@ class IngestProcessor:
                 except Exception as e:
                     raise _Poisoned(index, e) from e
                 else:
-                    new = uow.collect_events()
                     known[key] = None
-                    events.extend(new)
-                    envelopes.append(
-                        EnvelopeRecord(*key, item.envelope.type, msg.stream_seq, len(new))
-                    )
-                    outcomes.append(Outcome("accepted", *key, events=len(new)))
-                    first_in_batch[key] = outcomes[-1]
+                    batch.accepted(key, item.envelope.type, msg.stream_seq, uow.collect_events())
                     continue
-            rejects.append(_reject_record(msg, item))
-            outcomes.append(
-                Outcome("rejected", item.workspace_id, item.envelope_id, reasons=item.reasons)
-            )
-        if events or envelopes or rejects or repeats:
-            recordings = self.store.save(
-                *events, envelopes=envelopes, rejects=rejects, repeats=repeats
-            )
-            _fill_positions(outcomes, [r.notification.id for r in recordings])
-        for o in outcomes:  # a repeat within the batch points at the first one's events
-            first = first_in_batch.get((o.workspace_id, o.envelope_id))
-            if o.status == "duplicate" and first is not None:
-                o.position = first.position
-        return outcomes
+            if isinstance(item, Parked):
+                batch.parked(msg, item)
+            else:
+                batch.rejected(msg, item)
+        return batch.save(self.store)
 
     def _known_envelopes(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int | None]:
         if not keys:
@@ -158,39 +165,115 @@ class IngestProcessor:
             ).fetchall()
         return {(r["workspace_id"], r["envelope_id"]): r["position"] for r in rows}
 
-    def _known_rejects(self, seqs: list[int | None]) -> dict[int, list[dict[str, str]]]:
+    def _earlier_outcomes(self, seqs: list[int | None]) -> dict[int, Invalid | Parked]:
+        """A redelivered message that was rejected or parked keeps that outcome."""
         seqs = [s for s in seqs if s is not None]
         if not seqs:
             return {}
         with self.store.datastore.get_connection() as conn:
-            rows = conn.execute(
-                "SELECT stream_seq, reason FROM ingest_rejects WHERE stream_seq = ANY(%s)", (seqs,)
+            rejected = conn.execute(
+                "SELECT stream_seq, reason, workspace_id, envelope_id, type FROM ingest_rejects "
+                "WHERE stream_seq = ANY(%s)",
+                (seqs,),
             ).fetchall()
-        return {r["stream_seq"]: r["reason"] for r in rows}
+            parked = conn.execute(
+                "SELECT stream_seq, error, attempts, workspace_id, envelope_id, type FROM "
+                "dead_letters WHERE consumer = 'ingest' AND stream_seq = ANY(%s)",
+                (seqs,),
+            ).fetchall()
+        earlier: dict[int, Invalid | Parked] = {
+            r["stream_seq"]: Invalid(r["reason"], r["workspace_id"], r["envelope_id"], r["type"])
+            for r in rejected
+        }
+        for r in parked:
+            earlier[r["stream_seq"]] = Parked(
+                r["error"], r["attempts"], r["workspace_id"], r["envelope_id"], r["type"]
+            )
+        return earlier
+
+
+class _Batch:
+    """What one batch records, and the outcome of each message, in order."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
+        self.events: list[Any] = []
+        self.envelopes: list[EnvelopeRecord] = []
+        self.rejects: list[RejectRecord] = []
+        self.dead_letters: list[DeadLetter] = []
+        self.repeats: list[tuple[str, str]] = []
+        self.first: dict[tuple[str, str], Outcome] = {}
+
+    def accepted(self, key: tuple[str, str], type_: str, seq: int | None, events: list) -> None:
+        self.events.extend(events)
+        self.envelopes.append(EnvelopeRecord(*key, type_, seq, len(events)))
+        self.outcomes.append(Outcome("accepted", *key, events=len(events)))
+        self.first[key] = self.outcomes[-1]
+
+    def duplicate(self, key: tuple[str, str], position: int | None) -> None:
+        self.outcomes.append(Outcome("duplicate", *key, position=position))
+        self.repeats.append(key)
+
+    def rejected(self, msg: Incoming, item: Invalid) -> None:
+        self.rejects.append(
+            RejectRecord(
+                msg.stream_seq,
+                item.workspace_id,
+                item.envelope_id,
+                msg.subject,
+                item.type,
+                item.reasons,
+                msg.data,
+                dict(msg.headers) or None,
+            )
+        )
+        self.outcomes.append(
+            Outcome("rejected", item.workspace_id, item.envelope_id, reasons=item.reasons)
+        )
+
+    def parked(self, msg: Incoming, item: Parked) -> None:
+        self.dead_letters.append(
+            DeadLetter(
+                "ingest",
+                msg.stream_seq,
+                None,
+                item.workspace_id,
+                item.envelope_id,
+                msg.subject,
+                item.type,
+                msg.data,
+                dict(msg.headers) or None,
+                item.error,
+                item.attempts,
+            )
+        )
+        text = f"internal error after {item.attempts} attempts, parked for replay: {item.error}"
+        self.outcomes.append(
+            Outcome("parked", item.workspace_id, item.envelope_id, reasons=[problem("data", text)])
+        )
+
+    def save(self, store: EventStore) -> list[Outcome]:
+        if self.events or self.envelopes or self.rejects or self.repeats or self.dead_letters:
+            recordings = store.save(
+                *self.events,
+                envelopes=self.envelopes,
+                rejects=self.rejects,
+                repeats=self.repeats,
+                dead_letters=self.dead_letters,
+            )
+            ids = iter(r.notification.id for r in recordings)
+            for outcome in self.outcomes:
+                if outcome.status == "accepted" and outcome.events:
+                    for _ in range(outcome.events):
+                        outcome.position = next(ids)
+        for outcome in self.outcomes:  # a repeat within the batch points at the first one
+            first = self.first.get((outcome.workspace_id, outcome.envelope_id))
+            if outcome.status == "duplicate" and first is not None:
+                outcome.position = first.position
+        return self.outcomes
 
 
 def _ids(item: Valid | Invalid) -> tuple[str | None, str | None, str | None]:
     if isinstance(item, Valid):
         return item.meta.workspace_id, item.meta.envelope_id, item.envelope.type
     return item.workspace_id, item.envelope_id, item.type
-
-
-def _reject_record(msg: Incoming, item: Invalid) -> RejectRecord:
-    return RejectRecord(
-        msg.stream_seq,
-        item.workspace_id,
-        item.envelope_id,
-        msg.subject,
-        item.type,
-        item.reasons,
-        msg.data,
-        dict(msg.headers) or None,
-    )
-
-
-def _fill_positions(outcomes: list[Outcome], ids: list[int]) -> None:
-    offset = 0
-    for outcome in outcomes:
-        if outcome.status == "accepted" and outcome.events:
-            offset += outcome.events
-            outcome.position = ids[offset - 1]

@@ -80,7 +80,13 @@ class IngestService(HostedService):
     async def handle_batch(self, raws: list[Msg]) -> None:
         """Apply one ordered batch; raising makes the consumer retry it in place."""
         incoming = [
-            Incoming(r.subject, r.data, dict(r.headers or {}), r.metadata.sequence.stream)
+            Incoming(
+                r.subject,
+                r.data,
+                dict(r.headers or {}),
+                r.metadata.sequence.stream,
+                r.metadata.num_delivered or 1,
+            )
             for r in raws
         ]
         outcomes = await asyncio.to_thread(self.processor.process, incoming)

@@ -25,6 +25,7 @@ class Incoming:
     data: bytes
     headers: dict[str, str] = field(default_factory=dict)
     stream_seq: int | None = None
+    deliveries: int = 1  # JetStream's count: earlier deliveries are earlier attempts
 
 
 @dataclass(frozen=True)
