@@ -14,9 +14,27 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Strict(BaseModel):
-    """Edge models refuse unknown fields, so a misspelt field is an error, not a loss."""
+    """Edge models refuse unknown fields, so a misspelt field is an error, not a loss,
+    and text with NUL characters, which no message needs and PostgreSQL cannot store."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
+
+    @field_validator("*")
+    @classmethod
+    def no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class ActorIn(Strict):

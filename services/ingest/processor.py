@@ -24,7 +24,7 @@ from adapters.eventstore import DeadLetter, EnvelopeRecord, EventStore, RejectRe
 from domain.shared import RuleViolation
 from services.ingest.registry import aggregate_keys
 from services.ingest.unit_of_work import AggregateCache, UnitOfWork
-from services.ingest.validation import Incoming, Invalid, Valid, check, problem
+from services.ingest.validation import Incoming, Invalid, Valid, check, problem, storable
 
 log = structlog.get_logger()
 MAX_CONFLICT_RETRIES = 5
@@ -220,7 +220,7 @@ class _Batch:
                 msg.stream_seq,
                 item.workspace_id,
                 item.envelope_id,
-                msg.subject,
+                storable(msg.subject),
                 item.type,
                 item.reasons,
                 msg.data,
@@ -239,7 +239,7 @@ class _Batch:
                 None,
                 item.workspace_id,
                 item.envelope_id,
-                msg.subject,
+                storable(msg.subject),
                 item.type,
                 msg.data,
                 dict(msg.headers) or None,

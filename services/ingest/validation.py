@@ -44,8 +44,14 @@ class Invalid:
     type: str | None
 
 
+def storable(text: str) -> str:
+    """Text PostgreSQL can store: NUL characters escaped, lone surrogates replaced. What a
+    reject says about bad input may quote it; the input itself is kept byte for byte."""
+    return text.replace("\x00", "\\u0000").encode("utf-8", "replace").decode("utf-8")
+
+
 def problem(field_name: str, text: str, **extra: str) -> dict[str, str]:
-    return {"field": field_name, "problem": text, **extra}
+    return {"field": storable(field_name), "problem": storable(text), **extra}
 
 
 def _pydantic_reasons(error: ValidationError, prefix: str = "") -> list[dict[str, str]]:
@@ -60,13 +66,13 @@ def _pydantic_reasons(error: ValidationError, prefix: str = "") -> list[dict[str
 def _best_effort(data: bytes) -> dict[str, Any]:
     try:
         value = msgspec.json.decode(data)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        return {}
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return {}  # it is rejected anyway; this only names the envelope when it can
     return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any) -> str | None:
-    return value[:200] if isinstance(value, str) else None
+    return storable(value[:200]) if isinstance(value, str) else None
 
 
 def check(msg: Incoming) -> Valid | Invalid:
