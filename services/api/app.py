@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+import psycopg
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
 
 from adapters.settings import Settings, get_settings
+from services.api.deps import no_nul
 from services.api.routes import activity_grid, conversations, health, timeline
 
 ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
@@ -36,5 +39,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "only its token's workspace.",
     )
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(no_nul)])
+
+    @app.exception_handler(psycopg.DataError)
+    async def bad_input(request: Request, error: psycopg.DataError) -> JSONResponse:
+        # A value PostgreSQL cannot take: the caller's input, not our failure.
+        return JSONResponse({"detail": f"invalid input: {error}"}, status_code=400)
+
     return app

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import AsyncConnection
+from pydantic import BaseModel, Field
 
 from services.api.scope import Scope
 from services.api.tokens import SELECT_PRINCIPAL, Principal, token_hash
@@ -45,6 +46,30 @@ async def scope(caller: Annotated[Principal, Depends(principal)]) -> Scope:
 
 
 CallerScope = Annotated[Scope, Depends(scope)]
+
+
+class ErrorOut(BaseModel):
+    detail: Any = Field(description="What was wrong")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": ErrorOut,
+        "description": "A cursor this API did not return, or a body that is not JSON",
+    },
+    401: {"model": ErrorOut, "description": "Missing, wrong or revoked bearer token"},
+    404: {
+        "model": ErrorOut,
+        "description": "No such record in the token's workspace (or not visible to it)",
+    },
+}
+
+
+async def no_nul(request: Request) -> None:
+    """PostgreSQL text cannot hold NUL characters, and no id or search needs one."""
+    values = [*request.path_params.values(), *request.query_params.values()]
+    if any("\x00" in value for value in values if isinstance(value, str)):
+        raise HTTPException(400, "the request must not contain NUL characters")
 
 
 def not_found(what: str, ident: str) -> HTTPException:

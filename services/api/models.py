@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class ActorOut(BaseModel):
@@ -47,6 +47,13 @@ class BadgeRequest(BaseModel):
     contacts: list[str] = Field(default_factory=list, max_length=500)
     leads: list[str] = Field(default_factory=list, max_length=500)
     accounts: list[str] = Field(default_factory=list, max_length=500)
+
+    @field_validator("contacts", "leads", "accounts")
+    @classmethod
+    def no_nul(cls, ids: list[str]) -> list[str]:
+        if any("\x00" in i for i in ids):
+            raise ValueError("ids must not contain NUL characters")
+        return ids
 
 
 class Badges(BaseModel):

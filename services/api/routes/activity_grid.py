@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from services.api.deps import CallerScope, Conn
+from services.api.deps import ERRORS, CallerScope, Conn
 from services.api.queries.activity_grid import GridFilter, GridQueries
 
-router = APIRouter(tags=["activities"])
+router = APIRouter(tags=["activities"], responses=ERRORS)
 
 
 class ActivityRow(BaseModel):

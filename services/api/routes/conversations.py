@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from services.api.deps import CallerScope, Conn, not_found
+from services.api.deps import ERRORS, CallerScope, Conn, not_found
 from services.api.models import AuditTrailPage
 from services.api.queries.conversations import ConversationQueries
 
-router = APIRouter(tags=["conversations"])
+router = APIRouter(tags=["conversations"], responses=ERRORS)
 ConversationId = Annotated[str, Path(description="The producer's conversation id")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from services.api.deps import CallerScope, Conn, not_found
+from services.api.deps import ERRORS, CallerScope, Conn, not_found
 from services.api.models import BadgeRequest, Badges, TimelinePage
 from services.api.queries.timeline import TimelineQueries
 
-router = APIRouter(tags=["timeline"])
+router = APIRouter(tags=["timeline"], responses=ERRORS)
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Entries per page (default 10)")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
