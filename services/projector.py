@@ -20,6 +20,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from adapters import bus
 from adapters.consumer import PullConsumer
 from adapters.eventstore import INSERT_DEAD_LETTER, DeadLetter, dead_letter_row
+from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from projections.base import Projection
 from projections.runner import ProjectionRunner
@@ -68,6 +69,7 @@ class ProjectorService(HostedService):
         )
 
     async def prepare(self) -> None:
+        await asyncio.to_thread(ensure_store, self.settings.database_url)
         nc = await bus.connect(self.settings.nats_url, f"{self.durable}-setup")
         try:
             await bus.ensure_streams(nc.jetstream())

@@ -22,6 +22,7 @@ from nats.js.errors import NotFoundError
 
 from adapters import bus
 from adapters.eventstore import EVENTS_TABLE
+from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from services import runtime
 from services.runtime import HostedService
@@ -72,6 +73,9 @@ class Relay(HostedService):
         self.broker = runtime.broker(settings.nats_url, "chronicle-relay")
         self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None
+
+    async def prepare(self) -> None:
+        await asyncio.to_thread(ensure_store, self.settings.database_url)
 
     async def begin(self) -> None:
         self._stop.clear()

@@ -9,7 +9,7 @@ import structlog
 import uvicorn
 
 from adapters import bus
-from adapters.eventstore import EventStore
+from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from projections.registry import PROJECTIONS, projection
 
@@ -18,7 +18,7 @@ log = structlog.get_logger()
 
 def migrate(settings: Settings) -> None:
     """Create the event store, Chronicle's tables, read-model schemas and streams."""
-    EventStore(settings.database_url).close()
+    ensure_store(settings.database_url)
 
     async def rest() -> None:
         async with await psycopg.AsyncConnection.connect(

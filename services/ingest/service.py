@@ -20,6 +20,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from adapters import bus
 from adapters.consumer import PullConsumer
 from adapters.eventstore import EventStore
+from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from services import runtime
 from services.ingest.processor import IngestProcessor, Outcome
@@ -63,6 +64,7 @@ class IngestService(HostedService):
             await bus.ensure_streams(nc.jetstream(), _limits(self.settings))
         finally:
             await nc.close()
+        await asyncio.to_thread(ensure_store, self.settings.database_url)
         store = await asyncio.to_thread(EventStore, self.settings.database_url)
         self.processor = IngestProcessor(store, self.settings.aggregate_cache_size)
 

@@ -51,3 +51,31 @@ class ServiceProcess:
     def output(self) -> str:
         with open(self.log_path, errors="replace") as f:
             return f.read()
+
+
+class Fleet:
+    """Every Chronicle service as its own process, as `chronicle up` runs them."""
+
+    def __init__(self, settings) -> None:
+        from services.supervisor import service_commands
+
+        self.settings = settings
+        self.commands = {
+            name: args[1:] for name, args in service_commands().items() if name != "api"
+        }
+        self.processes: dict[str, ServiceProcess] = {}
+
+    def start(self) -> Fleet:
+        for name in self.commands:
+            self.restart(name)
+        return self
+
+    def restart(self, name: str) -> None:
+        self.processes[name] = ServiceProcess(self.settings, *self.commands[name]).start()
+
+    def kill(self, name: str) -> None:
+        self.processes[name].kill()
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.stop()
