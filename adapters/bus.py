@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 import nats
 import nats.errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig, SubjectTransform
 from nats.js.errors import NotFoundError
 
 INGEST_STREAM = "AUDIT_INGEST"
 INGEST_SUBJECTS = "audit.ingest.>"
+PARTITIONED = "audit.partitioned"
 REQUEST_SUBJECTS = "audit.request.>"
 EVENTS_STREAM = "AUDIT_EVENTS"
 EVENTS_SUBJECTS = "audit.events.>"
@@ -47,9 +49,50 @@ def rejected_subject(workspace_id: str | None) -> str:
 
 @dataclass(frozen=True)
 class StreamLimits:
+    """How Chronicle's streams are configured: one value for every service, from Settings
+    (`ensure_streams` updates the streams, so a service with other values would undo them)."""
+
     ingest_duplicate_window: float = 120.0
     events_duplicate_window: float = 3600.0
     events_max_age: float = 0.0  # 0: keep forever; PostgreSQL holds the full log anyway
+    ingest_partitions: int = 1
+
+    @classmethod
+    def of(cls, settings: Any) -> StreamLimits:
+        return cls(
+            settings.ingest_duplicate_window,
+            settings.events_duplicate_window,
+            settings.events_max_age,
+            settings.ingest_partitions,
+        )
+
+
+def ingest_transform(partitions: int) -> SubjectTransform | None:
+    """With several partitions, JetStream stores a well-formed ingest subject as
+    `audit.partitioned.<p>.<workspace>.<aggregate>.<action>`, p a hash of the workspace:
+    one worker per partition keeps each workspace's envelopes, and so each aggregate's,
+    in order. Malformed subjects keep their own and go to partition 0 (to be rejected)."""
+    if partitions <= 1:
+        return None
+    return SubjectTransform(
+        src="audit.ingest.*.*.*",
+        dest=f"{PARTITIONED}.{{{{partition({partitions},1)}}}}.{{{{wildcard(1)}}}}."
+        "{{wildcard(2)}}.{{wildcard(3)}}",
+    )
+
+
+def ingest_filters(partition: int | None, partitions: int) -> list[str]:
+    """What one ingest worker consumes: everything, or its partition."""
+    if partitions <= 1:
+        return [INGEST_SUBJECTS]
+    if partition is None:
+        return [INGEST_SUBJECTS, f"{PARTITIONED}.>"]
+    own = [f"{PARTITIONED}.{partition}.>"]
+    return [*own, INGEST_SUBJECTS] if partition == 0 else own
+
+
+def ingest_durable(partition: int | None) -> str:
+    return "chronicle-ingest" if partition is None else f"chronicle-ingest-p{partition}"
 
 
 def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
@@ -63,6 +106,7 @@ def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
             name=INGEST_STREAM,
             subjects=[INGEST_SUBJECTS],
             duplicate_window=limits.ingest_duplicate_window,
+            subject_transform=ingest_transform(limits.ingest_partitions),
             description="Producers' envelopes awaiting ingest",
             **common,
         ),
@@ -84,9 +128,9 @@ def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
     ]
 
 
-async def ensure_streams(js: JetStreamContext, limits: StreamLimits | None = None) -> None:
+async def ensure_streams(js: JetStreamContext, limits: StreamLimits) -> None:
     """Create Chronicle's streams, or bring their settings up to date."""
-    for config in stream_configs(limits or StreamLimits()):
+    for config in stream_configs(limits):
         try:
             await js.stream_info(config.name)
         except NotFoundError:

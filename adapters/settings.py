@@ -41,6 +41,15 @@ class Settings(BaseSettings):
         120.0, description="Seconds JetStream remembers Nats-Msg-Id on the ingest stream"
     )
     aggregate_cache_size: int = Field(100_000, description="Aggregates kept in ingest memory")
+    events_max_age: float = Field(
+        0.0, description="Seconds the events stream keeps events (0: forever; the store has all)"
+    )
+    ingest_partitions: int = Field(
+        1, ge=1, le=64, description="Ingest partitions (by workspace); >1 needs nats-server 2.10+"
+    )
+    ingest_partition: int | None = Field(
+        None, ge=0, description="The partition this ingest worker consumes (unset: all)"
+    )
 
 
 @lru_cache

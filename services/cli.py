@@ -20,7 +20,10 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     with infrastructure(settings.database_url, settings.nats_url, settings.data_dir) as (db, nats):
         settings = settings.model_copy(update={"database_url": db, "nats_url": nats})
         migrate(settings)
-        supervisor = Supervisor({"CHRONICLE_DATABASE_URL": db, "CHRONICLE_NATS_URL": nats})
+        supervisor = Supervisor(
+            {"CHRONICLE_DATABASE_URL": db, "CHRONICLE_NATS_URL": nats},
+            ingest_partitions=settings.ingest_partitions,
+        )
         supervisor.start()
         print(
             f"Chronicle is up: API http://{settings.api_host}:{settings.api_port}  "
@@ -37,6 +40,8 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.partition is not None:
+        settings = settings.model_copy(update={"ingest_partition": args.partition})
     from services.services import run
 
     name = args.service if args.service != "projector" else f"projector-{args.name}"
@@ -134,6 +139,7 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one service in this process")
     run.add_argument("service", choices=["ingest", "relay", "projector", "api"])
     run.add_argument("name", nargs="?", help="the projection, for `run projector`")
+    run.add_argument("--partition", type=int, help="for `run ingest`: the partition to consume")
     demo = sub.add_parser("demo", help="start everything, publish a sample workload, show it")
     demo.add_argument("--seed", type=int, default=7)
     dlq = sub.add_parser("dlq", help="list and replay dead letters")

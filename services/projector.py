@@ -72,7 +72,7 @@ class ProjectorService(HostedService):
         await asyncio.to_thread(ensure_store, self.settings.database_url)
         nc = await bus.connect(self.settings.nats_url, f"{self.durable}-setup")
         try:
-            await bus.ensure_streams(nc.jetstream())
+            await bus.ensure_streams(nc.jetstream(), bus.StreamLimits.of(self.settings))
         finally:
             await nc.close()
         await self._connect()

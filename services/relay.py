@@ -89,12 +89,7 @@ class Relay(HostedService):
     async def run(self, stop: asyncio.Event) -> None:
         nc = await bus.connect(self.settings.nats_url, "chronicle-relay")
         js = nc.jetstream(publish_async_max_pending=self.settings.relay_max_pending)
-        await bus.ensure_streams(
-            js,
-            bus.StreamLimits(
-                self.settings.ingest_duplicate_window, self.settings.events_duplicate_window
-            ),
-        )
+        await bus.ensure_streams(js, bus.StreamLimits.of(self.settings))
         url = self.settings.database_url
         try:
             while not stop.is_set():

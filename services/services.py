@@ -28,12 +28,7 @@ def migrate(settings: Settings) -> None:
                 await projection(name).create(conn)
         nc = await bus.connect(settings.nats_url, "chronicle-migrate")
         try:
-            await bus.ensure_streams(
-                nc.jetstream(),
-                bus.StreamLimits(
-                    settings.ingest_duplicate_window, settings.events_duplicate_window
-                ),
-            )
+            await bus.ensure_streams(nc.jetstream(), bus.StreamLimits.of(settings))
         finally:
             await nc.close()
 

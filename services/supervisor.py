@@ -18,8 +18,15 @@ from projections.registry import PROJECTIONS
 log = structlog.get_logger()
 
 
-def service_commands() -> dict[str, list[str]]:
-    commands = {"ingest": ["run", "ingest"], "relay": ["run", "relay"]}
+def service_commands(ingest_partitions: int = 1) -> dict[str, list[str]]:
+    if ingest_partitions > 1:
+        commands = {
+            f"ingest-p{i}": ["run", "ingest", "--partition", str(i)]
+            for i in range(ingest_partitions)
+        }
+    else:
+        commands = {"ingest": ["run", "ingest"]}
+    commands["relay"] = ["run", "relay"]
     for name in PROJECTIONS:
         commands[f"projector-{name}"] = ["run", "projector", name]
     commands["api"] = ["run", "api"]
@@ -27,11 +34,14 @@ def service_commands() -> dict[str, list[str]]:
 
 
 class Supervisor:
-    def __init__(self, env: dict[str, str], log_dir: Path | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], log_dir: Path | None = None, ingest_partitions: int = 1
+    ) -> None:
         self.env = {**os.environ, **env}
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen] = {}
         self.restarts = 0
+        self.commands = service_commands(ingest_partitions)
 
     def _spawn(self, name: str, args: list[str]) -> None:
         out = None
@@ -47,7 +57,7 @@ class Supervisor:
         )
 
     def start(self) -> None:
-        for name, args in service_commands().items():
+        for name, args in self.commands.items():
             self._spawn(name, args)
         log.info("supervisor.started", services=sorted(self.processes))
 
@@ -57,7 +67,7 @@ class Supervisor:
             if process.poll() is not None:
                 log.warning("supervisor.restart", service=name, exit_code=process.returncode)
                 self.restarts += 1
-                self._spawn(name, service_commands()[name])
+                self._spawn(name, self.commands[name])
 
     def run_until(self, stop: Callable[[], bool]) -> None:
         while not stop():

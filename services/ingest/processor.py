@@ -13,6 +13,8 @@ dead letters commit together, so a crash anywhere leaves either all of it or non
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +82,7 @@ class IngestProcessor:
         self.store = store
         self.cache = AggregateCache(cache_size)
         self.failures: dict[Any, int] = {}
+        self.conflicts = 0  # write races lost to another writer, each retried
 
     def process(self, messages: Sequence[Incoming]) -> list[Outcome]:
         checked: list[Valid | Invalid | Parked] = [check(m) for m in messages]
@@ -95,9 +98,11 @@ class IngestProcessor:
                 # Another writer stored the same envelope or aggregate version first.
                 uow.discard()
                 conflicts += 1
+                self.conflicts += 1
                 log.warning("ingest.conflict", attempt=conflicts, error=str(e).splitlines()[0])
                 if conflicts >= MAX_CONFLICT_RETRIES:
-                    raise
+                    raise  # the consumer retries the batch, with backoff
+                time.sleep(random.uniform(0, 0.005 * conflicts))  # step out of the other's way
             except BaseException:
                 uow.discard()
                 raise

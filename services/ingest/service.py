@@ -40,17 +40,20 @@ class IngestService(HostedService):
             bus.REQUEST_SUBJECTS, queue="chronicle-ingest-gateway", no_reply=True
         )(self.handle_request)
         batch = settings.ingest_batch_size
+        self.durable = bus.ingest_durable(settings.ingest_partition)
         self.consumer = PullConsumer(
             settings.nats_url,
             bus.INGEST_STREAM,
             ConsumerConfig(
-                durable_name=DURABLE,
+                durable_name=self.durable,
                 deliver_policy=DeliverPolicy.ALL,
                 ack_policy=JsAckPolicy.EXPLICIT,
                 ack_wait=ACK_WAIT,
                 max_deliver=-1,
                 max_ack_pending=batch,  # nothing newer is handed out while a batch is open
-                filter_subject=bus.INGEST_SUBJECTS,
+                **_filters(
+                    bus.ingest_filters(settings.ingest_partition, settings.ingest_partitions)
+                ),
             ),
             batch,
             self.handle_batch,
@@ -61,7 +64,7 @@ class IngestService(HostedService):
     async def prepare(self) -> None:
         nc = await bus.connect(self.settings.nats_url, "chronicle-ingest-setup")
         try:
-            await bus.ensure_streams(nc.jetstream(), _limits(self.settings))
+            await bus.ensure_streams(nc.jetstream(), bus.StreamLimits.of(self.settings))
         finally:
             await nc.close()
         await asyncio.to_thread(ensure_store, self.settings.database_url)
@@ -70,7 +73,7 @@ class IngestService(HostedService):
 
     async def begin(self) -> None:
         await self.consumer.start()
-        log.info("ingest.ready", durable=DURABLE)
+        log.info("ingest.ready", durable=self.durable)
 
     async def finish(self) -> None:
         await self.consumer.stop()
@@ -143,5 +146,6 @@ class IngestService(HostedService):
             await self.broker.publish(msgspec.json.encode(answer), raw.reply)
 
 
-def _limits(settings: Settings) -> bus.StreamLimits:
-    return bus.StreamLimits(settings.ingest_duplicate_window, settings.events_duplicate_window)
+def _filters(subjects: list[str]) -> dict:
+    """One filter goes as `filter_subject`, which nats-server before 2.10 understands."""
+    return {"filter_subject": subjects[0]} if len(subjects) == 1 else {"filter_subjects": subjects}

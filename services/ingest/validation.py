@@ -77,6 +77,8 @@ def _text(value: Any) -> str | None:
 
 def check(msg: Incoming) -> Valid | Invalid:
     parts = msg.subject.split(".")
+    if len(parts) == 6 and parts[:2] == ["audit", "partitioned"]:  # <p>.<ws>.<agg>.<action>
+        parts = ["audit", "ingest", *parts[3:]]
     subject_ok = len(parts) == 5 and parts[:2] == ["audit", "ingest"]
     subject_ws = parts[2] if subject_ok and _WORKSPACE.match(parts[2]) else None
     try:

@@ -51,10 +51,10 @@ def interleave(streams: list[list], rng: random.Random) -> list:
     return merged
 
 
-async def create_streams(url: str) -> None:
+async def create_streams(settings) -> None:
     """As `chronicle up` does before any service starts."""
-    nc = await nats.connect(url)
-    await bus.ensure_streams(nc.jetstream())
+    nc = await nats.connect(settings.nats_url)
+    await bus.ensure_streams(nc.jetstream(), bus.StreamLimits.of(settings))
     await nc.close()
 
 
@@ -134,7 +134,7 @@ async def test_services_killed_at_random_moments_lose_and_duplicate_nothing(sett
     messages = interleave(
         [demo_workload(trial * 10 + w, f"ws_crash{w}", f"t{trial}w{w}") for w in range(5)], rng
     )
-    await create_streams(settings.nats_url)
+    await create_streams(settings)
     fleet = Fleet(settings).start()
     try:
         producing = asyncio.create_task(steady_producer(settings.nats_url, messages, rate=250))

@@ -82,3 +82,10 @@ def test_far_future_timestamps_are_rejected():
     assert fields(check(Incoming(SUBJECT, envelope(occurred_at="2999-01-01T00:00:00Z")))) == [
         "occurred_at"
     ]
+
+
+def test_a_partitioned_subject_is_read_as_the_subject_the_producer_used():
+    result = check(Incoming("audit.partitioned.2.ws_acme.conversation.reassigned", envelope()))
+    assert isinstance(result, Valid)
+    wrong = check(Incoming("audit.partitioned.2.ws_other.conversation.reassigned", envelope()))
+    assert fields(wrong) == ["workspace_id"]
