@@ -21,7 +21,7 @@ def conversation_step():
         {
             **{k: st.just(v) for k, v in CONV.items()},
             "message_id": MESSAGES,
-            "body": st.text(max_size=20),
+            "body": st.text(st.characters(blacklist_characters="\x00"), max_size=20),
         }
     )
     simple = st.sampled_from(
