@@ -186,7 +186,9 @@ def _envelope_positions(
             yield (e.workspace_id, e.envelope_id, ids[offset - 1])
 
 
-def application_env(database_url: str, *, pool_size: int = 5) -> dict[str, str]:
+def application_env(
+    database_url: str, *, pool_size: int = 5, create_tables: bool = True
+) -> dict[str, str]:
     """eventsourcing's environment for a PostgreSQL URL."""
     parts = conninfo_to_dict(database_url)
     return {
@@ -199,7 +201,7 @@ def application_env(database_url: str, *, pool_size: int = 5) -> dict[str, str]:
         "POSTGRES_PASSWORD": str(parts.get("password", "")),
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_CONNECT_TIMEOUT": "10",
-        "CREATE_TABLE": "y",
+        "CREATE_TABLE": "y" if create_tables else "n",
     }
 
 
@@ -208,8 +210,12 @@ class EventStore(Application):
 
     name = "chronicle"
 
-    def __init__(self, database_url: str, *, pool_size: int = 5) -> None:
-        super().__init__(env=application_env(database_url, pool_size=pool_size))
+    def __init__(
+        self, database_url: str, *, pool_size: int = 5, create_tables: bool = True
+    ) -> None:
+        super().__init__(
+            env=application_env(database_url, pool_size=pool_size, create_tables=create_tables)
+        )
 
     def construct_mapper(self) -> MsgspecMapper:
         return MsgspecMapper()

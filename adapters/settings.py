@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         120.0, description="Seconds JetStream remembers Nats-Msg-Id on the ingest stream"
     )
     aggregate_cache_size: int = Field(100_000, description="Aggregates kept in ingest memory")
+    stuck_after: float = Field(
+        60.0,
+        description="Seconds a lagging consumer may go without progress before it is "
+        "reported stuck (health endpoint, logs)",
+    )
+    watch_interval: float = Field(10.0, description="Seconds between lag checks in services")
     events_max_age: float = Field(
         0.0, description="Seconds the events stream keeps events (0: forever; the store has all)"
     )

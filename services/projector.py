@@ -26,7 +26,7 @@ from projections.base import Projection
 from projections.runner import ProjectionRunner
 from projections.source import decode
 from services import runtime
-from services.runtime import HostedService
+from services.runtime import HostedService, Watchdog, events_after
 
 log = structlog.get_logger()
 MAX_ATTEMPTS = 3
@@ -80,16 +80,27 @@ class ProjectorService(HostedService):
         await self.catch_up()
 
     async def begin(self) -> None:
+        self.watchdog = Watchdog(
+            f"projector.{self.projection.name}",
+            self._probe,
+            self.settings.watch_interval,
+            self.settings.stuck_after,
+        )
+        self.watchdog.start()
         await self.consumer.start()
         await self.catch_up()  # what was published before our consumer existed
         log.info("projector.started", projection=self.projection.name, position=self.position)
 
     async def finish(self) -> None:
+        await self.watchdog.stop()
         await self.consumer.stop()
 
     async def close(self) -> None:
         if self.conn:
             await self.conn.close()
+
+    async def _probe(self) -> tuple[int, int]:
+        return self.position, await events_after(self.settings.database_url, self.position)
 
     async def catch_up(self) -> None:
         async with self._lock:

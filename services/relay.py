@@ -25,7 +25,7 @@ from adapters.eventstore import EVENTS_TABLE
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from services import runtime
-from services.runtime import HostedService
+from services.runtime import HostedService, Watchdog, events_after
 
 log = structlog.get_logger()
 LOCK_KEY = 7_114_245_001  # pg advisory lock id of the single active relay
@@ -78,10 +78,18 @@ class Relay(HostedService):
         await asyncio.to_thread(ensure_store, self.settings.database_url)
 
     async def begin(self) -> None:
+        self.watchdog = Watchdog(
+            "relay", self._probe, self.settings.watch_interval, self.settings.stuck_after
+        )
+        self.watchdog.start()
         self._stop.clear()
         self._task = asyncio.create_task(self.run(self._stop), name="relay")
 
+    async def _probe(self) -> tuple[int, int]:
+        return self.position, await events_after(self.settings.database_url, self.position)
+
     async def finish(self) -> None:
+        await self.watchdog.stop()
         self._stop.set()
         if self._task:
             await self._task

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+
+import structlog
 from faststream import FastStream
 from faststream.nats import NatsBroker
+
+log = structlog.get_logger()
 
 
 class HostedService:
@@ -50,3 +58,66 @@ class HostedService:
 
 def broker(url: str, name: str) -> NatsBroker:
     return NatsBroker(url, name=name, max_reconnect_attempts=-1, logger=None)
+
+
+class Watchdog:
+    """Logs a consumer that is behind (`<name>.lagging`) and one that is behind without
+    making progress for `stuck_after` seconds (`<name>.stuck`, a warning)."""
+
+    def __init__(
+        self,
+        name: str,
+        probe: Callable[[], Awaitable[tuple[int, int]]],
+        interval: float,
+        stuck_after: float,
+    ) -> None:
+        self.name, self.probe = name, probe
+        self.interval, self.stuck_after = interval, stuck_after
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._task = asyncio.create_task(self._watch(), name=f"watchdog-{self.name}")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task:
+            await self._task
+
+    async def _watch(self) -> None:
+        last, since = None, time.monotonic()
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.interval)
+                return
+            try:
+                progress, behind = await self.probe()
+            except Exception as error:  # a probe that fails is itself worth a line
+                log.warning(f"{self.name}.probe_failed", error=repr(error))
+                continue
+            if progress != last:
+                last, since = progress, time.monotonic()
+            idle = time.monotonic() - since
+            if behind and idle > self.stuck_after:
+                log.warning(
+                    f"{self.name}.stuck",
+                    behind=behind,
+                    progress=progress,
+                    seconds_without_progress=round(idle, 1),
+                )
+            elif behind:
+                log.info(f"{self.name}.lagging", behind=behind, progress=progress)
+
+
+async def events_after(database_url: str, position: int) -> int:
+    """How many stored events a consumer at `position` has still to take."""
+    import psycopg
+
+    from adapters.eventstore import EVENTS_TABLE
+
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        cur = await conn.execute(
+            f"SELECT count(*) FROM {EVENTS_TABLE} WHERE notification_id > %s", (position,)
+        )
+        return (await cur.fetchone())[0]

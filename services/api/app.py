@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         await pool.open()
         app.state.pool = pool
+        app.state.settings = settings
         yield
         await pool.close()
 

@@ -80,12 +80,15 @@ class AuditTrailPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next (newer) page")
 
 
-class ProjectionHealth(BaseModel):
-    position: int
-    lag_events: int
+class ConsumerHealth(BaseModel):
+    position: int = Field(description="The last event applied (or relayed)")
+    lag_events: int = Field(description="Events stored after it")
+    last_progress_at: datetime | None = Field(description="When its position last moved")
+    stuck: bool = Field(description="Behind, and no progress for `CHRONICLE_STUCK_AFTER` s")
 
 
 class Health(BaseModel):
-    status: str
-    store_position: int
-    projections: dict[str, ProjectionHealth]
+    status: str = Field(description="ok, or degraded when anything is stuck")
+    store_position: int = Field(description="The event store's last position")
+    relay: ConsumerHealth
+    projections: dict[str, ConsumerHealth]

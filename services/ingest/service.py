@@ -25,7 +25,7 @@ from adapters.settings import Settings
 from services import runtime
 from services.ingest.processor import IngestProcessor, Outcome
 from services.ingest.validation import Incoming
-from services.runtime import HostedService
+from services.runtime import HostedService, Watchdog
 
 log = structlog.get_logger()
 DURABLE = "chronicle-ingest"
@@ -68,14 +68,25 @@ class IngestService(HostedService):
         finally:
             await nc.close()
         await asyncio.to_thread(ensure_store, self.settings.database_url)
-        store = await asyncio.to_thread(EventStore, self.settings.database_url)
+        store = await asyncio.to_thread(
+            EventStore, self.settings.database_url, create_tables=False
+        )  # ensure_store made them
         self.processor = IngestProcessor(store, self.settings.aggregate_cache_size)
 
     async def begin(self) -> None:
         await self.consumer.start()
+        self.watchdog = Watchdog(
+            "ingest", self._probe, self.settings.watch_interval, self.settings.stuck_after
+        )
+        self.watchdog.start()
         log.info("ingest.ready", durable=self.durable)
 
+    async def _probe(self) -> tuple[int, int]:
+        info = await self.consumer.nc.jetstream().consumer_info(bus.INGEST_STREAM, self.durable)
+        return self.batches, info.num_pending + info.num_ack_pending
+
     async def finish(self) -> None:
+        await self.watchdog.stop()
         await self.consumer.stop()
 
     async def close(self) -> None:

@@ -68,3 +68,26 @@ class Nats:
     def close(self) -> None:
         if self.server is not None:
             self.server.stop()
+
+
+class PrivatePostgres:
+    """A PostgreSQL of this test's own (pgserver wheel), which it may restart."""
+
+    def __init__(self) -> None:
+        import shutil
+
+        self._rmtree = shutil.rmtree
+        self.root = Path(tempfile.mkdtemp(prefix="chronicle-private-pg-"))
+        self.server, self.url = start_postgres(self.root / "pgdata", dbname="chronicle")
+
+    def pg_ctl(self, *args: str) -> None:
+        from pgserver._commands import pg_ctl
+
+        pg_ctl(["-w", *args], pgdata=self.server.pgdata, user=self.server.system_user, timeout=60)
+
+    def restart(self) -> None:
+        self.pg_ctl("restart", "-m", "fast")
+
+    def close(self) -> None:
+        self.pg_ctl("stop", "-m", "fast")  # pgserver would not stop a restarted server
+        self._rmtree(self.root, ignore_errors=True)

@@ -19,6 +19,9 @@ class ServiceProcess:
             "CHRONICLE_DATABASE_URL": settings.database_url,
             "CHRONICLE_NATS_URL": settings.nats_url,
             "CHRONICLE_LOG_FORMAT": "json",
+            "CHRONICLE_STUCK_AFTER": str(settings.stuck_after),
+            "CHRONICLE_WATCH_INTERVAL": str(settings.watch_interval),
+            "CHRONICLE_INGEST_PARTITIONS": str(settings.ingest_partitions),
         }
         fd, self.log_path = tempfile.mkstemp(prefix="chronicle-svc-", suffix=".log")
         self.log = os.fdopen(fd, "wb")

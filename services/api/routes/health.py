@@ -1,31 +1,72 @@
-"""Health: the store's head position and each projection's position and lag."""
+"""Health: the store's head position, and how far the relay and each projection are behind."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
 from psycopg.errors import UndefinedTable
 
 from adapters.eventstore import EVENTS_TABLE
 from projections.registry import PROJECTIONS
 from services.api.deps import Conn
-from services.api.models import Health, ProjectionHealth
+from services.api.models import ConsumerHealth, Health
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health", response_model=Health, summary="Store position and projection lag")
-async def health(conn: Conn) -> Health:
+async def _lag(conn, position: int, head: int) -> int:
+    """Events stored after `position` (positions have gaps: they are counted, not subtracted)."""
+    if position >= head:
+        return 0
+    cur = await conn.execute(
+        f"SELECT count(*) FROM {EVENTS_TABLE} WHERE notification_id > %s", (position,)
+    )
+    return (await cur.fetchone())[0]
+
+
+async def _consumer(conn, sql: str, params: tuple, head: int, stuck_after: float) -> ConsumerHealth:
+    try:
+        row = await (await conn.execute(sql, params)).fetchone()
+    except UndefinedTable:  # its service has not started yet
+        row = None
+    position, updated_at = row if row else (0, None)
+    lag = await _lag(conn, position, head)
+    idle = (datetime.now(UTC) - updated_at).total_seconds() if updated_at else float("inf")
+    return ConsumerHealth(
+        position=position,
+        lag_events=lag,
+        last_progress_at=updated_at,
+        stuck=lag > 0 and idle > stuck_after,
+    )
+
+
+@router.get("/health", response_model=Health, summary="Store position; relay and projection lag")
+async def health(conn: Conn, request: Request) -> Health:
+    stuck_after = request.app.state.settings.stuck_after
     cur = await conn.execute(f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")
-    store = (await cur.fetchone())[0]
-    projections = {}
-    for name in PROJECTIONS:
-        try:
-            cur = await conn.execute(
-                f"SELECT position FROM rm_{name}.tracking WHERE projection = %s", (name,)
-            )
-            row = await cur.fetchone()
-        except UndefinedTable:  # its projector has not started yet
-            row = None
-        position = row[0] if row else 0
-        projections[name] = ProjectionHealth(position=position, lag_events=max(store - position, 0))
-    return Health(status="ok", store_position=store, projections=projections)
+    head = (await cur.fetchone())[0]
+    relay = await _consumer(
+        conn,
+        "SELECT position, updated_at FROM relay_position WHERE name = 'events'",
+        (),
+        head,
+        stuck_after,
+    )
+    projections = {
+        name: await _consumer(
+            conn,
+            f"SELECT position, updated_at FROM rm_{name}.tracking WHERE projection = %s",
+            (name,),
+            head,
+            stuck_after,
+        )
+        for name in PROJECTIONS
+    }
+    stuck = relay.stuck or any(p.stuck for p in projections.values())
+    return Health(
+        status="degraded" if stuck else "ok",
+        store_position=head,
+        relay=relay,
+        projections=projections,
+    )
