@@ -20,6 +20,7 @@ from eventsourcing.utils import get_topic
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.sql import SQL, Identifier
 
+from adapters import chain
 from adapters.mapper import MsgspecMapper
 from adapters.schema import INGEST_DDL
 
@@ -114,7 +115,7 @@ _INSERT_REJECT = SQL(
 class ChronicleRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: Any, *, events_table_name: str = EVENTS_TABLE) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
-        self.sql_create_statements.extend(SQL(ddl) for ddl in INGEST_DDL)
+        self.sql_create_statements.extend(SQL(ddl) for ddl in [*INGEST_DDL, *chain.CHAIN_DDL])
 
     def _insert_events(
         self,
@@ -149,6 +150,7 @@ class ChronicleRecorder(PostgresApplicationRecorder):
         **kwargs: Any,
     ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        chain.extend(curs, stored_events, ids or ())
         positions = list(_envelope_positions(envelopes, ids or ()))
         if positions:
             curs.execute(

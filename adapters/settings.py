@@ -41,6 +41,9 @@ class Settings(BaseSettings):
         120.0, description="Seconds JetStream remembers Nats-Msg-Id on the ingest stream"
     )
     aggregate_cache_size: int = Field(100_000, description="Aggregates kept in ingest memory")
+    checkpoint_interval: float = Field(
+        300.0, description="Seconds between signed checkpoints of every chain (0: never)"
+    )
     stuck_after: float = Field(
         60.0,
         description="Seconds a lagging consumer may go without progress before it is "

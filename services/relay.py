@@ -77,7 +77,25 @@ class Relay(HostedService):
     async def prepare(self) -> None:
         await asyncio.to_thread(ensure_store, self.settings.database_url)
 
+    async def _checkpoints(self) -> None:
+        """Sign every workspace's chain head now and then (docs/auditing.md)."""
+        from adapters import signing
+        from services.verify import checkpoint
+
+        key = signing.private_key(self.settings.data_dir)
+        while not self._stop.is_set():
+            await _pause(self._stop, self.settings.checkpoint_interval)
+            if self._stop.is_set():
+                return
+            try:
+                made = await asyncio.to_thread(checkpoint, self.settings.database_url, key)
+                log.info("relay.checkpoints", signed=len(made))
+            except Exception as error:  # a missed checkpoint is retried at the next interval
+                log.warning("relay.checkpoint_failed", error=repr(error))
+
     async def begin(self) -> None:
+        if self.settings.checkpoint_interval > 0:
+            self._signer = asyncio.create_task(self._checkpoints(), name="checkpoints")
         self.watchdog = Watchdog(
             "relay", self._probe, self.settings.watch_interval, self.settings.stuck_after
         )
@@ -91,6 +109,8 @@ class Relay(HostedService):
     async def finish(self) -> None:
         await self.watchdog.stop()
         self._stop.set()
+        if getattr(self, "_signer", None):
+            await self._signer
         if self._task:
             await self._task
 

@@ -59,6 +59,7 @@ def settings(database_url, nats_url) -> Settings:
     return Settings(
         database_url=database_url,
         nats_url=nats_url,
+        checkpoint_interval=0,
         ingest_batch_wait=0.02,
         projector_batch_wait=0.02,
         log_format="console",

@@ -22,6 +22,7 @@ class ServiceProcess:
             "CHRONICLE_STUCK_AFTER": str(settings.stuck_after),
             "CHRONICLE_WATCH_INTERVAL": str(settings.watch_interval),
             "CHRONICLE_INGEST_PARTITIONS": str(settings.ingest_partitions),
+            "CHRONICLE_CHECKPOINT_INTERVAL": str(settings.checkpoint_interval),
         }
         fd, self.log_path = tempfile.mkstemp(prefix="chronicle-svc-", suffix=".log")
         self.log = os.fdopen(fd, "wb")

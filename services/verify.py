@@ -1,0 +1,193 @@
+"""`chronicle verify` and `chronicle checkpoint`: prove the stored log is intact.
+
+verify walks every event in position order with its chain row, per workspace, and reports:
+- `changed`: the event no longer hashes to its chain row (edited in place);
+- `reordered`: two events hash to each other's places (positions swapped);
+- `missing`: a chain row whose event is gone (deleted);
+- `broken_link`: a chain row whose previous hash is not its predecessor's (events before
+  it deleted together with their chain rows, or moved);
+- `unchained`: an event with no chain row (inserted behind Chronicle's back);
+- `rewritten`: a signed checkpoint that the chain no longer passes through (the chain was
+  recomputed after an edit: only a signature the attacker cannot forge catches that);
+- `bad_signature`: a checkpoint whose signature does not verify.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import psycopg
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from adapters import signing
+from adapters.chain import genesis, link
+from adapters.eventstore import EVENTS_TABLE
+
+
+@dataclass
+class Problem:
+    kind: str
+    position: int
+    workspace_id: str | None
+    detail: str = ""
+
+
+@dataclass
+class Report:
+    events: int = 0
+    workspaces: set[str] = field(default_factory=set)
+    checkpoints: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+    def first(self) -> dict[str, Problem]:
+        """The first problem of each workspace: where its chain first breaks."""
+        found: dict[str, Problem] = {}
+        for p in self.problems:
+            found.setdefault(p.workspace_id or "?", p)
+        return found
+
+
+_WALK = (
+    f"SELECT coalesce(e.notification_id, c.notification_id), e.originator_id, "
+    f"e.originator_version, e.topic, e.state, c.workspace_id, c.prev_hash, c.hash "
+    f"FROM {EVENTS_TABLE} e FULL OUTER JOIN event_chain c USING (notification_id) "
+    "WHERE %s::text IS NULL OR c.workspace_id = %s ORDER BY 1"
+)
+
+
+def rows(conn: psycopg.Connection, workspace: str | None) -> Iterator[tuple]:
+    with conn.cursor(name="verify") as cur:  # server-side: the log may be large
+        cur.itersize = 5000
+        cur.execute(_WALK, (workspace, workspace))
+        yield from cur
+
+
+def verify(
+    database_url: str,
+    workspace: str | None = None,
+    public_key: Ed25519PublicKey | None = None,
+    external_checkpoints: list[dict] | None = None,
+) -> Report:
+    report = Report()
+    heads: dict[str, bytes] = {}
+    stored: dict[tuple[str, int], bytes] = {}
+    changed: dict[int, tuple] = {}
+    with psycopg.connect(database_url) as conn:
+        for position, agg, version, topic, state, ws, prev, chained in rows(conn, workspace):
+            report.events += agg is not None
+            if chained is None:
+                report.problems.append(
+                    Problem("unchained", position, None, "an event with no chain row")
+                )
+                continue
+            prev, chained = bytes(prev), bytes(chained)
+            report.workspaces.add(ws)
+            stored[(ws, position)] = chained
+            if prev != heads.get(ws, genesis(ws)):
+                report.problems.append(
+                    Problem(
+                        "broken_link", position, ws, "its previous hash is not its predecessor's"
+                    )
+                )
+            heads[ws] = chained
+            if agg is None:
+                report.problems.append(Problem("missing", position, ws, "the event was deleted"))
+            elif link(prev, position, agg, version, topic, bytes(state)) != chained:
+                changed[position] = (ws, prev, chained, agg, version, topic, bytes(state))
+                report.problems.append(
+                    Problem("changed", position, ws, "it no longer hashes to its chain row")
+                )
+        _find_swaps(report, changed)
+        checkpoints = (
+            external_checkpoints
+            if external_checkpoints is not None
+            else [
+                {
+                    "workspace_id": w,
+                    "position": p,
+                    "hash": bytes(h).hex(),
+                    "signature": bytes(s).hex(),
+                    "key_id": k,
+                }
+                for w, p, h, s, k in conn.execute(
+                    "SELECT workspace_id, position, hash, signature, key_id FROM chain_checkpoints "
+                    "WHERE %s::text IS NULL OR workspace_id = %s ORDER BY id",
+                    (workspace, workspace),
+                )
+            ]
+        )
+    for c in checkpoints:
+        report.checkpoints += 1
+        _check(report, c, stored, public_key)
+    return report
+
+
+def _find_swaps(report: Report, changed: dict[int, tuple]) -> None:
+    """Two changed events that each hash correctly at the other's place were swapped."""
+    for p, (_, prev, chained, *_) in changed.items():
+        for q, (_, _, _, *content) in changed.items():
+            if q != p and link(prev, p, *content) == chained:
+                for problem in report.problems:
+                    if problem.position == q and problem.kind == "changed":
+                        problem.kind, problem.detail = "reordered", f"it belongs at {p}"
+
+
+def _check(report: Report, c: dict, stored: dict, public_key: Ed25519PublicKey | None) -> None:
+    ws, position, chain_hash = c["workspace_id"], c["position"], bytes.fromhex(c["hash"])
+    if public_key is not None:
+        try:
+            public_key.verify(
+                bytes.fromhex(c["signature"]), signing.statement(ws, position, chain_hash)
+            )
+        except InvalidSignature:
+            report.problems.append(
+                Problem("bad_signature", position, ws, "the checkpoint's signature does not verify")
+            )
+            return
+    if stored.get((ws, position)) != chain_hash:
+        report.problems.append(
+            Problem(
+                "rewritten", position, ws, "the chain no longer passes through a signed checkpoint"
+            )
+        )
+
+
+def checkpoint(database_url: str, key: Ed25519PrivateKey) -> list[dict]:
+    """Sign every workspace's chain head; return the checkpoints (auditors keep a copy)."""
+    public = key.public_key()
+    kid = signing.key_id(public)
+    made = []
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        heads = conn.execute(
+            "SELECT DISTINCT ON (workspace_id) workspace_id, notification_id, hash "
+            "FROM event_chain ORDER BY workspace_id, notification_id DESC"
+        ).fetchall()
+        for ws, position, chain_hash in heads:
+            signature = key.sign(signing.statement(ws, position, bytes(chain_hash)))
+            conn.execute(
+                "INSERT INTO chain_checkpoints (workspace_id, position, hash, key_id, signature) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (ws, position, chain_hash, kid, signature),
+            )
+            made.append(
+                {
+                    "workspace_id": ws,
+                    "position": position,
+                    "hash": bytes(chain_hash).hex(),
+                    "key_id": kid,
+                    "signature": signature.hex(),
+                }
+            )
+    return made
+
+
+def load_checkpoints(path: str) -> list[dict]:
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
