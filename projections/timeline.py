@@ -17,7 +17,7 @@ from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
 from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS
-from projections.timeline_rows import Row, activity_rows, row
+from projections.timeline_rows import OWN_PLACEHOLDERS, Row, activity_rows, row
 
 
 class Timeline(Projection):
@@ -37,6 +37,7 @@ class Timeline(Projection):
                 link_type text,
                 link_id text,
                 deleted boolean NOT NULL DEFAULT false,
+                deleted_at timestamptz,
                 search_text text NOT NULL,
                 {COMMON_DDL},
                 PRIMARY KEY (workspace_id, subject_type, subject_id, position))""",
@@ -54,6 +55,7 @@ class Timeline(Projection):
                 workspace_id text NOT NULL,
                 merged_contact_id text NOT NULL,
                 primary_contact_id text NOT NULL,
+                merged_at timestamptz NOT NULL,
                 PRIMARY KEY (workspace_id, merged_contact_id))""",
             f"""CREATE TABLE IF NOT EXISTS {s}.badges (
                 workspace_id text NOT NULL,
@@ -75,7 +77,12 @@ class Timeline(Projection):
                     continue
                 if r.type == "contact.merged_into":
                     merges.append(
-                        (r.meta.workspace_id, r.event.contact_id, r.event.primary_contact_id)
+                        (
+                            r.meta.workspace_id,
+                            r.event.contact_id,
+                            r.event.primary_contact_id,
+                            r.event.timestamp,
+                        )
                     )
                 subject = ("contact", r.event.contact_id)
                 rows.append(row(r, subject, subject, team_id=r.meta.team_id))
@@ -116,20 +123,21 @@ class Timeline(Projection):
             )
         if merges:
             await cur.executemany(
-                f"INSERT INTO {s}.contact_merges VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", merges
+                f"INSERT INTO {s}.contact_merges VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                merges,
             )
         if rows:
             await cur.executemany(
                 f"INSERT INTO {s}.entries ({Row.COLUMNS}, {COMMON_COLUMNS}) VALUES "
-                f"({', '.join(['%s'] * 11)}, {COMMON_PLACEHOLDERS}) ON CONFLICT DO NOTHING",
+                f"({OWN_PLACEHOLDERS}, {COMMON_PLACEHOLDERS}) ON CONFLICT DO NOTHING",
                 rows,
             )
         counts: dict[tuple, int] = {}
         for r in rows:
-            if r.counted and not r[9]:
-                counts[tuple(r[:3])] = counts.get(tuple(r[:3]), 0) + 1
+            if r.counted and not r.deleted:
+                counts[r.subject] = counts.get(r.subject, 0) + 1
         for r in uncounted:
-            counts[tuple(r[:3])] = counts.get(tuple(r[:3]), 0) - 1
+            counts[r.subject] = counts.get(r.subject, 0) - 1
         if counts:
             await cur.executemany(
                 f"INSERT INTO {s}.badges VALUES (%s, %s, %s, %s) ON CONFLICT (workspace_id, "
@@ -142,18 +150,20 @@ class Timeline(Projection):
         Returns the entries that stop counting on a badge."""
         ws, activity_id = r.meta.workspace_id, r.event.activity_id
         await cur.execute(
-            f"UPDATE {self.schema}.entries SET deleted = true WHERE workspace_id = %s AND "
-            "source_type = 'activity' AND source_id = %s AND position < %s AND NOT deleted "
+            f"UPDATE {self.schema}.entries SET deleted = true, deleted_at = %s WHERE "
+            "workspace_id = %s AND source_type = 'activity' AND source_id = %s AND "
+            "position < %s AND NOT deleted "
             f"RETURNING {Row.COLUMNS}, {COMMON_COLUMNS}",
-            (ws, activity_id, r.position),
+            (r.event.timestamp, ws, activity_id, r.position),
         )
         stored = [Row(found) for found in await cur.fetchall()]
-        pending = [x for x in rows if x.key == (ws, "activity", activity_id) and not x[9]]
+        pending = [x for x in rows if x.key == (ws, "activity", activity_id) and not x.deleted]
         for x in pending:  # logged and deleted in the same batch
-            x[9] = True
+            x.set("deleted", True)
+            x.set("deleted_at", r.event.timestamp)
         gone = [x for x in stored if x.counted]
         for subject_type, subject_id, kind in sorted(
-            {(x[1], x[2], x[4]) for x in stored + pending}
+            {(x.subject_type, x.subject_id, x.category) for x in stored + pending}
         ):
             rows.append(
                 row(

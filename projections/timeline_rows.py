@@ -33,22 +33,61 @@ def _words(value: Any) -> list[str]:
     return []
 
 
-class Row(list):
-    """One entry: the column values, in `COLUMNS` order, then the common columns
-    (occurred_at, recorded_at, type, actor type/id/name, team_id, summary, details)."""
+OWN = (
+    "workspace_id",
+    "subject_type",
+    "subject_id",
+    "position",
+    "category",
+    "source_type",
+    "source_id",
+    "link_type",
+    "link_id",
+    "deleted",
+    "deleted_at",
+    "search_text",
+)
+COMMON = (
+    "occurred_at",
+    "recorded_at",
+    "type",
+    "actor_type",
+    "actor_id",
+    "actor_name",
+    "team_id",
+    "summary",
+    "details",
+)
+NAMES = (*OWN, *COMMON)
+_INDEX = {name: i for i, name in enumerate(NAMES)}
+OWN_PLACEHOLDERS = ", ".join(["%s"] * len(OWN))
 
-    COLUMNS = (
-        "workspace_id, subject_type, subject_id, position, category, source_type, "
-        "source_id, link_type, link_id, deleted, search_text"
-    )
+
+class Row(list):
+    """One entry: the values of `NAMES`, in order (what the INSERT takes)."""
+
+    COLUMNS = ", ".join(OWN)
+
+    def __getattr__(self, name: str):
+        try:
+            return self[_INDEX[name]]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def set(self, name: str, value) -> None:
+        self[_INDEX[name]] = value
 
     @property
     def key(self) -> tuple:
-        return (self[0], self[5], self[6])  # workspace, source type, source id
+        return (self.workspace_id, self.source_type, self.source_id)
+
+    @property
+    def subject(self) -> tuple:
+        return (self.workspace_id, self.subject_type, self.subject_id)
 
     @property
     def counted(self) -> bool:
-        return self[4] not in NOT_COUNTED and self[13] != "activity.deleted"
+        return self.category not in NOT_COUNTED and self.type != "activity.deleted"
 
 
 def row(
@@ -59,25 +98,24 @@ def row(
     team_id: str | None = None,
     kind: str | None = None,
 ) -> Row:
-    common = list(common_columns(r))
+    common = dict(zip(COMMON, common_columns(r), strict=True))
     if team_id is not None:
-        common[6] = team_id
-    search = " ".join([common[7], *_words(data_of(r.event))]).lower()
+        common["team_id"] = team_id
+    search = " ".join([common["summary"], *_words(data_of(r.event))]).lower()
     link_type, link_id = link or (None, None)
-    return Row(
-        [
-            r.meta.workspace_id,
-            *subject,
-            r.position,
-            kind or category(r),
-            *source,
-            link_type,
-            link_id,
-            False,
-            search,
-            *common,
-        ]
+    own = (
+        r.meta.workspace_id,
+        *subject,
+        r.position,
+        kind or category(r),
+        *source,
+        link_type,
+        link_id,
+        False,
+        None,
+        search,
     )
+    return Row([*own, *common.values()])
 
 
 def activity_rows(r: Recorded) -> list[Row]:

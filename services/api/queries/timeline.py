@@ -39,16 +39,20 @@ class TimelineQueries:
     def __init__(self, conn: AsyncConnection, scope: Scope) -> None:
         self.conn, self.scope = conn, scope
 
-    async def subjects(self, subject_type: str, subject_id: str) -> list[str]:
-        """The record and, for a contact, every contact merged into it, however indirectly."""
+    async def subjects(
+        self, subject_type: str, subject_id: str, as_of: datetime | None = None
+    ) -> list[str]:
+        """The record and, for a contact, every contact merged into it (by `as_of`, if
+        given), however indirectly."""
         if subject_type != "contact":
             return [subject_id]
         found = await rows(
             self.conn,
             "WITH RECURSIVE ids(id) AS (SELECT %s::text UNION "
             "SELECT m.merged_contact_id FROM rm_timeline.contact_merges m JOIN ids "
-            "ON m.primary_contact_id = ids.id AND m.workspace_id = %s) SELECT id FROM ids",
-            (subject_id, self.scope.workspace_id),
+            "ON m.primary_contact_id = ids.id AND m.workspace_id = %s "
+            "AND (%s::timestamptz IS NULL OR m.merged_at <= %s)) SELECT id FROM ids",
+            (subject_id, self.scope.workspace_id, as_of, as_of),
         )
         return [r["id"] for r in found]
 
@@ -63,12 +67,19 @@ class TimelineQueries:
         categories: list[str],
         text: str | None,
         include_deleted: bool,
+        as_of: datetime | None = None,
     ) -> TimelinePage | None:
-        subjects = await self.subjects(subject_type, subject_id)
+        subjects = await self.subjects(subject_type, subject_id, as_of)
         where, params = self.scope.where()
         where += " AND subject_type = %s AND subject_id = ANY(%s)"
         params += [subject_type, subjects]
-        if not include_deleted:
+        if as_of is not None:  # what the timeline showed then
+            where += " AND recorded_at <= %s"
+            params.append(as_of)
+            if not include_deleted:
+                where += " AND (deleted_at IS NULL OR deleted_at > %s)"
+                params.append(as_of)
+        elif not include_deleted:
             where += " AND NOT deleted"
         if types:
             where += " AND type = ANY(%s)"
