@@ -1,0 +1,111 @@
+"""Operating Chronicle: `token`, `docs`, `check`, `dlq`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+import psycopg
+
+from adapters.settings import Settings
+from services.cli.common import database
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    from services.api.tokens import create_token, revoke_token
+
+    with psycopg.connect(database(settings), autocommit=True) as conn:
+        if args.action == "create":
+            print(
+                create_token(
+                    conn,
+                    args.workspace,
+                    args.user,
+                    args.role,
+                    tuple(args.team),
+                    args.label,
+                    email_access=args.email_access,
+                )
+            )
+        elif not revoke_token(conn, args.token):
+            print("no such active token", file=sys.stderr)
+            return 1
+    return 0
+
+
+def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
+    from services.docs import write_all
+
+    for path in write_all(Path(args.root)):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    from services.checks import compare_with_rebuild
+
+    results = asyncio.run(compare_with_rebuild(database(settings), args.names or None))
+    for r in results:
+        verdict = "equal" if r.equal else "DIFFERENT"
+        tables = ", ".join(f"{t} {n} rows" for t, n in r.rows.items())
+        print(f"{r.name}: {verdict} to a rebuild at position {r.position} ({tables})")
+        for table, (only_live, only_rebuilt) in r.differences.items():
+            print(f"  {table}: {only_live} rows only live, {only_rebuilt} only rebuilt")
+    return 0 if all(r.equal for r in results) else 1
+
+
+def cmd_dlq(settings: Settings, args: argparse.Namespace) -> int:
+    from services.dead_letters import list_dead_letters, replay
+
+    url = database(settings)
+    if args.action == "list":
+        for d in list_dead_letters(url, args.all):
+            where = (
+                f"stream seq {d['stream_seq']}" if d["stream_seq"] else f"position {d['position']}"
+            )
+            state = f"replayed {d['replayed_at']:%Y-%m-%d %H:%M}" if d["replayed_at"] else "parked"
+            print(
+                f"{d['id']:>5}  {d['consumer']:<26} {d['parked_at']:%Y-%m-%d %H:%M:%S}  "
+                f"{d['workspace_id'] or '-'} {d['envelope_id'] or '-'} ({where}, {d['type']}) "
+                f"{d['attempts']} attempts, {state}: {d['error'][:160]}"
+            )
+        return 0
+    results = asyncio.run(replay(url, settings.nats_url, args.ids))
+    for r in results:
+        print(f"{r.id}: {'replayed' if r.ok else 'NOT replayed'} ({r.consumer}): {r.detail}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    dlq = sub.add_parser("dlq", help="list and replay dead letters")
+    dlq.set_defaults(handler=cmd_dlq)
+    dlq_actions = dlq.add_subparsers(dest="action", required=True)
+    dlq_list = dlq_actions.add_parser("list", help="what was parked, and why")
+    dlq_list.add_argument("--all", action="store_true", help="include replayed ones")
+    dlq_replay = dlq_actions.add_parser("replay", help="send or apply them again")
+    dlq_replay.add_argument("ids", nargs="+", type=int)
+    check = sub.add_parser("check", help="compare each live read model with a rebuild")
+    check.add_argument("names", nargs="*", help="projections (default: all)")
+    check.set_defaults(handler=cmd_check)
+    docs = sub.add_parser("docs", help="regenerate the documents generated from the code")
+    docs.add_argument("--root", default=".", help="the repository root")
+    docs.set_defaults(handler=cmd_docs)
+    token = sub.add_parser("token", help="create or revoke API bearer tokens")
+    token.set_defaults(handler=cmd_token)
+    actions = token.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create")
+    create.add_argument("--workspace", required=True)
+    create.add_argument("--user", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "manager", "agent", "auditor"])
+    create.add_argument("--team", action="append", default=[])
+    create.add_argument("--label")
+    create.add_argument(
+        "--email-access",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="see email content (default: yes for admin/manager/auditor)",
+    )
+    revoke = actions.add_parser("revoke")
+    revoke.add_argument("token")

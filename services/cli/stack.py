@@ -1,0 +1,66 @@
+"""Running Chronicle: `up`, `run`, `demo`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from adapters.embedded import infrastructure
+from adapters.logging import configure_logging
+from adapters.settings import Settings
+
+
+def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
+    from services.services import migrate
+    from services.supervisor import Supervisor
+
+    with infrastructure(settings.database_url, settings.nats_url, settings.data_dir) as (db, nats):
+        settings = settings.model_copy(update={"database_url": db, "nats_url": nats})
+        migrate(settings)
+        supervisor = Supervisor(
+            {"CHRONICLE_DATABASE_URL": db, "CHRONICLE_NATS_URL": nats},
+            ingest_partitions=settings.ingest_partitions,
+        )
+        supervisor.start()
+        print(
+            f"Chronicle is up: API http://{settings.api_host}:{settings.api_port}  "
+            f"NATS {nats}  PostgreSQL {db}  (Ctrl-C stops)",
+            file=sys.stderr,
+        )
+        try:
+            supervisor.run_until(lambda: False)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            supervisor.stop()
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.partition is not None:
+        settings = settings.model_copy(update={"ingest_partition": args.partition})
+    from services.services import run
+
+    name = args.service if args.service != "projector" else f"projector-{args.name}"
+    configure_logging(settings, name)
+    run(settings, args.service, args.name)
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from services.demo import demo
+
+    return demo(settings, seed=args.seed)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    up = sub.add_parser("up", help="run every service (private PostgreSQL/NATS unless configured)")
+    up.set_defaults(handler=cmd_up, hosts_services=True)
+    run = sub.add_parser("run", help="run one service in this process")
+    run.add_argument("service", choices=["ingest", "relay", "projector", "api"])
+    run.add_argument("name", nargs="?", help="the projection, for `run projector`")
+    run.add_argument("--partition", type=int, help="for `run ingest`: the partition to consume")
+    run.set_defaults(handler=cmd_run)
+    demo = sub.add_parser("demo", help="start everything, publish a sample workload, show it")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(handler=cmd_demo, hosts_services=True)
