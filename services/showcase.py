@@ -78,8 +78,15 @@ def show(api: str, token: str, database_url: str, workspace: str, bus_duplicates
     print(f"\nTimeline of contact c_ann in workspace {workspace} (newest first, page 1)")
     for e in timeline["entries"]:
         print(f"  {_when(e['occurred_at'])}  {e['type']:<31} {_who(e['actor']):<26} {e['summary']}")
-    conv = timeline["entries"][-1]["source"]["id"] if timeline["entries"] else "conv_1000"
-    trail = httpx.get(f"{api}/v1/conversations/{conv}/audit-trail", headers=headers).json()
+    conversations = [
+        e["source"]["id"] for e in timeline["entries"] if e["source"]["type"] == "conversation"
+    ]
+    if not conversations:
+        raise SystemExit("the demo contact's timeline shows no conversation")
+    conv = conversations[-1]
+    response = httpx.get(f"{api}/v1/conversations/{conv}/audit-trail", headers=headers)
+    response.raise_for_status()
+    trail = response.json()
     print(f"\nAudit trail of conversation {conv} (oldest first)")
     for e in trail["entries"]:
         print(

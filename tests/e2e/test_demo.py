@@ -1,0 +1,35 @@
+"""The README's first command: `chronicle demo` runs the whole stack and shows its result."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_demo_prints_a_timeline_an_audit_trail_and_the_kept_rejects(
+    database_url, nats_url, tmp_path
+):
+    env = {
+        **os.environ,
+        "CHRONICLE_DATABASE_URL": database_url,
+        "CHRONICLE_NATS_URL": nats_url,
+        "CHRONICLE_DATA_DIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    timeline = out.split("Timeline of contact c_ann", 1)[1].split("Audit trail", 1)[0]
+    assert len([line for line in timeline.splitlines() if line.startswith("  20")]) == 10
+    trail = out.split("Audit trail of conversation ", 1)[1].split("Ingest:", 1)[0]
+    assert trail.startswith("conv_")
+    assert "conversation.opened" in trail.splitlines()[1]  # oldest first, from version 1
+    assert "rejected and kept" in out and "rejected " in out.split("Ingest:", 1)[1]
