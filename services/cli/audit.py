@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 from uuid import UUID
 
 from adapters import signing
 from adapters.settings import Settings
-from services.cli.common import database
+from services.cli.common import database, moment
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
-    from services.verify import load_checkpoints, verify
+    from services.verify import load_checkpoints, verify, verify_export
 
     key = (
         signing.public_from_text(args.public_key)
@@ -22,7 +21,11 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
         else signing.private_key(settings.data_dir).public_key()
     )
     external = load_checkpoints(args.checkpoints) if args.checkpoints else None
-    report = verify(database(settings), args.workspace, key, external)
+    if args.export:
+        with open(args.export, "rb") as source:
+            report = verify_export(source, args.workspace, key, external)
+    else:
+        report = verify(database(settings), args.workspace, key, external)
     print(
         f"{report.events} events in {len(report.workspaces)} workspace chains, "
         f"{report.checkpoints} signed checkpoints: "
@@ -42,6 +45,12 @@ def cmd_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
     if args.public_key:
         print(signing.public_text(key.public_key()))
         return 0
+    if args.list:
+        from services.verify import stored_checkpoints
+
+        for kept in stored_checkpoints(database(settings), args.workspace):
+            print(json.dumps(kept))
+        return 0
     for made in checkpoint(database(settings), key):
         print(json.dumps(made))
     return 0
@@ -57,7 +66,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             out,
             progress=not args.quiet,
             workspace=args.workspace,
-            aggregate=UUID(args.aggregate) if args.aggregate else None,
+            aggregate=aggregate_of(args.aggregate, args.workspace),
             type_=args.type,
             since=args.since,
             until=args.until,
@@ -73,9 +82,23 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from services.export import import_
 
     with open(args.file, "rb") as source:
-        count = import_(database(settings), source, not args.quiet)
+        count = import_(database(settings), source, not args.quiet, partial=args.partial)
     print(f"imported {count} events", file=sys.stderr)
     return 0
+
+
+def aggregate_of(text: str | None, workspace: str | None) -> UUID | None:
+    """An aggregate's UUID, or `KIND:ID` (conversation:conv_1) of the --workspace."""
+    if not text:
+        return None
+    kind, sep, external_id = text.partition(":")
+    if not sep:
+        return UUID(text)
+    from services.time_travel import KINDS
+
+    if kind not in KINDS or not workspace:
+        raise SystemExit(f"--aggregate KIND:ID needs --workspace and a kind of {sorted(KINDS)}")
+    return KINDS[kind].id_for(workspace, external_id)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,21 +106,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     verify.add_argument("--workspace")
     verify.add_argument("--public-key", help="the signer's public key (default: this host's)")
     verify.add_argument("--checkpoints", help="checkpoints kept outside the database (JSONL)")
+    verify.add_argument("--export", help="walk this export file instead of the database")
     verify.add_argument("--show", type=int, default=20, help="problems to list")
     verify.set_defaults(handler=cmd_verify)
     checkpoint = sub.add_parser("checkpoint", help="sign every workspace's chain head")
     checkpoint.add_argument("--public-key", action="store_true", help="print the public key")
+    checkpoint.add_argument(
+        "--list", action="store_true", help="print the checkpoints kept so far (to keep a copy)"
+    )
+    checkpoint.add_argument("--workspace", help="with --list: only this workspace's")
     checkpoint.set_defaults(handler=cmd_checkpoint)
     export = sub.add_parser("export", help="stored events as JSON Lines")
     export.add_argument("--workspace")
-    export.add_argument("--aggregate", help="an aggregate's UUID")
+    export.add_argument(
+        "--aggregate",
+        help="an aggregate's UUID, or KIND:ID (conversation:conv_1, with --workspace)",
+    )
     export.add_argument("--type", help="a wire name, with or without its version")
-    export.add_argument("--since", type=datetime.fromisoformat, help="recorded at or after")
-    export.add_argument("--until", type=datetime.fromisoformat, help="recorded at or before")
+    export.add_argument(
+        "--since", type=moment, help="recorded at or after (ISO 8601; UTC if no zone)"
+    )
+    export.add_argument("--until", type=moment, help="recorded at or before")
     export.add_argument("-o", "--output", help="a file (default: standard output)")
     export.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     export.set_defaults(handler=cmd_export)
     imp = sub.add_parser("import", help="load an export into an empty event store")
     imp.add_argument("file")
     imp.add_argument("-q", "--quiet", action="store_true")
+    imp.add_argument(
+        "--partial",
+        action="store_true",
+        help="accept an export of part of a chain (one aggregate, type or time range)",
+    )
     imp.set_defaults(handler=cmd_import)
