@@ -1,4 +1,4 @@
-"""Auditing the log: `verify`, `checkpoint`, `export`, `import`."""
+"""Auditing the log: `verify`, `checkpoint`, `export`, `import`, `state`."""
 
 from __future__ import annotations
 
@@ -87,6 +87,28 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_state(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    import psycopg
+
+    from services.time_travel import state_at
+
+    async def load() -> dict | None:
+        async with await psycopg.AsyncConnection.connect(database(settings)) as conn:
+            return await state_at(
+                conn, args.kind, args.workspace, args.id, version=args.version, as_of=args.as_of
+            )
+
+    found = asyncio.run(load())
+    if found is None:
+        then = f" as of {args.as_of.isoformat()}" if args.as_of else ""
+        print(f"{args.kind} {args.id!r} did not exist in {args.workspace}{then}", file=sys.stderr)
+        return 1
+    print(json.dumps(found, indent=2, default=str))
+    return 0
+
+
 def aggregate_of(text: str | None, workspace: str | None) -> UUID | None:
     """An aggregate's UUID, or `KIND:ID` (conversation:conv_1) of the --workspace."""
     if not text:
@@ -130,6 +152,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("-o", "--output", help="a file (default: standard output)")
     export.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     export.set_defaults(handler=cmd_export)
+    state = sub.add_parser("state", help="an aggregate as it stood at a time or a version")
+    state.add_argument("kind", choices=["conversation", "contact", "activity"])
+    state.add_argument("id", help="the producer's id (conv_1, c_ann, ...)")
+    state.add_argument("--workspace", required=True)
+    when = state.add_mutually_exclusive_group()
+    when.add_argument(
+        "--as-of", type=moment, help="recorded by this time (ISO 8601; UTC if no zone)"
+    )
+    when.add_argument("--version", type=int, help="after this many events")
+    state.set_defaults(handler=cmd_state)
     imp = sub.add_parser("import", help="load an export into an empty event store")
     imp.add_argument("file")
     imp.add_argument("-q", "--quiet", action="store_true")
