@@ -18,7 +18,7 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     key = (
         signing.public_from_text(args.public_key)
         if args.public_key
-        else signing.private_key(settings.data_dir).public_key()
+        else signing.known_public_key(settings.data_dir)  # never makes a key of its own
     )
     external = load_checkpoints(args.checkpoints) if args.checkpoints else None
     if args.export:
@@ -33,6 +33,10 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     )
     for ws, p in report.first().items():
         print(f"  {ws}: first break at position {p.position}: {p.kind} ({p.detail})")
+    if key is None and report.checkpoints:
+        print("  (signatures not checked: give --public-key, this host has no signing key)")
+    if args.export and external is None:
+        print("  (the export's own chain only: give --checkpoints to check it against signed ones)")
     for p in report.problems[: args.show]:
         print(f"    {p.position:>10}  {p.kind:<13} {p.workspace_id}  {p.detail}")
     return 0 if report.intact else 1
@@ -105,7 +109,9 @@ def cmd_state(settings: Settings, args: argparse.Namespace) -> int:
         then = f" as of {args.as_of.isoformat()}" if args.as_of else ""
         print(f"{args.kind} {args.id!r} did not exist in {args.workspace}{then}", file=sys.stderr)
         return 1
-    print(json.dumps(found, indent=2, default=str))
+    import msgspec
+
+    print(json.dumps(msgspec.to_builtins(found), indent=2))
     return 0
 
 
