@@ -19,18 +19,26 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.utils import get_topic, resolve_topic
 
 import domain.catalogue  # noqa: F401  (registers every wire name before anything decodes)
+from domain.upcasters import UPCASTERS as DOMAIN_UPCASTERS
 
 _POSITIONAL = ("originator_id", "originator_version")
 
 Upcaster = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
 """Turns the decoded state of an old wire name into (newer wire name, newer state)."""
 
-UPCASTERS: dict[str, Upcaster] = {}
+UPCASTERS: dict[str, Upcaster] = dict(DOMAIN_UPCASTERS)  # the catalogue's old wire names
 
 
 def register_upcaster(old_wire_name: str, upcaster: Upcaster) -> None:
     """Old stored events of `old_wire_name` are decoded through `upcaster` from now on."""
     UPCASTERS[old_wire_name] = upcaster
+
+
+def _upcast(wire_name: str, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    try:
+        return UPCASTERS[wire_name](state)
+    except Exception as e:  # a stored event the upcaster cannot read is a decoding failure
+        raise msgspec.ValidationError(f"upcasting {wire_name} failed: {e!r}") from e
 
 
 class _Codec:
@@ -96,7 +104,7 @@ class MsgspecMapper(Mapper):
             if wire_name in UPCASTERS:
                 state = msgspec.json.decode(stored_event.state)
                 while wire_name in UPCASTERS:
-                    wire_name, state = UPCASTERS[wire_name](state)
+                    wire_name, state = _upcast(wire_name, state)
                 event_class, codec = self.codec(wire_name)
                 event_state = codec.convert(state)
             else:

@@ -74,3 +74,24 @@ INGEST_DDL = [
     )
     """,
 ]
+
+# Blue/green rebuilds of read models (services/rebuild.py): one row per rebuild; its id
+# names the schema it builds (rm_<projection>__b<id>).
+REBUILD_DDL = [
+    """
+    CREATE TABLE IF NOT EXISTS projection_rebuilds (
+        id bigserial PRIMARY KEY,
+        projection text NOT NULL,
+        schema text NOT NULL,
+        version int NOT NULL,
+        state text NOT NULL DEFAULT 'building',
+        started_at timestamptz NOT NULL DEFAULT now(),
+        swapped_at timestamptz,
+        position bigint,
+        events bigint,
+        seconds double precision,
+        retired_schema text,
+        retired_dropped boolean
+    )
+    """,
+]

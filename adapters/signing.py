@@ -49,3 +49,10 @@ def key_id(key: Ed25519PublicKey) -> str:
 def statement(workspace_id: str, position: int, chain_hash: bytes) -> bytes:
     """What a checkpoint signs: this workspace's chain ended at this position with this hash."""
     return f"chronicle-checkpoint\x00{workspace_id}\x00{position}\x00{chain_hash.hex()}".encode()
+
+
+def known_public_key(data_dir: Path) -> Ed25519PublicKey | None:
+    """The signer's public key if this host has the key (never creates one)."""
+    if os.environ.get("CHRONICLE_SIGNING_KEY") or (data_dir / "signing.key").exists():
+        return private_key(data_dir).public_key()
+    return None

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import AggregateCreated, AggregateEvent, BaseAggregate
 
+from domain.activity import Ref
 from domain.shared import EventMeta, aggregate_id, rule
 
 CONTACT_SOURCES = (
@@ -119,12 +120,14 @@ class MergedFrom(ContactEvent):
 
 
 class LeadConverted(ContactEvent):
-    TOPIC = "contact.lead_converted.v1"
-    lead_id: str
-    lead_name: str | None
+    """v2: the lead is a Ref, as every other reference in the catalogue (v1 had `lead_id`
+    and `lead_name`; domain/upcasters.py reads v1 events as v2)."""
+
+    TOPIC = "contact.lead_converted.v2"
+    lead: Ref
 
     def apply(self, c: Contact) -> None:
-        c.leads.add(self.lead_id)
+        c.leads.add(self.lead.id)
 
 
 class Contact(BaseAggregate[UUID]):
@@ -240,4 +243,4 @@ class Contact(BaseAggregate[UUID]):
 
     def convert_lead(self, meta: EventMeta, lead_id: str, lead_name: str | None) -> None:
         if lead_id not in self.leads:
-            self._record(self.LeadConverted, meta, lead_id=lead_id, lead_name=lead_name)
+            self._record(self.LeadConverted, meta, lead=Ref("lead", lead_id, lead_name))

@@ -38,10 +38,29 @@ class Recorded:
         return self.event.meta
 
 
+class VersionMismatch(Exception):
+    """The schema was built by another version of the projection's code than this one."""
+
+    def __init__(self, schema: str, found: int, code: int) -> None:
+        super().__init__(
+            f"{schema} holds version {found} of the projection, this code writes version "
+            f"{code}: run the code of version {found}, or roll version {code} out with "
+            "`chronicle rebuild`"
+        )
+        self.schema, self.found, self.code = schema, found, code
+
+
 class Projection(ABC):
-    """A read model. Subclasses give their schema's DDL and how a batch changes rows."""
+    """A read model. Subclasses give their schema's DDL and how a batch changes rows.
+
+    `version` names the shape of the tables and what `apply` writes into them: bump it
+    with any such change. The tracking row keeps the version that built the schema and
+    a runner refuses to write a schema of another version, so a changed projection goes
+    live only through a rebuild (services/rebuild.py), never by old and new code
+    writing into the same tables."""
 
     name: str
+    version: int = 1
 
     def __init__(self, schema: str | None = None) -> None:
         self.schema = schema or f"rm_{self.name}"
@@ -53,7 +72,11 @@ class Projection(ABC):
             "(projection text PRIMARY KEY, position bigint NOT NULL)",
             f"ALTER TABLE {self.schema}.tracking ADD COLUMN IF NOT EXISTS "
             "updated_at timestamptz NOT NULL DEFAULT now()",
-            f"INSERT INTO {self.schema}.tracking VALUES ('{self.name}', 0) ON CONFLICT DO NOTHING",
+            # Schemas made before versions existed were made by version 1.
+            f"ALTER TABLE {self.schema}.tracking ADD COLUMN IF NOT EXISTS "
+            "version int NOT NULL DEFAULT 1",
+            f"INSERT INTO {self.schema}.tracking (projection, position, version) "
+            f"VALUES ('{self.name}', 0, {int(self.version)}) ON CONFLICT DO NOTHING",
             *self.tables(),
         ]
 

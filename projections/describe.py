@@ -71,7 +71,7 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "contact.deleted": lambda d: "Contact deleted",
     "contact.merged_into": lambda d: f"Merged into contact {d['primary_contact_id']}",
     "contact.merged_from": lambda d: f"Merged with {', '.join(d['merged_contact_ids'])}",
-    "contact.lead_converted": lambda d: f"Converted from lead {d['lead_name'] or d['lead_id']}",
+    "contact.lead_converted": lambda d: f"Converted from lead {_ref(d['lead'])}",
     "conversation.opened": lambda d: (
         f"Conversation opened on {d['channel']}" + (f": {d['subject']}" if d.get("subject") else "")
     ),

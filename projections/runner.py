@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from psycopg import AsyncConnection
 
 from adapters.mapper import MsgspecMapper
-from projections.base import Projection, Recorded
+from projections.base import Projection, Recorded, VersionMismatch
 from projections.source import decode, max_position, read_batches, read_rows
 
 # park(conn, (position, aggregate_id, version, wire_name, state), error)
@@ -31,11 +31,17 @@ class ProjectionRunner:
         p = self.projection
         async with conn.transaction():
             cur = conn.cursor()
+            # First statement of every write: during a blue/green swap it waits on the
+            # lock the swap holds, then resolves the schema's name again (the new one).
             await cur.execute(
-                f"SELECT position FROM {p.schema}.tracking WHERE projection = %s FOR UPDATE",
+                f"SELECT position, version FROM {p.schema}.tracking WHERE projection = %s "
+                "FOR UPDATE",
                 (p.name,),
             )
-            start = last = (await cur.fetchone())[0]
+            start, version = await cur.fetchone()
+            if version != p.version:
+                raise VersionMismatch(p.schema, version, p.version)
+            last = start
             fresh: list[Recorded] = []
             for previous, recorded in batch:
                 if recorded.position <= last:
@@ -67,6 +73,8 @@ class ProjectionRunner:
                 try:
                     event = decode(self.mapper, *row)
                     position = await self.apply(conn, [(position, event)])
+                except VersionMismatch:
+                    raise  # not this event's fault: nothing may be written at all
                 except Exception as error:  # a bug for this event: isolate it, go on
                     async with conn.transaction():
                         await park(conn, row, error)

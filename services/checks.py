@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from projections.base import Projection
 from projections.registry import PROJECTIONS, projection
 from projections.runner import ProjectionRunner
 
@@ -30,12 +31,17 @@ class Comparison:
 
 
 async def compare_with_rebuild(
-    database_url: str, names: list[str] | None = None, batch: int = 5000
+    database_url: str,
+    names: list[str] | None = None,
+    batch: int = 5000,
+    classes: dict[str, type[Projection]] | None = None,
 ) -> list[Comparison]:
+    """Compare each named projection (default: all registered) with a rebuild by its code:
+    the registered class, or the one `classes` gives for its name."""
     results = []
     for name in names or list(PROJECTIONS):
-        live = projection(name)
-        scratch = projection(name, schema=f"check_{name}")
+        cls = (classes or {}).get(name) or type(projection(name))
+        live, scratch = cls(), cls(f"check_{name}")
         result = Comparison(name)
         async with await psycopg.AsyncConnection.connect(database_url) as conn:
             await conn.set_isolation_level(psycopg.IsolationLevel.REPEATABLE_READ)

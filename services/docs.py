@@ -12,6 +12,7 @@ from typing import Any
 
 import domain
 from domain.catalogue import event_classes
+from domain.upcasters import UPCASTERS as DOMAIN_UPCASTERS
 from services.ingest.dry_run import Workspace
 from services.ingest.registry import COMMANDS, Command
 
@@ -150,6 +151,20 @@ def events_markdown() -> str:
             if f.name not in ENVELOPE_FIELDS
         ]
         out.append(f"| `{wire}` | {'; '.join(fields)} |")
+    out += [
+        "",
+        "## Older wire names",
+        "",
+        "Stored under an older version and read as the current one by an upcaster "
+        "(`domain/upcasters.py`); the stored rows are never rewritten.",
+        "",
+        "| stored as | read as | how |",
+        "| --- | --- | --- |",
+    ]
+    for old, upcaster in sorted(DOMAIN_UPCASTERS.items()):
+        name, version = old.rsplit(".v", 1)  # an upcaster goes one version up
+        how = " ".join((upcaster.__doc__ or "").split())
+        out.append(f"| `{old}` | `{name}.v{int(version) + 1}` | {how} |")
     return "\n".join(out) + "\n"
 
 

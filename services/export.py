@@ -3,7 +3,8 @@
 Each line is one stored event: its position, aggregate, version, wire name, both clocks,
 workspace, actor, envelope id and data (decoded, for people), the stored bytes exactly as
 kept (`stored`, so a re-import is byte-identical) and its chain link (`prev`, `hash`).
-Exporting streams with a server-side cursor; nothing is held in memory.
+Exporting streams with a server-side cursor; nothing is held in memory. The progress bar
+counts positions of the log walked, so its rate and ETA hold whatever the filters skip.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from adapters.eventstore import EVENTS_TABLE
 from adapters.mapper import MsgspecMapper
 from projections.describe import data_of
 from projections.source import decode
+from services.time_travel import aware
 
 _encode = msgspec.json.Encoder().encode
+COPY_BATCH = 5000
 
 
 def _query(workspace: str | None, aggregate: UUID | None, type_: str | None) -> tuple:
@@ -35,9 +38,9 @@ def _query(workspace: str | None, aggregate: UUID | None, type_: str | None) -> 
     if aggregate:
         where.append("e.originator_id = %s")
         params.append(aggregate)
-    if type_:
-        where.append("(e.topic = %s OR e.topic LIKE %s)")
-        params += [type_, type_ + ".v%"]
+    if type_:  # a wire name (conversation.resolved.v1) or a type of any version
+        where.append("(e.topic = %s OR regexp_replace(e.topic, '[.]v[0-9]+$', '') = %s)")
+        params += [type_, type_]
     sql = (
         f"SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, "
         f"e.state, c.workspace_id, c.prev_hash, c.hash FROM {EVENTS_TABLE} e "
@@ -45,6 +48,30 @@ def _query(workspace: str | None, aggregate: UUID | None, type_: str | None) -> 
         "ORDER BY e.notification_id"
     )
     return sql, params
+
+
+def record(mapper: MsgspecMapper, row: tuple) -> tuple[dict[str, Any], Any]:
+    """An export line of a stored row (position, aggregate, version, wire name, state, ws,
+    prev, hash), and the decoded event."""
+    position, agg, version, topic, state, _ws, prev, chained = row
+    event = decode(mapper, position, agg, version, topic, bytes(state)).event
+    meta = event.meta
+    return {
+        "position": position,
+        "aggregate_id": str(agg),
+        "version": version,
+        "wire_name": topic,
+        "workspace_id": meta.workspace_id,
+        "recorded_at": event.timestamp,
+        "occurred_at": meta.occurred_at,
+        "actor": meta.actor,
+        "team_id": meta.team_id,
+        "envelope_id": meta.envelope_id,
+        "data": data_of(event),
+        "stored": bytes(state).decode(),
+        "prev": bytes(prev).hex() if prev else None,
+        "hash": bytes(chained).hex() if chained else None,
+    }, event
 
 
 def lines(
@@ -55,103 +82,127 @@ def lines(
     type_: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    walked: Any = None,
 ) -> Iterator[dict[str, Any]]:
     """The matching events, oldest first, as export records. `since`/`until` bound the
-    time Chronicle recorded them."""
+    time Chronicle recorded them (a time without a zone is UTC). `walked(position)` is
+    told how far through the log the export is."""
     mapper = MsgspecMapper()
+    since, until = aware(since), aware(until)
     sql, params = _query(workspace, aggregate, type_)
     with psycopg.connect(database_url) as conn, conn.cursor(name="export") as cur:
         cur.itersize = 5000
         cur.execute(sql, params)
-        for position, agg, version, topic, state, _ws, prev, chained in cur:
-            event = decode(mapper, position, agg, version, topic, bytes(state)).event
+        for row in cur:
+            line, event = record(mapper, row)
+            if walked:
+                walked(row[0])
             if (since and event.timestamp < since) or (until and event.timestamp > until):
                 continue
-            meta = event.meta
-            yield {
-                "position": position,
-                "aggregate_id": str(agg),
-                "version": version,
-                "wire_name": topic,
-                "workspace_id": meta.workspace_id,
-                "recorded_at": event.timestamp,
-                "occurred_at": meta.occurred_at,
-                "actor": meta.actor,
-                "team_id": meta.team_id,
-                "envelope_id": meta.envelope_id,
-                "data": data_of(event),
-                "stored": bytes(state).decode(),
-                "prev": bytes(prev).hex() if prev else None,
-                "hash": bytes(chained).hex() if chained else None,
-            }
+            yield line
 
 
 def export(database_url: str, out: IO[bytes], progress: bool = True, **filters: Any) -> int:
-    total = _estimate(database_url)
+    with psycopg.connect(database_url) as conn:
+        head = conn.execute(f"SELECT max(notification_id) FROM {EVENTS_TABLE}").fetchone()[0]
     bar = tqdm(
-        total=total,
-        unit="ev",
+        total=head or 0,
+        unit="pos",
+        unit_scale=True,
         desc="exporting",
         file=sys.stderr,
         disable=not progress,
         mininterval=0.5,
     )
+
+    def walked(position: int) -> None:
+        bar.update(position - bar.n)
+
     count = 0
-    for record in lines(database_url, **filters):
-        out.write(_encode(record) + b"\n")
+    for line in lines(database_url, walked=walked, **filters):
+        out.write(_encode(line) + b"\n")
         count += 1
-        bar.update(1)
+        if count % 1000 == 0:
+            bar.set_postfix(exported=count, refresh=False)
+    bar.update((head or 0) - bar.n)
+    bar.set_postfix(exported=count)
     bar.close()
     return count
-
-
-def _estimate(database_url: str) -> int:
-    with psycopg.connect(database_url) as conn:
-        return conn.execute(f"SELECT count(*) FROM {EVENTS_TABLE}").fetchone()[0]
 
 
 class ImportError_(Exception):
     """The export cannot be imported as it stands."""
 
 
-def import_(database_url: str, source: IO[bytes], progress: bool = True) -> int:
-    """Load an export into an empty store, positions and bytes unchanged; every chain link
-    is recomputed and must equal the exported one."""
+def import_(
+    database_url: str, source: IO[bytes], progress: bool = True, partial: bool = False
+) -> int:
+    """Load an export into an empty store, positions and bytes unchanged, in one
+    transaction (COPY, in batches). Every chain link is recomputed and must equal the
+    exported one; unless `partial`, each workspace's chain must also be whole (every
+    line's previous hash is that of the workspace's line before it), so a line left out
+    or moved is refused here, not found later."""
     from adapters.migrations import ensure_store
 
     ensure_store(database_url)
     heads: dict[str, bytes] = {}
-    count = 0
+    last, count = 0, 0
+    events: list[tuple] = []
+    chains: list[tuple] = []
     with psycopg.connect(database_url) as conn, conn.transaction():
         if conn.execute(f"SELECT 1 FROM {EVENTS_TABLE} LIMIT 1").fetchone():
             raise ImportError_("the target event store is not empty")
-        for line in tqdm(
+        bar = tqdm(
             source,
             unit="ev",
+            unit_scale=True,
             desc="importing",
             file=sys.stderr,
             disable=not progress,
             mininterval=0.5,
-        ):
+        )
+        for line in bar:
             r = msgspec.json.decode(line)
-            agg, state, ws = UUID(r["aggregate_id"]), r["stored"].encode(), r["workspace_id"]
-            prev = bytes.fromhex(r["prev"]) if r["prev"] else heads.get(ws, genesis(ws))
-            chained = link(prev, r["position"], agg, r["version"], r["wire_name"], state)
+            position, ws = r["position"], r["workspace_id"]
+            if position <= last:
+                raise ImportError_(f"position {position}: not after {last}; lines out of order")
+            agg, state = UUID(r["aggregate_id"]), r["stored"].encode()
+            expected = heads.get(ws, genesis(ws))
+            prev = bytes.fromhex(r["prev"]) if r["prev"] else expected
+            if prev != expected and not partial:
+                raise ImportError_(
+                    f"position {position}: its previous hash is not that of workspace {ws}'s "
+                    "line before it (a line is missing or moved; --partial imports anyway)"
+                )
+            chained = link(prev, position, agg, r["version"], r["wire_name"], state)
             if r["hash"] and chained.hex() != r["hash"]:
-                raise ImportError_(f"position {r['position']}: the export's hash does not match")
-            heads[ws] = chained
-            conn.execute(
-                f"INSERT INTO {EVENTS_TABLE} (notification_id, originator_id, "
-                "originator_version, topic, state) VALUES (%s, %s, %s, %s, %s)",
-                (r["position"], agg, r["version"], r["wire_name"], state),
-            )
-            conn.execute(
-                "INSERT INTO event_chain VALUES (%s, %s, %s, %s)",
-                (r["position"], ws, prev, chained),
-            )
+                raise ImportError_(f"position {position}: the export's hash does not match")
+            heads[ws], last = chained, position
+            events.append((position, agg, r["version"], r["wire_name"], state))
+            chains.append((position, ws, prev, chained))
             count += 1
+            if len(events) >= COPY_BATCH:
+                _copy(conn, events, chains)
+        _copy(conn, events, chains)
         conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{EVENTS_TABLE}', 'notification_id'), "
             f"(SELECT coalesce(max(notification_id), 1) FROM {EVENTS_TABLE}))"
         )
     return count
+
+
+def _copy(conn: psycopg.Connection, events: list[tuple], chains: list[tuple]) -> None:
+    with conn.cursor() as cur:
+        with cur.copy(
+            f"COPY {EVENTS_TABLE} (notification_id, originator_id, originator_version, topic, "
+            "state) FROM STDIN"
+        ) as copy:
+            for row in events:
+                copy.write_row(row)
+        with cur.copy(
+            "COPY event_chain (notification_id, workspace_id, prev_hash, hash) FROM STDIN"
+        ) as copy:
+            for row in chains:
+                copy.write_row(row)
+    events.clear()
+    chains.clear()

@@ -13,6 +13,7 @@ from uuid import UUID
 import msgspec
 import psycopg
 import structlog
+from faststream import FastStream
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
@@ -22,7 +23,7 @@ from adapters.consumer import PullConsumer
 from adapters.eventstore import INSERT_DEAD_LETTER, DeadLetter, dead_letter_row
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
-from projections.base import Projection
+from projections.base import Projection, VersionMismatch
 from projections.runner import ProjectionRunner
 from projections.source import decode
 from services import runtime
@@ -51,6 +52,8 @@ class ProjectorService(HostedService):
         self.conn: psycopg.AsyncConnection | None = None
         self._lock = asyncio.Lock()
         self._failures = 0
+        self._app: FastStream | None = None
+        self.superseded: VersionMismatch | None = None
         self.broker = runtime.broker(settings.nats_url, self.durable)
         self.consumer = PullConsumer(
             settings.nats_url,
@@ -104,7 +107,11 @@ class ProjectorService(HostedService):
 
     async def catch_up(self) -> None:
         async with self._lock:
-            self.position = await self.runner.catch_up(self.conn)
+            try:
+                self.position = await self.runner.catch_up(self.conn)
+            except VersionMismatch as mismatch:
+                self._supersede(mismatch)
+                raise
 
     async def _connect(self) -> None:
         if self.conn is None or self.conn.closed:
@@ -112,14 +119,34 @@ class ProjectorService(HostedService):
                 self.settings.database_url, autocommit=True
             )
 
+    def app(self) -> FastStream:
+        self._app = super().app()
+        return self._app
+
+    def _supersede(self, mismatch: VersionMismatch) -> None:
+        """The live schema was swapped for another version's (a rollout by `chronicle
+        rebuild`): write nothing more. Under `chronicle run` the process ends, so its
+        supervisor starts it again with the code now installed."""
+        if self.superseded is None:
+            log.error("projector.superseded", projection=self.projection.name, reason=str(mismatch))
+        self.superseded = mismatch
+        if self._app is not None:
+            self._app.exit()
+
     async def handle_batch(self, raws: list[Msg]) -> None:
         """Apply one batch; raising makes the consumer retry it in place. A batch that keeps
         failing (not for want of a database) is applied event by event from the store, and
-        the events that fail are parked as dead letters."""
+        the events that fail are parked as dead letters. A schema of another version is
+        never written to (nor are its events parked): the batch stays unacknowledged."""
+        if self.superseded is not None:
+            raise self.superseded
         try:
             await self._handle(raws)
             self._failures = 0
             return
+        except VersionMismatch as mismatch:
+            self._supersede(mismatch)
+            raise
         except psycopg.OperationalError:
             self.conn = None  # reconnect on the retry
             raise

@@ -1,14 +1,17 @@
 """Time travel: an aggregate as it stood at a version, or at a moment.
 
 "At a moment" means as Chronicle knew it then: the events recorded by that time (their
-store clock), in order. Producer clocks can run late or out of order, so folding by them
-would not give a state that ever existed; both clocks are in every event for who wants
-to compare them.
+store clock, `recorded_at`), in version order. Producer clocks can run late or out of
+order, so folding by them would not give a state that ever existed; both clocks are in
+every event for who wants to compare them. The fold stops at the first event recorded
+after the moment, so the answer is always a prefix of the aggregate's history (a state
+it really had), even if a clock ever stepped back. The read side answers "what did the
+timeline show at T" with the same clock (services/api/queries/timeline.py).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -25,9 +28,16 @@ KINDS = {"conversation": Conversation, "contact": Contact, "activity": Activity}
 _mapper = MsgspecMapper()
 
 
+def aware(moment: datetime | None) -> datetime | None:
+    """A moment with a time zone: one given without is taken as UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, set | frozenset):
-        return sorted(_plain(v) for v in value)
+        return sorted((_plain(v) for v in value), key=repr)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -50,26 +60,43 @@ async def state_at(
     version: int | None = None,
     as_of: datetime | None = None,
 ) -> dict[str, Any] | None:
-    """{version, recorded_at, state} of the aggregate then, or None if it did not exist."""
+    """The aggregate after its events up to `version` and recorded by `as_of` (both
+    optional), with the last of those events; None if it did not exist yet (or at all:
+    the id is of this workspace, so another workspace's record does not exist here)."""
+    as_of = aware(as_of)
     aggregate_id = KINDS[kind].id_for(workspace_id, external_id)
     cur = await conn.execute(
         f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
-        f"{EVENTS_TABLE} WHERE originator_id = %s AND originator_version <= %s "
-        "ORDER BY originator_version",
-        (aggregate_id, version or 2**62),
+        f"{EVENTS_TABLE} WHERE originator_id = %s ORDER BY originator_version",
+        (aggregate_id,),
     )
-    aggregate, recorded_at = None, None
-    for row in await cur.fetchall():
-        event = decode(_mapper, *row).event
-        if as_of is not None and event.timestamp > as_of:
+    rows = await cur.fetchall()
+    aggregate, last = None, None
+    for row in rows:
+        if version is not None and row[2] > version:
             break
-        aggregate, recorded_at = event.mutate(aggregate), event.timestamp
+        recorded = decode(_mapper, *row)
+        if as_of is not None and recorded.event.timestamp > as_of:
+            break  # and never skip ahead: the answer is a state the aggregate really had
+        aggregate, last = recorded.event.mutate(aggregate), recorded
     if aggregate is None:
         return None
+    return answer(kind, external_id, aggregate, last, rows[-1][2])
+
+
+def answer(kind: str, external_id: str, aggregate: Any, last: Any, latest: int) -> dict:
+    event = last.event
     return {
         "kind": kind,
         "id": external_id,
         "version": aggregate.version,
-        "recorded_at": recorded_at,
+        "latest_version": latest,
+        "last_event": {
+            "position": last.position,
+            "wire_name": last.wire_name,
+            "recorded_at": event.timestamp,
+            "occurred_at": event.meta.occurred_at,
+            "actor": msgspec.to_builtins(event.meta.actor),
+        },
         "state": state_of(aggregate),
     }

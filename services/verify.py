@@ -9,14 +9,20 @@ verify walks every event in position order with its chain row, per workspace, an
 - `unchained`: an event with no chain row (inserted behind Chronicle's back);
 - `rewritten`: a signed checkpoint that the chain no longer passes through (the chain was
   recomputed after an edit: only a signature the attacker cannot forge catches that);
+- `truncated`: a signed checkpoint beyond the chain's end (its last events were removed,
+  chain rows and all);
 - `bad_signature`: a checkpoint whose signature does not verify.
+
+The same walk runs over an export file (`verify_export`), without any database.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import IO
+from uuid import UUID
 
 import psycopg
 from cryptography.exceptions import InvalidSignature
@@ -75,58 +81,100 @@ def verify(
     public_key: Ed25519PublicKey | None = None,
     external_checkpoints: list[dict] | None = None,
 ) -> Report:
+    """Walk the stored log (one workspace's chain, or every chain) and its checkpoints:
+    those kept in the database, or `external_checkpoints` an auditor kept elsewhere."""
+    # Checkpoints first: one signed while we walk could be past the end the walk saw.
+    checkpoints = (
+        external_checkpoints
+        if external_checkpoints is not None
+        else stored_checkpoints(database_url, workspace)
+    )
+    with psycopg.connect(database_url) as conn:
+        report, stored = walk(rows(conn, workspace))
+    _check_all(report, checkpoints, stored, public_key, workspace)
+    return report
+
+
+def verify_export(
+    source: IO[bytes],
+    workspace: str | None = None,
+    public_key: Ed25519PublicKey | None = None,
+    checkpoints: list[dict] | None = None,
+) -> Report:
+    """The same walk over an export file, without a database: an auditor holding signed
+    checkpoints proves that a later export is the log they were signed over."""
+
+    def lines() -> Iterator[tuple]:
+        for line in source:
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            if workspace is not None and r["workspace_id"] != workspace:
+                continue
+            yield (
+                r["position"],
+                UUID(r["aggregate_id"]),
+                r["version"],
+                r["wire_name"],
+                r["stored"].encode(),
+                r["workspace_id"],
+                bytes.fromhex(r["prev"]) if r["prev"] else None,
+                bytes.fromhex(r["hash"]) if r["hash"] else None,
+            )
+
+    report, stored = walk(lines())
+    _check_all(report, checkpoints or [], stored, public_key, workspace)
+    return report
+
+
+def walk(found: Iterable[tuple]) -> tuple[Report, dict[tuple[str, int], bytes]]:
+    """Check every link of rows (position, aggregate, version, wire name, state,
+    workspace, prev, hash), in position order; return the report and each chain's hashes."""
     report = Report()
     heads: dict[str, bytes] = {}
     stored: dict[tuple[str, int], bytes] = {}
     changed: dict[int, tuple] = {}
-    with psycopg.connect(database_url) as conn:
-        for position, agg, version, topic, state, ws, prev, chained in rows(conn, workspace):
-            report.events += agg is not None
-            if chained is None:
-                report.problems.append(
-                    Problem("unchained", position, None, "an event with no chain row")
-                )
-                continue
-            prev, chained = bytes(prev), bytes(chained)
-            report.workspaces.add(ws)
-            stored[(ws, position)] = chained
-            if prev != heads.get(ws, genesis(ws)):
-                report.problems.append(
-                    Problem(
-                        "broken_link", position, ws, "its previous hash is not its predecessor's"
-                    )
-                )
-            heads[ws] = chained
-            if agg is None:
-                report.problems.append(Problem("missing", position, ws, "the event was deleted"))
-            elif link(prev, position, agg, version, topic, bytes(state)) != chained:
-                changed[position] = (ws, prev, chained, agg, version, topic, bytes(state))
-                report.problems.append(
-                    Problem("changed", position, ws, "it no longer hashes to its chain row")
-                )
-        _find_swaps(report, changed)
-        checkpoints = (
-            external_checkpoints
-            if external_checkpoints is not None
-            else [
-                {
-                    "workspace_id": w,
-                    "position": p,
-                    "hash": bytes(h).hex(),
-                    "signature": bytes(s).hex(),
-                    "key_id": k,
-                }
-                for w, p, h, s, k in conn.execute(
-                    "SELECT workspace_id, position, hash, signature, key_id FROM chain_checkpoints "
-                    "WHERE %s::text IS NULL OR workspace_id = %s ORDER BY id",
-                    (workspace, workspace),
-                )
-            ]
-        )
+    for position, agg, version, topic, state, ws, prev, chained in found:
+        report.events += agg is not None
+        if chained is None:
+            report.problems.append(
+                Problem("unchained", position, None, "an event with no chain row")
+            )
+            continue
+        prev, chained = bytes(prev), bytes(chained)
+        report.workspaces.add(ws)
+        stored[(ws, position)] = chained
+        if prev != heads.get(ws, genesis(ws)):
+            report.problems.append(
+                Problem("broken_link", position, ws, "its previous hash is not its predecessor's")
+            )
+        heads[ws] = chained
+        if agg is None:
+            report.problems.append(Problem("missing", position, ws, "the event was deleted"))
+        elif link(prev, position, agg, version, topic, bytes(state)) != chained:
+            changed[position] = (ws, prev, chained, agg, version, topic, bytes(state))
+            report.problems.append(
+                Problem("changed", position, ws, "it no longer hashes to its chain row")
+            )
+    _find_swaps(report, changed)
+    return report, stored
+
+
+def _check_all(
+    report: Report,
+    checkpoints: list[dict],
+    stored: dict,
+    public_key: Ed25519PublicKey | None,
+    workspace: str | None,
+) -> None:
+    ends: dict[str, int] = {}
+    for ws, position in stored:
+        ends[ws] = max(ends.get(ws, 0), position)
     for c in checkpoints:
+        if workspace is not None and c["workspace_id"] != workspace:
+            continue
         report.checkpoints += 1
-        _check(report, c, stored, public_key)
-    return report
+        _check(report, c, stored, ends, public_key)
 
 
 def _find_swaps(report: Report, changed: dict[int, tuple]) -> None:
@@ -139,7 +187,9 @@ def _find_swaps(report: Report, changed: dict[int, tuple]) -> None:
                         problem.kind, problem.detail = "reordered", f"it belongs at {p}"
 
 
-def _check(report: Report, c: dict, stored: dict, public_key: Ed25519PublicKey | None) -> None:
+def _check(
+    report: Report, c: dict, stored: dict, ends: dict, public_key: Ed25519PublicKey | None
+) -> None:
     ws, position, chain_hash = c["workspace_id"], c["position"], bytes.fromhex(c["hash"])
     if public_key is not None:
         try:
@@ -151,7 +201,17 @@ def _check(report: Report, c: dict, stored: dict, public_key: Ed25519PublicKey |
                 Problem("bad_signature", position, ws, "the checkpoint's signature does not verify")
             )
             return
-    if stored.get((ws, position)) != chain_hash:
+    if position > ends.get(ws, 0):
+        report.problems.append(
+            Problem(
+                "truncated",
+                position,
+                ws,
+                f"the chain ends at {ends.get(ws, 0)}, before a signed checkpoint "
+                "(events after it were removed)",
+            )
+        )
+    elif stored.get((ws, position)) != chain_hash:
         report.problems.append(
             Problem(
                 "rewritten", position, ws, "the chain no longer passes through a signed checkpoint"
@@ -186,6 +246,25 @@ def checkpoint(database_url: str, key: Ed25519PrivateKey) -> list[dict]:
                 }
             )
     return made
+
+
+def stored_checkpoints(database_url: str, workspace: str | None = None) -> list[dict]:
+    with psycopg.connect(database_url) as conn:
+        return [
+            {
+                "workspace_id": w,
+                "position": p,
+                "hash": bytes(h).hex(),
+                "key_id": k,
+                "signature": bytes(s).hex(),
+                "signed_at": t.isoformat(),
+            }
+            for w, p, h, k, s, t in conn.execute(
+                "SELECT workspace_id, position, hash, key_id, signature, signed_at "
+                "FROM chain_checkpoints WHERE %s::text IS NULL OR workspace_id = %s ORDER BY id",
+                (workspace, workspace),
+            )
+        ]
 
 
 def load_checkpoints(path: str) -> list[dict]:

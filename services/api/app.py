@@ -12,9 +12,9 @@ from psycopg_pool import AsyncConnectionPool
 
 from adapters.settings import Settings, get_settings
 from services.api.deps import no_nul
-from services.api.routes import activity_grid, conversations, health, timeline
+from services.api.routes import activity_grid, audit, conversations, health, timeline
 
-ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
+ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router, audit.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

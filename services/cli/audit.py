@@ -1,28 +1,31 @@
-"""Auditing the log: `verify`, `checkpoint`, `export`, `import`."""
+"""Auditing the log: `verify`, `checkpoint`, `export`, `import`, `state`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from datetime import datetime
 from uuid import UUID
 
 from adapters import signing
 from adapters.settings import Settings
-from services.cli.common import database
+from services.cli.common import database, moment
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
-    from services.verify import load_checkpoints, verify
+    from services.verify import load_checkpoints, verify, verify_export
 
     key = (
         signing.public_from_text(args.public_key)
         if args.public_key
-        else signing.private_key(settings.data_dir).public_key()
+        else signing.known_public_key(settings.data_dir)  # never makes a key of its own
     )
     external = load_checkpoints(args.checkpoints) if args.checkpoints else None
-    report = verify(database(settings), args.workspace, key, external)
+    if args.export:
+        with open(args.export, "rb") as source:
+            report = verify_export(source, args.workspace, key, external)
+    else:
+        report = verify(database(settings), args.workspace, key, external)
     print(
         f"{report.events} events in {len(report.workspaces)} workspace chains, "
         f"{report.checkpoints} signed checkpoints: "
@@ -30,6 +33,10 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     )
     for ws, p in report.first().items():
         print(f"  {ws}: first break at position {p.position}: {p.kind} ({p.detail})")
+    if key is None and report.checkpoints:
+        print("  (signatures not checked: give --public-key, this host has no signing key)")
+    if args.export and external is None:
+        print("  (the export's own chain only: give --checkpoints to check it against signed ones)")
     for p in report.problems[: args.show]:
         print(f"    {p.position:>10}  {p.kind:<13} {p.workspace_id}  {p.detail}")
     return 0 if report.intact else 1
@@ -41,6 +48,12 @@ def cmd_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
     key = signing.private_key(settings.data_dir)
     if args.public_key:
         print(signing.public_text(key.public_key()))
+        return 0
+    if args.list:
+        from services.verify import stored_checkpoints
+
+        for kept in stored_checkpoints(database(settings), args.workspace):
+            print(json.dumps(kept))
         return 0
     for made in checkpoint(database(settings), key):
         print(json.dumps(made))
@@ -57,7 +70,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             out,
             progress=not args.quiet,
             workspace=args.workspace,
-            aggregate=UUID(args.aggregate) if args.aggregate else None,
+            aggregate=aggregate_of(args.aggregate, args.workspace),
             type_=args.type,
             since=args.since,
             until=args.until,
@@ -73,9 +86,47 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     from services.export import import_
 
     with open(args.file, "rb") as source:
-        count = import_(database(settings), source, not args.quiet)
+        count = import_(database(settings), source, not args.quiet, partial=args.partial)
     print(f"imported {count} events", file=sys.stderr)
     return 0
+
+
+def cmd_state(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    import psycopg
+
+    from services.time_travel import state_at
+
+    async def load() -> dict | None:
+        async with await psycopg.AsyncConnection.connect(database(settings)) as conn:
+            return await state_at(
+                conn, args.kind, args.workspace, args.id, version=args.version, as_of=args.as_of
+            )
+
+    found = asyncio.run(load())
+    if found is None:
+        then = f" as of {args.as_of.isoformat()}" if args.as_of else ""
+        print(f"{args.kind} {args.id!r} did not exist in {args.workspace}{then}", file=sys.stderr)
+        return 1
+    import msgspec
+
+    print(json.dumps(msgspec.to_builtins(found), indent=2))
+    return 0
+
+
+def aggregate_of(text: str | None, workspace: str | None) -> UUID | None:
+    """An aggregate's UUID, or `KIND:ID` (conversation:conv_1) of the --workspace."""
+    if not text:
+        return None
+    kind, sep, external_id = text.partition(":")
+    if not sep:
+        return UUID(text)
+    from services.time_travel import KINDS
+
+    if kind not in KINDS or not workspace:
+        raise SystemExit(f"--aggregate KIND:ID needs --workspace and a kind of {sorted(KINDS)}")
+    return KINDS[kind].id_for(workspace, external_id)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,21 +134,46 @@ def register(sub: argparse._SubParsersAction) -> None:
     verify.add_argument("--workspace")
     verify.add_argument("--public-key", help="the signer's public key (default: this host's)")
     verify.add_argument("--checkpoints", help="checkpoints kept outside the database (JSONL)")
+    verify.add_argument("--export", help="walk this export file instead of the database")
     verify.add_argument("--show", type=int, default=20, help="problems to list")
     verify.set_defaults(handler=cmd_verify)
     checkpoint = sub.add_parser("checkpoint", help="sign every workspace's chain head")
     checkpoint.add_argument("--public-key", action="store_true", help="print the public key")
+    checkpoint.add_argument(
+        "--list", action="store_true", help="print the checkpoints kept so far (to keep a copy)"
+    )
+    checkpoint.add_argument("--workspace", help="with --list: only this workspace's")
     checkpoint.set_defaults(handler=cmd_checkpoint)
     export = sub.add_parser("export", help="stored events as JSON Lines")
     export.add_argument("--workspace")
-    export.add_argument("--aggregate", help="an aggregate's UUID")
+    export.add_argument(
+        "--aggregate",
+        help="an aggregate's UUID, or KIND:ID (conversation:conv_1, with --workspace)",
+    )
     export.add_argument("--type", help="a wire name, with or without its version")
-    export.add_argument("--since", type=datetime.fromisoformat, help="recorded at or after")
-    export.add_argument("--until", type=datetime.fromisoformat, help="recorded at or before")
+    export.add_argument(
+        "--since", type=moment, help="recorded at or after (ISO 8601; UTC if no zone)"
+    )
+    export.add_argument("--until", type=moment, help="recorded at or before")
     export.add_argument("-o", "--output", help="a file (default: standard output)")
     export.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     export.set_defaults(handler=cmd_export)
+    state = sub.add_parser("state", help="an aggregate as it stood at a time or a version")
+    state.add_argument("kind", choices=["conversation", "contact", "activity"])
+    state.add_argument("id", help="the producer's id (conv_1, c_ann, ...)")
+    state.add_argument("--workspace", required=True)
+    when = state.add_mutually_exclusive_group()
+    when.add_argument(
+        "--as-of", type=moment, help="recorded by this time (ISO 8601; UTC if no zone)"
+    )
+    when.add_argument("--version", type=int, help="after this many events")
+    state.set_defaults(handler=cmd_state)
     imp = sub.add_parser("import", help="load an export into an empty event store")
     imp.add_argument("file")
     imp.add_argument("-q", "--quiet", action="store_true")
+    imp.add_argument(
+        "--partial",
+        action="store_true",
+        help="accept an export of part of a chain (one aggregate, type or time range)",
+    )
     imp.set_defaults(handler=cmd_import)

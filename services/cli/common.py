@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from adapters.settings import Settings
 
 
@@ -10,3 +12,10 @@ def database(settings: Settings) -> str:
     if not settings.database_url:
         raise SystemExit("set CHRONICLE_DATABASE_URL")
     return settings.database_url
+
+
+def moment(text: str) -> datetime:
+    """An ISO 8601 time from the command line; one without a zone is UTC."""
+    from services.time_travel import aware
+
+    return aware(datetime.fromisoformat(text))

@@ -49,10 +49,10 @@ class Stack:
     async def __aexit__(self, *exc) -> None:
         self.server.should_exit = True
         await self._api
-        for p in self.projectors:
-            await p.stop()
-        await self.relay.stop()
-        await self.ingest.stop()
+        # Together: each consumer may wait out its current fetch (a second) before it stops.
+        await asyncio.gather(
+            *(p.stop() for p in self.projectors), self.relay.stop(), self.ingest.stop()
+        )
 
     def token(
         self,

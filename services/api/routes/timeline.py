@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from services.api.deps import ERRORS, CallerScope, Conn, not_found
 from services.api.models import BadgeRequest, Badges, TimelinePage
 from services.api.queries.timeline import TimelineQueries
+from services.time_travel import aware
 
 router = APIRouter(tags=["timeline"], responses=ERRORS)
 
@@ -31,6 +33,14 @@ Text = Annotated[
     Query(min_length=1, max_length=200, description="Only entries whose text contains this"),
 ]
 Deleted = Annotated[bool, Query(description="Also show entries of deleted activities")]
+AsOf = Annotated[
+    datetime | None,
+    Query(
+        description="What the timeline showed at this moment (Chronicle's clock; ISO 8601, UTC "
+        "if no zone): entries recorded by then, activities deleted later still shown, "
+        "contacts merged later not yet included"
+    ),
+]
 SubjectId = Annotated[str, Path(description="The contact's, lead's or account's id")]
 
 
@@ -45,6 +55,7 @@ def _route(subject_type: str):
         category: Categories = [],  # noqa: B006
         q: Text = None,
         include_deleted: Deleted = False,
+        as_of: AsOf = None,
     ) -> TimelinePage:
         page = await TimelineQueries(conn, scope).page(
             subject_type,
@@ -55,6 +66,7 @@ def _route(subject_type: str):
             categories=category,
             text=q,
             include_deleted=include_deleted,
+            as_of=aware(as_of),
         )
         if page is None:
             raise not_found(subject_type, subject_id)

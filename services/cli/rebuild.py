@@ -1,0 +1,58 @@
+"""Operating read models: `chronicle rebuild NAME ...|--all` (blue/green, no downtime)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from adapters.settings import Settings
+from services.cli.common import database
+
+
+def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from projections.registry import PROJECTIONS, projection
+    from services.rebuild import rebuild
+
+    if bool(args.names) == bool(args.all):
+        raise SystemExit("name the projections to rebuild, or --all")
+    classes = list(PROJECTIONS.values()) if args.all else [type(projection(n)) for n in args.names]
+
+    async def run() -> None:
+        for cls in classes:
+            done = await rebuild(
+                database(settings),
+                cls,
+                batch=args.batch,
+                keep_old=args.keep_old,
+                progress=not args.quiet,
+            )
+            retired = (
+                "none was serving"
+                if done.retired is None
+                else f"{done.retired} {'dropped' if done.retired_dropped else 'kept'}"
+            )
+            resumed = f", resumed at {done.resumed_from}" if done.resumed_from else ""
+            print(
+                f"{done.name}: {done.events} events in {done.seconds:.1f}s "
+                f"({done.rate:,.0f} events/s{resumed}); version {done.version} swapped in at "
+                f"position {done.position} in {done.swap_seconds * 1000:.0f} ms; "
+                f"old schema: {retired}"
+            )
+
+    asyncio.run(run())
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    rebuild = sub.add_parser(
+        "rebuild",
+        help="rebuild read models from the event store into new tables, then swap them in",
+    )
+    rebuild.add_argument("names", nargs="*", metavar="NAME", help="projections to rebuild")
+    rebuild.add_argument("--all", action="store_true", help="every projection, one after another")
+    rebuild.add_argument("--batch", type=int, default=10_000, help="events read per query")
+    rebuild.add_argument(
+        "--keep-old", action="store_true", help="keep the replaced schema (rm_NAME__old<n>)"
+    )
+    rebuild.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    rebuild.set_defaults(handler=cmd_rebuild)

@@ -1,0 +1,122 @@
+"""Blue/green rebuild of a read model: new tables built while the old ones serve, then
+an atomic swap.
+
+1. The projection is built from the event store into a schema of its own,
+   `rm_<name>__b<n>` (n: the rebuild's row in `projection_rebuilds`), reading the store in
+   large batches; the live schema keeps serving and its projector keeps feeding it.
+2. Rounds of catch-up follow the log until fewer than `close_enough` events are left.
+3. The swap is one transaction (projections/bluegreen.py): it holds back the live
+   projector's writes, applies the last events, renames the live schema away and the new
+   one to `rm_<name>`. The held-back write then goes on in the new schema from its
+   position (events at or below it are skipped, a gap is filled from the store): nothing
+   reaches the old schema after the swap, and no event is missed or applied twice.
+4. The old schema is dropped (kept with `keep_old`).
+
+A projection whose `version` changed is never written by old code after the swap (the
+runner refuses a schema of another version; the projector stops and is restarted with the
+new code). A rebuild that dies is resumed by the next one of the same version. Anything
+that must change every read model at once (a corrected projection; erasure, later) can go
+through `rebuild_all`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import structlog
+from psycopg import AsyncConnection
+from tqdm import tqdm
+
+from adapters.schema import REBUILD_DDL
+from projections.base import Projection
+from projections.bluegreen import Rebuilt, drop_retired, swap, target
+from projections.registry import PROJECTIONS
+from projections.runner import ProjectionRunner
+from projections.source import max_position
+
+log = structlog.get_logger()
+LOCK_NAMESPACE = 7114  # pg_advisory_lock(7114, hashtext(name)): one rebuild per projection
+
+
+class RebuildBusy(Exception):
+    """Another rebuild of the same projection is running."""
+
+
+async def rebuild(
+    database_url: str,
+    projection_class: type[Projection],
+    *,
+    batch: int = 10_000,
+    close_enough: int = 2_000,
+    keep_old: bool = False,
+    progress: bool = True,
+    lock_timeout: float = 2.0,
+    attempts: int = 20,
+) -> Rebuilt:
+    """Rebuild one projection with `projection_class`'s code and swap it in."""
+    name = projection_class.name
+    started = time.monotonic()
+    async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
+        for ddl in REBUILD_DDL:
+            await conn.execute(ddl)
+        cur = await conn.execute(
+            "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (LOCK_NAMESPACE, name)
+        )
+        if not (await cur.fetchone())[0]:
+            raise RebuildBusy(f"another rebuild of {name} is running")
+        try:
+            done = await target(conn, projection_class)
+            built = projection_class(done.schema)
+            runner = ProjectionRunner(built)
+            done.resumed_from = await built.position(conn)
+            bar = tqdm(
+                desc=f"rebuild {name}",
+                unit="ev",
+                unit_scale=True,
+                initial=done.resumed_from,
+                total=await max_position(conn),
+                file=sys.stderr,
+                disable=not progress,
+                mininterval=0.5,
+            )
+
+            def advanced(events: int, position: int) -> None:
+                done.events += events
+                bar.update(position - bar.n)
+
+            while True:  # in bulk, then rounds following the log until nearly at its head
+                head = await max_position(conn)
+                bar.total = max(head, bar.n)
+                if head - await built.position(conn) <= close_enough:
+                    break
+                await runner.catch_up(conn, upto=head, batch=batch, progress=advanced)
+            await swap(conn, projection_class, runner, done, advanced, lock_timeout, attempts)
+            bar.close()
+            done.seconds = time.monotonic() - started
+            await conn.execute(
+                "UPDATE projection_rebuilds SET events = %s, seconds = %s WHERE id = %s",
+                (done.events, done.seconds, done.generation),
+            )
+            if not keep_old:
+                done.retired_dropped = await drop_retired(conn, done, lock_timeout, attempts)
+        finally:
+            await conn.execute(
+                "SELECT pg_advisory_unlock(%s, hashtext(%s))", (LOCK_NAMESPACE, name)
+            )
+    log.info(
+        "rebuild.done",
+        projection=name,
+        generation=done.generation,
+        events=done.events,
+        events_per_second=round(done.rate),
+        swap_ms=round(done.swap_seconds * 1000, 1),
+        retired=done.retired,
+        dropped=done.retired_dropped,
+    )
+    return done
+
+
+async def rebuild_all(database_url: str, **options) -> list[Rebuilt]:
+    """Every registered projection, one after another."""
+    return [await rebuild(database_url, cls, **options) for cls in PROJECTIONS.values()]
