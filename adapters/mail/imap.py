@@ -7,6 +7,7 @@ import contextlib
 import imaplib
 import re
 import ssl
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -92,7 +93,7 @@ def _message(parts: list) -> tuple[bytes | None, datetime | None]:
             when = None
             if found:
                 stamp = imaplib.Internaldate2tuple(b'INTERNALDATE "' + found.group(1) + b'"')
-                when = datetime(*stamp[:6], tzinfo=UTC) if stamp else None
+                when = datetime.fromtimestamp(time.mktime(stamp), UTC) if stamp else None
             return part[1], when
     return None, None
 
