@@ -3,6 +3,7 @@ private IMAP server (dovecot, with its own config, port and folders in a temp di
 
 from __future__ import annotations
 
+import asyncio
 import imaplib
 import os
 import pwd
@@ -33,11 +34,11 @@ class _Handler:
 
     async def handle_DATA(self, server, session, envelope):
         self.server.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        loop = asyncio.get_running_loop()
+        if self.server.on_message is not None:
+            await loop.run_in_executor(None, self.server.on_message, envelope.content)
         self.server.got_one.set()
         if self.server.hold_reply.is_set():  # keep the client waiting for our answer
-            import asyncio
-
-            loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, self.server.release.wait)
         return f"250 2.0.0 Ok: queued as Q{len(self.server.received)}"
 
@@ -52,6 +53,7 @@ class SmtpServer:
         self.got_one = threading.Event()
         self.hold_reply = threading.Event()
         self.release = threading.Event()
+        self.on_message = None  # called with each message's bytes, before the answer
         self.port = free_port()
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
