@@ -39,6 +39,7 @@ class Drafted(OutgoingEmailEvent, AggregateCreated):
         e.workspace_id, e.email_id, e.mailbox = self.meta.workspace_id, self.email_id, self.mailbox
         e.recipients, e.subject, e.content = self.recipients, self.subject, self.content
         e.message_id, e.link, e.status = self.message_id, self.link, "draft"
+        e.content_type = self.content_type
         e.attempts, e.in_doubt = 0, False
 
 
