@@ -39,7 +39,10 @@ def queued_email(email_id: str) -> list:
     ]
 
 
-def connect(database_url: str, smtp_port: int, imap: dict | None = None) -> None:
+SECRET = "pw-7f3a9c-never-in-events"
+
+
+def connect(database_url: str, smtp_port: int, imap: dict | None = None, secret=SECRET) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
         mailboxes.save(
             conn,
@@ -49,7 +52,7 @@ def connect(database_url: str, smtp_port: int, imap: dict | None = None) -> None
                 "dana@acme.test",
                 smtp={"host": "127.0.0.1", "port": smtp_port, "security": "none"},
                 imap=imap,
-                secret="secret",
+                secret=secret,
             ),
         )
 
@@ -79,6 +82,17 @@ async def test_a_sender_killed_mid_send_does_not_send_again(settings):
                 )
             finally:
                 second.stop()
+            with psycopg.connect(settings.database_url) as conn:
+                stored = conn.execute(
+                    "SELECT count(*) FROM chronicle_events WHERE position(%s in "
+                    "convert_from(state, 'UTF8')) > 0",
+                    (SECRET,),
+                ).fetchone()[0]
+                shown = conn.execute(
+                    "SELECT count(*) FROM rm_emails.history WHERE details::text LIKE %s",
+                    (f"%{SECRET}%",),
+                ).fetchone()[0]
+    assert stored == shown == 0  # the mailbox's secret stays in email_mailboxes
     assert (stuck["status"], stuck["in_doubt"], stuck["attempts"]) == ("queued", True, 1)
     assert len(smtp.received) == 1  # never handed over twice
     assert done["status"] == "failed"
@@ -104,7 +118,7 @@ async def test_an_interrupted_send_found_in_the_sent_folder_is_recorded_sent(set
                 "sent_folder": "Sent",
             }
             async with Stack(settings) as stack:
-                connect(settings.database_url, smtp.port, imap)
+                connect(settings.database_url, smtp.port, imap, dovecot.password)
                 quick = settings.model_copy(update={"sender_interval": 0.1})
                 first = Sender(quick)
 
