@@ -51,6 +51,7 @@ def test_the_same_message_id_in_the_same_mailbox_is_recorded_once_whichever_path
     ws = Workspace().given(ann())
     assert len(ws.tell("email.raw_received", raw())) == 1
     assert ws.tell("email.received", parsed("ann@example.com")) == []
+    assert ws.tell("email.received", parsed("ann@example.com", " m-1@example.com ")) == []
     assert ws.tell("email.raw_received", raw()) == []
     again = ws.tell("email.raw_received", raw(mailbox="mb_sam"))  # another mailbox: its own
     assert len(again) == 1

@@ -7,7 +7,14 @@ import base64
 import binascii
 
 from adapters.mail.html_text import html_to_text
-from adapters.mail.parse import BODY_LIMIT, SNIPPET_SIZE, Unparseable, clean, parse
+from adapters.mail.parse import (
+    BODY_LIMIT,
+    SNIPPET_SIZE,
+    Unparseable,
+    clean,
+    normalise_message_id,
+    parse,
+)
 from domain.contact import Contact
 from domain.email_values import (
     Address,
@@ -130,7 +137,7 @@ def received(uow: UnitOfWork, meta: EventMeta, d: c.Received) -> None:
         uow,
         meta,
         d.mailbox_id,
-        d.message_id.strip(),
+        normalise_message_id(d.message_id) or d.message_id,
         sender=_address(d.sender),
         to=tuple(_address(a) for a in d.to),
         cc=tuple(_address(a) for a in d.cc),
