@@ -20,7 +20,7 @@ from eventsourcing.utils import get_topic
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.sql import SQL, Identifier
 
-from adapters import chain
+from adapters import address_index, chain
 from adapters.mapper import MsgspecMapper
 from adapters.schema import INGEST_DDL
 
@@ -115,7 +115,9 @@ _INSERT_REJECT = SQL(
 class ChronicleRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: Any, *, events_table_name: str = EVENTS_TABLE) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
-        self.sql_create_statements.extend(SQL(ddl) for ddl in [*INGEST_DDL, *chain.CHAIN_DDL])
+        self.sql_create_statements.extend(
+            SQL(ddl) for ddl in [*INGEST_DDL, *chain.CHAIN_DDL, *address_index.ADDRESS_DDL]
+        )
 
     def _insert_events(
         self,
@@ -139,6 +141,7 @@ class ChronicleRecorder(PostgresApplicationRecorder):
             )
         for reject in rejects:
             curs.execute(_INSERT_REJECT, _reject_row(reject), prepare=True)
+        address_index.index(curs, stored_events)
         super()._insert_events(curs, stored_events, **kwargs)
 
     def _fetch_ids_after_insert_events(
@@ -225,6 +228,11 @@ class EventStore(Application):
     @property
     def datastore(self) -> Any:
         return self.recorder.datastore
+
+    def contacts_with_addresses(self, workspace_id: str, addresses: Iterable[str]) -> dict:
+        """address -> ids of contacts that have had it (see adapters/address_index.py)."""
+        with self.datastore.get_connection() as conn:
+            return address_index.lookup(conn, workspace_id, addresses)
 
     def load_many(self, ids: Iterable[UUID]) -> dict[UUID, Any]:
         """Rebuild many aggregates from their events with one query."""

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     ingest_partitions: int = Field(
         1, ge=1, le=64, description="Ingest partitions (by workspace); >1 needs nats-server 2.10+"
     )
+    sender_interval: float = Field(1.0, description="Seconds between the sender's scans")
+    poller_interval: float = Field(30.0, description="Seconds between mailbox polls")
     ingest_partition: int | None = Field(
         None, ge=0, description="The partition this ingest worker consumes (unset: all)"
     )

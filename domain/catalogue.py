@@ -5,8 +5,10 @@ from __future__ import annotations
 from domain.activity import Activity
 from domain.contact import Contact
 from domain.conversation import Conversation
+from domain.incoming_email import IncomingEmail
+from domain.outgoing_email import OutgoingEmail
 
-AGGREGATES = (Contact, Conversation, Activity)
+AGGREGATES = (Contact, Conversation, Activity, OutgoingEmail, IncomingEmail)
 
 
 def event_classes() -> dict[str, type]:

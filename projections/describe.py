@@ -51,6 +51,10 @@ def _activity(verb: str) -> Callable[[dict[str, Any]], str]:
     return describe
 
 
+def _mailer(a: dict[str, Any]) -> str:
+    return f"{a['name']} <{a['address']}>" if a.get("name") else a["address"]
+
+
 def _value(v: Any) -> str:
     if v is None:
         return "(none)"
@@ -150,6 +154,20 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "activity.ticket_created": _activity("Ticket created"),
     "activity.widget_chat_started": _activity("Widget chat started"),
     "activity.deleted": lambda d: f"Activity {d['activity_id']} deleted",
+    "email.drafted": lambda d: (
+        f"Email drafted to {', '.join(r['address'] for r in d['recipients'])}: {d['subject']}"
+    ),
+    "email.queued": lambda d: "Email queued for sending",
+    "email.sending_started": lambda d: f"Sending attempt {d['attempt']} started",
+    "email.sent": lambda d: f"Email sent to {', '.join(d['recipients'])}: {d['subject']}",
+    "email.failed": lambda d: (
+        ("Email outcome unknown, not resent: " if d["outcome_unknown"] else "Email failed: ")
+        + snippet(d["error"])
+    ),
+    "email.received": lambda d: (
+        f"Email from {_mailer(d['sender'])}: {d['subject'] or '(no subject)'}"
+        + (f" — {snippet(d['snippet'])}" if d.get("snippet") else "")
+    ),
 }
 
 

@@ -6,10 +6,11 @@ from projections.activity_grid import ActivityGrid
 from projections.audit_trail import AuditTrail
 from projections.base import Projection
 from projections.conversations import Conversations
+from projections.emails import Emails
 from projections.timeline import Timeline
 
 PROJECTIONS: dict[str, type[Projection]] = {
-    cls.name: cls for cls in (Timeline, AuditTrail, Conversations, ActivityGrid)
+    cls.name: cls for cls in (Timeline, AuditTrail, Conversations, ActivityGrid, Emails)
 }
 
 

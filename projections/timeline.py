@@ -5,6 +5,7 @@
   are owned by the conversation's current team;
 - activities reach each contact, lead and account they name; a deleted activity's
   entries are marked deleted and the deletion is an entry of its own;
+- sent and received emails reach each contact they were matched to (category `email`);
 - merges are remembered, so a primary contact's timeline includes the merged ones';
 - `badges` counts each record's activities, emails and closed interactions.
 """
@@ -17,7 +18,7 @@ from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
 from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS
-from projections.timeline_rows import OWN_PLACEHOLDERS, Row, activity_rows, row
+from projections.timeline_rows import OWN_PLACEHOLDERS, Row, activity_rows, email_rows, row
 
 
 class Timeline(Projection):
@@ -99,6 +100,8 @@ class Timeline(Projection):
                             team,
                         )
                     )
+            elif r.type in ("email.sent", "email.received"):
+                rows.extend(email_rows(r))
             elif r.type == "activity.deleted":
                 uncounted += await self._delete_activity(cur, r, rows)
             elif family == "activity":

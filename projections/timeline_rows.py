@@ -126,3 +126,13 @@ def activity_rows(r: Recorded) -> list[Row]:
         for kind in SUBJECTS
         if (ref := getattr(details, kind)) is not None
     ]
+
+
+def email_rows(r: Recorded) -> list[Row]:
+    """A sent email on each recipient contact's timeline, a received one on the sender's;
+    the source is the email (outgoing: its id; incoming: its id in Chronicle)."""
+    if r.type == "email.sent":
+        source, team = ("email", r.event.email_id), r.event.team_id
+    else:
+        source, team = ("incoming_email", str(r.aggregate_id)), r.meta.team_id
+    return [row(r, ("contact", c), source, None, team) for c in r.event.contact_ids]

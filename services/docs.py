@@ -24,6 +24,7 @@ def _type_name(annotation: Any) -> str:
     text = text.replace(" | ", " or ")
     for module in (
         "domain.conversation.values.",
+        "domain.email_values.",
         "domain.activity.",
         "domain.contact.",
         "datetime.",
@@ -76,8 +77,12 @@ def _rules() -> list[tuple[str, str]]:
                 and isinstance(node.args[1], ast.Constant)
             ):
                 found.append((node.args[1].value, _template(node.args[2])))
-    for aggregate in ("activity", "contact", "conversation"):  # raised by the unit of work
+    for aggregate in ("activity", "contact", "conversation", "email"):  # by the unit of work
         found.append((f"{aggregate}.exists", f"the {aggregate} it refers to was never created"))
+    found += [  # raised by the email handlers, about the raw message
+        ("email.raw_base64", "`data.raw` is not base64"),
+        ("email.unparseable", "no header fields, or no sender address (docs/email.md)"),
+    ]
     return sorted(set(found))
 
 

@@ -1,4 +1,4 @@
-"""Start one service in this process: `chronicle run ingest|relay|projector NAME|api`."""
+"""Start one service in this process: `chronicle run ingest|relay|projector NAME|api|...`."""
 
 from __future__ import annotations
 
@@ -51,6 +51,14 @@ def hosted_service(settings: Settings, name: str, projection_name: str | None = 
         if not projection_name:
             raise SystemExit(f"name a projection: {', '.join(PROJECTIONS)}")
         return ProjectorService(settings, projection(projection_name))
+    if name == "sender":
+        from services.sender import Sender
+
+        return Sender(settings)
+    if name == "poller":
+        from services.poller import Poller
+
+        return Poller(settings)
     raise SystemExit(f"unknown service {name!r}")
 
 

@@ -29,6 +29,8 @@ def service_commands(ingest_partitions: int = 1) -> dict[str, list[str]]:
     commands["relay"] = ["run", "relay"]
     for name in PROJECTIONS:
         commands[f"projector-{name}"] = ["run", "projector", name]
+    commands["sender"] = ["run", "sender"]
+    commands["poller"] = ["run", "poller"]
     commands["api"] = ["run", "api"]
     return commands
 

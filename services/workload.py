@@ -227,4 +227,26 @@ def demo_workload(
             messages += conversation_story(
                 rng, p, (contact_id, name), conv_id, start + timedelta(hours=n * 5 + 1)
             )
+        messages += email_story(p, index, (contact_id, name), start)
     return messages
+
+
+def email_story(
+    p: Producer, index: int, contact: tuple[str, str], start: datetime
+) -> list[Published]:
+    """An email from every other contact, matched to them by address (any case)."""
+    contact_id, name = contact
+    address = name.replace(" ", ".").lower() + "@example.com"
+    out = []
+    if index % 2 == 0:
+        received = {
+            "mailbox_id": "mb_support",
+            "message_id": f"<{contact_id}-1@example.com>",
+            "sender": {"address": address.capitalize(), "name": name},
+            "to": [{"address": "support@acme.test"}],
+            "subject": f"Question from {name.split()[0]}",
+            "body": CUSTOMER_LINES[index % len(CUSTOMER_LINES)],
+        }
+        customer = ("customer", contact_id, name)
+        out.append(p.envelope("email.received", received, customer, start + timedelta(hours=3)))
+    return out

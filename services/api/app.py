@@ -12,9 +12,16 @@ from psycopg_pool import AsyncConnectionPool
 
 from adapters.settings import Settings, get_settings
 from services.api.deps import no_nul
-from services.api.routes import activity_grid, audit, conversations, health, timeline
+from services.api.routes import activity_grid, audit, conversations, emails, health, timeline
 
-ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router, audit.router]
+ROUTERS = [
+    timeline.router,
+    conversations.router,
+    activity_grid.router,
+    health.router,
+    audit.router,
+    emails.router,
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

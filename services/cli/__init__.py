@@ -13,9 +13,9 @@ import sys
 from adapters.logging import configure_logging
 from adapters.processes import terminate_on_sigterm
 from adapters.settings import Settings
-from services.cli import admin, audit, rebuild, stack
+from services.cli import admin, audit, email, rebuild, stack
 
-MODULES = [stack, admin, audit, rebuild]
+MODULES = [stack, admin, audit, rebuild, email]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     up = sub.add_parser("up", help="run every service (private PostgreSQL/NATS unless configured)")
     up.set_defaults(handler=cmd_up, hosts_services=True)
     run = sub.add_parser("run", help="run one service in this process")
-    run.add_argument("service", choices=["ingest", "relay", "projector", "api"])
+    run.add_argument("service", choices=["ingest", "relay", "projector", "api", "sender", "poller"])
     run.add_argument("name", nargs="?", help="the projection, for `run projector`")
     run.add_argument("--partition", type=int, help="for `run ingest`: the partition to consume")
     run.set_defaults(handler=cmd_run)

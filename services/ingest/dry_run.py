@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from domain.shared import Actor, EventMeta, RuleViolation
 from services.ingest.registry import COMMANDS
 from services.ingest.unit_of_work import AggregateCache, UnitOfWork
@@ -26,6 +28,24 @@ class MemoryStore:
             for event in self.streams.get(key, [])[version:]:
                 current[key] = event.mutate(current.get(key))
         return current
+
+    def contacts_with_addresses(self, workspace_id: str, addresses) -> dict[str, list[str]]:
+        """As the event store's address index: every contact that has had each address."""
+        from adapters.address_index import addresses_of
+        from adapters.mapper import MsgspecMapper
+
+        mapper, wanted, found = MsgspecMapper(), set(addresses), {}
+        for stream in self.streams.values():
+            for event in stream:
+                if event.meta.workspace_id != workspace_id:
+                    continue
+                stored = mapper.to_stored_event(event)
+                state = {"contact_id": getattr(event, "contact_id", None)}
+                state.update(msgspec.json.decode(stored.state))
+                for address in addresses_of(stored.topic, state):
+                    if address in wanted and state["contact_id"] not in found.get(address, []):
+                        found.setdefault(address, []).append(state["contact_id"])
+        return found
 
     def append(self, events: list[Any]) -> None:
         for event in events:

@@ -19,7 +19,9 @@ from pydantic import BaseModel
 from domain.activity import Activity
 from domain.contact import Contact
 from domain.conversation import Conversation
+from domain.outgoing_email import OutgoingEmail
 from domain.shared import EventMeta
+from services.ingest import email_commands
 from services.ingest.contracts import contact as kc
 from services.ingest.contracts import conversation as cc
 from services.ingest.handlers import contact as kh
@@ -462,7 +464,9 @@ CONTACT = [
     ),
 ]
 
-COMMANDS: dict[str, Command] = {c.type: c for c in (*CONVERSATION, *CONTACT)}
+EMAIL = [Command(*entry) for entry in email_commands.ENTRIES]
+
+COMMANDS: dict[str, Command] = {c.type: c for c in (*CONVERSATION, *CONTACT, *EMAIL)}
 
 # Data fields that name an aggregate: their aggregates are loaded for a whole batch at once.
 KEY_FIELDS = {
@@ -471,6 +475,7 @@ KEY_FIELDS = {
     "contact_id": Contact,
     "merged_contact_ids": Contact,
     "activity_id": Activity,
+    "email_id": OutgoingEmail,
 }
 
 

@@ -54,6 +54,10 @@ def where_it_shows(recorded) -> str:
     event = recorded.event
     if recorded.type.startswith("conversation."):
         return f"/v1/conversations/{event.conversation_id}/audit-trail?limit=1000"
+    if recorded.type.startswith("email."):  # an email's own history shows every change
+        if hasattr(event, "email_id"):
+            return f"/v1/emails/{event.email_id}"
+        return f"/v1/incoming-emails/{recorded.aggregate_id}"
     if recorded.type.startswith("contact."):
         return f"/v1/contacts/{event.contact_id}/timeline?limit=100"
     details = getattr(event, "details", None)

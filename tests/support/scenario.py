@@ -179,4 +179,12 @@ def read_side_scenario(ws: str = "ws_read") -> list:
         DANA,
     )
     tell(21, "contact.updated", {"contact_id": "c_bo", "field": "name", "new": "Bo Chen-Li"}, DANA)
+    stranger = {"address": "stranger@example.org", "name": "A Stranger"}
+    tell(
+        22,
+        "email.received",
+        {"mailbox_id": "mb_support", "message_id": "<s-1@example.org>", "sender": stranger},
+        ("system", "chronicle-poller", None),
+        "support",
+    )
     return steps
