@@ -121,7 +121,7 @@ def test_one_workspace_exported_alone_reimports_as_that_workspace_chain(database
     assert report.intact and report.workspaces == {"ws_a"}
     sql = (
         "SELECT e.*, c.* FROM chronicle_events e JOIN event_chain c USING (notification_id) "
-        "WHERE c.workspace_id = 'ws_a' ORDER BY 1"
+        "WHERE c.workspace_id = 'ws_a' ORDER BY e.notification_id"
     )
     assert table(database_url, sql) == table(other, sql)
 

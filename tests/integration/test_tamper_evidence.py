@@ -108,7 +108,8 @@ def test_a_forged_checkpoint_is_caught(database_url, log):
     tamper(
         database_url,
         "UPDATE chain_checkpoints SET signature = "
-        "overlay(signature placing '\\x00' from 1 for 1) WHERE id = 1",
+        "overlay(signature placing set_byte('\\x00'::bytea, 0, get_byte(signature, 0) # 255) "
+        "from 1 for 1) WHERE id = 1",
     )
     assert [p.kind for p in verify(database_url, public_key=KEY.public_key()).problems] == [
         "bad_signature"
