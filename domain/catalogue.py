@@ -5,8 +5,9 @@ from __future__ import annotations
 from domain.activity import Activity
 from domain.contact import Contact
 from domain.conversation import Conversation
+from domain.workspace import Workspace
 
-AGGREGATES = (Contact, Conversation, Activity)
+AGGREGATES = (Contact, Conversation, Activity, Workspace)
 
 
 def event_classes() -> dict[str, type]:
