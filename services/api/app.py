@@ -12,9 +12,18 @@ from psycopg_pool import AsyncConnectionPool
 
 from adapters.settings import Settings, get_settings
 from services.api.deps import no_nul
-from services.api.routes import activity_grid, conversations, health, timeline
+from services.api.routes import (
+    activity_grid,
+    analytics,
+    contacts_report,
+    conversations,
+    health,
+    timeline,
+    workspace,
+)
 
 ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
+ROUTERS += [workspace.router, contacts_report.router, analytics.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

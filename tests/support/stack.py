@@ -30,8 +30,7 @@ class Stack:
     async def __aenter__(self) -> Stack:
         await self.ingest.start()
         await self.relay.start()
-        for p in self.projectors:
-            await p.start()
+        await asyncio.gather(*(p.start() for p in self.projectors))
         config = uvicorn.Config(
             create_app(self.settings),
             host="127.0.0.1",
@@ -49,8 +48,8 @@ class Stack:
     async def __aexit__(self, *exc) -> None:
         self.server.should_exit = True
         await self._api
-        for p in self.projectors:
-            await p.stop()
+        # Together: each waits up to a fetch timeout for its consumer to wind down.
+        await asyncio.gather(*(p.stop() for p in self.projectors))
         await self.relay.stop()
         await self.ingest.stop()
 
