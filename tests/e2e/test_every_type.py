@@ -54,6 +54,8 @@ def where_it_shows(recorded) -> str:
     event = recorded.event
     if recorded.type.startswith("conversation."):
         return f"/v1/conversations/{event.conversation_id}/audit-trail?limit=1000"
+    if recorded.type.startswith("workspace."):
+        return "/v1/workspace/history?limit=1000"
     if recorded.type.startswith("contact."):
         return f"/v1/contacts/{event.contact_id}/timeline?limit=100"
     details = getattr(event, "details", None)
