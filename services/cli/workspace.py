@@ -32,7 +32,7 @@ def envelope(args: argparse.Namespace, type_: str, data: dict) -> dict:
     }
 
 
-async def request(nats_url: str, body: dict, timeout: float) -> dict:
+async def request(nats_url: str, body: dict, wait: float) -> dict:
     """Publish on the request subject; the answer comes once the envelope is committed."""
     nc = await bus.connect(nats_url, "chronicle-cli", attempts=3)
     try:
@@ -40,7 +40,7 @@ async def request(nats_url: str, body: dict, timeout: float) -> dict:
             f"audit.request.{body['workspace_id']}.{body['type']}",
             msgspec.json.encode(body),
             headers={bus.MSG_ID: body["id"]},
-            timeout=timeout,
+            timeout=wait,
         )
         return msgspec.json.decode(reply.data)
     finally:

@@ -91,3 +91,17 @@ def test_every_local_midnight_since_1980_is_a_bucket_boundary(zone, day):
     +12:45, DST days). Hourly buckets would not: India's midnight is 18:30 UTC."""
     midnight = local_midnight(day, zone)
     assert bucket(midnight) == midnight
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "now", "field"),
+    [
+        (date(1, 1, 1), date(1, 1, 2), None, "from"),
+        (date(2026, 1, 1), date(9999, 12, 31), None, "to"),
+        (None, None, datetime(9999, 12, 31, 23, tzinfo=UTC), "as_of"),
+    ],
+)
+def test_dates_outside_what_a_report_can_be_about_are_refused(first, last, now, field):
+    with pytest.raises(RangeError) as raised:
+        resolve("Asia/Kolkata", None, first, last, now)
+    assert raised.value.field == field

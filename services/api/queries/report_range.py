@@ -22,6 +22,7 @@ PRESETS = (
     "custom",
 )
 MAX_DAYS = 366
+EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)  # what any report can be about
 PERIODS = ("day", "week", "month")
 
 
@@ -93,6 +94,9 @@ def resolve(
 ) -> ReportRange:
     """The range a report asks for: a preset relative to today in `time_zone` (as of
     `now`), or a custom range of local dates."""
+    for name, day in (("from", first), ("to", last), ("as_of", now and now.date())):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise RangeError(name, f"must be between {EARLIEST} and {LATEST}")
     if first is not None or last is not None:
         if preset not in (None, "custom"):
             raise RangeError("preset", f"{preset!r} cannot be combined with from/to")
