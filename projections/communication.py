@@ -32,6 +32,7 @@ from projections.communication_state import (
     load_activities,
     load_conversations,
 )
+from projections.communication_write import write
 
 COMMUNICATION_ACTIVITIES = ("call", "email", "sms", "whatsapp", "meeting", "chat", "ticket")
 
@@ -79,7 +80,7 @@ class Communication(Projection):
         )
         for r in events:
             self._apply(batch, r)
-        await batch.write(cur, self.schema)
+        await write(cur, self.schema, batch)
 
     def _apply(self, batch: Batch, r: Recorded) -> None:
         e, ws, at = r.event, r.meta.workspace_id, r.meta.occurred_at

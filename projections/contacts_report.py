@@ -1,9 +1,10 @@
 """The contacts report and its logs (seed 004): contacts added, connected, deleted, merged.
 
 - `counts` is the report table: one row per (workspace, metric, 15-minute UTC bucket,
-  source, channel, user, team) with a count, so a report reads a number of rows bounded
-  by its range and the workspace's sources, channels and users, never by its contacts
-  (see projections/buckets.py for why 15-minute UTC buckets);
+  source, channel, team) with a count, so a report reads a number of rows bounded by its
+  range and the workspace's sources, channels and teams, never by its contacts (see
+  projections/buckets.py for why 15-minute UTC buckets); `user_counts` adds the user, for
+  the user filter only, so the many users of a large workspace multiply nothing else;
 - `logs` has one row per added / connected / deleted / merged event, the seed's columns;
   the contact filter, which needs per-contact rows, counts from here;
 - `contacts` keeps each contact's current name and where it was merged, for the logs'
@@ -33,7 +34,8 @@ LOG_COLUMNS = (
     "workspace_id, position, log, occurred_at, contact_id, merged_contact_id, source, "
     "channel, user_id, user_name, team_id"
 )
-DIMENSIONS = "workspace_id, metric, bucket, source, channel, user_id, team_id"
+DIMENSIONS = "workspace_id, metric, bucket, source, channel, team_id"
+USER_DIMENSIONS = "workspace_id, metric, user_id, bucket, source, channel, team_id"
 
 
 def log_row(r: Recorded) -> tuple:
@@ -75,8 +77,13 @@ class ContactsReport(Projection):
         return [
             f"""CREATE TABLE IF NOT EXISTS {s}.counts (
                 workspace_id text NOT NULL, metric text NOT NULL, bucket timestamptz NOT NULL,
-                source text, channel text, user_id text, team_id text, count bigint NOT NULL,
+                source text, channel text, team_id text, count bigint NOT NULL,
                 CONSTRAINT counts_key UNIQUE NULLS NOT DISTINCT ({DIMENSIONS}))""",
+            f"""CREATE TABLE IF NOT EXISTS {s}.user_counts (
+                workspace_id text NOT NULL, metric text NOT NULL, user_id text NOT NULL,
+                bucket timestamptz NOT NULL, source text, channel text, team_id text,
+                count bigint NOT NULL,
+                CONSTRAINT user_counts_key UNIQUE NULLS NOT DISTINCT ({USER_DIMENSIONS}))""",
             f"""CREATE TABLE IF NOT EXISTS {s}.logs (
                 workspace_id text NOT NULL, position bigint NOT NULL, log text NOT NULL,
                 occurred_at timestamptz NOT NULL, contact_id text NOT NULL,
@@ -100,6 +107,7 @@ class ContactsReport(Projection):
         s = self.schema
         logs, added, renamed, merged = [], [], [], []
         counts: dict[tuple, int] = {}
+        user_counts: dict[tuple, int] = {}
         for r in events:
             if r.type == "contact.updated" and r.event.field == "name":
                 renamed.append((_name(r.event.new), r.meta.workspace_id, r.event.contact_id))
@@ -108,8 +116,11 @@ class ContactsReport(Projection):
             row = log_row(r)
             logs.append(row)
             ws, _, metric, at, _, _, source, channel, user_id, _, team_id = row
-            key = (ws, metric, bucket(at), source, channel, user_id, team_id)
+            key = (ws, metric, bucket(at), source, channel, team_id)
             counts[key] = counts.get(key, 0) + 1
+            if user_id is not None:
+                key = (ws, metric, user_id, bucket(at), source, channel, team_id)
+                user_counts[key] = user_counts.get(key, 0) + 1
             if r.type == "contact.added":
                 added.append((ws, r.event.contact_id, r.event.name))
             elif r.type == "contact.merged_into":
@@ -130,10 +141,12 @@ class ContactsReport(Projection):
                 "ON CONFLICT DO NOTHING",
                 logs,
             )
-        if counts:
-            await cur.executemany(
-                f"INSERT INTO {s}.counts ({DIMENSIONS}, count) VALUES "
-                "(%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT ON CONSTRAINT counts_key "
-                "DO UPDATE SET count = counts.count + EXCLUDED.count",
-                [(*key, n) for key, n in counts.items()],
-            )
+        for table, found in (("counts", counts), ("user_counts", user_counts)):
+            if found:
+                columns = USER_DIMENSIONS if table == "user_counts" else DIMENSIONS
+                await cur.executemany(
+                    f"INSERT INTO {s}.{table} ({columns}, count) VALUES "
+                    f"({', '.join(['%s'] * (len(next(iter(found))) + 1))}) ON CONFLICT ON "
+                    f"CONSTRAINT {table}_key DO UPDATE SET count = {table}.count + EXCLUDED.count",
+                    [(*key, n) for key, n in found.items()],
+                )

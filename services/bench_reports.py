@@ -54,7 +54,7 @@ def fill(url: str, ws: str, contacts: int) -> None:
         processor = IngestProcessor(store)
         for message in envelopes(ws, contacts, rng):
             batch.append(Incoming(message.subject, message.body))
-            if len(batch) == 200:
+            if len(batch) == 200:  # larger batches stalled psycopg's pipeline on pgserver
                 processor.process(batch)
                 bar.update(sum(1 for m in batch if m.subject.endswith(".added")))
                 batch = []
@@ -101,14 +101,16 @@ def main() -> None:
     args = parser.parse_args()
     pgdata = Path(tempfile.mkdtemp(prefix="bench-pg-")) / "pgdata"
     server, url = start_postgres(pgdata, dbname="bench_reports")
-    for size in args.sizes:
-        fill(url, f"ws_{size}", size)
-    asyncio.run(project(url))
-    print("contacts | counts rows | report, 30 days (median ms) | log page of 100 (median ms)")
-    for size in args.sizes:
-        report_ms, log_ms, rows = asyncio.run(timed(url, f"ws_{size}", args.runs))
-        print(f"{size:>8} | {rows:>11} | {report_ms:>27.1f} | {log_ms:>27.1f}")
-    server.cleanup()
+    try:
+        for size in args.sizes:
+            fill(url, f"ws_{size}", size)
+        asyncio.run(project(url))
+        print("contacts | counts rows | report, 30 days (median ms) | log page of 100 (median ms)")
+        for size in args.sizes:
+            report_ms, log_ms, rows = asyncio.run(timed(url, f"ws_{size}", args.runs))
+            print(f"{size:>8} | {rows:>11} | {report_ms:>27.1f} | {log_ms:>27.1f}")
+    finally:
+        server.cleanup()
 
 
 if __name__ == "__main__":

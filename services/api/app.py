@@ -15,6 +15,7 @@ from services.api.deps import no_nul
 from services.api.routes import (
     activity_grid,
     analytics,
+    contact_logs,
     contacts_report,
     conversations,
     health,
@@ -23,7 +24,7 @@ from services.api.routes import (
 )
 
 ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
-ROUTERS += [workspace.router, contacts_report.router, analytics.router]
+ROUTERS += [workspace.router, contacts_report.router, contact_logs.router, analytics.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

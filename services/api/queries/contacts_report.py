@@ -1,8 +1,9 @@
 """Contacts report queries (seed 004): counts per metric, local day, source and channel.
 
 Without a contact filter the counts come from the pre-aggregated `counts` table (15-minute
-UTC buckets re-cut into local days); the contact filter needs per-contact rows, so it
-counts the matching contacts' rows of `logs`, bounded by those contacts. A bucket never
+UTC buckets re-cut into local days; `user_counts` for the user filter); the contact filter
+needs per-contact rows, so it counts the matching contacts' rows of `logs`, bounded by
+those contacts. A bucket never
 straddles a local midnight (see projections/buckets.py), so both give the same numbers.
 """
 
@@ -85,9 +86,10 @@ class ContactsReportQueries:
         extra, extra_params = dimensions(f, contact_ids)
         where, params = self.scope.where()
         if contact_ids is None:
+            table = "user_counts" if f.users else "counts"  # users multiply rows: apart
             sql = (
                 f"SELECT metric, (bucket AT TIME ZONE %s)::date AS day, source, channel, "
-                f"sum(count)::bigint AS n FROM {S}.counts WHERE {where} AND metric = ANY(%s) "
+                f"sum(count)::bigint AS n FROM {S}.{table} WHERE {where} AND metric = ANY(%s) "
                 f"AND bucket >= %s AND bucket < %s{extra} GROUP BY 1, 2, 3, 4"
             )
         else:
