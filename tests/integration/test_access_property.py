@@ -223,6 +223,8 @@ async def check_reports(conn, scope: Scope, truth: Truth) -> None:
         for row in rows:
             assert truth.workspace[row["position"]] == scope.workspace_id
             assert scope.may_see_team(row["team_id"])
+    by_user = await reports.counts(["added"], around, ReportFilter(users=["u"]), None)
+    assert sum(r["n"] for r in by_user) == truth.visible(scope, "contact.added.v1")  # all by u
     analytics = AnalyticsQueries(conn, scope)
     inbound = 0
     for contact in CONTACTS:
