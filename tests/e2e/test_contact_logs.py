@@ -23,7 +23,7 @@ def table(page):
     return [(r["contact_id"], r["contact_name"], r["source"], r["user"]) for r in page["rows"]]
 
 
-async def test_logs_have_the_seed_columns_and_follow_deletions_and_merges(settings):
+async def test_logs_have_the_seed_columns_and_follow_deletions_and_merges(settings, monkeypatch):
     async with Stack(settings) as stack:
         await publish_all(settings.nats_url, report_scenario())
         await until(stack.settled, what="pipeline to settle")
@@ -50,6 +50,10 @@ async def test_logs_have_the_seed_columns_and_follow_deletions_and_merges(settin
             for_agent = await log("added", client=agent)
             exported = await api.get("/v1/reports/contacts/logs/added/export", params=AROUND)
             unknown = await api.get("/v1/reports/contacts/logs/renamed", params=AROUND)
+            monkeypatch.setattr("services.api.routes.report_params.MAX_CONTACTS", 1)
+            too_many = await api.get(  # c_1 and c_4, merged into it: more than 1
+                "/v1/reports/contacts/logs/added", params={**AROUND, "contact": "c_1"}
+            )
     assert table(added) == [
         ("c_red", "Red Only", "user", "u_21"),  # Sam has been deleted: shown by id
         ("c_4", "Di Ray", "incoming_message", None),
@@ -91,6 +95,7 @@ async def test_logs_have_the_seed_columns_and_follow_deletions_and_merges(settin
     assert [line[2] for line in lines[1:]] == ["c_red", "c_4", "c_3", "c_2", "c_1"]
     assert lines[1][5] == "u_21"
     assert unknown.status_code == 422
+    assert too_many.status_code == 422 and "name them by id" in too_many.text
 
 
 async def test_a_response_holds_at_most_10000_rows_and_the_export_has_them_all(settings):

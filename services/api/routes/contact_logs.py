@@ -11,19 +11,15 @@ from fastapi.responses import StreamingResponse
 from services.api.deps import ERRORS, CallerScope, Conn
 from services.api.queries.contact_charts import LOGS, NOT_APPLICABLE, not_applicable
 from services.api.queries.contact_logs import MAX_ROWS, ContactLogQueries, export_csv
-from services.api.queries.contacts_report import ContactsReportQueries, ReportFilter
+from services.api.queries.contacts_report import ContactsReportQueries
 from services.api.report_models import LogPage
-from services.api.routes.report_params import Filter, Range, invalid
+from services.api.routes.report_params import Filter, Range, contact_ids, invalid
 
 router = APIRouter(tags=["reports"], responses=ERRORS)
 Log = Annotated[
     Literal["added", "connected", "deleted", "merged"],
     Path(description="Which log: added, connected, deleted or merged"),
 ]
-
-
-async def _contact_ids(queries: ContactsReportQueries, f: ReportFilter) -> list[str] | None:
-    return await queries.contact_ids(f.contacts) if f.contacts else None
 
 
 @router.get(
@@ -59,9 +55,9 @@ async def contact_log(
             "truncated": False,
         }
     queries = ContactsReportQueries(conn, scope)
-    contact_ids = await _contact_ids(queries, f)
-    found, more = await ContactLogQueries(conn, scope).page(log, r, f, contact_ids, limit)
-    total = await queries.total(log, r, f, contact_ids) if more else len(found)
+    ids = await contact_ids(queries, f)
+    found, more = await ContactLogQueries(conn, scope).page(log, r, f, ids, limit)
+    total = await queries.total(log, r, f, ids) if more else len(found)
     return {
         **page,
         "status": "ok" if found else "no_data",
@@ -84,8 +80,8 @@ async def export_contact_log(
     skipped = not_applicable(LOGS[log], f)
     if skipped:
         raise invalid(skipped[0], f"does not apply to the {log} log")
-    contact_ids = await _contact_ids(ContactsReportQueries(conn, scope), f)
-    sql, params = ContactLogQueries(conn, scope).select(log, r, f, contact_ids)
+    ids = await contact_ids(ContactsReportQueries(conn, scope), f)
+    sql, params = ContactLogQueries(conn, scope).select(log, r, f, ids)
     pool = request.app.state.pool
 
     async def body():

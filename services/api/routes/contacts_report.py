@@ -10,16 +10,12 @@ from services.api.queries.contact_charts import (
     needed_metrics,
 )
 from services.api.queries.contact_charts import charts as build_charts
-from services.api.queries.contacts_report import ContactsReportQueries, ReportFilter
+from services.api.queries.contacts_report import ContactsReportQueries
 from services.api.queries.workspace import WorkspaceQueries
 from services.api.report_models import ContactsReportOut, Option, ReportFilters
-from services.api.routes.report_params import Filter, Range
+from services.api.routes.report_params import Filter, Range, contact_ids
 
 router = APIRouter(tags=["reports"], responses=ERRORS)
-
-
-async def _contact_ids(queries: ContactsReportQueries, f: ReportFilter) -> list[str] | None:
-    return await queries.contact_ids(f.contacts) if f.contacts else None
 
 
 @router.get(
@@ -30,7 +26,7 @@ async def _contact_ids(queries: ContactsReportQueries, f: ReportFilter) -> list[
 async def contacts_report(conn: Conn, scope: CallerScope, r: Range, f: Filter) -> dict:
     queries = ContactsReportQueries(conn, scope)
     metrics = needed_metrics(f)
-    found = await queries.counts(metrics, r, f, await _contact_ids(queries, f)) if metrics else []
+    found = await queries.counts(metrics, r, f, await contact_ids(queries, f)) if metrics else []
     channels = {c["channel"]: c for c in await WorkspaceQueries(conn, scope).channels()}
     return {
         "range": r.describe(),

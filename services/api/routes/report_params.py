@@ -10,7 +10,11 @@ from fastapi import Depends, HTTPException, Query
 
 from domain.workspace import known_time_zone
 from services.api.deps import CallerScope, Conn
-from services.api.queries.contacts_report import ReportFilter
+from services.api.queries.contacts_report import (
+    MAX_CONTACTS,
+    ContactsReportQueries,
+    ReportFilter,
+)
 from services.api.queries.report_range import RangeError, ReportRange, resolve
 from services.api.queries.workspace import WorkspaceQueries
 
@@ -100,3 +104,13 @@ def report_filter(
 
 
 Filter = Annotated[ReportFilter, Depends(report_filter)]
+
+
+async def contact_ids(queries: ContactsReportQueries, f: ReportFilter) -> list[str] | None:
+    """The contacts the contact filter means (None: no contact filter)."""
+    if not f.contacts:
+        return None
+    found = await queries.contact_ids(f.contacts)
+    if len(found) > MAX_CONTACTS:
+        raise invalid("contact", f"matches more than {MAX_CONTACTS} contacts: name them by id")
+    return found
