@@ -7,8 +7,9 @@ from domain.contact import Contact
 from domain.conversation import Conversation
 from domain.incoming_email import IncomingEmail
 from domain.outgoing_email import OutgoingEmail
+from domain.workspace import Workspace
 
-AGGREGATES = (Contact, Conversation, Activity, OutgoingEmail, IncomingEmail)
+AGGREGATES = (Contact, Conversation, Activity, OutgoingEmail, IncomingEmail, Workspace)
 
 
 def event_classes() -> dict[str, type]:

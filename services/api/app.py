@@ -12,16 +12,22 @@ from psycopg_pool import AsyncConnectionPool
 
 from adapters.settings import Settings, get_settings
 from services.api.deps import no_nul
-from services.api.routes import activity_grid, audit, conversations, emails, health, timeline
+from services.api.routes import (
+    activity_grid,
+    analytics,
+    audit,
+    contact_logs,
+    contacts_report,
+    conversations,
+    emails,
+    health,
+    timeline,
+    workspace,
+)
 
-ROUTERS = [
-    timeline.router,
-    conversations.router,
-    activity_grid.router,
-    health.router,
-    audit.router,
-    emails.router,
-]
+ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
+ROUTERS += [audit.router, emails.router]
+ROUTERS += [workspace.router, contacts_report.router, contact_logs.router, analytics.router]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -26,6 +26,7 @@ from services.ingest.contracts import contact as kc
 from services.ingest.contracts import conversation as cc
 from services.ingest.handlers import contact as kh
 from services.ingest.handlers import conversation as ch
+from services.ingest.handlers.workspace import WORKSPACE
 
 Example = tuple[str, dict[str, Any]]
 
@@ -466,7 +467,9 @@ CONTACT = [
 
 EMAIL = [Command(*entry) for entry in email_commands.ENTRIES]
 
-COMMANDS: dict[str, Command] = {c.type: c for c in (*CONVERSATION, *CONTACT, *EMAIL)}
+COMMANDS: dict[str, Command] = {
+    c.type: c for c in (*CONVERSATION, *CONTACT, *EMAIL, *(_c(*entry) for entry in WORKSPACE))
+}
 
 # Data fields that name an aggregate: their aggregates are loaded for a whole batch at once.
 KEY_FIELDS = {

@@ -58,6 +58,8 @@ def where_it_shows(recorded) -> str:
         if hasattr(event, "email_id"):
             return f"/v1/emails/{event.email_id}"
         return f"/v1/incoming-emails/{recorded.aggregate_id}"
+    if recorded.type.startswith("workspace."):
+        return "/v1/workspace/history?limit=1000"
     if recorded.type.startswith("contact."):
         return f"/v1/contacts/{event.contact_id}/timeline?limit=100"
     details = getattr(event, "details", None)

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+from datetime import timedelta
 
 import psycopg
 import pytest
@@ -12,7 +13,11 @@ from adapters.eventstore import EventStore
 from projections.registry import PROJECTIONS, projection
 from projections.runner import ProjectionRunner
 from services.api.queries.activity_grid import GridFilter, GridQueries
+from services.api.queries.analytics import AnalyticsQueries
+from services.api.queries.contact_logs import ContactLogQueries
+from services.api.queries.contacts_report import ContactsReportQueries, ReportFilter
 from services.api.queries.conversations import ConversationQueries
+from services.api.queries.report_range import resolve
 from services.api.queries.timeline import TimelineQueries
 from services.api.scope import HIDDEN, Scope
 from services.api.tokens import Principal
@@ -40,6 +45,16 @@ def workspace_data(draw, name):
                 {"contact_id": contact, "name": contact.upper(), "source": "user"},
                 ("user", "u", "U"),
                 START.replace(minute=minute),
+                draw(st.sampled_from(TEAMS)),
+            )
+        )
+    if draw(st.booleans()):
+        out.append(
+            p.envelope(
+                "contact.connected",
+                {"contact_id": "c1", "channel": "whatsapp", "source": "user"},
+                ("user", "u", "U"),
+                START.replace(minute=5),
                 draw(st.sampled_from(TEAMS)),
             )
         )
@@ -112,16 +127,27 @@ PRINCIPALS = st.builds(
 
 
 class Truth:
-    """What the store says: which workspace each position belongs to."""
+    """What the store says: which workspace (and team) each position belongs to."""
 
     def __init__(self, database_url: str) -> None:
         with psycopg.connect(database_url) as conn:
-            self.workspace = dict(
-                conn.execute(
-                    "SELECT notification_id, convert_from(state, 'UTF8')::jsonb #>> "
-                    "'{meta,workspace_id}' FROM chronicle_events"
-                )
-            )
+            self.events = conn.execute(
+                "SELECT notification_id, convert_from(state, 'UTF8')::jsonb #>> "
+                "'{meta,workspace_id}', topic, convert_from(state, 'UTF8')::jsonb #>> "
+                "'{meta,team_id}' FROM chronicle_events"
+            ).fetchall()
+        self.workspace = {position: ws for position, ws, _, _ in self.events}
+
+    def visible(self, scope: Scope, topic: str, team: str | None = "any") -> int:
+        """How many `topic` events of the caller's workspace it may see (of `team`)."""
+        return sum(
+            1
+            for _, ws, t, owner in self.events
+            if ws == scope.workspace_id
+            and t == topic
+            and scope.may_see_team(owner)
+            and (team == "any" or owner == team)
+        )
 
 
 async def project_everything(database_url: str) -> None:
@@ -173,6 +199,48 @@ async def check(database_url: str, caller: Principal, truth: Truth) -> None:
             assert all(truth.workspace[e.position] == ws for e in trail.entries)
             messages, _ = await conversations.messages(conversation, 500, None)
             assert all(m["body"] == f"secret {ws}" for m in messages)
+        await check_reports(conn, scope, truth)
+
+
+REPORT_METRICS = {
+    "added": "contact.added.v1",
+    "connected": "contact.connected.v1",
+    "deleted": "contact.deleted.v1",
+    "merged": "contact.merged_into.v1",
+}
+
+
+async def check_reports(conn, scope: Scope, truth: Truth) -> None:
+    """Reports count exactly the rows the caller may see: its workspace, its teams."""
+    around = resolve("UTC", first=START.date() - timedelta(days=1), last=START.date())
+    reports, logs = ContactsReportQueries(conn, scope), ContactLogQueries(conn, scope)
+    counted = await reports.counts(list(REPORT_METRICS), around, ReportFilter(), None)
+    for metric, topic in REPORT_METRICS.items():
+        total = sum(r["n"] for r in counted if r["metric"] == metric)
+        assert total == truth.visible(scope, topic), metric
+        rows, cut = await logs.page(metric, around, ReportFilter(), None)
+        assert len(rows) == total and not cut
+        for row in rows:
+            assert truth.workspace[row["position"]] == scope.workspace_id
+            assert scope.may_see_team(row["team_id"])
+    by_user = await reports.counts(["added"], around, ReportFilter(users=["u"]), None)
+    assert sum(r["n"] for r in by_user) == truth.visible(scope, "contact.added.v1")  # all by u
+    analytics = AnalyticsQueries(conn, scope)
+    inbound = 0
+    for contact in CONTACTS:
+        if await analytics.contact(contact) is not None:
+            found = await analytics.volume("contact", [contact], around, "day", [])
+            inbound += sum(r["n"] for r in found if r["direction"] == "inbound")
+    assert inbound == truth.visible(scope, "conversation.message_received.v1")
+    for team in ("red", "blue"):
+        if not await analytics.team_visible(team):
+            assert not scope.may_see_team(team) or not truth.visible(
+                scope, "conversation.opened.v1", team
+            )
+            continue
+        found = await analytics.volume("team", [team], around, "day", [])
+        messages = sum(r["n"] for r in found if r["direction"] == "inbound")
+        assert messages == truth.visible(scope, "conversation.message_received.v1", team)
 
 
 @pytest.mark.slow

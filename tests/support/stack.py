@@ -20,18 +20,19 @@ from tests.support.waiting import until
 
 
 class Stack:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, projections: list[str] | None = None) -> None:
+        """`projections`: only these read models (default: all)."""
         self.settings = settings.model_copy(update={"api_port": free_port()})
         self.ingest = IngestService(self.settings)
         self.relay = Relay(self.settings)
-        self.projectors = [ProjectorService(self.settings, projection(n)) for n in PROJECTIONS]
+        self.names = projections or list(PROJECTIONS)
+        self.projectors = [ProjectorService(self.settings, projection(n)) for n in self.names]
         self.url = f"http://127.0.0.1:{self.settings.api_port}"
 
     async def __aenter__(self) -> Stack:
         await self.ingest.start()
         await self.relay.start()
-        for p in self.projectors:
-            await p.start()
+        await asyncio.gather(*(p.start() for p in self.projectors))
         config = uvicorn.Config(
             create_app(self.settings),
             host="127.0.0.1",
@@ -77,4 +78,4 @@ class Stack:
             return False
         async with httpx.AsyncClient(base_url=self.url) as client:
             health = (await client.get("/health")).json()
-        return all(p["lag_events"] == 0 for p in health["projections"].values())
+        return all(health["projections"][name]["lag_events"] == 0 for name in self.names)

@@ -1,0 +1,97 @@
+"""The four contact logs of seed 004 (at most 10,000 rows a response) and their export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import StreamingResponse
+
+from services.api.deps import ERRORS, CallerScope, Conn
+from services.api.queries.contact_charts import LOGS, NOT_APPLICABLE, not_applicable
+from services.api.queries.contact_logs import MAX_ROWS, ContactLogQueries, export_csv
+from services.api.queries.contacts_report import ContactsReportQueries
+from services.api.report_models import LogPage
+from services.api.routes.report_params import Filter, Range, contact_ids, invalid
+
+router = APIRouter(tags=["reports"], responses=ERRORS)
+Log = Annotated[
+    Literal["added", "connected", "deleted", "merged"],
+    Path(description="Which log: added, connected, deleted or merged"),
+]
+
+
+@router.get(
+    "/v1/reports/contacts/logs/{log}",
+    response_model=LogPage,
+    summary="A contact log, newest first: at most 10,000 rows, with the total when cut",
+)
+async def contact_log(
+    request: Request,
+    conn: Conn,
+    scope: CallerScope,
+    log: Log,
+    r: Range,
+    f: Filter,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_ROWS, description="Rows in this response (at most 10,000)")
+    ] = MAX_ROWS,
+) -> dict:
+    export = (
+        f"/v1/reports/contacts/logs/{log}/export?{urlencode(request.query_params.multi_items())}"
+    )
+    page = {"log": log, "range": r.describe(), "limit": limit, "export": export.rstrip("?")}
+    skipped = not_applicable(LOGS[log], f)
+    if skipped:
+        return {
+            **page,
+            "status": "filter_not_applicable",
+            "message": NOT_APPLICABLE,
+            "not_applicable": skipped,
+            "rows": [],
+            "returned": 0,
+            "total": 0,
+            "truncated": False,
+        }
+    queries = ContactsReportQueries(conn, scope)
+    ids = await contact_ids(queries, f)
+    found, more = await ContactLogQueries(conn, scope).page(log, r, f, ids, limit)
+    total = await queries.total(log, r, f, ids) if more else len(found)
+    return {
+        **page,
+        "status": "ok" if found else "no_data",
+        "rows": found,
+        "returned": len(found),
+        "total": total,
+        "truncated": more,
+    }
+
+
+@router.get(
+    "/v1/reports/contacts/logs/{log}/export",
+    summary="Every row of a contact log as CSV, streamed (no row cap)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The log as CSV"}},
+)
+async def export_contact_log(
+    request: Request, conn: Conn, scope: CallerScope, log: Log, r: Range, f: Filter
+) -> StreamingResponse:
+    skipped = not_applicable(LOGS[log], f)
+    if skipped:
+        raise invalid(skipped[0], f"does not apply to the {log} log")
+    ids = await contact_ids(ContactsReportQueries(conn, scope), f)
+    sql, params = ContactLogQueries(conn, scope).select(log, r, f, ids)
+    pool = request.app.state.pool
+
+    async def body():
+        async with pool.connection() as export_conn:
+            async for chunk in export_csv(export_conn, sql, params, r.time_zone):
+                yield chunk
+
+    filename = f"contacts-{log}-{r.first_day}-{r.last_day}.csv"
+    return StreamingResponse(
+        body(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

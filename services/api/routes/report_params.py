@@ -1,0 +1,116 @@
+"""Query parameters every report takes: its range (a preset or custom dates, in the
+workspace's time zone) and the contacts report's filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from fastapi import Depends, HTTPException, Query
+
+from domain.workspace import known_time_zone
+from services.api.deps import CallerScope, Conn
+from services.api.queries.contacts_report import (
+    MAX_CONTACTS,
+    ContactsReportQueries,
+    ReportFilter,
+)
+from services.api.queries.report_range import RangeError, ReportRange, resolve
+from services.api.queries.workspace import WorkspaceQueries
+
+Preset = Literal[
+    "today",
+    "yesterday",
+    "last_7_days",
+    "last_14_days",
+    "last_30_days",
+    "this_month",
+    "last_month",
+    "custom",
+]
+
+
+def invalid(field: str, problem: str) -> HTTPException:
+    return HTTPException(422, [{"loc": ["query", field], "msg": problem, "type": "value_error"}])
+
+
+async def report_range(
+    conn: Conn,
+    scope: CallerScope,
+    preset: Annotated[
+        Preset | None,
+        Query(
+            description="Date range relative to today in the workspace's zone "
+            "(default last_7_days: today and the 6 days before); custom needs from/to"
+        ),
+    ] = None,
+    first: Annotated[
+        date | None,
+        Query(alias="from", description="Custom range: first local day (YYYY-MM-DD)"),
+    ] = None,
+    last: Annotated[
+        date | None,
+        Query(alias="to", description="Custom range: last local day, inclusive (YYYY-MM-DD)"),
+    ] = None,
+    as_of: Annotated[
+        datetime | None,
+        Query(description="Compute presets as if it were this instant (default: now)"),
+    ] = None,
+    time_zone: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="Cut days in this IANA zone instead of the workspace's setting",
+        ),
+    ] = None,
+) -> ReportRange:
+    zone = time_zone or await WorkspaceQueries(conn, scope).time_zone()
+    if not known_time_zone(zone):
+        raise invalid("time_zone", f"{zone!r} is not an IANA time zone")
+    if as_of is not None and as_of.tzinfo is None:
+        raise invalid("as_of", "needs a time zone (e.g. Z or +02:00)")
+    try:
+        return resolve(zone, preset, first, last, as_of)
+    except RangeError as e:
+        raise invalid(e.field, e.problem) from None
+
+
+Range = Annotated[ReportRange, Depends(report_range)]
+
+
+def report_filter(
+    channel: Annotated[
+        list[str], Query(description="Only these channels (repeatable; deleted ones count)")
+    ] = [],  # noqa: B006
+    user: Annotated[list[str], Query(description="Only what these users did (ids)")] = [],  # noqa: B006
+    source: Annotated[
+        list[str],
+        Query(
+            description="Only these sources: user, import, api, incoming_message, "
+            "echo_message, zapier, make, click_to_chat_ad, broadcast (repeatable)"
+        ),
+    ] = [],  # noqa: B006
+    contact: Annotated[
+        list[str],
+        Query(
+            description="Only these contacts, by id or by name (case-insensitive, exact); "
+            "contacts merged into them included (repeatable, up to 50)"
+        ),
+    ] = [],  # noqa: B006
+) -> ReportFilter:
+    if len(contact) > 50:
+        raise invalid("contact", "at most 50 contacts")
+    return ReportFilter(channel, user, source, contact)
+
+
+Filter = Annotated[ReportFilter, Depends(report_filter)]
+
+
+async def contact_ids(queries: ContactsReportQueries, f: ReportFilter) -> list[str] | None:
+    """The contacts the contact filter means (None: no contact filter)."""
+    if not f.contacts:
+        return None
+    found = await queries.contact_ids(f.contacts)
+    if len(found) > MAX_CONTACTS:
+        raise invalid("contact", f"matches more than {MAX_CONTACTS} contacts: name them by id")
+    return found
