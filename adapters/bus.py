@@ -32,6 +32,7 @@ AGGREGATE_ID = "Chronicle-Aggregate-Id"
 VERSION = "Chronicle-Version"
 CORRELATION_ID = "Chronicle-Correlation-Id"
 REPLY_TO = "Chronicle-Reply-To"
+PARTITION = "Chronicle-Partition"  # "<p>/<n>": the events-stream partition the relay meant
 
 
 def event_subject(wire_name: str, workspace_id: str, aggregate_id_hex: str) -> str:
@@ -56,6 +57,8 @@ class StreamLimits:
     events_duplicate_window: float = 3600.0
     events_max_age: float = 0.0  # 0: keep forever; PostgreSQL holds the full log anyway
     ingest_partitions: int = 1
+    events_max_bytes: int = 0  # 0: no limit
+    events_partitions: int = 1
 
     @classmethod
     def of(cls, settings: Any) -> StreamLimits:
@@ -64,7 +67,40 @@ class StreamLimits:
             settings.events_duplicate_window,
             settings.events_max_age,
             settings.ingest_partitions,
+            settings.events_max_bytes,
+            settings.projector_partitions,
         )
+
+
+def partition_of(key: str, partitions: int) -> int:
+    """What nats-server's `partition(n, token)` mapping computes: FNV-1a (32 bit) of the
+    token, modulo n. The relay needs it to stamp each event with its partition's previous
+    position; a test checks it against the server."""
+    h = 0x811C9DC5
+    for byte in key.encode():
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h % partitions
+
+
+def events_transform(partitions: int) -> SubjectTransform | None:
+    """With several partitions, JetStream stores each event under
+    `audit.events.<aggregate>.<type>.<workspace>.<id>.<p>`, p a hash of the workspace: one
+    projector worker per partition sees all of a workspace's events, in order (read models
+    join aggregates inside a workspace, docs/scaling.md). `audit.events.>` still matches."""
+    if partitions <= 1:
+        return None
+    return SubjectTransform(
+        src="audit.events.*.*.*.*",
+        dest="audit.events.{{wildcard(1)}}.{{wildcard(2)}}.{{wildcard(3)}}.{{wildcard(4)}}."
+        f"{{{{partition({partitions},3)}}}}",
+    )
+
+
+def events_filter(partition: int | None, partitions: int) -> str:
+    """What one projector worker consumes: everything, or its partition."""
+    if partitions <= 1 or partition is None:
+        return EVENTS_SUBJECTS
+    return f"audit.events.*.*.*.*.{partition}"
 
 
 def ingest_transform(partitions: int) -> SubjectTransform | None:
@@ -113,8 +149,10 @@ def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
         StreamConfig(
             name=EVENTS_STREAM,
             subjects=[EVENTS_SUBJECTS],
-            duplicate_window=limits.events_duplicate_window,
+            duplicate_window=min(limits.events_duplicate_window, limits.events_max_age or 1e12),
             max_age=limits.events_max_age or None,
+            max_bytes=limits.events_max_bytes or None,
+            subject_transform=events_transform(limits.events_partitions),
             description="Stored events, in the event store's order",
             **common,
         ),

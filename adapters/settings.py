@@ -51,13 +51,43 @@ class Settings(BaseSettings):
     )
     watch_interval: float = Field(10.0, description="Seconds between lag checks in services")
     events_max_age: float = Field(
-        0.0, description="Seconds the events stream keeps events (0: forever; the store has all)"
+        7 * 86400.0,
+        description="Seconds the events stream keeps events (0: forever). PostgreSQL holds "
+        "the full log and projectors catch up from it, so the stream only has to cover "
+        "live delivery and outages (docs/scaling.md)",
+    )
+    events_max_bytes: int = Field(
+        2 * 1024**3,
+        description="Bytes the events stream may hold before dropping its oldest (0: no limit)",
     )
     ingest_partitions: int = Field(
         1, ge=1, le=64, description="Ingest partitions (by workspace); >1 needs nats-server 2.10+"
     )
     ingest_partition: int | None = Field(
         None, ge=0, description="The partition this ingest worker consumes (unset: all)"
+    )
+    projector_partitions: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Partitions of the events stream (by workspace), one projector worker "
+        "per partition and projection; the relay, projectors and API must agree",
+    )
+    projector_partition: int | None = Field(
+        None, ge=0, description="The partition this projector worker applies (unset: all)"
+    )
+    metrics_host: str = Field(
+        "127.0.0.1", description="Bind address of a service's /health and /metrics endpoint"
+    )
+    metrics_port: int | None = Field(
+        None,
+        description="Port of the /health and /metrics endpoint of ingest, relay and "
+        "projectors (unset: none; the API serves both on its own port)",
+    )
+    signing_key: str | None = Field(
+        None,
+        description="Base64 ed25519 seed that signs chain checkpoints (unset: a key file in "
+        "the data folder, created on first use)",
     )
 
 

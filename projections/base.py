@@ -4,6 +4,10 @@ A projection owns one PostgreSQL schema: its tables plus a `tracking` row holdin
 position (notification id) of the last event applied. Rows and position change in one
 transaction, so a redelivered event changes nothing, and a rebuilt copy of the schema
 carries its own position with it.
+
+Partitioned (docs/scaling.md), the tracking row names the number of partitions, and a
+`partitions` table holds each partition's watermark: every event of that partition up to
+it is applied, none after it.
 """
 
 from __future__ import annotations
@@ -53,7 +57,13 @@ class Projection(ABC):
             "(projection text PRIMARY KEY, position bigint NOT NULL)",
             f"ALTER TABLE {self.schema}.tracking ADD COLUMN IF NOT EXISTS "
             "updated_at timestamptz NOT NULL DEFAULT now()",
-            f"INSERT INTO {self.schema}.tracking VALUES ('{self.name}', 0) ON CONFLICT DO NOTHING",
+            f"ALTER TABLE {self.schema}.tracking ADD COLUMN IF NOT EXISTS "
+            "partitions int NOT NULL DEFAULT 1",
+            f"INSERT INTO {self.schema}.tracking (projection, position) VALUES ('{self.name}', 0) "
+            "ON CONFLICT DO NOTHING",
+            f"CREATE TABLE IF NOT EXISTS {self.schema}.partitions (partition int PRIMARY KEY, "
+            "partitions int NOT NULL, position bigint NOT NULL, "
+            "updated_at timestamptz NOT NULL DEFAULT now())",
             *self.tables(),
         ]
 
@@ -75,9 +85,32 @@ class Projection(ABC):
             for statement in self.ddl():
                 await conn.execute(statement)
 
-    async def position(self, conn: AsyncConnection) -> int:
-        cur = await conn.execute(
-            f"SELECT position FROM {self.schema}.tracking WHERE projection = %s", (self.name,)
+    def progress_sql(self) -> str:
+        """(position, updated_at): every event up to `position` is applied; partitioned,
+        the slowest partition's watermark and when it last moved. Takes the name."""
+        s = self.schema
+        slowest = f"(SELECT {{}} FROM {s}.partitions ORDER BY position, updated_at LIMIT 1)"
+        return (
+            f"SELECT CASE WHEN t.partitions = 1 THEN t.position "
+            f"ELSE coalesce({slowest.format('position')}, 0) END, "
+            f"CASE WHEN t.partitions = 1 THEN t.updated_at ELSE {slowest.format('updated_at')} "
+            f"END FROM {s}.tracking t WHERE t.projection = %s"
         )
-        row = await cur.fetchone()
+
+    async def position(self, conn: AsyncConnection) -> int:
+        row = await (await conn.execute(self.progress_sql(), (self.name,))).fetchone()
         return row[0] if row else 0
+
+    async def watermarks(self, conn: AsyncConnection) -> dict[int | None, int]:
+        """Each partition's watermark ({None: position} when not partitioned)."""
+        cur = await conn.execute(
+            f"SELECT partitions, position FROM {self.schema}.tracking WHERE projection = %s",
+            (self.name,),
+        )
+        partitions, position = await cur.fetchone()
+        if partitions == 1:
+            return {None: position}
+        cur = await conn.execute(
+            f"SELECT partition, position FROM {self.schema}.partitions ORDER BY partition"
+        )
+        return dict(await cur.fetchall())

@@ -18,7 +18,9 @@ from projections.registry import PROJECTIONS
 log = structlog.get_logger()
 
 
-def service_commands(ingest_partitions: int = 1) -> dict[str, list[str]]:
+def service_commands(
+    ingest_partitions: int = 1, projector_partitions: int = 1
+) -> dict[str, list[str]]:
     if ingest_partitions > 1:
         commands = {
             f"ingest-p{i}": ["run", "ingest", "--partition", str(i)]
@@ -28,20 +30,34 @@ def service_commands(ingest_partitions: int = 1) -> dict[str, list[str]]:
         commands = {"ingest": ["run", "ingest"]}
     commands["relay"] = ["run", "relay"]
     for name in PROJECTIONS:
-        commands[f"projector-{name}"] = ["run", "projector", name]
+        if projector_partitions > 1:
+            for i in range(projector_partitions):
+                commands[f"projector-{name}-p{i}"] = [
+                    "run",
+                    "projector",
+                    name,
+                    "--partition",
+                    str(i),
+                ]
+        else:
+            commands[f"projector-{name}"] = ["run", "projector", name]
     commands["api"] = ["run", "api"]
     return commands
 
 
 class Supervisor:
     def __init__(
-        self, env: dict[str, str], log_dir: Path | None = None, ingest_partitions: int = 1
+        self,
+        env: dict[str, str],
+        log_dir: Path | None = None,
+        ingest_partitions: int = 1,
+        projector_partitions: int = 1,
     ) -> None:
         self.env = {**os.environ, **env}
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen] = {}
         self.restarts = 0
-        self.commands = service_commands(ingest_partitions)
+        self.commands = service_commands(ingest_partitions, projector_partitions)
 
     def _spawn(self, name: str, args: list[str]) -> None:
         out = None

@@ -19,7 +19,7 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     key = (
         signing.public_from_text(args.public_key)
         if args.public_key
-        else signing.private_key(settings.data_dir).public_key()
+        else signing.private_key(settings.data_dir, settings.signing_key).public_key()
     )
     external = load_checkpoints(args.checkpoints) if args.checkpoints else None
     report = verify(database(settings), args.workspace, key, external)
@@ -38,7 +38,7 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
     from services.verify import checkpoint
 
-    key = signing.private_key(settings.data_dir)
+    key = signing.private_key(settings.data_dir, settings.signing_key)
     if args.public_key:
         print(signing.public_text(key.public_key()))
         return 0

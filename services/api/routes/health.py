@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
-from psycopg.errors import UndefinedTable
+from psycopg.errors import UndefinedColumn, UndefinedTable
 
 from adapters.eventstore import EVENTS_TABLE
-from projections.registry import PROJECTIONS
+from projections.registry import PROJECTIONS, projection
 from services.api.deps import Conn
 from services.api.models import ConsumerHealth, Health
 
@@ -28,7 +28,7 @@ async def _lag(conn, position: int, head: int) -> int:
 async def _consumer(conn, sql: str, params: tuple, head: int, stuck_after: float) -> ConsumerHealth:
     try:
         row = await (await conn.execute(sql, params)).fetchone()
-    except UndefinedTable:  # its service has not started yet
+    except (UndefinedTable, UndefinedColumn):  # its service has not started (or upgraded)
         row = None
     position, updated_at = row if row else (0, None)
     lag = await _lag(conn, position, head)
@@ -56,7 +56,7 @@ async def health(conn: Conn, request: Request) -> Health:
     projections = {
         name: await _consumer(
             conn,
-            f"SELECT position, updated_at FROM rm_{name}.tracking WHERE projection = %s",
+            projection(name).progress_sql(),
             (name,),
             head,
             stuck_after,
