@@ -108,6 +108,26 @@ class ProjectionRunner:
                 await self._save(cur, last)
         return max(start, last)
 
+    async def advance_idle(self, conn: AsyncConnection) -> int:
+        """Move a slot's watermark to the store's head when nothing of the slot lies in
+        between (a quiet partition would otherwise keep an old watermark: a long catch-up
+        read after a restart, and a projection position behind the head)."""
+        if self.slot is None:
+            return await self.position(conn)
+        async with conn.transaction():
+            cur = conn.cursor()
+            watermark = await self._lock(cur)
+            head = await max_position(conn)
+            await cur.execute(
+                "SELECT DISTINCT workspace_id FROM event_chain "
+                "WHERE notification_id > %s AND notification_id <= %s",
+                (watermark, head),
+            )
+            if head > watermark and not any(self.slot.owns(ws) for (ws,) in await cur.fetchall()):
+                await self._save(cur, head)
+                return head
+        return watermark
+
     async def position(self, conn: AsyncConnection) -> int:
         async with conn.transaction():
             return await self._lock(conn.cursor())

@@ -111,3 +111,13 @@ async def backlog(
     )
     state = (await cur.fetchone())[0]
     return count, msgspec.json.decode(bytes(state), type=_Recorded).timestamp
+
+
+async def projection_lag(conn: AsyncConnection, projection) -> tuple[int, datetime | None]:
+    """Events the projection has still to apply (each partition counting its own), and
+    when the oldest of them was recorded."""
+    marks = await projection.watermarks(conn)
+    if None in marks:
+        return await backlog(conn, marks[None])
+    found = [await backlog(conn, w, Slot(i, len(marks))) for i, w in marks.items()]
+    return sum(n for n, _ in found), min((t for _, t in found if t), default=None)

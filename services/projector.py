@@ -112,6 +112,9 @@ class ProjectorService(HostedService):
         async with await psycopg.AsyncConnection.connect(
             self.settings.database_url, autocommit=True
         ) as conn:
+            if self.slot is not None:
+                async with self._lock:
+                    self.position = await self.runner.advance_idle(conn)
             behind, oldest = await backlog(conn, self.position, self.slot)
         self.lag = (behind, oldest)
         return self.position, behind
