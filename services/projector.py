@@ -10,6 +10,7 @@ consumer filters the partition's subjects) and tracks that partition's watermark
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from uuid import UUID
 
 import msgspec
@@ -19,7 +20,7 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from adapters import bus
+from adapters import bus, metrics
 from adapters.consumer import PullConsumer
 from adapters.eventstore import INSERT_DEAD_LETTER, DeadLetter, dead_letter_row
 from adapters.migrations import ensure_store
@@ -116,7 +117,11 @@ class ProjectorService(HostedService):
                 async with self._lock:
                     self.position = await self.runner.advance_idle(conn)
             behind, oldest = await backlog(conn, self.position, self.slot)
-        self.lag = (behind, oldest)
+        seconds = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        labels = self.projection.name, str(self.slot.index) if self.slot else "all"
+        metrics.PROJECTION_POSITION.labels(*labels).set(self.position)
+        metrics.PROJECTION_LAG_EVENTS.labels(*labels).set(behind)
+        metrics.PROJECTION_LAG_SECONDS.labels(*labels).set(max(seconds, 0.0))
         return self.position, behind
 
     async def catch_up(self) -> None:
@@ -211,6 +216,9 @@ class ProjectorService(HostedService):
             self.position = await self.runner.apply(self.conn, pairs)
         for r in raws:
             await r.ack()
+        labels = self.projection.name, str(self.slot.index) if self.slot else "all"
+        metrics.PROJECTION_POSITION.labels(*labels).set(self.position)
+        metrics.PROJECTION_APPLIED.labels(*labels).inc()
         log.debug(
             "projector.batch",
             projection=self.projection.name,

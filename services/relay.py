@@ -20,7 +20,7 @@ import structlog
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from adapters import bus
+from adapters import bus, metrics
 from adapters.eventstore import EVENTS_TABLE
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
@@ -104,7 +104,9 @@ class Relay(HostedService):
         self._task = asyncio.create_task(self.run(self._stop), name="relay")
 
     async def _probe(self) -> tuple[int, int]:
-        return self.position, await events_after(self.settings.database_url, self.position)
+        behind = await events_after(self.settings.database_url, self.position)
+        metrics.RELAY_LAG.set(behind)
+        return self.position, behind
 
     async def finish(self) -> None:
         await self.watchdog.stop()
@@ -178,6 +180,8 @@ class Relay(HostedService):
             await _confirm(futures)
             self.position = rows[-1][0]
             self.published += len(rows)
+            metrics.RELAY_POSITION.set(self.position)
+            metrics.RELAY_PUBLISHED.inc(len(rows))
             await db.execute(
                 "INSERT INTO relay_position (name, position) VALUES ('events', %s) "
                 "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
