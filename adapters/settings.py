@@ -71,10 +71,12 @@ class Settings(BaseSettings):
         ge=1,
         le=64,
         description="Partitions of the events stream (by workspace), one projector worker "
-        "per partition and projection; the relay, projectors and API must agree",
+        "per partition and projection; the relay and every projector must agree",
     )
     projector_partition: int | None = Field(
-        None, ge=0, description="The partition this projector worker applies (unset: all)"
+        None,
+        ge=0,
+        description="The partition this projector worker applies (needed when partitioned)",
     )
     metrics_host: str = Field(
         "127.0.0.1", description="Bind address of a service's /health and /metrics endpoint"
