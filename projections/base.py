@@ -12,6 +12,7 @@ it is applied, none after it.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from psycopg import AsyncConnection, AsyncCursor
+from psycopg import AsyncConnection, AsyncCursor, errors
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,24 @@ class Projection(ABC):
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
         """Write the rows for `events` (all newer than the tracked position, in order)."""
 
-    async def create(self, conn: AsyncConnection) -> None:
-        async with conn.transaction():
-            for statement in self.ddl():
-                await conn.execute(statement)
+    async def create(self, conn: AsyncConnection, attempts: int = 10) -> None:
+        """Create the schema, idempotently. Workers starting together (one per partition)
+        can collide in PostgreSQL's catalogue even with IF NOT EXISTS: retried."""
+        for attempt in range(1, attempts + 1):
+            try:
+                async with conn.transaction():
+                    for statement in self.ddl():
+                        await conn.execute(statement)
+                return
+            except (
+                errors.UniqueViolation,
+                errors.DuplicateObject,
+                errors.DuplicateSchema,
+                errors.DuplicateTable,
+            ) as collision:
+                if attempt == attempts:
+                    raise collision
+                await asyncio.sleep(0.05 * attempt)
 
     def progress_sql(self) -> str:
         """(position, updated_at): every event up to `position` is applied; partitioned,

@@ -88,3 +88,16 @@ async def test_a_partitions_backlog_counts_only_its_workspaces(database_url, sto
         sum(bus.partition_of(ws, 3) == i for ws in workspaces) for i in range(3)
     ]
     assert oldest is not None and min(t for _, t in parts if t) == oldest
+
+
+async def test_workers_starting_together_create_the_schema_once(database_url):
+    import asyncio
+
+    async def start_worker() -> None:
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+            await projection("timeline").create(conn)
+            await adopt(conn, projection("timeline"), 4)
+
+    await asyncio.gather(*(start_worker() for _ in range(6)))
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        assert await projection("timeline").watermarks(conn) == {0: 0, 1: 0, 2: 0, 3: 0}
