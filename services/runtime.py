@@ -79,7 +79,9 @@ class HostedService:
 
 
 def broker(url: str, name: str) -> NatsBroker:
-    return NatsBroker(url, name=name, max_reconnect_attempts=-1, logger=None)
+    from adapters.bus import servers
+
+    return NatsBroker(servers(url), name=name, max_reconnect_attempts=-1, logger=None)
 
 
 class Watchdog:

@@ -23,7 +23,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = AsyncConnectionPool(
-            settings.database_url, min_size=1, max_size=10, open=False, kwargs={"autocommit": True}
+            settings.api_database_url or settings.database_url,  # a read replica will do
+            min_size=1,
+            max_size=10,
+            open=False,
+            kwargs={"autocommit": True},
         )
         await pool.open()
         app.state.pool = pool
