@@ -60,6 +60,7 @@ class StreamLimits:
     events_max_bytes: int = 0  # 0: no limit
     events_partitions: int = 1
     replicas: int = 1
+    ingest_max_age: float = 0.0  # 0: keep forever
 
     @classmethod
     def of(cls, settings: Any) -> StreamLimits:
@@ -71,6 +72,7 @@ class StreamLimits:
             settings.events_max_bytes,
             settings.projector_partitions,
             settings.stream_replicas,
+            settings.ingest_max_age,
         )
 
 
@@ -144,7 +146,8 @@ def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
         StreamConfig(
             name=INGEST_STREAM,
             subjects=[INGEST_SUBJECTS],
-            duplicate_window=limits.ingest_duplicate_window,
+            duplicate_window=min(limits.ingest_duplicate_window, limits.ingest_max_age or 1e12),
+            max_age=limits.ingest_max_age or None,
             subject_transform=ingest_transform(limits.ingest_partitions),
             description="Producers' envelopes awaiting ingest",
             **common,

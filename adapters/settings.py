@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     events_duplicate_window: float = Field(
         3600.0, description="Seconds JetStream remembers Nats-Msg-Id on the events stream"
     )
+    ingest_max_age: float = Field(
+        0.0,
+        description="Seconds the ingest stream keeps envelopes (0: forever). Taken envelopes "
+        "are in the store; a limit must outlast any ingest outage (docs/scaling.md)",
+    )
     ingest_duplicate_window: float = Field(
         120.0, description="Seconds JetStream remembers Nats-Msg-Id on the ingest stream"
     )

@@ -229,6 +229,7 @@ def sizes(events: int) -> dict:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE")
             rows = conn.execute(SIZE_SQL, (STORE_TABLES,)).fetchall()
+        stream_bytes = asyncio.run(_relayed_bytes(url, root, total))
     finally:
         server.cleanup()
     scale = 1_000_000 / total
@@ -241,7 +242,34 @@ def sizes(events: int) -> dict:
         }
         for name, n, t, i in rows
     }
-    return {"events": total, "tables": tables}
+    return {
+        "events": total,
+        "tables": tables,
+        "events_stream_bytes": stream_bytes,
+        "events_stream_bytes_per_event": round(stream_bytes / total),
+    }
+
+
+async def _relayed_bytes(url: str, root: Path, total: int) -> int:
+    """Relay the store to a private NATS; the events stream's size on disk then."""
+    from services.relay import Relay
+
+    nats = NatsServer.start(root / "nats")
+    relay = Relay(Settings(database_url=url, nats_url=nats.url, checkpoint_interval=0))
+    try:
+        await relay.start()
+
+        async def relayed():
+            return relay.position >= total
+
+        await _wait(relayed, 600, "relay")
+        nc = await bus.connect(nats.url, "size")
+        info = await nc.jetstream().stream_info(bus.EVENTS_STREAM)
+        await nc.close()
+        return info.state.bytes
+    finally:
+        await relay.stop()
+        nats.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
