@@ -28,12 +28,11 @@ from tqdm import tqdm
 
 from adapters import bus
 from adapters.embedded import NatsServer, create_database, start_postgres
-from adapters.eventstore import EVENTS_TABLE, EventStore
+from adapters.eventstore import EventStore
 from adapters.logging import configure_logging
 from adapters.processes import die_with_parent
 from adapters.settings import Settings
 from projections.registry import PROJECTIONS, projection
-from projections.runner import ProjectionRunner
 from projections.source import projection_lag
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming
@@ -84,7 +83,7 @@ def _spawn(settings: Settings, name: str, partition: int | None, log: Path):
     )
 
 
-async def _wait(check, within: float, what: str):
+async def wait_for(check, within: float, what: str):
     deadline = time.monotonic() + within
     while not (found := await check()):
         if time.monotonic() > deadline:
@@ -115,7 +114,7 @@ async def _one_run(settings: Settings, name: str, workers: int, total: int, logs
 
     relay = Relay(settings)
     try:
-        await _wait(consumers_ready, 60, "projector consumers")
+        await wait_for(consumers_ready, 60, "projector consumers")
         for process in processes:  # paused while the relay fills the stream alone
             process.send_signal(signal.SIGSTOP)
         await relay.start()  # idle: the store is empty
@@ -141,12 +140,12 @@ async def _one_run(settings: Settings, name: str, workers: int, total: int, logs
                         return False
                 return (await projection_lag(conn, live))[0] == 0
 
-            await _wait(relayed, 600, "relay")
+            await wait_for(relayed, 600, "relay")
             relay_seconds = time.perf_counter() - started
             resumed = time.perf_counter()
             for process in processes:
                 process.send_signal(signal.SIGCONT)
-            await _wait(applied, 900, "projectors")
+            await wait_for(applied, 900, "projectors")
             seconds = time.perf_counter() - resumed
     finally:
         if getattr(relay, "watchdog", None):
@@ -200,78 +199,6 @@ def throughput(events: int, workers: list[int], names: list[str]) -> list[dict]:
     return results
 
 
-SIZE_SQL = """
-SELECT n.nspname || '.' || c.relname, c.reltuples::bigint,
-       pg_table_size(c.oid), pg_indexes_size(c.oid)
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'r' AND (n.nspname LIKE 'rm\\_%%' OR c.relname = ANY(%s))
-ORDER BY 1
-"""
-STORE_TABLES = [EVENTS_TABLE, "event_chain", "ingest_envelopes", "ingest_rejects"]
-
-
-def sizes(events: int) -> dict:
-    """Bytes of each table and its indexes after `events` events, and per million."""
-    root = Path(tempfile.mkdtemp(prefix="chronicle-size-"))
-    server, admin = start_postgres(root / "pgdata", dbname="postgres")
-    try:
-        create_database(admin, "size")
-        url = server.get_uri("size")
-        total = fill(url, events)
-
-        async def project() -> None:
-            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-                for name in PROJECTIONS:
-                    await projection(name).create(conn)
-                    await ProjectionRunner(projection(name)).catch_up(conn)
-
-        asyncio.run(project())
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE")
-            rows = conn.execute(SIZE_SQL, (STORE_TABLES,)).fetchall()
-        stream_bytes = asyncio.run(_relayed_bytes(url, root, total))
-    finally:
-        server.cleanup()
-    scale = 1_000_000 / total
-    tables = {
-        name: {
-            "rows": n,
-            "table_bytes": t,
-            "index_bytes": i,
-            "mb_per_million_events": round((t + i) * scale / 1e6, 1),
-        }
-        for name, n, t, i in rows
-    }
-    return {
-        "events": total,
-        "tables": tables,
-        "events_stream_bytes": stream_bytes,
-        "events_stream_bytes_per_event": round(stream_bytes / total),
-    }
-
-
-async def _relayed_bytes(url: str, root: Path, total: int) -> int:
-    """Relay the store to a private NATS; the events stream's size on disk then."""
-    from services.relay import Relay
-
-    nats = NatsServer.start(root / "nats")
-    relay = Relay(Settings(database_url=url, nats_url=nats.url, checkpoint_interval=0))
-    try:
-        await relay.start()
-
-        async def relayed():
-            return relay.position >= total
-
-        await _wait(relayed, 600, "relay")
-        nc = await bus.connect(nats.url, "size")
-        info = await nc.jetstream().stream_info(bus.EVENTS_STREAM)
-        await nc.close()
-        return info.state.bytes
-    finally:
-        await relay.stop()
-        nats.stop()
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m services.bench_scale", description=__doc__)
     sub = p.add_subparsers(dest="what", required=True)
@@ -286,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "throughput":
         throughput(args.events, args.workers, args.projection)
     else:
+        from services.bench_size import sizes
+
         print(json.dumps(sizes(args.events), indent=2))
     return 0
 

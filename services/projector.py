@@ -91,7 +91,7 @@ class ProjectorService(HostedService):
 
     async def begin(self) -> None:
         self.watchdog = Watchdog(
-            f"projector.{self.projection.name}",
+            f"projector.{self.projection.name}" + (f".p{self.slot.index}" if self.slot else ""),
             self._probe,
             self.settings.watch_interval,
             self.settings.stuck_after,

@@ -59,6 +59,14 @@ class Supervisor:
         self.restarts = 0
         self.commands = service_commands(ingest_partitions, projector_partitions)
 
+    def own_env(self, name: str) -> dict[str, str]:
+        """On one machine each process needs its own metrics port: the base port + its
+        place in the list (`chronicle status` needs none of them)."""
+        base = self.env.get("CHRONICLE_METRICS_PORT")
+        if not base or name == "api":
+            return {}
+        return {"CHRONICLE_METRICS_PORT": str(int(base) + list(self.commands).index(name))}
+
     def _spawn(self, name: str, args: list[str]) -> None:
         out = None
         if self.log_dir:
@@ -66,7 +74,7 @@ class Supervisor:
             out = (self.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "services.cli", *args],
-            env=self.env,
+            env={**self.env, **self.own_env(name)},
             stdout=out,
             stderr=out,
             preexec_fn=die_with_parent,

@@ -95,3 +95,14 @@ def test_nats_keeps_jetstream_on_a_volume_and_the_image_holds_every_package():
     for package in ("domain", "adapters", "projections", "services"):
         assert f"COPY {package} {package}" in dockerfile
     assert 'ENTRYPOINT ["chronicle"]' in dockerfile
+
+
+def test_on_one_machine_chronicle_up_gives_each_process_its_own_metrics_port():
+    from services.supervisor import Supervisor
+
+    supervisor = Supervisor({"CHRONICLE_METRICS_PORT": "9100"}, projector_partitions=2)
+    ports = [supervisor.own_env(name) for name in supervisor.commands if name != "api"]
+    numbers = [int(p["CHRONICLE_METRICS_PORT"]) for p in ports]
+    assert len(set(numbers)) == len(numbers) == len(supervisor.commands) - 1
+    assert supervisor.own_env("api") == {}  # the API serves /metrics on its own port
+    assert Supervisor({"CHRONICLE_METRICS_PORT": ""}).own_env("relay") == {}  # unset: none
