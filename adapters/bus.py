@@ -32,6 +32,7 @@ AGGREGATE_ID = "Chronicle-Aggregate-Id"
 VERSION = "Chronicle-Version"
 CORRELATION_ID = "Chronicle-Correlation-Id"
 REPLY_TO = "Chronicle-Reply-To"
+PARTITION = "Chronicle-Partition"  # "<p>/<n>": the events-stream partition the relay meant
 
 
 def event_subject(wire_name: str, workspace_id: str, aggregate_id_hex: str) -> str:
@@ -56,6 +57,10 @@ class StreamLimits:
     events_duplicate_window: float = 3600.0
     events_max_age: float = 0.0  # 0: keep forever; PostgreSQL holds the full log anyway
     ingest_partitions: int = 1
+    events_max_bytes: int = 0  # 0: no limit
+    events_partitions: int = 1
+    replicas: int = 1
+    ingest_max_age: float = 0.0  # 0: keep forever
 
     @classmethod
     def of(cls, settings: Any) -> StreamLimits:
@@ -64,7 +69,42 @@ class StreamLimits:
             settings.events_duplicate_window,
             settings.events_max_age,
             settings.ingest_partitions,
+            settings.events_max_bytes,
+            settings.projector_partitions,
+            settings.stream_replicas,
+            settings.ingest_max_age,
         )
+
+
+def partition_of(key: str, partitions: int) -> int:
+    """What nats-server's `partition(n, token)` mapping computes: FNV-1a (32 bit) of the
+    token, modulo n. The relay needs it to stamp each event with its partition's previous
+    position; a test checks it against the server."""
+    h = 0x811C9DC5
+    for byte in key.encode():
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h % partitions
+
+
+def events_transform(partitions: int) -> SubjectTransform | None:
+    """With several partitions, JetStream stores each event under
+    `audit.events.<aggregate>.<type>.<workspace>.<id>.<p>`, p a hash of the workspace: one
+    projector worker per partition sees all of a workspace's events, in order (read models
+    join aggregates inside a workspace, docs/scaling.md). `audit.events.>` still matches."""
+    if partitions <= 1:
+        return None
+    return SubjectTransform(
+        src="audit.events.*.*.*.*",
+        dest="audit.events.{{wildcard(1)}}.{{wildcard(2)}}.{{wildcard(3)}}.{{wildcard(4)}}."
+        f"{{{{partition({partitions},3)}}}}",
+    )
+
+
+def events_filter(partition: int | None, partitions: int) -> str:
+    """What one projector worker consumes: everything, or its partition."""
+    if partitions <= 1 or partition is None:
+        return EVENTS_SUBJECTS
+    return f"audit.events.*.*.*.*.{partition}"
 
 
 def ingest_transform(partitions: int) -> SubjectTransform | None:
@@ -100,12 +140,14 @@ def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
         "storage": StorageType.FILE,
         "retention": RetentionPolicy.LIMITS,
         "discard": DiscardPolicy.OLD,
+        "num_replicas": limits.replicas,
     }
     return [
         StreamConfig(
             name=INGEST_STREAM,
             subjects=[INGEST_SUBJECTS],
-            duplicate_window=limits.ingest_duplicate_window,
+            duplicate_window=min(limits.ingest_duplicate_window, limits.ingest_max_age or 1e12),
+            max_age=limits.ingest_max_age or None,
             subject_transform=ingest_transform(limits.ingest_partitions),
             description="Producers' envelopes awaiting ingest",
             **common,
@@ -113,8 +155,10 @@ def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
         StreamConfig(
             name=EVENTS_STREAM,
             subjects=[EVENTS_SUBJECTS],
-            duplicate_window=limits.events_duplicate_window,
+            duplicate_window=min(limits.events_duplicate_window, limits.events_max_age or 1e12),
             max_age=limits.events_max_age or None,
+            max_bytes=limits.events_max_bytes or None,
+            subject_transform=events_transform(limits.events_partitions),
             description="Stored events, in the event store's order",
             **common,
         ),
@@ -139,6 +183,11 @@ async def ensure_streams(js: JetStreamContext, limits: StreamLimits) -> None:
             await js.update_stream(config)
 
 
+def servers(url: str) -> list[str]:
+    """`nats://a:4222,nats://b:4222` -> each server (a cluster's seed list)."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 async def connect(url: str, name: str, *, attempts: int = 60) -> Client:
     """A nats-py connection that keeps reconnecting instead of giving up.
 
@@ -149,7 +198,7 @@ async def connect(url: str, name: str, *, attempts: int = 60) -> Client:
     for attempt in range(attempts):
         try:
             return await nats.connect(
-                url,
+                servers(url),
                 name=name,
                 max_reconnect_attempts=-1,
                 reconnect_time_wait=0.5,

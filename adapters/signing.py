@@ -51,8 +51,8 @@ def statement(workspace_id: str, position: int, chain_hash: bytes) -> bytes:
     return f"chronicle-checkpoint\x00{workspace_id}\x00{position}\x00{chain_hash.hex()}".encode()
 
 
-def known_public_key(data_dir: Path) -> Ed25519PublicKey | None:
+def known_public_key(data_dir: Path, env_value: str | None = None) -> Ed25519PublicKey | None:
     """The signer's public key if this host has the key (never creates one)."""
-    if os.environ.get("CHRONICLE_SIGNING_KEY") or (data_dir / "signing.key").exists():
-        return private_key(data_dir).public_key()
+    if env_value or os.environ.get("CHRONICLE_SIGNING_KEY") or (data_dir / "signing.key").exists():
+        return private_key(data_dir, env_value).public_key()
     return None

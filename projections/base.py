@@ -4,10 +4,15 @@ A projection owns one PostgreSQL schema: its tables plus a `tracking` row holdin
 position (notification id) of the last event applied. Rows and position change in one
 transaction, so a redelivered event changes nothing, and a rebuilt copy of the schema
 carries its own position with it.
+
+Partitioned (docs/scaling.md), the tracking row names the number of partitions, and a
+`partitions` table holds each partition's watermark: every event of that partition up to
+it is applied, none after it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from psycopg import AsyncConnection, AsyncCursor
+from psycopg import AsyncConnection, AsyncCursor, errors
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,13 @@ class Projection(ABC):
             # Schemas made before versions existed were made by version 1.
             f"ALTER TABLE {self.schema}.tracking ADD COLUMN IF NOT EXISTS "
             "version int NOT NULL DEFAULT 1",
+            f"ALTER TABLE {self.schema}.tracking ADD COLUMN IF NOT EXISTS "
+            "partitions int NOT NULL DEFAULT 1",
             f"INSERT INTO {self.schema}.tracking (projection, position, version) "
             f"VALUES ('{self.name}', 0, {int(self.version)}) ON CONFLICT DO NOTHING",
+            f"CREATE TABLE IF NOT EXISTS {self.schema}.partitions (partition int PRIMARY KEY, "
+            "partitions int NOT NULL, position bigint NOT NULL, "
+            "updated_at timestamptz NOT NULL DEFAULT now())",
             *self.tables(),
         ]
 
@@ -93,14 +103,51 @@ class Projection(ABC):
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
         """Write the rows for `events` (all newer than the tracked position, in order)."""
 
-    async def create(self, conn: AsyncConnection) -> None:
-        async with conn.transaction():
-            for statement in self.ddl():
-                await conn.execute(statement)
+    async def create(self, conn: AsyncConnection, attempts: int = 10) -> None:
+        """Create the schema, idempotently. Workers starting together (one per partition)
+        can collide in PostgreSQL's catalogue even with IF NOT EXISTS: retried."""
+        for attempt in range(1, attempts + 1):
+            try:
+                async with conn.transaction():
+                    for statement in self.ddl():
+                        await conn.execute(statement)
+                return
+            except (
+                errors.UniqueViolation,
+                errors.DuplicateObject,
+                errors.DuplicateSchema,
+                errors.DuplicateTable,
+            ) as collision:
+                if attempt == attempts:
+                    raise collision
+                await asyncio.sleep(0.05 * attempt)
+
+    def progress_sql(self) -> str:
+        """(position, updated_at): every event up to `position` is applied; partitioned,
+        the slowest partition's watermark and when it last moved. Takes the name."""
+        s = self.schema
+        slowest = f"(SELECT {{}} FROM {s}.partitions ORDER BY position, updated_at LIMIT 1)"
+        return (
+            f"SELECT CASE WHEN t.partitions = 1 THEN t.position "
+            f"ELSE coalesce({slowest.format('position')}, 0) END, "
+            f"CASE WHEN t.partitions = 1 THEN t.updated_at ELSE {slowest.format('updated_at')} "
+            f"END FROM {s}.tracking t WHERE t.projection = %s"
+        )
 
     async def position(self, conn: AsyncConnection) -> int:
-        cur = await conn.execute(
-            f"SELECT position FROM {self.schema}.tracking WHERE projection = %s", (self.name,)
-        )
-        row = await cur.fetchone()
+        row = await (await conn.execute(self.progress_sql(), (self.name,))).fetchone()
         return row[0] if row else 0
+
+    async def watermarks(self, conn: AsyncConnection) -> dict[int | None, int]:
+        """Each partition's watermark ({None: position} when not partitioned)."""
+        cur = await conn.execute(
+            f"SELECT partitions, position FROM {self.schema}.tracking WHERE projection = %s",
+            (self.name,),
+        )
+        partitions, position = await cur.fetchone()
+        if partitions == 1:
+            return {None: position}
+        cur = await conn.execute(
+            f"SELECT partition, position FROM {self.schema}.partitions ORDER BY partition"
+        )
+        return dict(await cur.fetchall())

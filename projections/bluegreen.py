@@ -21,6 +21,7 @@ import structlog
 from psycopg import AsyncConnection
 
 from projections.base import Projection
+from projections.partitioning import adopt
 from projections.runner import ProjectionRunner
 
 log = structlog.get_logger()
@@ -103,7 +104,13 @@ async def swap(
                 if await _one(conn, "SELECT to_regclass(%s) IS NOT NULL", f"{live}.tracking"):
                     await conn.execute(f"LOCK TABLE {live}.tracking IN ACCESS EXCLUSIVE MODE")
                 done.position = await runner.catch_up(conn, progress=advanced)
-                if serving:
+                if serving:  # partition workers carry on in the new schema without a restart
+                    partitions = await _one(
+                        conn,
+                        f"SELECT partitions FROM {live}.tracking WHERE projection = %s",
+                        cls.name,
+                    )
+                    await adopt(conn, runner.projection, partitions)
                     done.retired = f"{live}__old{done.generation}"
                     await conn.execute(f"ALTER SCHEMA {live} RENAME TO {done.retired}")
                 await conn.execute(f"ALTER SCHEMA {done.schema} RENAME TO {live}")

@@ -1,90 +1,165 @@
 """Apply events to a projection exactly once and in order, whatever the transport did.
 
-Events normally arrive from the bus. Each carries the position of the event before it;
-if that is ahead of what the projection has applied, the events in between are read
-from the event store in the same transaction. A redelivered or repeated event is at or
-below the tracked position and is skipped.
+Events normally arrive from the bus. Each carries the position of the event before it
+(in its partition, when the events stream is partitioned); if that is ahead of what the
+projection has applied, the events in between are read from the event store in the same
+transaction. A redelivered or repeated event is at or below the tracked position and is
+skipped. A runner with a `Slot` applies one partition's events and tracks its watermark.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 
 from adapters.mapper import MsgspecMapper
 from projections.base import Projection, Recorded, VersionMismatch
-from projections.source import decode, max_position, read_batches, read_rows
+from projections.source import Slot, decode, max_position, read_batches, read_rows
 
 # park(conn, (position, aggregate_id, version, wire_name, state), error)
 Park = Callable[[AsyncConnection, tuple, Exception], Awaitable[None]]
 
 
+class PartitioningChanged(RuntimeError):
+    """The projection is now partitioned differently from this runner: it must not apply."""
+
+
 class ProjectionRunner:
-    def __init__(self, projection: Projection, mapper: MsgspecMapper | None = None) -> None:
+    def __init__(
+        self,
+        projection: Projection,
+        mapper: MsgspecMapper | None = None,
+        slot: Slot | None = None,
+    ) -> None:
         self.projection = projection
         self.mapper = mapper or MsgspecMapper()
+        self.slot = slot
         self.gaps_filled = 0
 
-    async def apply(self, conn: AsyncConnection, batch: Sequence[tuple[int, Recorded]]) -> int:
-        """Apply `(previous_position, event)` pairs; return the new tracked position."""
+    async def _lock(self, cur: AsyncCursor) -> int:
+        """Lock this runner's watermark for the transaction and return it.
+
+        The first statement of every write locks the tracking row: during a blue/green
+        swap (projections/bluegreen.py) it waits on the lock the swap holds, then
+        resolves the schema's name again (the new one). Partition workers share that row
+        (FOR SHARE) and each locks its own partition's row."""
+        p, slot = self.projection, self.slot
+        await cur.execute(
+            f"SELECT position, partitions, version FROM {p.schema}.tracking "
+            f"WHERE projection = %s FOR {'UPDATE' if slot is None else 'SHARE'}",
+            (p.name,),
+        )
+        row = await cur.fetchone()
+        if row is not None and row[2] != p.version:
+            raise VersionMismatch(p.schema, row[2], p.version)
+        if slot is not None:
+            await cur.execute(
+                f"SELECT position, partitions FROM {p.schema}.partitions WHERE partition = %s "
+                "FOR UPDATE",
+                (slot.index,),
+            )
+            row = await cur.fetchone()
+        expected = slot.count if slot else 1
+        if row is None or row[1] != expected:
+            raise PartitioningChanged(
+                f"{p.name} is not in {expected} partition(s) any more: restart this worker "
+                "with the current CHRONICLE_PROJECTOR_PARTITIONS"
+            )
+        return row[0]
+
+    async def _save(self, cur: AsyncCursor, position: int) -> None:
+        p = self.projection
+        if self.slot is None:
+            await cur.execute(
+                f"UPDATE {p.schema}.tracking SET position = %s, updated_at = now() "
+                "WHERE projection = %s",
+                (position, p.name),
+            )
+        else:
+            await cur.execute(
+                f"UPDATE {p.schema}.partitions SET position = %s, updated_at = now() "
+                "WHERE partition = %s",
+                (position, self.slot.index),
+            )
+
+    def owns(self, recorded: Recorded) -> bool:
+        return self.slot is None or self.slot.owns(recorded.meta.workspace_id)
+
+    async def apply(
+        self, conn: AsyncConnection, batch: Sequence[tuple[int, Recorded]], upto: int = 0
+    ) -> int:
+        """Apply `(previous_position, event)` pairs; return the new tracked position. An
+        event of another slot only moves the watermark (after the gap before it is filled);
+        `upto` moves it further when the caller knows nothing of ours lies in between."""
         p = self.projection
         async with conn.transaction():
             cur = conn.cursor()
-            # First statement of every write: during a blue/green swap it waits on the
-            # lock the swap holds, then resolves the schema's name again (the new one).
-            await cur.execute(
-                f"SELECT position, version FROM {p.schema}.tracking WHERE projection = %s "
-                "FOR UPDATE",
-                (p.name,),
-            )
-            start, version = await cur.fetchone()
-            if version != p.version:
-                raise VersionMismatch(p.schema, version, p.version)
-            last = start
+            start = last = await self._lock(cur)
             fresh: list[Recorded] = []
             for previous, recorded in batch:
                 if recorded.position <= last:
                     continue
                 if previous > last:
-                    async for missing in read_batches(conn, self.mapper, last, previous):
+                    async for missing in read_batches(
+                        conn, self.mapper, last, previous, slot=self.slot
+                    ):
                         fresh.extend(missing)
                         self.gaps_filled += len(missing)
-                fresh.append(recorded)
+                if self.owns(recorded):
+                    fresh.append(recorded)
                 last = recorded.position
+            last = max(last, upto)
             if fresh:
                 await p.apply(cur, fresh)
-                await cur.execute(
-                    f"UPDATE {p.schema}.tracking SET position = %s, updated_at = now() "
-                    "WHERE projection = %s",
-                    (last, p.name),
-                )
+            if last > start:
+                await self._save(cur, last)
         return max(start, last)
+
+    async def advance_idle(self, conn: AsyncConnection) -> int:
+        """Move a slot's watermark to the store's head when nothing of the slot lies in
+        between (a quiet partition would otherwise keep an old watermark: a long catch-up
+        read after a restart, and a projection position behind the head)."""
+        if self.slot is None:
+            return await self.position(conn)
+        async with conn.transaction():
+            cur = conn.cursor()
+            watermark = await self._lock(cur)
+            head = await max_position(conn)
+            await cur.execute(
+                "SELECT DISTINCT workspace_id FROM event_chain "
+                "WHERE notification_id > %s AND notification_id <= %s",
+                (watermark, head),
+            )
+            if head > watermark and not any(self.slot.owns(ws) for (ws,) in await cur.fetchall()):
+                await self._save(cur, head)
+                return head
+        return watermark
+
+    async def position(self, conn: AsyncConnection) -> int:
+        async with conn.transaction():
+            return await self._lock(conn.cursor())
 
     async def apply_isolating(self, conn: AsyncConnection, upto: int, park: Park) -> int:
         """Apply the stored events after the tracked position up to `upto`, one per
         transaction, straight from the store. An event that cannot be decoded or applied is
         handed to `park`, which records it in that event's transaction as the position moves
         past it: one bad event cannot stop the others."""
-        p = self.projection
-        position = await p.position(conn)
-        async for rows in read_rows(conn, position, upto):
+        position = await self.position(conn)
+        async for rows in read_rows(conn, position, upto, slot=self.slot):
             for row in rows:
                 try:
                     event = decode(self.mapper, *row)
                     position = await self.apply(conn, [(position, event)])
-                except VersionMismatch:
+                except (VersionMismatch, PartitioningChanged):
                     raise  # not this event's fault: nothing may be written at all
                 except Exception as error:  # a bug for this event: isolate it, go on
                     async with conn.transaction():
+                        await self._lock(conn.cursor())
                         await park(conn, row, error)
-                        await conn.execute(
-                            f"UPDATE {p.schema}.tracking SET position = %s, updated_at = now() "
-                            "WHERE projection = %s",
-                            (row[0], p.name),
-                        )
+                        await self._save(conn.cursor(), row[0])
                     position = row[0]
-        return position
+        return await self.apply(conn, [], upto=upto)
 
     async def catch_up(
         self,
@@ -94,11 +169,11 @@ class ProjectionRunner:
         progress: Callable[[int, int], None] | None = None,
     ) -> int:
         """Apply everything in the store up to `upto` (default: all), reading in bulk."""
-        position = await self.projection.position(conn)
+        position = await self.position(conn)
         target = upto if upto is not None else await max_position(conn)
-        async for events in read_batches(conn, self.mapper, position, target, batch):
+        async for events in read_batches(conn, self.mapper, position, target, batch, self.slot):
             previous = [position] + [e.position for e in events[:-1]]
             position = await self.apply(conn, list(zip(previous, events, strict=True)))
             if progress:
                 progress(len(events), position)
-        return position
+        return await self.apply(conn, [], upto=target)

@@ -1,12 +1,18 @@
-"""Read stored events straight from the event store, in large batches."""
+"""Read stored events straight from the event store, in large batches, all of them or
+one partition's (`Slot`: the workspaces hashed to one partition of the events stream)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
 
+import msgspec
 from eventsourcing.persistence import StoredEvent
 from psycopg import AsyncConnection
 
+from adapters import bus
+from adapters.chain import workspace_of
 from adapters.eventstore import EVENTS_TABLE
 from adapters.mapper import MsgspecMapper
 from projections.base import Recorded
@@ -16,6 +22,20 @@ _SELECT = (
     f"FROM {EVENTS_TABLE} WHERE notification_id > %s AND notification_id <= %s "
     f"ORDER BY notification_id LIMIT %s"
 )
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Partition `index` of `count`: the events of the workspaces that hash to it."""
+
+    index: int
+    count: int
+
+    def owns(self, workspace_id: str) -> bool:
+        return bus.partition_of(workspace_id, self.count) == self.index
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
 
 
 def decode(
@@ -32,25 +52,72 @@ async def max_position(conn: AsyncConnection) -> int:
 
 
 async def read_rows(
-    conn: AsyncConnection, after: int, upto: int, batch: int = 5000
+    conn: AsyncConnection, after: int, upto: int, batch: int = 5000, slot: Slot | None = None
 ) -> AsyncIterator[list[tuple]]:
     """Yield stored rows (position, aggregate id, version, wire name, state), undecoded."""
     while after < upto:
         rows = await (await conn.execute(_SELECT, (after, upto, batch))).fetchall()
         if not rows:
             return
-        yield rows
         after = rows[-1][0]
+        if slot is not None:
+            rows = [row for row in rows if slot.owns(workspace_of(bytes(row[4])))]
+        if rows:
+            yield rows
 
 
 async def read_batches(
-    conn: AsyncConnection, mapper: MsgspecMapper, after: int, upto: int, batch: int = 5000
+    conn: AsyncConnection,
+    mapper: MsgspecMapper,
+    after: int,
+    upto: int,
+    batch: int = 5000,
+    slot: Slot | None = None,
 ) -> AsyncIterator[list[Recorded]]:
-    """Yield the events in (after, upto], oldest first, `batch` at a time."""
-    while after < upto:
-        cur = await conn.execute(_SELECT, (after, upto, batch))
-        rows = await cur.fetchall()
-        if not rows:
-            return
+    """Yield the events in (after, upto], oldest first, `batch` at a time (fewer, when only
+    a slot's are kept)."""
+    async for rows in read_rows(conn, after, upto, batch, slot):
         yield [decode(mapper, *row) for row in rows]
-        after = rows[-1][0]
+
+
+class _Recorded(msgspec.Struct):
+    timestamp: datetime
+
+
+async def backlog(
+    conn: AsyncConnection, after: int, slot: Slot | None = None
+) -> tuple[int, datetime | None]:
+    """How many stored events come after `after` (in the slot), and when the oldest of them
+    was recorded (None: none)."""
+    if slot is None:
+        cur = await conn.execute(
+            f"SELECT count(*), min(notification_id) FROM {EVENTS_TABLE} WHERE notification_id > %s",
+            (after,),
+        )
+        count, oldest = await cur.fetchone()
+    else:  # per workspace, from the chain's rows: no event has to be read for it
+        cur = await conn.execute(
+            "SELECT workspace_id, count(*), min(notification_id) FROM event_chain "
+            "WHERE notification_id > %s GROUP BY workspace_id",
+            (after,),
+        )
+        owned = [(n, first) for ws, n, first in await cur.fetchall() if slot.owns(ws)]
+        count = sum(n for n, _ in owned)
+        oldest = min((first for _, first in owned), default=None)
+    if not count:
+        return 0, None
+    cur = await conn.execute(
+        f"SELECT state FROM {EVENTS_TABLE} WHERE notification_id = %s", (oldest,)
+    )
+    state = (await cur.fetchone())[0]
+    return count, msgspec.json.decode(bytes(state), type=_Recorded).timestamp
+
+
+async def projection_lag(conn: AsyncConnection, projection) -> tuple[int, datetime | None]:
+    """Events the projection has still to apply (each partition counting its own), and
+    when the oldest of them was recorded."""
+    marks = await projection.watermarks(conn)
+    if None in marks:
+        return await backlog(conn, marks[None])
+    found = [await backlog(conn, w, Slot(i, len(marks))) for i, w in marks.items()]
+    return sum(n for n, _ in found), min((t for _, t in found if t), default=None)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import psycopg
 
 from projections.base import Projection
+from projections.partitioning import rebuild_like
 from projections.registry import PROJECTIONS, projection
-from projections.runner import ProjectionRunner
 
 
 @dataclass
@@ -50,7 +50,7 @@ async def compare_with_rebuild(
                 await conn.execute(f"DROP SCHEMA IF EXISTS {scratch.schema} CASCADE")
                 for statement in scratch.ddl():
                     await conn.execute(statement)
-                await ProjectionRunner(scratch).catch_up(conn, upto=result.position, batch=batch)
+                await rebuild_like(conn, live, scratch, batch)
                 for table in live.table_names():
                     result.rows[table] = await _count(conn, f"{live.schema}.{table}")
                     only_live = await _except(conn, live.schema, scratch.schema, table)

@@ -3,11 +3,14 @@
 On start it catches up straight from the event store (bulk reads), then follows the
 events stream. New durable consumers start at new messages: whatever was published
 before is covered by the catch-up, and any gap is filled from the store by the runner.
+With CHRONICLE_PROJECTOR_PARTITIONS > 1, a worker applies one partition (its durable
+consumer filters the partition's subjects) and tracks that partition's watermark.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from uuid import UUID
 
 import msgspec
@@ -18,16 +21,17 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from adapters import bus
+from adapters import bus, metrics
 from adapters.consumer import PullConsumer
 from adapters.eventstore import INSERT_DEAD_LETTER, DeadLetter, dead_letter_row
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from projections.base import Projection, VersionMismatch
+from projections.partitioning import adopt
 from projections.runner import ProjectionRunner
-from projections.source import decode
+from projections.source import Slot, backlog, decode
 from services import runtime
-from services.runtime import HostedService, Watchdog, events_after
+from services.runtime import HostedService, Watchdog
 
 log = structlog.get_logger()
 MAX_ATTEMPTS = 3
@@ -46,8 +50,11 @@ class ProjectorService(HostedService):
     def __init__(self, settings: Settings, projection: Projection) -> None:
         self.settings = settings
         self.projection = projection
-        self.runner = ProjectionRunner(projection)
-        self.durable = f"chronicle-projection-{projection.name}"
+        self.slot = _slot(settings)
+        self.runner = ProjectionRunner(projection, slot=self.slot)
+        self.durable = f"chronicle-projection-{projection.name}" + (
+            f"-p{self.slot.index}" if self.slot else ""
+        )
         self.position = 0
         self.conn: psycopg.AsyncConnection | None = None
         self._lock = asyncio.Lock()
@@ -65,7 +72,9 @@ class ProjectorService(HostedService):
                 ack_wait=30,
                 max_deliver=-1,
                 max_ack_pending=settings.projector_batch_size * 2,
-                filter_subject=bus.EVENTS_SUBJECTS,
+                filter_subject=bus.events_filter(
+                    settings.projector_partition, settings.projector_partitions
+                ),
             ),
             settings.projector_batch_size,
             self.handle_batch,
@@ -80,11 +89,12 @@ class ProjectorService(HostedService):
             await nc.close()
         await self._connect()
         await self.projection.create(self.conn)
+        await adopt(self.conn, self.projection, self.settings.projector_partitions)
         await self.catch_up()
 
     async def begin(self) -> None:
         self.watchdog = Watchdog(
-            f"projector.{self.projection.name}",
+            f"projector.{self.projection.name}" + (f".p{self.slot.index}" if self.slot else ""),
             self._probe,
             self.settings.watch_interval,
             self.settings.stuck_after,
@@ -103,7 +113,19 @@ class ProjectorService(HostedService):
             await self.conn.close()
 
     async def _probe(self) -> tuple[int, int]:
-        return self.position, await events_after(self.settings.database_url, self.position)
+        async with await psycopg.AsyncConnection.connect(
+            self.settings.database_url, autocommit=True
+        ) as conn:
+            if self.slot is not None:
+                async with self._lock:
+                    self.position = await self.runner.advance_idle(conn)
+            behind, oldest = await backlog(conn, self.position, self.slot)
+        seconds = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+        labels = self.projection.name, str(self.slot.index) if self.slot else "all"
+        metrics.PROJECTION_POSITION.labels(*labels).set(self.position)
+        metrics.PROJECTION_LAG_EVENTS.labels(*labels).set(behind)
+        metrics.PROJECTION_LAG_SECONDS.labels(*labels).set(max(seconds, 0.0))
+        return self.position, behind
 
     async def catch_up(self) -> None:
         async with self._lock:
@@ -188,6 +210,14 @@ class ProjectorService(HostedService):
             error=repr(error),
         )
 
+    def _previous(self, headers: dict[str, str], position: int) -> int:
+        """The event before this one in our partition, as the relay stamped it; an event
+        stamped for other partitions (relayed before the number changed) says nothing, and
+        whatever of ours precedes it is filled from the store."""
+        stamped = headers.get(bus.PARTITION, "0/1")  # relayed before partitions existed
+        ours = f"{self.slot.index if self.slot else 0}/{self.settings.projector_partitions}"
+        return int(headers[bus.PREVIOUS_POSITION]) if stamped == ours else position - 1
+
     async def _handle(self, raws: list[Msg]) -> None:
         pairs = []
         for r in raws:
@@ -200,21 +230,38 @@ class ProjectorService(HostedService):
                 h[bus.WIRE_NAME],
                 r.data,
             )
-            pairs.append((int(h[bus.PREVIOUS_POSITION]), recorded))
+            pairs.append((self._previous(h, recorded.position), recorded))
             log.debug(
                 "projector.event",
                 projection=self.projection.name,
                 position=recorded.position,
                 correlation_id=h.get(bus.CORRELATION_ID),
+                partition=str(self.slot) if self.slot else None,
             )
         async with self._lock:
             await self._connect()
             self.position = await self.runner.apply(self.conn, pairs)
         for r in raws:
             await r.ack()
+        labels = self.projection.name, str(self.slot.index) if self.slot else "all"
+        metrics.PROJECTION_POSITION.labels(*labels).set(self.position)
+        metrics.PROJECTION_APPLIED.labels(*labels).inc()
         log.debug(
             "projector.batch",
             projection=self.projection.name,
             size=len(raws),
             position=self.position,
         )
+
+
+def _slot(settings: Settings) -> Slot | None:
+    if settings.projector_partitions <= 1:
+        return None
+    if settings.projector_partition is None:
+        raise SystemExit(
+            "CHRONICLE_PROJECTOR_PARTITIONS > 1: give each worker its partition "
+            "(`chronicle run projector NAME --partition P`)"
+        )
+    if settings.projector_partition >= settings.projector_partitions:
+        raise SystemExit("the partition must be below CHRONICLE_PROJECTOR_PARTITIONS")
+    return Slot(settings.projector_partition, settings.projector_partitions)

@@ -20,7 +20,7 @@ import structlog
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from adapters import bus
+from adapters import bus, metrics
 from adapters.eventstore import EVENTS_TABLE
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
@@ -82,7 +82,7 @@ class Relay(HostedService):
         from adapters import signing
         from services.verify import checkpoint
 
-        key = signing.private_key(self.settings.data_dir)
+        key = signing.private_key(self.settings.data_dir, self.settings.signing_key)
         while not self._stop.is_set():
             await _pause(self._stop, self.settings.checkpoint_interval)
             if self._stop.is_set():
@@ -104,7 +104,9 @@ class Relay(HostedService):
         self._task = asyncio.create_task(self.run(self._stop), name="relay")
 
     async def _probe(self) -> tuple[int, int]:
-        return self.position, await events_after(self.settings.database_url, self.position)
+        behind = await events_after(self.settings.database_url, self.position)
+        metrics.RELAY_LAG.set(behind)
+        return self.position, behind
 
     async def finish(self) -> None:
         await self.watchdog.stop()
@@ -151,6 +153,7 @@ class Relay(HostedService):
         self.position = tail.position if tail.position is not None else stored
         previous = tail.position
         floor = self.position  # nothing exists between it and the first event we publish
+        stamps = PartitionStamps(self.settings.projector_partitions, floor)
         log.info("relay.resume", position=self.position, stream_seq=tail.last_seq)
         while not stop.is_set():
             rows = await (
@@ -161,7 +164,13 @@ class Relay(HostedService):
                 continue
             futures = []
             for row in rows:
-                subject, headers = _message(row, previous, floor, tail.last_seq)
+                subject, headers = _message(row, previous, stamps, tail.last_seq)
+                log.debug(
+                    "relay.event",
+                    position=row[0],
+                    correlation_id=headers[bus.CORRELATION_ID],
+                    partition=headers.get(bus.PARTITION),
+                )
                 futures.append(
                     await js.publish_async(
                         subject, bytes(row[4]), headers=headers, wait_stall=PUBLISH_TIMEOUT
@@ -171,6 +180,8 @@ class Relay(HostedService):
             await _confirm(futures)
             self.position = rows[-1][0]
             self.published += len(rows)
+            metrics.RELAY_POSITION.set(self.position)
+            metrics.RELAY_PUBLISHED.inc(len(rows))
             await db.execute(
                 "INSERT INTO relay_position (name, position) VALUES ('events', %s) "
                 "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
@@ -186,15 +197,34 @@ class Relay(HostedService):
         return row[0] if row else 0
 
 
+class PartitionStamps:
+    """The previous position each event carries: the last event relayed in its partition
+    (the whole stream when not partitioned); after a restart, the first event of each
+    partition names the floor, and a projector fills what it lacks below it from the store."""
+
+    def __init__(self, partitions: int, floor: int) -> None:
+        self.partitions, self.floor = partitions, floor
+        self.last: dict[int, int] = {}
+
+    def stamp(self, workspace_id: str, position: int) -> tuple[int, int]:
+        """(partition, previous position in it) for the event at `position`."""
+        partition = bus.partition_of(workspace_id, self.partitions) if self.partitions > 1 else 0
+        previous = self.last.get(partition, self.floor)
+        self.last[partition] = position
+        return partition, previous
+
+
 def _message(
-    row: tuple, previous: int | None, floor: int, last_seq: int
+    row: tuple, previous: int | None, stamps: PartitionStamps, last_seq: int
 ) -> tuple[str, dict[str, str]]:
     notification_id, originator_id, version, topic, state = row
     meta = _routing.decode(state).meta
+    partition, partition_previous = stamps.stamp(meta.workspace_id, notification_id)
     headers = {
         bus.MSG_ID: str(notification_id),
         bus.POSITION: str(notification_id),
-        bus.PREVIOUS_POSITION: str(floor if previous is None else previous),
+        bus.PREVIOUS_POSITION: str(partition_previous),
+        bus.PARTITION: f"{partition}/{stamps.partitions}",
         bus.WIRE_NAME: topic,
         bus.AGGREGATE_ID: str(originator_id),
         bus.VERSION: str(version),

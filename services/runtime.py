@@ -39,8 +39,10 @@ class HostedService:
         await self.prepare()
         await self.broker.start()
         await self.begin()
+        await self.open_endpoint()
 
     async def stop(self) -> None:
+        await self.close_endpoint()
         await self.finish()
         await self.broker.stop()
         await self.close()
@@ -50,14 +52,36 @@ class HostedService:
             self.broker,
             logger=None,
             on_startup=[self.prepare],
-            after_startup=[self.begin],
-            on_shutdown=[self.finish],
+            after_startup=[self.begin, self.open_endpoint],
+            on_shutdown=[self.close_endpoint, self.finish],
             after_shutdown=[self.close],
         )
 
+    def health(self) -> dict:
+        """What GET /health of this process answers: its watchdog's last look."""
+        watchdog = getattr(self, "watchdog", None)
+        state = watchdog.state if watchdog else {"status": "starting"}
+        return {"service": watchdog.name if watchdog else type(self).__name__, **state}
+
+    async def open_endpoint(self) -> None:
+        """/health and /metrics on CHRONICLE_METRICS_PORT, when it is set."""
+        settings = getattr(self, "settings", None)
+        if settings is None or settings.metrics_port is None:
+            return
+        from services.ops_endpoint import OpsEndpoint
+
+        self.endpoint = OpsEndpoint(settings.metrics_host, settings.metrics_port, self.health)
+        await self.endpoint.start()
+
+    async def close_endpoint(self) -> None:
+        if getattr(self, "endpoint", None):
+            await self.endpoint.stop()
+
 
 def broker(url: str, name: str) -> NatsBroker:
-    return NatsBroker(url, name=name, max_reconnect_attempts=-1, logger=None)
+    from adapters.bus import servers
+
+    return NatsBroker(servers(url), name=name, max_reconnect_attempts=-1, logger=None)
 
 
 class Watchdog:
@@ -75,6 +99,7 @@ class Watchdog:
         self.interval, self.stuck_after = interval, stuck_after
         self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self.state: dict = {"status": "starting"}
 
     def start(self) -> None:
         self._stop.clear()
@@ -87,18 +112,29 @@ class Watchdog:
 
     async def _watch(self) -> None:
         last, since = None, time.monotonic()
+        first = True
         while not self._stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.interval)
-                return
+            if not first:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), self.interval)
+                    return
+            first = False
             try:
                 progress, behind = await self.probe()
             except Exception as error:  # a probe that fails is itself worth a line
                 log.warning(f"{self.name}.probe_failed", error=repr(error))
+                self.state = {**self.state, "status": "probe_failed", "error": repr(error)}
                 continue
             if progress != last:
                 last, since = progress, time.monotonic()
             idle = time.monotonic() - since
+            stuck = bool(behind) and idle > self.stuck_after
+            self.state = {
+                "status": "stuck" if stuck else "ok",
+                "progress": progress,
+                "behind": behind,
+                "seconds_without_progress": round(idle, 1),
+            }
             if behind and idle > self.stuck_after:
                 log.warning(
                     f"{self.name}.stuck",

@@ -18,7 +18,9 @@ from projections.registry import PROJECTIONS
 log = structlog.get_logger()
 
 
-def service_commands(ingest_partitions: int = 1) -> dict[str, list[str]]:
+def service_commands(
+    ingest_partitions: int = 1, projector_partitions: int = 1
+) -> dict[str, list[str]]:
     if ingest_partitions > 1:
         commands = {
             f"ingest-p{i}": ["run", "ingest", "--partition", str(i)]
@@ -28,7 +30,17 @@ def service_commands(ingest_partitions: int = 1) -> dict[str, list[str]]:
         commands = {"ingest": ["run", "ingest"]}
     commands["relay"] = ["run", "relay"]
     for name in PROJECTIONS:
-        commands[f"projector-{name}"] = ["run", "projector", name]
+        if projector_partitions > 1:
+            for i in range(projector_partitions):
+                commands[f"projector-{name}-p{i}"] = [
+                    "run",
+                    "projector",
+                    name,
+                    "--partition",
+                    str(i),
+                ]
+        else:
+            commands[f"projector-{name}"] = ["run", "projector", name]
     commands["sender"] = ["run", "sender"]
     commands["poller"] = ["run", "poller"]
     commands["api"] = ["run", "api"]
@@ -37,13 +49,25 @@ def service_commands(ingest_partitions: int = 1) -> dict[str, list[str]]:
 
 class Supervisor:
     def __init__(
-        self, env: dict[str, str], log_dir: Path | None = None, ingest_partitions: int = 1
+        self,
+        env: dict[str, str],
+        log_dir: Path | None = None,
+        ingest_partitions: int = 1,
+        projector_partitions: int = 1,
     ) -> None:
         self.env = {**os.environ, **env}
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen] = {}
         self.restarts = 0
-        self.commands = service_commands(ingest_partitions)
+        self.commands = service_commands(ingest_partitions, projector_partitions)
+
+    def own_env(self, name: str) -> dict[str, str]:
+        """On one machine each process needs its own metrics port: the base port + its
+        place in the list (`chronicle status` needs none of them)."""
+        base = self.env.get("CHRONICLE_METRICS_PORT")
+        if not base or name == "api":
+            return {}
+        return {"CHRONICLE_METRICS_PORT": str(int(base) + list(self.commands).index(name))}
 
     def _spawn(self, name: str, args: list[str]) -> None:
         out = None
@@ -52,7 +76,7 @@ class Supervisor:
             out = (self.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "services.cli", *args],
-            env=self.env,
+            env={**self.env, **self.own_env(name)},
             stdout=out,
             stderr=out,
             preexec_fn=die_with_parent,

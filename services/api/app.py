@@ -36,7 +36,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = AsyncConnectionPool(
-            settings.database_url, min_size=1, max_size=10, open=False, kwargs={"autocommit": True}
+            settings.api_database_url or settings.database_url,  # a read replica will do
+            min_size=1,
+            max_size=10,
+            open=False,
+            kwargs={"autocommit": True},
         )
         await pool.open()
         app.state.pool = pool
@@ -55,9 +59,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(no_nul)])
 
+    observe(app)
+
     @app.exception_handler(psycopg.DataError)
     async def bad_input(request: Request, error: psycopg.DataError) -> JSONResponse:
         # A value PostgreSQL cannot take: the caller's input, not our failure.
         return JSONResponse({"detail": f"invalid input: {error}"}, status_code=400)
 
     return app
+
+
+def observe(app: FastAPI) -> None:
+    """Every request's latency, by route template, on GET /metrics (Prometheus)."""
+    import time
+
+    from fastapi.responses import Response
+
+    from adapters import metrics
+
+    @app.middleware("http")
+    async def timed(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        metrics.HTTP_LATENCY.labels(
+            request.method, getattr(route, "path", "unmatched"), str(response.status_code)
+        ).observe(time.perf_counter() - started)
+        return response
+
+    async def exposition(request: Request) -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    app.add_route("/metrics", exposition, include_in_schema=False)

@@ -18,7 +18,7 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     key = (
         signing.public_from_text(args.public_key)
         if args.public_key
-        else signing.known_public_key(settings.data_dir)  # never makes a key of its own
+        else signing.known_public_key(settings.data_dir, settings.signing_key)
     )
     external = load_checkpoints(args.checkpoints) if args.checkpoints else None
     if args.export:
@@ -45,7 +45,7 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
     from services.verify import checkpoint
 
-    key = signing.private_key(settings.data_dir)
+    key = signing.private_key(settings.data_dir, settings.signing_key)
     if args.public_key:
         print(signing.public_text(key.public_key()))
         return 0

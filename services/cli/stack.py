@@ -20,6 +20,7 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
         supervisor = Supervisor(
             {"CHRONICLE_DATABASE_URL": db, "CHRONICLE_NATS_URL": nats},
             ingest_partitions=settings.ingest_partitions,
+            projector_partitions=settings.projector_partitions,
         )
         supervisor.start()
         print(
@@ -38,10 +39,13 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if args.partition is not None:
-        settings = settings.model_copy(update={"ingest_partition": args.partition})
+        field = "projector_partition" if args.service == "projector" else "ingest_partition"
+        settings = settings.model_copy(update={field: args.partition})
     from services.services import run
 
     name = args.service if args.service != "projector" else f"projector-{args.name}"
+    if args.partition is not None:
+        name += f"-p{args.partition}"
     configure_logging(settings, name)
     run(settings, args.service, args.name)
     return 0
@@ -59,7 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run one service in this process")
     run.add_argument("service", choices=["ingest", "relay", "projector", "api", "sender", "poller"])
     run.add_argument("name", nargs="?", help="the projection, for `run projector`")
-    run.add_argument("--partition", type=int, help="for `run ingest`: the partition to consume")
+    run.add_argument(
+        "--partition", type=int, help="for `run ingest` / `run projector`: the partition to consume"
+    )
     run.set_defaults(handler=cmd_run)
     demo = sub.add_parser("demo", help="start everything, publish a sample workload, show it")
     demo.add_argument("--seed", type=int, default=7)

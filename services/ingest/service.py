@@ -17,7 +17,7 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from adapters import bus
+from adapters import bus, metrics
 from adapters.consumer import PullConsumer
 from adapters.eventstore import EventStore
 from adapters.migrations import ensure_store
@@ -83,7 +83,9 @@ class IngestService(HostedService):
 
     async def _probe(self) -> tuple[int, int]:
         info = await self.consumer.nc.jetstream().consumer_info(bus.INGEST_STREAM, self.durable)
-        return self.batches, info.num_pending + info.num_ack_pending
+        backlog = info.num_pending + info.num_ack_pending
+        metrics.INGEST_BACKLOG.set(backlog)
+        return self.batches, backlog
 
     async def finish(self) -> None:
         await self.watchdog.stop()
@@ -110,6 +112,9 @@ class IngestService(HostedService):
             await self._announce(item, outcome)
             await r.ack()
         self.batches += 1
+        for outcome in outcomes:
+            metrics.ENVELOPES.labels(outcome.status).inc()
+        metrics.EVENTS_STORED.inc(sum(o.events for o in outcomes if o.status == "accepted"))
         log.debug(
             "ingest.batch", size=len(raws), accepted=sum(o.status == "accepted" for o in outcomes)
         )

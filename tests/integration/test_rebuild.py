@@ -73,7 +73,7 @@ async def test_a_write_held_back_by_the_swap_goes_to_the_new_schema(database_url
         swap = asyncio.create_task(rebuild(database_url, Timeline, progress=False, keep_old=True))
         await until(lambda: waiting_on_a_lock(database_url, "LOCK TABLE"), what="the swap")
         write = asyncio.create_task(projector.apply(held_back, pending))
-        await until(lambda: waiting_on_a_lock(database_url, "SELECT position, version"))
+        await until(lambda: waiting_on_a_lock(database_url, "SELECT position, partitions, version"))
         await transaction.__aexit__(None, None, None)  # the write in flight commits
         done = await swap
         assert await write == done.position  # it read the new schema's position...

@@ -39,3 +39,32 @@ def test_every_api_parameter_is_described():
     ]
     assert undescribed == []
     assert all(op.get("summary") for ops in spec["paths"].values() for op in ops.values())
+
+
+def test_every_setting_is_described_in_running_md():
+    from adapters.settings import Settings
+
+    text = DOCUMENTS["docs/running.md"]()
+    for name, field in Settings.model_fields.items():
+        assert field.description, f"Settings.{name} has no description"
+        assert f"| `CHRONICLE_{name.upper()}` |" in text
+
+
+def test_the_asyncapi_document_has_a_channel_for_every_envelope_type():
+    import json
+
+    from services.ingest.registry import COMMANDS
+
+    spec = json.loads(DOCUMENTS["docs/asyncapi.json"]())
+    addresses = {c["address"] for c in spec["channels"].values()}
+    assert spec["asyncapi"] == "3.0.0"
+    for type_ in COMMANDS:
+        assert f"audit.ingest.{{workspace_id}}.{type_}" in addresses
+    assert {
+        "audit.rejected.{workspace_id}",
+        "audit.request.{workspace_id}.{aggregate}.{action}",
+    } < addresses
+    payload = spec["components"]["messages"]["ingest contact.added:SubscribeMessage"]["payload"]
+    schema = spec["components"]["schemas"][payload["$ref"].rsplit("/", 1)[1]]
+    assert schema["properties"]["type"]["const"] == "contact.added"
+    assert "data" in schema["required"]

@@ -158,7 +158,7 @@ async def verify(scope: Auditor, request: Request) -> VerifyReport:
     from services.verify import verify as walk
 
     settings = request.app.state.settings
-    key = signing.known_public_key(settings.data_dir)
+    key = signing.known_public_key(settings.data_dir, settings.signing_key)
     report = await asyncio.to_thread(walk, settings.database_url, scope.workspace_id, key)
     return VerifyReport(
         workspace_id=scope.workspace_id,

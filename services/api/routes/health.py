@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
-from psycopg.errors import UndefinedTable
+from psycopg.errors import UndefinedColumn, UndefinedTable
 
 from adapters.eventstore import EVENTS_TABLE
-from projections.registry import PROJECTIONS
+from projections.registry import PROJECTIONS, projection
+from projections.source import projection_lag
 from services.api.deps import Conn
 from services.api.models import ConsumerHealth, Health
 
@@ -25,13 +26,18 @@ async def _lag(conn, position: int, head: int) -> int:
     return (await cur.fetchone())[0]
 
 
-async def _consumer(conn, sql: str, params: tuple, head: int, stuck_after: float) -> ConsumerHealth:
+async def _consumer(
+    conn, sql: str, params: tuple, head: int, stuck_after: float, read_model=None
+) -> ConsumerHealth:
     try:
         row = await (await conn.execute(sql, params)).fetchone()
-    except UndefinedTable:  # its service has not started yet
+    except (UndefinedTable, UndefinedColumn):  # its service has not started (or upgraded)
         row = None
     position, updated_at = row if row else (0, None)
-    lag = await _lag(conn, position, head)
+    if row and read_model is not None and position < head:  # partitions count their own
+        lag = (await projection_lag(conn, read_model))[0]
+    else:
+        lag = await _lag(conn, position, head)
     idle = (datetime.now(UTC) - updated_at).total_seconds() if updated_at else float("inf")
     return ConsumerHealth(
         position=position,
@@ -56,10 +62,11 @@ async def health(conn: Conn, request: Request) -> Health:
     projections = {
         name: await _consumer(
             conn,
-            f"SELECT position, updated_at FROM rm_{name}.tracking WHERE projection = %s",
+            projection(name).progress_sql(),
             (name,),
             head,
             stuck_after,
+            projection(name),
         )
         for name in PROJECTIONS
     }

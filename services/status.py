@@ -1,0 +1,138 @@
+"""`chronicle status`: where every consumer is, from the store and the streams alone (no
+running service or API needed): the store's head, the relay, each projection (and each
+of its partitions) with its lag in events and seconds, and the streams' backlogs."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+import psycopg
+
+from adapters import bus
+from adapters.eventstore import EVENTS_TABLE
+from projections.registry import PROJECTIONS, projection
+from projections.source import Slot, backlog
+
+
+@dataclass
+class Lag:
+    name: str
+    position: int
+    lag_events: int
+    lag_seconds: float
+    last_progress_at: datetime | None = None
+    bus_pending: int | None = None  # messages its durable consumer has still to take
+
+
+@dataclass
+class Status:
+    head: int
+    consumers: list[Lag] = field(default_factory=list)
+    streams: dict[str, dict] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _seconds(oldest: datetime | None, now: datetime) -> float:
+    return round(max((now - oldest).total_seconds(), 0.0), 3) if oldest else 0.0
+
+
+async def _table_exists(conn, name: str) -> bool:
+    cur = await conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,))
+    return (await cur.fetchone())[0]
+
+
+async def from_store(database_url: str) -> Status:
+    now = datetime.now(UTC)
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        if not await _table_exists(conn, EVENTS_TABLE):
+            return Status(head=0)
+        head = (
+            await (
+                await conn.execute(f"SELECT max(notification_id) FROM {EVENTS_TABLE}")
+            ).fetchone()
+        )[0] or 0
+        status = Status(head)
+        if await _table_exists(conn, "relay_position"):
+            row = await (
+                await conn.execute(
+                    "SELECT position, updated_at FROM relay_position WHERE name = 'events'"
+                )
+            ).fetchone()
+            position, at = row or (0, None)
+            count, oldest = await backlog(conn, position)
+            status.consumers.append(Lag("relay", position, count, _seconds(oldest, now), at))
+        for name in PROJECTIONS:
+            live = projection(name)
+            if not await _table_exists(conn, f"{live.schema}.tracking"):
+                continue
+            marks = await live.watermarks(conn)
+            cur = await conn.execute(f"SELECT partition, updated_at FROM {live.schema}.partitions")
+            moved = dict(await cur.fetchall())
+            if None in marks:
+                cur = await conn.execute(
+                    f"SELECT updated_at FROM {live.schema}.tracking WHERE projection = %s",
+                    (name,),
+                )
+                moved[None] = (await cur.fetchone())[0]
+            for index, position in marks.items():
+                slot = None if index is None else Slot(index, len(marks))
+                count, oldest = await backlog(conn, position, slot)
+                label = name if slot is None else f"{name} p{index}/{len(marks)}"
+                status.consumers.append(
+                    Lag(label, position, count, _seconds(oldest, now), moved.get(index))
+                )
+    return status
+
+
+def _durable(name: str) -> str | None:
+    if name == "relay":
+        return None
+    projection_name, _, part = name.partition(" p")
+    suffix = f"-p{part.split('/')[0]}" if part else ""
+    return f"chronicle-projection-{projection_name}{suffix}"
+
+
+async def with_streams(status: Status, nats_url: str) -> Status:
+    """Add what the streams say: size of each, and each projection consumer's backlog."""
+    nc = await bus.connect(nats_url, "chronicle-status", attempts=3)
+    try:
+        js = nc.jetstream()
+        for stream in (bus.INGEST_STREAM, bus.EVENTS_STREAM, bus.REJECTED_STREAM):
+            with contextlib.suppress(Exception):
+                info = await js.stream_info(stream)
+                status.streams[stream] = {
+                    "messages": info.state.messages,
+                    "bytes": info.state.bytes,
+                    "last_seq": info.state.last_seq,
+                    "max_age": info.config.max_age,
+                    "max_bytes": info.config.max_bytes,
+                }
+        for lag in status.consumers:
+            durable = _durable(lag.name)
+            if durable:
+                with contextlib.suppress(Exception):
+                    info = await js.consumer_info(bus.EVENTS_STREAM, durable)
+                    lag.bus_pending = info.num_pending + info.num_ack_pending
+    finally:
+        await nc.close()
+    return status
+
+
+def render(status: Status) -> str:
+    lines = [f"store head: position {status.head}", ""]
+    header = f"{'consumer':<28} {'position':>10} {'lag events':>11} {'lag s':>9} {'on bus':>7}"
+    lines += [header, "-" * len(header)]
+    for c in status.consumers:
+        pending = "-" if c.bus_pending is None else str(c.bus_pending)
+        lines.append(
+            f"{c.name:<28} {c.position:>10} {c.lag_events:>11} {c.lag_seconds:>9.1f} {pending:>7}"
+        )
+    if status.streams:
+        lines += ["", f"{'stream':<16} {'messages':>10} {'bytes':>14} {'max age s':>10}"]
+        for name, s in status.streams.items():
+            lines.append(f"{name:<16} {s['messages']:>10} {s['bytes']:>14} {s['max_age']:>10.0f}")
+    return "\n".join(lines)

@@ -1,0 +1,143 @@
+"""What an operator sees: JSON logs in which one message's correlation id goes from the bus
+through ingest and relay to the read model; /health and /metrics of every process."""
+
+import json
+
+import httpx
+import msgspec
+import psycopg
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from adapters import bus
+from adapters.embedded import free_port
+from services.workload import Producer
+from tests.support.bus import publish_all
+from tests.support.processes import ServiceProcess
+from tests.support.scenario import START
+from tests.support.waiting import until
+
+pytestmark = pytest.mark.e2e
+SERVICES = {
+    "ingest": ("ingest",),
+    "relay": ("relay",),
+    "projector": ("projector", "timeline"),
+    "api": ("api",),
+}
+
+
+def metric(text: str, name: str, **labels: str) -> float | None:
+    """A sample's value from the Prometheus text format (labels in any order)."""
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return sample.value
+    return None
+
+
+async def test_a_correlation_id_goes_from_the_bus_to_the_read_model(settings):
+    ports = {name: free_port() for name in SERVICES}
+    processes = {}
+    for name, args in SERVICES.items():
+        process = ServiceProcess(settings, *args)
+        process.env |= {
+            "CHRONICLE_LOG_LEVEL": "debug",
+            "CHRONICLE_WATCH_INTERVAL": "0.2",
+            "CHRONICLE_METRICS_PORT": str(ports[name]),
+            "CHRONICLE_API_PORT": str(ports[name]),
+        }
+        processes[name] = process.start()
+    producer = Producer("ws_obs", "obs")
+    good = producer.envelope(
+        "contact.added",
+        {"contact_id": "c_obs", "name": "Ann Lee", "source": "api"},
+        ("user", "u_17", "Dana"),
+        START,
+    )
+    bad = producer.envelope("contact.added", {"contact_id": "c_bad"}, ("user", "u_1", None), START)
+    base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+
+    async def get(name: str, path: str) -> httpx.Response | None:
+        try:
+            async with httpx.AsyncClient(base_url=base[name], timeout=5) as client:
+                return await client.get(path)
+        except httpx.TransportError:
+            return None
+
+    async def everything_up() -> bool:
+        return all([await get(name, "/health") for name in SERVICES])
+
+    async def projected() -> bool:
+        text = await get("projector", "/metrics")
+        return (
+            text is not None
+            and metric(
+                text.text, "chronicle_projection_position", projection="timeline", partition="all"
+            )
+            == 1
+            and metric(
+                text.text, "chronicle_projection_lag_events", projection="timeline", partition="all"
+            )
+            == 0
+        )
+
+    try:
+        await until(everything_up, within=60, what="every service's /health")
+        nc = await bus.connect(settings.nats_url, "test-producer")
+        await nc.jetstream().publish(
+            good.subject,
+            good.body,
+            headers={bus.MSG_ID: good.envelope_id, bus.CORRELATION_ID: "corr-7f3a"},
+        )
+        await nc.close()
+        await publish_all(settings.nats_url, [bad])
+        await until(projected, within=60, what="the event in the timeline, lag 0")
+        health = {name: await get(name, "/health") for name in SERVICES}
+        scraped = {name: (await get(name, "/metrics")).text for name in SERVICES}
+        await get("api", "/v1/contacts/c_obs/timeline")  # unauthenticated: 401, still timed
+        api_metrics = (await get("api", "/metrics")).text
+    finally:
+        for process in processes.values():
+            process.stop()
+    assert all(r.status_code == 200 for r in health.values())
+    assert health["projector"].json()["status"] == "ok"
+    assert health["projector"].json()["behind"] == 0
+    assert metric(scraped["ingest"], "chronicle_ingest_envelopes_total", outcome="accepted") == 1
+    assert metric(scraped["ingest"], "chronicle_ingest_envelopes_total", outcome="rejected") == 1
+    assert metric(scraped["relay"], "chronicle_relay_position") == 1
+    assert (
+        metric(
+            scraped["projector"],
+            "chronicle_projection_lag_seconds",
+            projection="timeline",
+            partition="all",
+        )
+        == 0
+    )
+    assert (
+        metric(
+            api_metrics,
+            "chronicle_http_request_duration_seconds_count",
+            method="GET",
+            route="/v1/contacts/{subject_id}/timeline",
+            status="401",
+        )
+        == 1
+    )
+    with psycopg.connect(settings.database_url) as conn:
+        position, state = conn.execute(
+            "SELECT notification_id, state FROM chronicle_events"
+        ).fetchone()
+    assert msgspec.json.decode(bytes(state))["meta"]["correlation_id"] == "corr-7f3a"
+    journey = {}
+    for name in ("ingest", "relay", "projector"):
+        lines = [json.loads(line) for line in processes[name].output().splitlines() if line]
+        assert all(line["service"].startswith(name) for line in lines)  # JSON, every line
+        journey[name] = [line for line in lines if line.get("correlation_id") == "corr-7f3a"]
+    assert [(e["event"], e["position"]) for e in journey["ingest"]] == [
+        ("ingest.outcome", position)
+    ]
+    assert [(e["event"], e["position"]) for e in journey["relay"]] == [("relay.event", position)]
+    assert [(e["event"], e["position"]) for e in journey["projector"]] == [
+        ("projector.event", position)
+    ]

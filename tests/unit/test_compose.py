@@ -1,0 +1,108 @@
+"""compose.yaml against the code (no Docker engine needed): every Chronicle container runs
+a real service, every service of the code has its container, every setting it passes is a
+field of the settings object, and every container has a health check that works."""
+
+import argparse
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+from adapters.settings import Settings
+from services.cli import parser
+from services.supervisor import service_commands
+
+pytestmark = pytest.mark.unit
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
+SERVICES = COMPOSE["services"]
+CHRONICLE = {name: s for name, s in SERVICES.items() if s.get("build")}
+
+
+def resolved(value) -> str:
+    """A compose value with `${VAR:-default}` replaced by its default."""
+    return re.sub(r"\$\{\w+(?::?-([^}]*))?\}", lambda m: m.group(1) or "", str(value))
+
+
+def settings_of(service: dict) -> Settings:
+    env = {k: resolved(v) for k, v in service["environment"].items()}
+    fields = {k.removeprefix("CHRONICLE_").lower(): v for k, v in env.items()}
+    return Settings(_env_file=None, **{k: v for k, v in fields.items() if v != ""})
+
+
+def subcommand(args: list[str]) -> argparse.Namespace:
+    try:
+        return parser().parse_args(args)
+    except SystemExit as e:
+        raise AssertionError(f"`chronicle {shlex.join(args)}` is not a command") from e
+
+
+def test_every_chronicle_container_runs_a_service_of_the_code_and_each_has_one():
+    env = settings_of(CHRONICLE["ingest"])
+    expected = service_commands(env.ingest_partitions, env.projector_partitions)
+    deployed = {tuple(s["command"]) for s in CHRONICLE.values()}
+    assert deployed == {tuple(args) for args in expected.values()}
+    for name, service in CHRONICLE.items():
+        args = subcommand(service["command"])
+        assert args.command == "run", name
+
+
+def test_every_setting_passed_is_a_field_of_the_settings_object():
+    fields = set(Settings.model_fields)
+    for name, service in CHRONICLE.items():
+        passed = set(service["environment"])
+        unknown = {k for k in passed if k.removeprefix("CHRONICLE_").lower() not in fields}
+        assert not unknown, f"{name} passes settings no code reads: {unknown}"
+        assert all(k.startswith("CHRONICLE_") for k in passed), name
+        settings_of(service)  # and each value is valid for its field
+
+
+def test_all_chronicle_containers_agree_on_the_stream_layout():
+    layouts = {
+        name: (s.projector_partitions, s.ingest_partitions, s.events_max_age, s.events_max_bytes)
+        for name, s in ((n, settings_of(c)) for n, c in CHRONICLE.items())
+    }
+    assert len(set(layouts.values())) == 1, layouts
+
+
+def test_every_container_has_a_health_check_that_reaches_its_service():
+    for name, service in SERVICES.items():
+        test = service.get("healthcheck", {}).get("test")
+        assert test and test[0] in ("CMD", "CMD-SHELL"), f"{name} has no health check"
+    for name, service in CHRONICLE.items():
+        check = service["healthcheck"]["test"]
+        assert check[:2] == ["CMD", "chronicle"], name
+        args = subcommand(check[2:])
+        assert args.command == "health", name
+        settings = settings_of(service)
+        if service["command"][:2] == ["run", "api"]:
+            assert args.url == f"http://127.0.0.1:{settings.api_port}/health", name
+            assert settings.api_host == "0.0.0.0"
+        else:  # the service's own endpoint, on every interface of its container
+            assert args.url is None and settings.metrics_port is not None, name
+            assert settings.metrics_host == "0.0.0.0", name
+
+
+def test_nats_keeps_jetstream_on_a_volume_and_the_image_holds_every_package():
+    nats = SERVICES["nats"]
+    command = nats["command"]
+    store = command[command.index("-sd") + 1]
+    assert "-js" in command
+    assert any(v.split(":")[1] == store for v in nats["volumes"])
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for package in ("domain", "adapters", "projections", "services"):
+        assert f"COPY {package} {package}" in dockerfile
+    assert 'ENTRYPOINT ["chronicle"]' in dockerfile
+
+
+def test_on_one_machine_chronicle_up_gives_each_process_its_own_metrics_port():
+    from services.supervisor import Supervisor
+
+    supervisor = Supervisor({"CHRONICLE_METRICS_PORT": "9100"}, projector_partitions=2)
+    ports = [supervisor.own_env(name) for name in supervisor.commands if name != "api"]
+    numbers = [int(p["CHRONICLE_METRICS_PORT"]) for p in ports]
+    assert len(set(numbers)) == len(numbers) == len(supervisor.commands) - 1
+    assert supervisor.own_env("api") == {}  # the API serves /metrics on its own port
+    assert Supervisor({"CHRONICLE_METRICS_PORT": ""}).own_env("relay") == {}  # unset: none
