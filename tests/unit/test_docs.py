@@ -68,3 +68,27 @@ def test_the_asyncapi_document_has_a_channel_for_every_envelope_type():
     schema = spec["components"]["schemas"][payload["$ref"].rsplit("/", 1)[1]]
     assert schema["properties"]["type"]["const"] == "contact.added"
     assert "data" in schema["required"]
+
+
+def test_every_contract_model_has_a_name_of_its_own():
+    """Schema documents name models by class name: two models sharing one would make one
+    silently replace the other, depending on which was generated first."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from services.ingest.registry import COMMANDS
+
+    seen: dict[str, type] = {}
+    pending = [c.data_model for c in COMMANDS.values()]
+    while pending:
+        model = pending.pop()
+        if seen.setdefault(model.__name__, model) is not model:
+            raise AssertionError(f"two contract models are named {model.__name__}")
+        for field in model.model_fields.values():
+            stack = [field.annotation]
+            while stack:
+                t = stack.pop()
+                stack.extend(typing.get_args(t))
+                if isinstance(t, type) and issubclass(t, BaseModel) and t not in seen.values():
+                    pending.append(t)

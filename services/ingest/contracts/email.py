@@ -71,7 +71,7 @@ class Failed(EmailRef):
     )
 
 
-class AttachmentIn(Strict):
+class EmailAttachmentIn(Strict):
     name: str | None = Field(None, max_length=1000)
     content_type: str = Field("application/octet-stream", max_length=200)
     size: int = Field(0, ge=0)
@@ -89,7 +89,7 @@ class Received(Strict):
     sent_at: AwareDatetime | None = Field(None, description="The Date header")
     snippet: str | None = Field(None, max_length=2000, description="Default: the body's start")
     body: str = Field("", max_length=500_000, description="Text (longer bodies are capped)")
-    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=500)
+    attachments: list[EmailAttachmentIn] = Field(default_factory=list, max_length=500)
     in_reply_to: str | None = Field(None, max_length=998)
 
 
