@@ -105,7 +105,7 @@ _COUNT_REPEATS = SQL(
     "FROM (SELECT w, i, count(*) AS n FROM unnest(%s::text[], %s::text[]) AS u(w, i) "
     "GROUP BY w, i) AS v WHERE e.workspace_id = v.w AND e.envelope_id = v.i"
 )
-_INSERT_REJECT = SQL(
+INSERT_REJECT = SQL(
     "INSERT INTO ingest_rejects "
     "(stream_seq, workspace_id, envelope_id, subject, type, reason, payload, headers) "
     "VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s::jsonb) ON CONFLICT (stream_seq) DO NOTHING"
@@ -140,7 +140,7 @@ class ChronicleRecorder(PostgresApplicationRecorder):
                 _COUNT_REPEATS, [list(c) for c in zip(*repeats, strict=True)], prepare=True
             )
         for reject in rejects:
-            curs.execute(_INSERT_REJECT, _reject_row(reject), prepare=True)
+            curs.execute(INSERT_REJECT, reject_row(reject), prepare=True)
         address_index.index(curs, stored_events)
         super()._insert_events(curs, stored_events, **kwargs)
 
@@ -166,7 +166,7 @@ def _envelope_row(e: EnvelopeRecord) -> tuple:
     return (e.workspace_id, e.envelope_id, e.type, e.stream_seq, e.event_count)
 
 
-def _reject_row(r: RejectRecord) -> tuple:
+def reject_row(r: RejectRecord) -> tuple:
     headers = msgspec.json.encode(r.headers).decode() if r.headers is not None else None
     reason = msgspec.json.encode(r.reason).decode()
     return (

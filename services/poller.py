@@ -3,7 +3,8 @@ has an IMAP account or a Maildir, and tells Chronicle about each.
 
 Each message goes as `email.raw_received` (its bytes, base64: Chronicle parses it, and
 keeps what it cannot parse in the rejects store); one too big for the bus is parsed here
-and goes as `email.received`, its body capped. Only once Chronicle answered is the
+and goes as `email.received`, its body capped (if it cannot be parsed, the poller keeps it
+in the rejects store itself). Only once Chronicle answered is the
 message marked as handled (`email_poll_seen`) and the mailbox's cursor moved
 (`email_poll_state`, UIDVALIDITY + UID for IMAP), in one transaction. A crash in between
 makes the message be read again, which records nothing new: the envelope id is the
@@ -23,6 +24,7 @@ import structlog
 from psycopg.types.json import Jsonb
 
 from adapters import bus
+from adapters.eventstore import INSERT_REJECT, RejectRecord, reject_row
 from adapters.mail import mailboxes
 from adapters.mail.parse import Unparseable, parse
 from adapters.mail.port import Fetched, MailReader
@@ -140,14 +142,18 @@ class Poller(HostedService):
             known = lambda keys: self._known(mailbox, keys)  # noqa: E731
             batch = await asyncio.to_thread(reader.new_messages, cursor, known, BATCH)
             for fetched in batch:
-                outcome = await self._tell(mailbox, fetched)
-                await asyncio.to_thread(self._handled, mailbox, fetched, outcome)
+                outcome, kept = await self._tell(mailbox, fetched)
+                await asyncio.to_thread(self._handled, mailbox, fetched, outcome, kept)
                 handled += 1
             if len(batch) < BATCH:
                 break
         return handled
 
-    async def _tell(self, mailbox: mailboxes.Mailbox, fetched: Fetched) -> str:
+    async def _tell(
+        self, mailbox: mailboxes.Mailbox, fetched: Fetched
+    ) -> tuple[str, RejectRecord | None]:
+        """Tell Chronicle; returns the outcome, and the reject to keep when the message
+        could not even be sent (too large for the bus and unparseable)."""
         digest = hashlib.sha256(fetched.key.encode()).hexdigest()[:32]
         envelope_id = f"{ACTOR}:{mailbox.mailbox_id[:100]}:{digest}"
         via = fetched.key.split(":", 1)[0]
@@ -164,7 +170,18 @@ class Poller(HostedService):
                 data = parsed_data(mailbox.mailbox_id, fetched.raw)
             except Unparseable as e:
                 log.error("poller.unparseable", key=fetched.key, reason=e.reason)
-                return f"unparseable, too large for the bus: {e.reason}"
+                reason = {"field": "data.raw", "problem": e.reason, "rule": "email.unparseable"}
+                kept = RejectRecord(
+                    None,
+                    mailbox.workspace_id,
+                    envelope_id,
+                    f"audit.ingest.{mailbox.workspace_id}.{type_}",
+                    type_,
+                    [reason],
+                    fetched.raw,
+                    {"Chronicle-Mailbox": mailbox.mailbox_id, "Chronicle-Message-Key": fetched.key},
+                )
+                return "rejected", kept
         answer = await self.ingest.tell(
             mailbox.workspace_id,
             type_,
@@ -174,7 +191,7 @@ class Poller(HostedService):
             occurred_at=fetched.received_at,
         )
         self.told += 1
-        return answer["status"]
+        return answer["status"], None
 
     def _cursor(self, mailbox: mailboxes.Mailbox) -> dict | None:
         with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
@@ -193,8 +210,16 @@ class Poller(HostedService):
             ).fetchall()
         return {r[0] for r in rows}
 
-    def _handled(self, mailbox: mailboxes.Mailbox, fetched: Fetched, outcome: str) -> None:
+    def _handled(
+        self,
+        mailbox: mailboxes.Mailbox,
+        fetched: Fetched,
+        outcome: str,
+        kept: RejectRecord | None = None,
+    ) -> None:
         with psycopg.connect(self.settings.database_url) as conn, conn.transaction():
+            if kept is not None:  # kept with the mark, so a crash between can't lose it
+                conn.execute(INSERT_REJECT, reject_row(kept))
             conn.execute(
                 "INSERT INTO email_poll_seen (workspace_id, mailbox_id, key, outcome) "
                 "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
