@@ -219,16 +219,36 @@ def _check(
         )
 
 
+# Each workspace's chain head, by a loose index scan over event_chain_head (one probe per
+# workspace, not a read of the whole chain), unless this key already signed that head.
+_UNSIGNED_HEADS = """
+WITH RECURSIVE workspaces(ws) AS (
+    SELECT min(workspace_id) FROM event_chain
+    UNION ALL
+    SELECT (SELECT min(workspace_id) FROM event_chain WHERE workspace_id > ws)
+    FROM workspaces WHERE ws IS NOT NULL
+)
+SELECT ws, head.notification_id, head.hash FROM workspaces
+CROSS JOIN LATERAL (
+    SELECT notification_id, hash FROM event_chain WHERE workspace_id = ws
+    ORDER BY notification_id DESC LIMIT 1
+) AS head
+WHERE ws IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM chain_checkpoints c
+    WHERE c.workspace_id = ws AND c.position = head.notification_id AND c.key_id = %s
+)
+ORDER BY ws
+"""
+
+
 def checkpoint(database_url: str, key: Ed25519PrivateKey) -> list[dict]:
-    """Sign every workspace's chain head; return the checkpoints (auditors keep a copy)."""
+    """Sign every workspace's chain head that this key has not signed yet (a head that did
+    not move needs no second signature); return the new checkpoints (auditors keep a copy)."""
     public = key.public_key()
     kid = signing.key_id(public)
     made = []
     with psycopg.connect(database_url, autocommit=True) as conn:
-        heads = conn.execute(
-            "SELECT DISTINCT ON (workspace_id) workspace_id, notification_id, hash "
-            "FROM event_chain ORDER BY workspace_id, notification_id DESC"
-        ).fetchall()
+        heads = conn.execute(_UNSIGNED_HEADS, (kid,)).fetchall()
         for ws, position, chain_hash in heads:
             signature = key.sign(signing.statement(ws, position, bytes(chain_hash)))
             conn.execute(

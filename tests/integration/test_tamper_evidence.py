@@ -176,14 +176,25 @@ async def test_the_relay_signs_checkpoints_periodically(settings, store, tmp_pat
     relay = Relay(settings.model_copy(update={"checkpoint_interval": 0.2, "data_dir": tmp_path}))
     await relay.start()
 
-    async def signed_twice():
+    def signed() -> int:
         with psycopg.connect(settings.database_url) as conn:
-            return conn.execute("SELECT count(*) FROM chain_checkpoints").fetchone()[0] >= 2
+            return conn.execute("SELECT count(*) FROM chain_checkpoints").fetchone()[0]
+
+    async def rounds(n: int) -> bool:
+        return relay.checkpoint_rounds >= n
 
     try:
-        await until(signed_twice, what="two rounds of checkpoints")
+        await until(lambda: rounds(1), what="a round of checkpoints")
+        first = signed()
+        await until(lambda: rounds(3), what="rounds with nothing new")
+        unchanged = signed()  # a head that did not move is not signed again
+        ingest(store, demo_workload(4, "ws_c", "c2"))
+        done = relay.checkpoint_rounds
+        await until(lambda: rounds(done + 2), what="a round after new events")
+        moved = signed()
     finally:
         await relay.stop()
+    assert (first, unchanged, moved) == (1, 1, 2)
     public = signing.private_key(tmp_path).public_key()
     report = await asyncio.to_thread(verify, settings.database_url, None, public)
     assert report.intact and report.checkpoints >= 2
