@@ -14,6 +14,7 @@ from psycopg import AsyncConnection
 
 from adapters.mapper import MsgspecMapper
 from projections.base import Projection, Recorded
+from projections.live import announce
 from projections.source import decode, max_position, read_batches, read_rows
 
 # park(conn, (position, aggregate_id, version, wire_name, state), error)
@@ -53,6 +54,7 @@ class ProjectionRunner:
                     "WHERE projection = %s",
                     (last, p.name),
                 )
+                await announce(cur, p.schema, last, {r.meta.workspace_id for r in fresh})
         return max(start, last)
 
     async def apply_isolating(self, conn: AsyncConnection, upto: int, park: Park) -> int:
@@ -75,6 +77,7 @@ class ProjectionRunner:
                             "WHERE projection = %s",
                             (row[0], p.name),
                         )
+                        await announce(conn.cursor(), p.schema, row[0], ())
                     position = row[0]
         return position
 

@@ -57,6 +57,8 @@ class Timeline(Projection):
                 primary_contact_id text NOT NULL,
                 merged_at timestamptz NOT NULL,
                 PRIMARY KEY (workspace_id, merged_contact_id))""",
+            f"CREATE INDEX IF NOT EXISTS contact_merges_primary ON {s}.contact_merges "
+            "(workspace_id, primary_contact_id)",
             f"""CREATE TABLE IF NOT EXISTS {s}.badges (
                 workspace_id text NOT NULL,
                 subject_type text NOT NULL,

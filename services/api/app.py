@@ -12,9 +12,16 @@ from psycopg_pool import AsyncConnectionPool
 
 from adapters.settings import Settings, get_settings
 from services.api.deps import no_nul
-from services.api.routes import activity_grid, conversations, health, timeline
+from services.api.live.hub import LiveHub
+from services.api.routes import activity_grid, conversations, health, live, timeline
 
-ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
+ROUTERS = [
+    timeline.router,
+    conversations.router,
+    activity_grid.router,
+    health.router,
+    live.router,
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,7 +35,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await pool.open()
         app.state.pool = pool
         app.state.settings = settings
+        app.state.live = LiveHub(
+            settings.database_url,
+            pool,
+            poll_interval=settings.live_poll_interval,
+            max_subscribers=settings.live_max_subscribers,
+        )
+        await app.state.live.start()
         yield
+        await app.state.live.stop()
         await pool.close()
 
     app = FastAPI(

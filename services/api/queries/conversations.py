@@ -37,15 +37,25 @@ class ConversationQueries:
         self, conversation_id: str, limit: int, cursor: str | None
     ) -> AuditTrailPage:
         after = cursors.decode(cursor, (int,))[0] if cursor else 0
-        where, params = self.scope.where(team_column=None)  # visibility: see summary()
+        found = await self.audit_entries(conversation_id, after, limit + 1)
+        page, more = found[:limit], len(found) > limit
+        return AuditTrailPage(
+            conversation_id=conversation_id,
+            entries=page,
+            next_cursor=cursors.encode(page[-1].position) if more else None,
+        )
+
+    async def audit_entries(self, conversation_id: str, after: int, limit: int) -> list:
+        """Up to `limit` entries after position `after`, oldest first (a page; a live
+        stream). Visibility is the conversation's, see `summary`."""
+        where, params = self.scope.where(team_column=None)
         found = await rows(
             self.conn,
             f"SELECT {AUDIT} FROM rm_audit_trail.entries WHERE {where} AND "
             "conversation_id = %s AND position > %s ORDER BY position LIMIT %s",
-            (*params, conversation_id, after, limit + 1),
+            (*params, conversation_id, after, limit),
         )
-        page, more = found[:limit], len(found) > limit
-        entries = [
+        return [
             AuditEntry(
                 position=r["position"],
                 version=r["version"],
@@ -57,13 +67,8 @@ class ConversationQueries:
                 details=r["details"],
                 actor=ActorOut(type=r["actor_type"], id=r["actor_id"], name=r["actor_name"]),
             )
-            for r in page
+            for r in found
         ]
-        return AuditTrailPage(
-            conversation_id=conversation_id,
-            entries=entries,
-            next_cursor=cursors.encode(page[-1]["position"]) if more else None,
-        )
 
     async def views(self, conversation_id: str) -> list[dict]:
         where, params = self.scope.where(team_column=None)

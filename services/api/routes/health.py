@@ -10,7 +10,7 @@ from psycopg.errors import UndefinedTable
 from adapters.eventstore import EVENTS_TABLE
 from projections.registry import PROJECTIONS
 from services.api.deps import Conn
-from services.api.models import ConsumerHealth, Health
+from services.api.models import ConsumerHealth, Health, LiveHealth
 
 router = APIRouter(tags=["operations"])
 
@@ -64,9 +64,12 @@ async def health(conn: Conn, request: Request) -> Health:
         for name in PROJECTIONS
     }
     stuck = relay.stuck or any(p.stuck for p in projections.values())
+    hub = request.app.state.live
+    live = LiveHealth(subscribers=hub.subscribers, listening=hub.listening)
     return Health(
         status="degraded" if stuck else "ok",
         store_position=head,
         relay=relay,
         projections=projections,
+        live=live,
     )
