@@ -88,7 +88,13 @@ class LiveStream:
 
     async def wait_for(self, count: int, kind: str = "entry") -> list[Event]:
         async def enough() -> bool:
+            if self.status not in (None, 200):
+                raise AssertionError(f"{self.path} answered {self.status}")
             return len(self.of(kind)) >= count
 
-        await until(enough, what=f"{count} {kind} events on {self.path}")
+        try:
+            await until(enough, what=f"{count} {kind} events on {self.path}")
+        except AssertionError as timeout:
+            seen = [(e.event, e.id, e.data[:120]) for e in self.events[-10:]]
+            raise AssertionError(f"{timeout}; the last received: {seen}") from None
         return self.of(kind)

@@ -2,7 +2,9 @@
 
 Visibility is the read endpoint's: the conversation's current team. If the conversation
 stops being visible to the caller (reassigned away from an agent's teams), the stream
-ends with a `gone` event, as the read endpoint would now answer 404.
+ends with a `gone` event, as the read endpoint would now answer 404. The stream sees
+the reassignment in the trail itself, so it stops right there even while the
+conversations read model (which the read endpoint asks) has not caught up yet.
 """
 
 from __future__ import annotations
@@ -40,8 +42,22 @@ class AuditTrailStream(Stream):
 
     async def read(self, conn: AsyncConnection, after: StreamPosition, limit: int) -> list[Item]:
         queries = ConversationQueries(conn, self.scope)
-        found = await queries.audit_entries(self.conversation_id, after.group, limit)
-        return [Item(e.position, (), "entry", e.model_dump_json()) for e in found]
+        items = []
+        for e in await queries.audit_entries(self.conversation_id, after.group, limit):
+            if self._moves_away(e.type, e.details):
+                self.ended = "the conversation moved to a team this token does not see"
+                break
+            items.append(Item(e.position, (), "entry", e.model_dump_json()))
+        return items
+
+    def _moves_away(self, type_: str, details: dict) -> bool:
+        """A reassignment or hand-over to a team the caller may not see (the team a
+        conversation event leaves it with, as in domain/conversation/work.py)."""
+        if type_ == "conversation.reassigned":
+            return not self.scope.may_see_team(details.get("to_team_id"))
+        if type_ == "conversation.chatbot_handed_over" and details.get("to_team_id"):
+            return not self.scope.may_see_team(details["to_team_id"])
+        return False
 
     def probe_key(self) -> tuple[Any, ...]:
         return (self.workspace_id, self.conversation_id)

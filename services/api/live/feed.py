@@ -50,15 +50,17 @@ async def feed(
             subscription.wake.clear()
             async with pool.connection() as conn:
                 if stream.recheck_visibility and not await stream.visible(conn):
-                    gone = {"detail": "no longer visible to this token"}
-                    yield ServerSentEvent(json.dumps(gone), event="gone")
-                    return
-                # one more than we send: tells whether the last one sent ends its group
-                items = await stream.read(conn, subscription.position, batch + 1)
+                    stream.ended = "no longer visible to this token"
+                    items = []
+                else:  # one more than we send: tells whether the last one sent ends its group
+                    items = await stream.read(conn, subscription.position, batch + 1)
             for i in range(min(len(items), batch)):
                 position = _position(items, i)
                 yield ServerSentEvent(items[i].data, event=items[i].event, id=position.encode())
                 subscription.position = position
+            if stream.ended and len(items) <= batch:
+                yield ServerSentEvent(json.dumps({"detail": stream.ended}), event="gone")
+                return
             if len(items) <= batch:
                 await subscription.wake.wait()
     finally:

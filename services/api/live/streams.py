@@ -38,7 +38,8 @@ class StreamPosition:
             group = int(parts[0])
             if group < 0 or len(parts) not in (1, 1 + len(tiebreak)):
                 raise ValueError(text)
-            within = tuple(kind(p) for kind, p in zip(tiebreak, parts[1:], strict=True))
+            rest = parts[1:]
+            within = tuple(kind(p) for kind, p in zip(tiebreak, rest, strict=True)) if rest else ()
         except ValueError:
             raise HTTPException(
                 400, detail="Last-Event-ID: not a position this stream sent"
@@ -84,6 +85,7 @@ class Stream(ABC):
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
+        self.ended: str | None = None  # why no more items will come, once `read` knows
 
     @property
     def workspace_id(self) -> str:
@@ -104,7 +106,8 @@ class Stream(ABC):
 
     @abstractmethod
     async def read(self, conn: AsyncConnection, after: StreamPosition, limit: int) -> list[Item]:
-        """Up to `limit` items after `after`, in stream order, as the caller may see them."""
+        """Up to `limit` items after `after`, in stream order, as the caller may see them;
+        sets `ended` when the caller may see no more (the items before it still count)."""
 
     @abstractmethod
     def probe_key(self) -> tuple[Any, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from psycopg import AsyncConnection
+from psycopg.types.json import Jsonb
 
 from services.api.live.streams import Item, Stream, StreamPosition
 from services.api.queries import rows
@@ -27,11 +28,17 @@ MERGED = (
     "ON m.workspace_id = %s AND m.primary_contact_id = ids.id) "
 )
 ALONE = "WITH ids(id, since) AS (SELECT %s::text, 0::bigint) "
+# Whom to wake: a stream whose contacts have rows after its position, or whose contact
+# has gained a merged contact it does not know yet (every known one but the first is
+# merged into another known one, so a complete set has exactly one merge row less).
 PROBE = (
-    "SELECT DISTINCT s.i FROM unnest(%s::int[], %s::text[], %s::text[], %s::text[], "
-    "%s::bigint[]) AS s(i, ws, st, sid, floor) WHERE EXISTS (SELECT 1 FROM "
-    "rm_timeline.entries e WHERE e.workspace_id = s.ws AND e.subject_type = s.st AND "
-    "e.subject_id = s.sid AND e.position > s.floor)"
+    "SELECT s.i FROM unnest(%s::int[], %s::text[], %s::text[], %s::jsonb[], %s::bigint[]) "
+    "AS s(i, ws, st, subjects, floor) WHERE EXISTS (SELECT 1 FROM "
+    "jsonb_array_elements_text(s.subjects) AS k(sid) JOIN rm_timeline.entries e ON "
+    "e.workspace_id = s.ws AND e.subject_type = s.st AND e.subject_id = k.sid AND "
+    "e.position > s.floor) OR (s.st = 'contact' AND (SELECT count(*) FROM "
+    "rm_timeline.contact_merges m WHERE m.workspace_id = s.ws AND m.primary_contact_id IN "
+    "(SELECT jsonb_array_elements_text(s.subjects))) <> jsonb_array_length(s.subjects) - 1)"
 )
 
 
@@ -109,9 +116,7 @@ class TimelineStream(Stream):
     async def probe(cls, conn: AsyncConnection, keyed: list[tuple[int, tuple, int]]) -> set[int]:
         columns: list[list] = [[], [], [], [], []]
         for index, (workspace, subject_type, subjects), floor in keyed:
-            for subject in subjects:
-                for column, value in zip(
-                    columns, (index, workspace, subject_type, subject, floor), strict=True
-                ):
-                    column.append(value)
+            values = (index, workspace, subject_type, Jsonb(list(subjects)), floor)
+            for column, value in zip(columns, values, strict=True):
+                column.append(value)
         return {r["i"] for r in await rows(conn, PROBE, columns)}
