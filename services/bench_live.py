@@ -1,0 +1,226 @@
+"""`chronicle bench-live`: how fast live streams push, and what their subscribers cost.
+
+On private PostgreSQL and NATS (in a temporary folder) with every service in its own
+process, as `chronicle up` runs them:
+1. latency: `busy` subscribers follow the timelines of `busy` contacts (and `idle` more
+   follow contacts that get nothing); a producer publishes activities on the bus at
+   `rate` a second for `seconds`, round-robin over the busy contacts; each one's latency
+   is from the moment it was handed to NATS to the moment its entry arrived over SSE;
+2. memory: the API process's resident size before and with the idle subscribers;
+3. projector throughput: the stored activities applied again to the timeline read
+   model in live-sized transactions (see bench_live_replay.py), without subscribers
+   and then with the idle and busy ones following along.
+Self-contained: `run(settings, options)` returns the figures, `report` prints them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from adapters.embedded import free_port, infrastructure
+from adapters.settings import Settings
+from services.api.tokens import create_token
+from services.bench_live_clients import (
+    Announcements,
+    Subscribers,
+    contacts,
+    paced,
+    percentile,
+    publish,
+)
+from services.demo import ingest_backlog, wait_for_api
+from services.services import migrate
+from services.supervisor import Supervisor
+
+
+@dataclass(frozen=True)
+class Options:
+    rate: float = 1000.0
+    seconds: float = 10.0
+    busy: int = 100
+    idle: int = 1000
+    batch: int = 50  # events per transaction in the throughput replay
+    workspace: str = "ws_bench_live"
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def wait(check, what: str, within: float = 120.0, status=lambda: "") -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bench-live: timed out waiting for {what} {status()}")
+        await asyncio.sleep(0.05)
+
+
+def run(settings: Settings, options: Options) -> dict:
+    with (
+        tempfile.TemporaryDirectory(prefix="chronicle-bench-live-") as folder,
+        infrastructure(None, None, Path(folder)) as (db, nats),
+    ):
+        settings = settings.model_copy(update={"database_url": db, "nats_url": nats})
+        migrate(settings)
+        port = free_port()
+        env = {"CHRONICLE_DATABASE_URL": db, "CHRONICLE_NATS_URL": nats}
+        env |= {"CHRONICLE_API_PORT": str(port), "CHRONICLE_LOG_LEVEL": "warning"}
+        supervisor = Supervisor(env, log_dir=Path(folder) / "logs")
+        supervisor.start()
+        try:
+            api = f"http://127.0.0.1:{port}"
+            wait_for_api(api)
+            return asyncio.run(_bench(db, nats, api, supervisor, options))
+        finally:
+            supervisor.stop()
+
+
+async def _bench(db: str, nats: str, api: str, supervisor: Supervisor, o: Options) -> dict:
+    with psycopg.connect(db, autocommit=True) as conn:
+        token = create_token(conn, o.workspace, "u_bench", "admin", label="bench-live")
+    busy = [f"busy-{i}" for i in range(o.busy)]
+    idle = [f"idle-{i}" for i in range(o.idle)]
+    async with httpx.AsyncClient(base_url=api, timeout=10) as ops:
+
+        async def health() -> dict:
+            return (await ops.get("/health")).json()
+
+        async def settled() -> bool:
+            h = await health()
+            lagging = any(p["lag_events"] for p in h["projections"].values())
+            return not lagging and not await ingest_backlog(nats)
+
+        await publish(nats, contacts(o.workspace, busy + idle))
+        await wait(settled, "the contacts")
+        contacts_position = (await health())["projections"]["timeline"]["position"]
+        api_pid = supervisor.processes["api"].pid
+        figures: dict = {"options": o.__dict__, "api_rss_mib": {"baseline": rss_mib(api_pid)}}
+
+        subscribers = await _subscribe(api, token, idle, [])
+        figures["api_rss_mib"]["with_idle"] = rss_mib(api_pid)
+        subscribers.open(busy)
+        await wait(lambda: _ready(subscribers, o.idle + o.busy), "every subscriber")
+        figures["api_rss_mib"]["with_idle_and_busy"] = rss_mib(api_pid)
+        total = int(o.rate * o.seconds)
+        announcements = Announcements(db)
+        listening = asyncio.create_task(announcements.listen())
+        sent = await paced(nats, o.workspace, busy, o.rate, total)
+        await wait(
+            lambda: _received(subscribers, total),
+            "every entry",
+            within=60 + o.seconds,
+            status=lambda: f"{len(subscribers.received)} of {total} arrived",
+        )
+        listening.cancel()
+        latencies = [subscribers.received[a] - sent[a] for a in sent if a in subscribers.received]
+        to_announced, to_received = announcements.split(subscribers.arrivals)
+        figures["latency_ms"] = {
+            "p50": 1000 * percentile(latencies, 0.50),
+            "p99": 1000 * percentile(latencies, 0.99),
+            "max": 1000 * max(latencies),
+            "stored_to_received_p50": 1000 * percentile(subscribers.stored_to_received, 0.5),
+            "stored_to_received_p99": 1000 * percentile(subscribers.stored_to_received, 0.99),
+            "stored_to_announced_p50": 1000 * percentile(to_announced, 0.5),
+            "stored_to_announced_p99": 1000 * percentile(to_announced, 0.99),
+            "announced_to_received_p50": 1000 * percentile(to_received, 0.5),
+            "announced_to_received_p99": 1000 * percentile(to_received, 0.99),
+            "delivered": len(latencies),
+            "published": total,
+            "publish_rate": total / sent["_seconds"],
+        }
+        await subscribers.close()
+        await wait(lambda: _no_subscribers(health), "the subscribers to be gone")
+        figures["throughput"] = await _throughput(
+            db,
+            api,
+            token,
+            supervisor,
+            o,
+            busy,
+            idle,
+            {"contacts": contacts_position, "head": (await health())["store_position"]},
+        )
+        return figures
+
+
+async def _subscribe(api: str, token: str, idle: list[str], busy: list[str]) -> Subscribers:
+    subscribers = Subscribers(api, token)
+    subscribers.open(idle + busy)
+    await wait(lambda: _ready(subscribers, len(idle) + len(busy)), "the subscribers")
+    return subscribers
+
+
+async def _ready(subscribers: Subscribers, count: int) -> bool:
+    return subscribers.ready >= count
+
+
+async def _received(subscribers: Subscribers, count: int) -> bool:
+    return len(subscribers.received) >= count
+
+
+async def _no_subscribers(health) -> bool:
+    return (await health())["live"]["subscribers"] == 0
+
+
+async def _replay(db: str, upto: int, batch: int, reset: bool = False) -> dict:
+    args = [sys.executable, "-m", "services.bench_live_replay", db, "--upto", str(upto)]
+    args += ["--batch", str(batch), *(["--reset"] if reset else [])]
+    process = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE)
+    out, _ = await process.communicate()
+    if process.returncode:
+        raise SystemExit("bench-live: the replay failed")
+    return json.loads(out)
+
+
+async def _throughput(db, api, token, supervisor, o: Options, busy, idle, at: dict) -> dict:
+    """The timeline projector's rate alone, then with every subscriber following."""
+    projector = supervisor.processes.pop("projector-timeline")  # the replay takes its place
+    projector.terminate()
+    projector.wait()
+    await _replay(db, at["contacts"], o.batch, reset=True)
+    alone = await _replay(db, at["head"], o.batch)
+    await _replay(db, at["contacts"], o.batch, reset=True)
+    subscribers = await _subscribe(api, token, idle, busy)
+    try:
+        followed = await _replay(db, at["head"], o.batch)
+        total = int(o.rate * o.seconds)
+        await wait(lambda: _received(subscribers, total), "the replayed entries")
+    finally:
+        await subscribers.close()
+    return {"alone": alone, "with_subscribers": followed}
+
+
+def report(figures: dict) -> str:
+    o, lat, rss, tp = (figures[k] for k in ("options", "latency_ms", "api_rss_mib", "throughput"))
+    per_idle = 1024 * (rss["with_idle"] - rss["baseline"]) / max(o["idle"], 1)
+    alone, followed = tp["alone"]["events_per_second"], tp["with_subscribers"]["events_per_second"]
+    return "\n".join(
+        [
+            f"push latency, publish -> SSE entry, {lat['publish_rate']:.0f} events/s, "
+            f"{o['busy']} busy + {o['idle']} idle subscribers:",
+            f"  p50 {lat['p50']:.1f} ms   p99 {lat['p99']:.1f} ms   max {lat['max']:.1f} ms   "
+            f"({lat['delivered']}/{lat['published']} delivered)",
+            f"  of which from the event store's commit on: p50 "
+            f"{lat['stored_to_received_p50']:.1f} ms, p99 {lat['stored_to_received_p99']:.1f} ms; "
+            f"from the projector's announcement on: p50 {lat['announced_to_received_p50']:.1f} ms, "
+            f"p99 {lat['announced_to_received_p99']:.1f} ms",
+            f"API resident memory: {rss['baseline']:.0f} MiB alone, {rss['with_idle']:.0f} MiB "
+            f"with {o['idle']} idle subscribers ({per_idle:.0f} KiB each), "
+            f"{rss['with_idle_and_busy']:.0f} MiB with the busy ones too",
+            f"timeline projector ({o['batch']} events a transaction): {alone:.0f} events/s "
+            f"alone, {followed:.0f} events/s with {o['idle']} idle + {o['busy']} busy "
+            f"subscribers ({100 * followed / alone:.0f}%)",
+        ]
+    )
