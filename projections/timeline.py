@@ -45,6 +45,8 @@ class Timeline(Projection):
             "(workspace_id, subject_type, subject_id, occurred_at DESC, position DESC)",
             f"CREATE INDEX IF NOT EXISTS entries_source ON {s}.entries "
             "(workspace_id, source_type, source_id)",
+            # what a transaction wrote, for live subscribers (services/api/live)
+            f"CREATE INDEX IF NOT EXISTS entries_position ON {s}.entries (position)",
             f"""CREATE TABLE IF NOT EXISTS {s}.conversations (
                 workspace_id text NOT NULL,
                 conversation_id text NOT NULL,

@@ -12,7 +12,11 @@ from psycopg_pool import AsyncConnectionPool
 
 from adapters.settings import Settings, get_settings
 from services.api.deps import no_nul
+from services.api.live.activity_grid import ActivityGridStream
+from services.api.live.audit_trail import AuditTrailStream
 from services.api.live.hub import LiveHub
+from services.api.live.reader import Reader
+from services.api.live.timeline import TimelineStream
 from services.api.routes import activity_grid, conversations, health, live, timeline
 
 ROUTERS = [
@@ -38,9 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.live = LiveHub(
             settings.database_url,
             pool,
+            [TimelineStream, AuditTrailStream, ActivityGridStream],
             poll_interval=settings.live_poll_interval,
             max_subscribers=settings.live_max_subscribers,
         )
+        app.state.live_reader = Reader(pool, limit=settings.live_batch + 1)
         await app.state.live.start()
         yield
         await app.state.live.stop()

@@ -9,22 +9,16 @@ the row, then the row's own position.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from psycopg import AsyncConnection
 
-from services.api.live.streams import Item, Stream, StreamPosition
+from services.api.live.streams import Item, Stream, StreamPosition, scope_key
 from services.api.queries import rows
 from services.api.queries.activity_grid import COLUMNS, GridFilter, GridQueries
 from services.api.routes.activity_grid import ActivityRow
 from services.api.scope import Scope
 
 CHANGED = "coalesce(changed_position, position)"
-PROBE = (
-    "SELECT s.i FROM unnest(%s::int[], %s::text[], %s::bigint[]) AS s(i, ws, floor) "
-    "WHERE EXISTS (SELECT 1 FROM rm_activity_grid.activities a WHERE "
-    "a.workspace_id = s.ws AND coalesce(a.changed_position, a.position) > s.floor)"
-)
 
 
 class ActivityGridStream(Stream):
@@ -38,36 +32,46 @@ class ActivityGridStream(Stream):
     async def visible(self, conn: AsyncConnection) -> bool:
         return True  # the workspace's grid, whatever the caller may see of it
 
-    async def read(self, conn: AsyncConnection, after: StreamPosition, limit: int) -> list[Item]:
-        queries = GridQueries(conn, self.scope)
-        where, params = queries.filters(self.filter)
-        later, later_params = after.after(CHANGED, ("position",))
+    def batch_key(self) -> tuple:
+        values = (tuple(v) if isinstance(v, list) else v for v in vars(self.filter).values())
+        return (ActivityGridStream, scope_key(self.scope), *values)
+
+    @classmethod
+    async def read_many(
+        cls, conn: AsyncConnection, requests: list[tuple[Stream, StreamPosition]], limit: int
+    ) -> list[list[Item]]:
+        first: ActivityGridStream = requests[0][0]  # type: ignore[assignment]
+        queries = GridQueries(conn, first.scope)
+        where, params = queries.filters(first.filter)
+        inside = [p.within[0] if p.within else None for _, p in requests]
         found = await rows(
             conn,
-            f"SELECT {COLUMNS}, deleted, {CHANGED} AS changed FROM rm_activity_grid.activities "
-            # a row added and deleted since `after` was never sent: nothing to remove
-            f"WHERE {where} AND NOT (deleted AND position > %s) AND {later} "
-            "ORDER BY changed, position LIMIT %s",
-            (*params, after.group, *later_params, limit),
+            "SELECT s.n, r.* FROM unnest(%s::int[], %s::bigint[], %s::bigint[]) AS s(n, g, tp) "
+            f"CROSS JOIN LATERAL (SELECT {COLUMNS}, deleted, {CHANGED} AS changed FROM "
+            f"rm_activity_grid.activities WHERE {where} "
+            # a row added and deleted since the position was never sent: nothing to remove
+            f"AND NOT (deleted AND position > s.g) AND ({CHANGED} > s.g OR (s.tp IS NOT NULL "
+            f"AND {CHANGED} = s.g AND position > s.tp)) ORDER BY changed, position LIMIT %s) r "
+            "ORDER BY s.n, r.changed, r.position",
+            (list(range(len(requests))), [p.group for _, p in requests], inside, *params, limit),
         )
-        items = []
+        items: list[list[Item]] = [[] for _ in requests]
         for r in queries.redact(found):
-            group, tiebreak = r.pop("changed"), (r["position"],)
+            n, group, tiebreak = r.pop("n"), r.pop("changed"), (r["position"],)
             if r.pop("deleted"):
                 removed = {"activity_id": r["activity_id"], "position": r["position"]}
-                items.append(Item(group, tiebreak, "removed", json.dumps(removed)))
+                items[n].append(Item(group, tiebreak, "removed", json.dumps(removed)))
             else:
-                items.append(Item(group, tiebreak, "activity", ActivityRow(**r).model_dump_json()))
+                row = ActivityRow(**r).model_dump_json()
+                items[n].append(Item(group, tiebreak, "activity", row))
         return items
 
-    def probe_key(self) -> tuple[Any, ...]:
+    def key(self) -> tuple:
         return (self.workspace_id,)
 
     @classmethod
-    async def probe(cls, conn: AsyncConnection, keyed: list[tuple[int, tuple, int]]) -> set[int]:
-        columns = [
-            [index for index, _, _ in keyed],
-            [key[0] for _, key, _ in keyed],
-            [floor for _, _, floor in keyed],
-        ]
-        return {r["i"] for r in await rows(conn, PROBE, columns)}
+    async def changes(
+        cls, conn: AsyncConnection, after: int, upto: int, workspaces: frozenset[str] | None
+    ) -> set[tuple] | None:
+        # the announcements name the workspaces; a grid stream follows a whole workspace
+        return None if workspaces is None else {(w,) for w in workspaces}

@@ -9,26 +9,21 @@ conversations read model (which the read endpoint asks) has not caught up yet.
 
 from __future__ import annotations
 
-from typing import Any
-
 from psycopg import AsyncConnection
 
-from services.api.live.streams import Item, Stream, StreamPosition
+from services.api.live.streams import Item, Stream, StreamPosition, scope_key
 from services.api.queries import rows
-from services.api.queries.conversations import ConversationQueries
+from services.api.queries.conversations import AUDIT, ConversationQueries, audit_entry
 from services.api.scope import Scope
 
-PROBE = (
-    "SELECT s.i FROM unnest(%s::int[], %s::text[], %s::text[], %s::bigint[]) "
-    "AS s(i, ws, conversation, floor) WHERE EXISTS (SELECT 1 FROM rm_audit_trail.entries e "
-    "WHERE e.workspace_id = s.ws AND e.conversation_id = s.conversation "
-    "AND e.position > s.floor)"
+CHANGES = (
+    "SELECT DISTINCT workspace_id, conversation_id FROM rm_audit_trail.entries "
+    "WHERE position > %s AND position <= %s"
 )
 
 
 class AuditTrailStream(Stream):
     schema = "rm_audit_trail"
-    recheck_visibility = True  # the conversation's current team decides
 
     def __init__(self, scope: Scope, conversation_id: str) -> None:
         super().__init__(scope)
@@ -40,17 +35,48 @@ class AuditTrailStream(Stream):
     async def visible(self, conn: AsyncConnection) -> bool:
         return await ConversationQueries(conn, self.scope).summary(self.conversation_id) is not None
 
-    async def read(self, conn: AsyncConnection, after: StreamPosition, limit: int) -> list[Item]:
-        queries = ConversationQueries(conn, self.scope)
-        items = []
-        for e in await queries.audit_entries(self.conversation_id, after.group, limit):
-            if self._moves_away(e.type, e.details):
-                self.ended = "the conversation moved to a team this token does not see"
-                break
-            items.append(Item(e.position, (), "entry", e.model_dump_json()))
+    def batch_key(self) -> tuple:
+        return (AuditTrailStream, scope_key(self.scope))
+
+    @classmethod
+    async def read_many(
+        cls, conn: AsyncConnection, requests: list[tuple[Stream, StreamPosition]], limit: int
+    ) -> list[list[Item]]:
+        streams: list[AuditTrailStream] = [s for s, _ in requests]  # type: ignore[misc]
+        queries = ConversationQueries(conn, streams[0].scope)
+        where, params = queries.visible_where()
+        ids = [s.conversation_id for s in streams]
+        visible = await rows(
+            conn,
+            f"SELECT conversation_id FROM rm_conversations.conversations WHERE {where} "
+            "AND conversation_id = ANY(%s)",
+            (*params, ids),
+        )
+        seen = {r["conversation_id"] for r in visible}
+        where, params = streams[0].scope.where("e", team_column=None)  # visibility: above
+        found = await rows(
+            conn,
+            "SELECT s.n, r.* FROM unnest(%s::int[], %s::text[], %s::bigint[]) AS "
+            f"s(n, conversation, after) CROSS JOIN LATERAL (SELECT {AUDIT} FROM "
+            f"rm_audit_trail.entries e WHERE {where} AND e.conversation_id = s.conversation "
+            "AND e.position > s.after ORDER BY e.position LIMIT %s) r ORDER BY s.n, r.position",
+            (list(range(len(streams))), ids, [p.group for _, p in requests], *params, limit),
+        )
+        items: list[list[Item]] = [[] for _ in streams]
+        for r in found:
+            stream, entry = streams[r["n"]], audit_entry(r)
+            if stream.ended or stream.conversation_id not in seen:
+                continue
+            if stream.moves_away(entry.type, entry.details):
+                stream.ended = "the conversation moved to a team this token does not see"
+                continue
+            items[r["n"]].append(Item(entry.position, (), "entry", entry.model_dump_json()))
+        for stream in streams:
+            if stream.conversation_id not in seen:
+                stream.ended = "no longer visible to this token"
         return items
 
-    def _moves_away(self, type_: str, details: dict) -> bool:
+    def moves_away(self, type_: str, details: dict) -> bool:
         """A reassignment or hand-over to a team the caller may not see (the team a
         conversation event leaves it with, as in domain/conversation/work.py)."""
         if type_ == "conversation.reassigned":
@@ -59,15 +85,12 @@ class AuditTrailStream(Stream):
             return not self.scope.may_see_team(details["to_team_id"])
         return False
 
-    def probe_key(self) -> tuple[Any, ...]:
+    def key(self) -> tuple:
         return (self.workspace_id, self.conversation_id)
 
     @classmethod
-    async def probe(cls, conn: AsyncConnection, keyed: list[tuple[int, tuple, int]]) -> set[int]:
-        columns = [
-            [index for index, _, _ in keyed],
-            [key[0] for _, key, _ in keyed],
-            [key[1] for _, key, _ in keyed],
-            [floor for _, _, floor in keyed],
-        ]
-        return {r["i"] for r in await rows(conn, PROBE, columns)}
+    async def changes(
+        cls, conn: AsyncConnection, after: int, upto: int, workspaces: frozenset[str] | None
+    ) -> set[tuple] | None:
+        found = await rows(conn, CHANGES, (after, upto))
+        return {(r["workspace_id"], r["conversation_id"]) for r in found}

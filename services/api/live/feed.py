@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-from psycopg_pool import AsyncConnectionPool
 from sse_starlette import ServerSentEvent
 
 from services.api.live.hub import HubFull, LiveHub
+from services.api.live.reader import Reader
 from services.api.live.streams import Item, Stream, StreamPosition
 
 
@@ -30,13 +30,7 @@ def _position(items: list[Item], i: int) -> StreamPosition:
 
 
 async def feed(
-    hub: LiveHub,
-    pool: AsyncConnectionPool,
-    stream: Stream,
-    start: StreamPosition,
-    *,
-    batch: int,
-    retry_ms: int,
+    hub: LiveHub, reader: Reader, stream: Stream, start: StreamPosition, *, retry_ms: int
 ) -> AsyncIterator[ServerSentEvent]:
     try:
         subscription = hub.subscribe(stream, start)
@@ -46,22 +40,19 @@ async def feed(
     try:
         ready = {"after": start.encode()}
         yield ServerSentEvent(json.dumps(ready), event="ready", id=start.encode(), retry=retry_ms)
+        batch = reader.limit - 1  # one more is read: it tells whether the last sent ends a group
         while True:
             subscription.wake.clear()
-            async with pool.connection() as conn:
-                if stream.recheck_visibility and not await stream.visible(conn):
-                    stream.ended = "no longer visible to this token"
-                    items = []
-                else:  # one more than we send: tells whether the last one sent ends its group
-                    items = await stream.read(conn, subscription.position, batch + 1)
+            items = await reader.read(stream, subscription.position)
             for i in range(min(len(items), batch)):
                 position = _position(items, i)
                 yield ServerSentEvent(items[i].data, event=items[i].event, id=position.encode())
                 subscription.position = position
-            if stream.ended and len(items) <= batch:
+            if len(items) > batch:
+                continue
+            if stream.ended:
                 yield ServerSentEvent(json.dumps({"detail": stream.ended}), event="gone")
                 return
-            if len(items) <= batch:
-                await subscription.wake.wait()
+            await subscription.wake.wait()
     finally:
         hub.unsubscribe(subscription)

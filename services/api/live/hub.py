@@ -1,12 +1,13 @@
 """The fan-out hub: one LISTEN connection for the whole API process, many subscribers.
 
-Announcements are coalesced wake-ups, never data. Each subscriber has an `asyncio.Event`;
-the hub sets it when the subscriber's read model *may* hold something after the
-subscriber's position. To decide that for many subscribers at once, a cycle runs one
-probe query per kind of stream over the subscribers of the announced workspaces. A
-subscriber reads its read model itself (see `feed.py`), so a lost announcement, a
-dropped LISTEN connection or a probe that failed delays an entry until the next slow
-poll (`CHRONICLE_LIVE_POLL_INTERVAL`), and loses nothing.
+Announcements are coalesced wake-ups, never data. For each read model the hub knows how
+far it has looked (`scanned`) and how far the read model has committed (`target`, from
+announcements and from a slow poll of its tracking row). A cycle asks each read model,
+in one query, which streams the transactions in (scanned, target] touched, and sets the
+wake flag of their subscribers: a subscriber that follows nothing that changed costs
+nothing. Each subscriber then reads its read model itself (see `feed.py`), so a lost
+announcement, a dropped LISTEN connection or a failed query delays an entry until the
+next poll (`CHRONICLE_LIVE_POLL_INTERVAL`) and loses nothing.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from psycopg_pool import AsyncConnectionPool
 
 from projections.live import CHANNEL, parse
 from services.api.live.streams import Stream, StreamPosition
+from services.api.queries import rows
 
 log = structlog.get_logger()
-EVERY_WORKSPACE = None
-PROBE_CHUNK = 2000
+# past this many positions in one cycle, wake everyone rather than list what changed
+WIDEST_SCAN = 200_000
 
 
 class HubFull(Exception):
@@ -43,36 +45,45 @@ class LiveHub:
         self,
         database_url: str,
         pool: AsyncConnectionPool,
+        kinds: list[type[Stream]],
         *,
         poll_interval: float,
         max_subscribers: int,
         reconnect_delay: float = 1.0,
     ) -> None:
         self.database_url, self.pool = database_url, pool
+        self.kinds = {kind.schema: kind for kind in kinds}
         self.poll_interval, self.max_subscribers = poll_interval, max_subscribers
         self.reconnect_delay = reconnect_delay
         self.listening = False
+        self.subscribers = 0
         self.announcements = self.cycles = 0
-        self._by_schema: dict[str, set[Subscription]] = defaultdict(set)
-        self._pending: dict[str, set[str] | None] = {}
+        self._by_key: dict[str, dict[tuple, set[Subscription]]] = defaultdict(dict)
+        self._scanned: dict[str, int] = {}
+        self._target: dict[str, int] = {}
+        self._workspaces: dict[str, set[str] | None] = {}
         self._dirty = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
-
-    @property
-    def subscribers(self) -> int:
-        return sum(len(subs) for subs in self._by_schema.values())
 
     def subscribe(self, stream: Stream, position: StreamPosition) -> Subscription:
         if self.subscribers >= self.max_subscribers:
             raise HubFull(f"at most {self.max_subscribers} live subscribers per API process")
         subscription = Subscription(stream, position)
-        self._by_schema[stream.schema].add(subscription)
+        self._by_key[stream.schema].setdefault(stream.key(), set()).add(subscription)
+        self.subscribers += 1
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        self._by_schema[subscription.stream.schema].discard(subscription)
+        stream = subscription.stream
+        following = self._by_key[stream.schema].get(stream.key(), set())
+        if subscription in following:
+            following.discard(subscription)
+            self.subscribers -= 1
+            if not following:
+                del self._by_key[stream.schema][stream.key()]
 
     async def start(self) -> None:
+        self._scanned = await self._positions()
         for loop in (self._listen, self._poll, self._cycle):
             self._tasks.append(asyncio.create_task(loop(), name=f"live-hub{loop.__name__}"))
 
@@ -83,12 +94,28 @@ class LiveHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    def _mark(self, schema: str | None, workspaces: frozenset[str] | None) -> None:
-        for name in [schema] if schema else list(self._by_schema):
-            if workspaces is EVERY_WORKSPACE or self._pending.get(name, set()) is None:
-                self._pending[name] = EVERY_WORKSPACE
-            else:
-                self._pending.setdefault(name, set()).update(workspaces)
+    async def _positions(self) -> dict[str, int]:
+        """Each read model's tracked position (0 for one that does not exist yet)."""
+        found = {}
+        async with self.pool.connection() as conn:
+            for schema in self.kinds:
+                try:
+                    tracked = await rows(
+                        conn, f"SELECT max(position) AS p FROM {schema}.tracking", ()
+                    )
+                    found[schema] = tracked[0]["p"] or 0
+                except psycopg.errors.UndefinedTable:
+                    found[schema] = 0
+        return found
+
+    def _announce(self, schema: str, position: int, workspaces: frozenset[str] | None) -> None:
+        if schema not in self.kinds:
+            return  # another read model, or a rebuild in another schema
+        self._target[schema] = max(self._target.get(schema, 0), position)
+        named = self._workspaces.get(schema, set())
+        self._workspaces[schema] = (
+            None if named is None or workspaces is None else named | workspaces
+        )
         self._dirty.set()
 
     async def _listen(self) -> None:
@@ -99,53 +126,59 @@ class LiveHub:
                 ) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     self.listening = True
-                    self._mark(None, EVERY_WORKSPACE)  # whatever came while not listening
+                    await self._check()  # whatever was committed while not listening
                     async for notice in conn.notifies():
                         if announced := parse(notice.payload):
                             self.announcements += 1
-                            self._mark(announced.schema, announced.workspaces)
+                            self._announce(
+                                announced.schema, announced.position, announced.workspaces
+                            )
             except (psycopg.Error, OSError) as error:
                 log.warning("live.listen_failed", error=repr(error))
             finally:
                 self.listening = False
             await asyncio.sleep(self.reconnect_delay)
 
+    async def _check(self) -> None:
+        for schema, position in (await self._positions()).items():
+            if position != self._scanned.get(schema):
+                self._announce(schema, position, None)
+
     async def _poll(self) -> None:
         while True:
             await asyncio.sleep(self.poll_interval)
-            self._mark(None, EVERY_WORKSPACE)
+            with contextlib.suppress(psycopg.Error, OSError):  # the next poll tries again
+                await self._check()
 
     async def _cycle(self) -> None:
         while True:
             await self._dirty.wait()
             self._dirty.clear()
-            pending, self._pending = self._pending, {}
-            try:
-                await self._wake(pending)
-                self.cycles += 1
-            except (psycopg.Error, OSError) as error:
-                log.warning("live.probe_failed", error=repr(error))
-                for name, workspaces in pending.items():
-                    self._mark(name, None if workspaces is None else frozenset(workspaces))
-                await asyncio.sleep(self.reconnect_delay)
+            for schema in list(self._target):
+                try:
+                    await self._wake(schema)
+                except (psycopg.Error, OSError) as error:
+                    log.warning("live.changes_failed", schema=schema, error=repr(error))
+                    await asyncio.sleep(self.reconnect_delay)
+                    self._dirty.set()
+            self.cycles += 1
 
-    async def _wake(self, pending: dict[str, set[str] | None]) -> None:
-        kinds: dict[type[Stream], list[Subscription]] = defaultdict(list)
-        for schema, workspaces in pending.items():
-            for s in self._by_schema.get(schema, ()):
-                if not s.wake.is_set() and (
-                    workspaces is EVERY_WORKSPACE or s.stream.workspace_id in workspaces
-                ):
-                    kinds[type(s.stream)].append(s)
-        if not kinds:
-            return
-        async with self.pool.connection() as conn:
-            for kind, subs in kinds.items():
-                for start in range(0, len(subs), PROBE_CHUNK):
-                    chunk = subs[start : start + PROBE_CHUNK]
-                    keyed = [
-                        (i, s.stream.probe_key(), s.position.probe_floor)
-                        for i, s in enumerate(chunk)
-                    ]
-                    for i in await kind.probe(conn, keyed):
-                        chunk[i].wake.set()
+    async def _wake(self, schema: str) -> None:
+        target, scanned = self._target[schema], self._scanned.get(schema, 0)
+        workspaces = self._workspaces.get(schema, set())
+        following = self._by_key[schema]
+        if not following or target == scanned:
+            keys: set[tuple] | None = set()
+        elif target < scanned or target - scanned > WIDEST_SCAN:  # rebuilt, or far behind
+            keys = None
+        else:
+            async with self.pool.connection() as conn:
+                named = None if workspaces is None else frozenset(workspaces)
+                keys = await self.kinds[schema].changes(conn, scanned, target, named)
+        self._scanned[schema] = target
+        if self._target.get(schema) == target:  # else announced meanwhile: next cycle
+            del self._target[schema]
+            self._workspaces.pop(schema, None)
+        for key in following if keys is None else keys & following.keys():
+            for subscription in following[key]:
+                subscription.wake.set()

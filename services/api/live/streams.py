@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from fastapi import HTTPException
 from psycopg import AsyncConnection
@@ -46,22 +46,6 @@ class StreamPosition:
             ) from None
         return cls(group, within or None)
 
-    def after(self, group: str, tiebreak: tuple[str, ...]) -> tuple[str, list]:
-        """SQL: the row's (group, tiebreak) comes after this position."""
-        if self.within is None:
-            return f"{group} > %s", [self.group]
-        columns = ", ".join(tiebreak)
-        marks = ", ".join(["%s"] * len(tiebreak))
-        return (
-            f"({group} > %s OR ({group} = %s AND ({columns}) > ({marks})))",
-            [self.group, self.group, *self.within],
-        )
-
-    @property
-    def probe_floor(self) -> int:
-        """Rows written after this position have a position above this."""
-        return self.group if self.within is None else self.group - 1
-
 
 @dataclass(frozen=True)
 class Item:
@@ -75,17 +59,26 @@ class Item:
         return StreamPosition(self.group, self.tiebreak)
 
 
+def scope_key(scope: Scope) -> tuple:
+    """What of a caller decides what a query returns (not who the caller is)."""
+    p = scope.principal
+    return (
+        p.workspace_id,
+        scope.team_limited,
+        p.teams if scope.team_limited else (),
+        p.email_access,
+    )
+
+
 class Stream(ABC):
     """One subscriber's stream: its read model, filters and the caller's scope."""
 
     schema: ClassVar[str]  # the read model whose announcements wake it
     tiebreak: ClassVar[tuple[type, ...]] = ()
-    # whether visibility can change while subscribed (then it is checked on each read)
-    recheck_visibility: ClassVar[bool] = False
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
-        self.ended: str | None = None  # why no more items will come, once `read` knows
+        self.ended: str | None = None  # why no more items will come, once a read knows
 
     @property
     def workspace_id(self) -> str:
@@ -102,20 +95,33 @@ class Stream(ABC):
 
     @abstractmethod
     async def visible(self, conn: AsyncConnection) -> bool:
-        """Whether the caller may see the record (checked on subscribing and each read)."""
+        """Whether the caller may see the record (checked on subscribing)."""
 
     @abstractmethod
-    async def read(self, conn: AsyncConnection, after: StreamPosition, limit: int) -> list[Item]:
-        """Up to `limit` items after `after`, in stream order, as the caller may see them;
-        sets `ended` when the caller may see no more (the items before it still count)."""
-
-    @abstractmethod
-    def probe_key(self) -> tuple[Any, ...]:
-        """What `probe` needs to tell whether this stream may have news."""
+    def batch_key(self) -> tuple:
+        """Streams with equal batch keys (same kind, same effective scope, same filters)
+        are read together, by `read_many`, in one query."""
 
     @classmethod
     @abstractmethod
-    async def probe(cls, conn: AsyncConnection, keyed: list[tuple[int, tuple, int]]) -> set[int]:
-        """Of (index, probe_key, floor) triples, the indexes whose read model has rows
-        written after `floor` for that key: one query for many subscribers. Unscoped and
-        coarse: it only decides whom to wake; a false positive costs one read."""
+    async def read_many(
+        cls, conn: AsyncConnection, requests: list[tuple[Stream, StreamPosition]], limit: int
+    ) -> list[list[Item]]:
+        """For each (stream, position) of one batch key: up to `limit` items after the
+        position, in stream order, as the caller may see them; a stream whose caller may
+        see no more gets `ended` set (the items before that still count)."""
+
+    @abstractmethod
+    def key(self) -> tuple:
+        """What the stream follows, as `changes` names it: the hub wakes it by this."""
+
+    @classmethod
+    @abstractmethod
+    async def changes(
+        cls, conn: AsyncConnection, after: int, upto: int, workspaces: frozenset[str] | None
+    ) -> set[tuple] | None:
+        """The keys of the streams whose rows the transactions in (after, upto] wrote or
+        changed (`workspaces`: those the announcements named; None: unknown); None when
+        every stream of this kind may have changed. One query for all subscribers, unscoped
+        and coarse: it only decides whom to wake, and a stream woken for nothing costs one
+        read."""

@@ -7,38 +7,42 @@ own order, just before the merge entry; later ones at their own position.
 
 from __future__ import annotations
 
-from typing import Any
-
 from psycopg import AsyncConnection
-from psycopg.types.json import Jsonb
 
-from services.api.live.streams import Item, Stream, StreamPosition
+from services.api.live.streams import Item, Stream, StreamPosition, scope_key
 from services.api.queries import rows
 from services.api.queries.timeline import COLUMNS, TimelineQueries, entry
 from services.api.scope import Scope
 
 E_COLUMNS = ", ".join(f"e.{column.strip()}" for column in COLUMNS.split(","))
-# (contact, the position from which it belongs to the timeline), merged ones included
+# one row per stream read together: (n, record, position group, tiebreak position, subject)
+STREAMS = (
+    "WITH RECURSIVE s(n, root, g, tp, ts) AS (SELECT * FROM "
+    "unnest(%s::int[], %s::text[], %s::bigint[], %s::bigint[], %s::text[])), "
+)
+# (stream, contact, the position from which it belongs to the timeline), merged included
 MERGED = (
-    "WITH RECURSIVE ids(id, since) AS (SELECT %s::text, 0::bigint UNION "
-    "SELECT m.merged_contact_id, greatest(ids.since, coalesce((SELECT max(x.position) "
+    "ids(n, id, since) AS (SELECT n, root, 0::bigint FROM s UNION "
+    "SELECT ids.n, m.merged_contact_id, greatest(ids.since, coalesce((SELECT max(x.position) "
     "FROM rm_timeline.entries x WHERE x.workspace_id = m.workspace_id AND "
     "x.subject_type = 'contact' AND x.subject_id = m.merged_contact_id AND "
     "x.type = 'contact.merged_into'), 0)) FROM rm_timeline.contact_merges m JOIN ids "
     "ON m.workspace_id = %s AND m.primary_contact_id = ids.id) "
 )
-ALONE = "WITH ids(id, since) AS (SELECT %s::text, 0::bigint) "
-# Whom to wake: a stream whose contacts have rows after its position, or whose contact
-# has gained a merged contact it does not know yet (every known one but the first is
-# merged into another known one, so a complete set has exactly one merge row less).
-PROBE = (
-    "SELECT s.i FROM unnest(%s::int[], %s::text[], %s::text[], %s::jsonb[], %s::bigint[]) "
-    "AS s(i, ws, st, subjects, floor) WHERE EXISTS (SELECT 1 FROM "
-    "jsonb_array_elements_text(s.subjects) AS k(sid) JOIN rm_timeline.entries e ON "
-    "e.workspace_id = s.ws AND e.subject_type = s.st AND e.subject_id = k.sid AND "
-    "e.position > s.floor) OR (s.st = 'contact' AND (SELECT count(*) FROM "
-    "rm_timeline.contact_merges m WHERE m.workspace_id = s.ws AND m.primary_contact_id IN "
-    "(SELECT jsonb_array_elements_text(s.subjects))) <> jsonb_array_length(s.subjects) - 1)"
+ALONE = "ids(n, id, since) AS (SELECT n, root, 0::bigint FROM s) "
+VISIBLE_AT = "greatest(e.position, ids.since)"
+AFTER = (  # the stream's position: after group g, or inside it after (tp, ts)
+    f"({VISIBLE_AT} > s.g OR (s.tp IS NOT NULL AND {VISIBLE_AT} = s.g AND "
+    "(e.position, e.subject_id) > (s.tp, s.ts)))"
+)
+# Whom to wake: the records that got entries, and every contact they were merged into,
+# however indirectly (a contact's stream includes its merged contacts').
+CHANGES = (
+    "WITH RECURSIVE up(ws, st, sid) AS (SELECT DISTINCT workspace_id, subject_type, "
+    "subject_id FROM rm_timeline.entries WHERE position > %s AND position <= %s UNION "
+    "SELECT m.workspace_id, 'contact', m.primary_contact_id FROM rm_timeline.contact_merges m "
+    "JOIN up ON up.st = 'contact' AND m.workspace_id = up.ws AND m.merged_contact_id = up.sid) "
+    "SELECT ws, st, sid FROM up"
 )
 
 
@@ -62,61 +66,71 @@ class TimelineStream(Stream):
         self.filter = dict(
             types=types, categories=categories, text=text, include_deleted=include_deleted
         )
-        self.subjects = [subject_id]
 
     def describe(self) -> tuple[str, str]:
         return (self.subject_type, self.subject_id)
 
     async def visible(self, conn: AsyncConnection) -> bool:
         queries = TimelineQueries(conn, self.scope)
-        self.subjects = await queries.subjects(self.subject_type, self.subject_id)
-        return await queries.exists(self.subject_type, self.subjects)
+        subjects = await queries.subjects(self.subject_type, self.subject_id)
+        return await queries.exists(self.subject_type, subjects)
 
-    async def read(self, conn: AsyncConnection, after: StreamPosition, limit: int) -> list[Item]:
-        queries = TimelineQueries(conn, self.scope)
-        self.subjects = await queries.subjects(self.subject_type, self.subject_id)
-        where, params = queries.filters(**self.filter, alias="e")
-        visible_at = "greatest(e.position, ids.since)"
-        later, later_params = after.after(visible_at, ("e.position", "e.subject_id"))
-        merged = self.subject_type == "contact"
+    def batch_key(self) -> tuple:
+        f = self.filter
+        return (
+            TimelineStream,
+            scope_key(self.scope),
+            self.subject_type,
+            tuple(f["types"]),
+            tuple(f["categories"]),
+            f["text"],
+            f["include_deleted"],
+        )
+
+    @classmethod
+    async def read_many(
+        cls, conn: AsyncConnection, requests: list[tuple[Stream, StreamPosition]], limit: int
+    ) -> list[list[Item]]:
+        first: TimelineStream = requests[0][0]  # type: ignore[assignment]
+        where, params = TimelineQueries(conn, first.scope).filters(**first.filter, alias="e")
+        merged = first.subject_type == "contact"
+        inside = [p.within or (None, None) for _, p in requests]
         found = await rows(
             conn,
-            (MERGED if merged else ALONE)
-            + f"SELECT {visible_at} AS visible_at, e.subject_id, {E_COLUMNS} "
-            f"FROM ids JOIN rm_timeline.entries e ON e.subject_id = ids.id WHERE {where} "
-            "AND e.subject_type = %s "
+            STREAMS
+            + (MERGED if merged else ALONE)
+            + f"SELECT s.n, r.* FROM s CROSS JOIN LATERAL (SELECT {VISIBLE_AT} AS visible_at, "
+            f"e.subject_id, {E_COLUMNS} FROM ids JOIN rm_timeline.entries e ON "
+            f"e.subject_id = ids.id WHERE ids.n = s.n AND {where} AND e.subject_type = %s "
             # lets the primary key find only new rows of contacts merged long ago
-            "AND e.position >= CASE WHEN ids.since >= %s THEN 0 ELSE %s END "
-            f"AND {later} ORDER BY visible_at, e.position, e.subject_id LIMIT %s",
+            "AND e.position >= CASE WHEN ids.since >= s.g THEN 0 ELSE s.g END "
+            f"AND {AFTER} ORDER BY visible_at, e.position, e.subject_id LIMIT %s) r "
+            "ORDER BY s.n, r.visible_at, r.position, r.subject_id",
             (
-                self.subject_id,
-                *([self.workspace_id] if merged else []),
+                list(range(len(requests))),
+                [stream.subject_id for stream, _ in requests],  # type: ignore[attr-defined]
+                [position.group for _, position in requests],
+                [tp for tp, _ in inside],
+                [ts for _, ts in inside],
+                *([first.workspace_id] if merged else []),
                 *params,
-                self.subject_type,
-                after.group,
-                after.group,
-                *later_params,
+                first.subject_type,
                 limit,
             ),
         )
-        return [
-            Item(
-                r["visible_at"],
-                (r["position"], r["subject_id"]),
-                "entry",
-                entry(self.scope, r).model_dump_json(),
+        items: list[list[Item]] = [[] for _ in requests]
+        for r in found:
+            data = entry(first.scope, r).model_dump_json()
+            items[r["n"]].append(
+                Item(r["visible_at"], (r["position"], r["subject_id"]), "entry", data)
             )
-            for r in found
-        ]
+        return items
 
-    def probe_key(self) -> tuple[Any, ...]:
-        return (self.workspace_id, self.subject_type, tuple(self.subjects))
+    def key(self) -> tuple:
+        return (self.workspace_id, self.subject_type, self.subject_id)
 
     @classmethod
-    async def probe(cls, conn: AsyncConnection, keyed: list[tuple[int, tuple, int]]) -> set[int]:
-        columns: list[list] = [[], [], [], [], []]
-        for index, (workspace, subject_type, subjects), floor in keyed:
-            values = (index, workspace, subject_type, Jsonb(list(subjects)), floor)
-            for column, value in zip(columns, values, strict=True):
-                column.append(value)
-        return {r["i"] for r in await rows(conn, PROBE, columns)}
+    async def changes(
+        cls, conn: AsyncConnection, after: int, upto: int, workspaces: frozenset[str] | None
+    ) -> set[tuple] | None:
+        return {(r["ws"], r["st"], r["sid"]) for r in await rows(conn, CHANGES, (after, upto))}

@@ -17,13 +17,31 @@ AUDIT = (
 )
 
 
+def audit_entry(r: dict) -> AuditEntry:
+    return AuditEntry(
+        position=r["position"],
+        version=r["version"],
+        occurred_at=r["occurred_at"],
+        recorded_at=r["recorded_at"],
+        type=r["type"],
+        summary=r["summary"],
+        team_id=r["team_id"],
+        details=r["details"],
+        actor=ActorOut(type=r["actor_type"], id=r["actor_id"], name=r["actor_name"]),
+    )
+
+
 class ConversationQueries:
     def __init__(self, conn: AsyncConnection, scope: Scope) -> None:
         self.conn, self.scope = conn, scope
 
+    def visible_where(self) -> tuple[str, list]:
+        """Conversations the caller may see: its current team decides."""
+        return self.scope.where()
+
     async def summary(self, conversation_id: str) -> dict | None:
         """The conversation, if the caller may see it (its current team decides)."""
-        where, params = self.scope.where()
+        where, params = self.visible_where()
         found = await rows(
             self.conn,
             f"SELECT conversation_id, contact_id, channel, queue, subject, status, team_id, "
@@ -55,20 +73,7 @@ class ConversationQueries:
             "conversation_id = %s AND position > %s ORDER BY position LIMIT %s",
             (*params, conversation_id, after, limit),
         )
-        return [
-            AuditEntry(
-                position=r["position"],
-                version=r["version"],
-                occurred_at=r["occurred_at"],
-                recorded_at=r["recorded_at"],
-                type=r["type"],
-                summary=r["summary"],
-                team_id=r["team_id"],
-                details=r["details"],
-                actor=ActorOut(type=r["actor_type"], id=r["actor_id"], name=r["actor_name"]),
-            )
-            for r in found
-        ]
+        return [audit_entry(r) for r in found]
 
     async def views(self, conversation_id: str) -> list[dict]:
         where, params = self.scope.where(team_column=None)

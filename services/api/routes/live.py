@@ -73,9 +73,7 @@ async def _respond(
         start = StreamPosition.parse(given, stream.tiebreak) if given else await stream.head(conn)
     if state.live.subscribers >= state.live.max_subscribers:
         raise HTTPException(503, "too many live subscribers, retry later")
-    events = feed(
-        state.live, state.pool, stream, start, batch=settings.live_batch, retry_ms=RETRY_MS
-    )
+    events = feed(state.live, state.live_reader, stream, start, retry_ms=RETRY_MS)
     return EventSourceResponse(
         events,
         ping=settings.live_heartbeat,
