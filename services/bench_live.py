@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import statistics
 import sys
 import tempfile
 import time
@@ -49,7 +51,13 @@ class Options:
     busy: int = 100
     idle: int = 1000
     batch: int = 50  # events per transaction in the throughput replay
+    rounds: int = 3
     workspace: str = "ws_bench_live"
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> float:
@@ -114,6 +122,8 @@ async def _bench(db: str, nats: str, api: str, supervisor: Supervisor, o: Option
         await wait(lambda: _ready(subscribers, o.idle + o.busy), "every subscriber")
         figures["api_rss_mib"]["with_idle_and_busy"] = rss_mib(api_pid)
         total = int(o.rate * o.seconds)
+        pids = {name: p.pid for name, p in supervisor.processes.items()} | {"bench": os.getpid()}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         announcements = Announcements(db)
         listening = asyncio.create_task(announcements.listen())
         sent = await paced(nats, o.workspace, busy, o.rate, total)
@@ -124,6 +134,8 @@ async def _bench(db: str, nats: str, api: str, supervisor: Supervisor, o: Option
             status=lambda: f"{len(subscribers.received)} of {total} arrived",
         )
         listening.cancel()
+        figures["cpu_seconds"] = {n: cpu_seconds(p) - cpu_before[n] for n, p in pids.items()}
+        figures["hub"] = (await health())["live"]
         latencies = [subscribers.received[a] - sent[a] for a in sent if a in subscribers.received]
         to_announced, to_received = announcements.split(subscribers.arrivals)
         figures["latency_ms"] = {
@@ -185,27 +197,35 @@ async def _replay(db: str, upto: int, batch: int, reset: bool = False) -> dict:
 
 
 async def _throughput(db, api, token, supervisor, o: Options, busy, idle, at: dict) -> dict:
-    """The timeline projector's rate alone, then with every subscriber following."""
+    """The timeline projector's rate alone, with the idle subscribers, and with the idle
+    and busy ones following along; rounds alternate, and the median of each is kept (the
+    machine is shared: its load moves)."""
     projector = supervisor.processes.pop("projector-timeline")  # the replay takes its place
     projector.terminate()
     projector.wait()
-    await _replay(db, at["contacts"], o.batch, reset=True)
-    alone = await _replay(db, at["head"], o.batch)
-    await _replay(db, at["contacts"], o.batch, reset=True)
-    subscribers = await _subscribe(api, token, idle, busy)
-    try:
-        followed = await _replay(db, at["head"], o.batch)
-        total = int(o.rate * o.seconds)
-        await wait(lambda: _received(subscribers, total), "the replayed entries")
-    finally:
-        await subscribers.close()
-    return {"alone": alone, "with_subscribers": followed}
+    runs: dict[str, list[float]] = {"alone": [], "idle": [], "idle_and_busy": []}
+    for _ in range(o.rounds):
+        for name, following in (("alone", []), ("idle", idle), ("idle_and_busy", idle + busy)):
+            await _replay(db, at["contacts"], o.batch, reset=True)
+            subscribers = await _subscribe(api, token, following, [])
+            try:
+                replayed = await _replay(db, at["head"], o.batch)
+                expected = int(o.rate * o.seconds) if name == "idle_and_busy" else 0
+                await wait(
+                    lambda s=subscribers, n=expected: _received(s, n), "the replayed entries"
+                )
+            finally:
+                await subscribers.close()
+            runs[name].append(replayed["events_per_second"])
+    return {
+        name: {"median": statistics.median(rates), "runs": rates} for name, rates in runs.items()
+    } | {"events": replayed["events"], "transactions": replayed["transactions"]}
 
 
 def report(figures: dict) -> str:
     o, lat, rss, tp = (figures[k] for k in ("options", "latency_ms", "api_rss_mib", "throughput"))
     per_idle = 1024 * (rss["with_idle"] - rss["baseline"]) / max(o["idle"], 1)
-    alone, followed = tp["alone"]["events_per_second"], tp["with_subscribers"]["events_per_second"]
+    alone, idle, busy = (tp[k]["median"] for k in ("alone", "idle", "idle_and_busy"))
     return "\n".join(
         [
             f"push latency, publish -> SSE entry, {lat['publish_rate']:.0f} events/s, "
@@ -219,8 +239,9 @@ def report(figures: dict) -> str:
             f"API resident memory: {rss['baseline']:.0f} MiB alone, {rss['with_idle']:.0f} MiB "
             f"with {o['idle']} idle subscribers ({per_idle:.0f} KiB each), "
             f"{rss['with_idle_and_busy']:.0f} MiB with the busy ones too",
-            f"timeline projector ({o['batch']} events a transaction): {alone:.0f} events/s "
-            f"alone, {followed:.0f} events/s with {o['idle']} idle + {o['busy']} busy "
-            f"subscribers ({100 * followed / alone:.0f}%)",
+            f"timeline projector, {tp['events']} events in transactions of {o['batch']} "
+            f"(median of {o['rounds']}): {alone:.0f} events/s alone, {idle:.0f} with "
+            f"{o['idle']} idle subscribers ({100 * idle / alone:.0f}%), {busy:.0f} with "
+            f"{o['idle']} idle + {o['busy']} busy ones ({100 * busy / alone:.0f}%)",
         ]
     )

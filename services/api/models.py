@@ -90,6 +90,9 @@ class ConsumerHealth(BaseModel):
 class LiveHealth(BaseModel):
     subscribers: int = Field(description="Live streams this API process is serving")
     listening: bool = Field(description="Whether it receives the projections' announcements")
+    announcements: int = Field(description="Projection commits announced to it so far")
+    cycles: int = Field(description="Times it looked for the streams those commits touched")
+    reads: int = Field(description="Queries its subscribers' reads took (shared when alike)")
 
 
 class Health(BaseModel):

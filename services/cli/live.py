@@ -10,7 +10,12 @@ def cmd_bench_live(settings, args: argparse.Namespace) -> int:
     from services.bench_live import Options, report, run
 
     options = Options(
-        rate=args.rate, seconds=args.seconds, busy=args.busy, idle=args.idle, batch=args.batch
+        rate=args.rate,
+        seconds=args.seconds,
+        busy=args.busy,
+        idle=args.idle,
+        batch=args.batch,
+        rounds=args.rounds,
     )
     figures = run(settings, options)
     print(json.dumps(figures, indent=2) if args.json else report(figures))
@@ -26,5 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--busy", type=int, default=100, help="subscribers that get entries")
     bench.add_argument("--idle", type=int, default=1000, help="subscribers that get none")
     bench.add_argument("--batch", type=int, default=50, help="events a projector transaction")
+    bench.add_argument("--rounds", type=int, default=3, help="throughput runs of each kind")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     bench.set_defaults(handler=cmd_bench_live)

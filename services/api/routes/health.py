@@ -65,7 +65,13 @@ async def health(conn: Conn, request: Request) -> Health:
     }
     stuck = relay.stuck or any(p.stuck for p in projections.values())
     hub = request.app.state.live
-    live = LiveHealth(subscribers=hub.subscribers, listening=hub.listening)
+    live = LiveHealth(
+        subscribers=hub.subscribers,
+        listening=hub.listening,
+        announcements=hub.announcements,
+        cycles=hub.cycles,
+        reads=request.app.state.live_reader.queries,
+    )
     return Health(
         status="degraded" if stuck else "ok",
         store_position=head,
