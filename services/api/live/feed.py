@@ -43,6 +43,9 @@ async def feed(
         batch = reader.limit - 1  # one more is read: it tells whether the last sent ends a group
         while True:
             subscription.wake.clear()
+            if stream.revoked:
+                yield ServerSentEvent(json.dumps({"detail": "the token was revoked"}), event="gone")
+                return
             items = await reader.read(stream, subscription.position)
             for i in range(min(len(items), batch)):
                 position = _position(items, i)

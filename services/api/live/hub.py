@@ -149,6 +149,28 @@ class LiveHub:
             await asyncio.sleep(self.poll_interval)
             with contextlib.suppress(psycopg.Error, OSError):  # the next poll tries again
                 await self._check()
+                await self._end_revoked()
+
+    async def _end_revoked(self) -> None:
+        """A stream lasts as long as its token: a revoked token's streams end."""
+        subscriptions = [
+            s for by_key in self._by_key.values() for subs in by_key.values() for s in subs
+        ]
+        hashes = list({s.stream.token_hash for s in subscriptions if s.stream.token_hash})
+        if not hashes:
+            return
+        async with self.pool.connection() as conn:
+            valid = await rows(
+                conn,
+                "SELECT token_hash FROM api_tokens WHERE token_hash = ANY(%s) "
+                "AND revoked_at IS NULL",
+                (hashes,),
+            )
+        still = {r["token_hash"] for r in valid}
+        for s in subscriptions:
+            if s.stream.token_hash and s.stream.token_hash not in still:
+                s.stream.revoked = True
+                s.wake.set()
 
     async def _cycle(self) -> None:
         while True:

@@ -79,6 +79,8 @@ class Stream(ABC):
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.ended: str | None = None  # why no more items will come, once a read knows
+        self.token_hash: str | None = None  # the caller's, checked for revocation
+        self.revoked = False
 
     @property
     def workspace_id(self) -> str:

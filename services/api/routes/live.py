@@ -19,6 +19,7 @@ from services.api.live.timeline import TimelineStream
 from services.api.queries.activity_grid import GridFilter
 from services.api.routes.timeline import Categories, Deleted, SubjectId, Text, Types
 from services.api.scope import Scope
+from services.api.tokens import token_hash
 
 router = APIRouter(tags=["live"], responses=ERRORS)
 RETRY_MS = 1000
@@ -29,9 +30,11 @@ async def live_scope(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Scope:
     """The caller's scope, with the pooled connection given back at once: a stream may
-    last for hours and must not hold one."""
+    last for hours and must not hold one (the hub checks its token meanwhile)."""
     async with request.app.state.pool.connection() as conn:
-        return Scope(await principal(conn, credentials))
+        scope = Scope(await principal(conn, credentials))
+    request.state.token_hash = token_hash(credentials.credentials)  # a valid one, by now
+    return scope
 
 
 CallerScope = Annotated[Scope, Depends(live_scope)]
@@ -66,6 +69,7 @@ async def _respond(
     request: Request, stream: Stream, last_event_id: str | None, after: str | None
 ) -> EventSourceResponse:
     state, settings = request.app.state, request.app.state.settings
+    stream.token_hash = request.state.token_hash
     async with state.pool.connection() as conn:
         if not await stream.visible(conn):
             raise not_found(*stream.describe())
