@@ -16,12 +16,8 @@ Self-contained: `run(settings, options)` returns the figures, `report` prints th
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import statistics
-import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,13 +28,15 @@ from adapters.embedded import free_port, infrastructure
 from adapters.settings import Settings
 from services.api.tokens import create_token
 from services.bench_live_clients import (
-    Announcements,
-    Subscribers,
-    contacts,
-    paced,
-    percentile,
-    publish,
+    ready,
+    received,
+    stalled,
+    subscribe,
+    subscribers_are,
+    wait,
 )
+from services.bench_live_load import Announcements, contacts, paced, percentile, publish
+from services.bench_live_replay import throughput
 from services.demo import ingest_backlog, wait_for_api
 from services.services import migrate
 from services.supervisor import Supervisor
@@ -52,6 +50,7 @@ class Options:
     idle: int = 1000
     batch: int = 50  # events per transaction in the throughput replay
     rounds: int = 3
+    stalled: int = 10  # grid subscribers that never read
     workspace: str = "ws_bench_live"
 
 
@@ -65,14 +64,6 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-async def wait(check, what: str, within: float = 120.0, status=lambda: "") -> None:
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"bench-live: timed out waiting for {what} {status()}")
-        await asyncio.sleep(0.05)
 
 
 def run(settings: Settings, options: Options) -> dict:
@@ -116,10 +107,15 @@ async def _bench(db: str, nats: str, api: str, supervisor: Supervisor, o: Option
         api_pid = supervisor.processes["api"].pid
         figures: dict = {"options": o.__dict__, "api_rss_mib": {"baseline": rss_mib(api_pid)}}
 
-        subscribers = await _subscribe(api, token, idle, [])
+        subscribers = await subscribe(api, token, idle, [])
         figures["api_rss_mib"]["with_idle"] = rss_mib(api_pid)
         subscribers.open(busy)
-        await wait(lambda: _ready(subscribers, o.idle + o.busy), "every subscriber")
+        await wait(lambda: ready(subscribers, o.idle + o.busy), "every subscriber")
+        port = int(api.rsplit(":", 1)[1])
+        stuck = [await stalled(port, token, "/v1/activities/live") for _ in range(o.stalled)]
+        await wait(
+            lambda: subscribers_are(health, o.idle + o.busy + o.stalled), "stalled subscribers"
+        )
         figures["api_rss_mib"]["with_idle_and_busy"] = rss_mib(api_pid)
         total = int(o.rate * o.seconds)
         pids = {name: p.pid for name, p in supervisor.processes.items()} | {"bench": os.getpid()}
@@ -128,7 +124,7 @@ async def _bench(db: str, nats: str, api: str, supervisor: Supervisor, o: Option
         listening = asyncio.create_task(announcements.listen())
         sent = await paced(nats, o.workspace, busy, o.rate, total)
         await wait(
-            lambda: _received(subscribers, total),
+            lambda: received(subscribers, total),
             "every entry",
             within=60 + o.seconds,
             status=lambda: f"{len(subscribers.received)} of {total} arrived",
@@ -136,6 +132,9 @@ async def _bench(db: str, nats: str, api: str, supervisor: Supervisor, o: Option
         listening.cancel()
         figures["cpu_seconds"] = {n: cpu_seconds(p) - cpu_before[n] for n, p in pids.items()}
         figures["hub"] = (await health())["live"]
+        figures["api_rss_mib"]["after_the_run_with_stalled"] = rss_mib(api_pid)
+        for writer in stuck:
+            writer.close()
         latencies = [subscribers.received[a] - sent[a] for a in sent if a in subscribers.received]
         to_announced, to_received = announcements.split(subscribers.arrivals)
         figures["latency_ms"] = {
@@ -153,8 +152,8 @@ async def _bench(db: str, nats: str, api: str, supervisor: Supervisor, o: Option
             "publish_rate": total / sent["_seconds"],
         }
         await subscribers.close()
-        await wait(lambda: _no_subscribers(health), "the subscribers to be gone")
-        figures["throughput"] = await _throughput(
+        await wait(lambda: subscribers_are(health, 0), "the subscribers to be gone")
+        figures["throughput"] = await throughput(
             db,
             api,
             token,
@@ -165,61 +164,6 @@ async def _bench(db: str, nats: str, api: str, supervisor: Supervisor, o: Option
             {"contacts": contacts_position, "head": (await health())["store_position"]},
         )
         return figures
-
-
-async def _subscribe(api: str, token: str, idle: list[str], busy: list[str]) -> Subscribers:
-    subscribers = Subscribers(api, token)
-    subscribers.open(idle + busy)
-    await wait(lambda: _ready(subscribers, len(idle) + len(busy)), "the subscribers")
-    return subscribers
-
-
-async def _ready(subscribers: Subscribers, count: int) -> bool:
-    return subscribers.ready >= count
-
-
-async def _received(subscribers: Subscribers, count: int) -> bool:
-    return len(subscribers.received) >= count
-
-
-async def _no_subscribers(health) -> bool:
-    return (await health())["live"]["subscribers"] == 0
-
-
-async def _replay(db: str, upto: int, batch: int, reset: bool = False) -> dict:
-    args = [sys.executable, "-m", "services.bench_live_replay", db, "--upto", str(upto)]
-    args += ["--batch", str(batch), *(["--reset"] if reset else [])]
-    process = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE)
-    out, _ = await process.communicate()
-    if process.returncode:
-        raise SystemExit("bench-live: the replay failed")
-    return json.loads(out)
-
-
-async def _throughput(db, api, token, supervisor, o: Options, busy, idle, at: dict) -> dict:
-    """The timeline projector's rate alone, with the idle subscribers, and with the idle
-    and busy ones following along; rounds alternate, and the median of each is kept (the
-    machine is shared: its load moves)."""
-    projector = supervisor.processes.pop("projector-timeline")  # the replay takes its place
-    projector.terminate()
-    projector.wait()
-    runs: dict[str, list[float]] = {"alone": [], "idle": [], "idle_and_busy": []}
-    for _ in range(o.rounds):
-        for name, following in (("alone", []), ("idle", idle), ("idle_and_busy", idle + busy)):
-            await _replay(db, at["contacts"], o.batch, reset=True)
-            subscribers = await _subscribe(api, token, following, [])
-            try:
-                replayed = await _replay(db, at["head"], o.batch)
-                expected = int(o.rate * o.seconds) if name == "idle_and_busy" else 0
-                await wait(
-                    lambda s=subscribers, n=expected: _received(s, n), "the replayed entries"
-                )
-            finally:
-                await subscribers.close()
-            runs[name].append(replayed["events_per_second"])
-    return {
-        name: {"median": statistics.median(rates), "runs": rates} for name, rates in runs.items()
-    } | {"events": replayed["events"], "transactions": replayed["transactions"]}
 
 
 def report(figures: dict) -> str:
@@ -238,7 +182,9 @@ def report(figures: dict) -> str:
             f"p99 {lat['announced_to_received_p99']:.1f} ms",
             f"API resident memory: {rss['baseline']:.0f} MiB alone, {rss['with_idle']:.0f} MiB "
             f"with {o['idle']} idle subscribers ({per_idle:.0f} KiB each), "
-            f"{rss['with_idle_and_busy']:.0f} MiB with the busy ones too",
+            f"{rss['with_idle_and_busy']:.0f} MiB with the busy ones too, "
+            f"{rss['after_the_run_with_stalled']:.0f} MiB after the run, with "
+            f"{o['stalled']} grid subscribers that never read",
             f"timeline projector, {tp['events']} events in transactions of {o['batch']} "
             f"(median of {o['rounds']}): {alone:.0f} events/s alone, {idle:.0f} with "
             f"{o['idle']} idle subscribers ({100 * idle / alone:.0f}%), {busy:.0f} with "

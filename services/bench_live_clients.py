@@ -1,26 +1,23 @@
 """Live-stream clients for `chronicle bench-live`: many SSE subscribers in one process,
-and the producer that publishes paced activities and stamps when each left."""
+clients that never read, and waiting on what they received."""
 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import json
-import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 import httpx
-import nats
-import psycopg
-from tqdm import tqdm
 
-from adapters import bus
-from projections.live import CHANNEL, parse
-from services.workload import Producer
 
-DANA = ("user", "u_17", "Dana")
+async def wait(check, what: str, within: float = 120.0, status=lambda: "") -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bench-live: timed out waiting for {what} {status()}")
+        await asyncio.sleep(0.05)
 
 
 class Subscribers:
@@ -73,89 +70,31 @@ class Subscribers:
         await self.client.aclose()
 
 
-def contacts(workspace: str, ids: list[str]) -> list:
-    p = Producer(workspace, f"{workspace}-contacts")
-    now = datetime.now(UTC)
-    return [
-        p.envelope("contact.added", {"contact_id": c, "name": c, "source": "api"}, DANA, now)
-        for c in ids
-    ]
+async def stalled(api_port: int, token: str, path: str) -> asyncio.StreamWriter:
+    """A client that subscribes and then never reads: its socket fills up."""
+    _, writer = await asyncio.open_connection("127.0.0.1", api_port)
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        "Accept: text/event-stream\r\n\r\n".encode()
+    )
+    await writer.drain()
+    return writer
 
 
-async def publish(nats_url: str, messages: list) -> None:
-    nc = await bus.connect(nats_url, "bench-live-setup")
-    js = nc.jetstream()
-    for m in messages:
-        await js.publish(m.subject, m.body, headers={bus.MSG_ID: m.envelope_id})
-    await nc.close()
+async def subscribe(api: str, token: str, idle: list[str], busy: list[str]) -> Subscribers:
+    subscribers = Subscribers(api, token)
+    subscribers.open(idle + busy)
+    await wait(lambda: ready(subscribers, len(idle) + len(busy)), "the subscribers")
+    return subscribers
 
 
-async def paced(nats_url: str, workspace: str, busy: list[str], rate: float, total: int) -> dict:
-    """Publish `total` activities at `rate` a second, round-robin over `busy` contacts;
-    returns activity id -> perf_counter when it was handed to NATS."""
-    nc = await nats.connect(nats_url, name="bench-live-producer")
-    p = Producer(workspace, f"{workspace}-load")
-    sent: dict[str, float] = {}
-    bar = tqdm(total=total, desc="published", unit="event", file=sys.stderr, mininterval=0.5)
-    start = time.perf_counter()
-    for i in range(total):
-        delay = start + i / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        activity_id = f"bench-{i}"
-        m = p.envelope(
-            "activity.logged",
-            {
-                "activity_id": activity_id,
-                "type": "note",
-                "source": "manual",
-                "summary": f"Bench note {i}",
-                "contact_id": busy[i % len(busy)],
-            },
-            DANA,
-            datetime.now(UTC),
-        )
-        sent[activity_id] = time.perf_counter()
-        await nc.publish(m.subject, m.body, headers={bus.MSG_ID: m.envelope_id})
-        if i % 50 == 49:
-            await nc.flush()
-            bar.update(50)
-    await nc.flush()
-    bar.close()
-    sent["_seconds"] = time.perf_counter() - start
-    await nc.close()
-    return sent
+async def ready(subscribers: Subscribers, count: int) -> bool:
+    return subscribers.ready >= count
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+async def received(subscribers: Subscribers, count: int) -> bool:
+    return len(subscribers.received) >= count
 
 
-class Announcements:
-    """When each timeline announcement reached a listener (wall clock), by position."""
-
-    def __init__(self, database_url: str) -> None:
-        self.database_url = database_url
-        self.seen: list[tuple[int, float]] = []
-
-    async def listen(self) -> None:
-        async with await psycopg.AsyncConnection.connect(
-            self.database_url, autocommit=True
-        ) as conn:
-            await conn.execute(f"LISTEN {CHANNEL}")
-            async for notice in conn.notifies():
-                announced = parse(notice.payload)
-                if announced and announced.schema == "rm_timeline":
-                    self.seen.append((announced.position, time.time()))
-
-    def split(self, arrivals: list[tuple[int, float, float]]) -> tuple[list, list]:
-        """(stored -> announced, announced -> received) for each arrival, in seconds."""
-        positions = [p for p, _ in self.seen]
-        to_announced, to_received = [], []
-        for position, stored, arrived in arrivals:
-            i = bisect.bisect_left(positions, position)
-            if i < len(self.seen):
-                to_announced.append(self.seen[i][1] - stored)
-                to_received.append(arrived - self.seen[i][1])
-        return to_announced, to_received
+async def subscribers_are(health, count: int) -> bool:
+    return (await health())["live"]["subscribers"] == count

@@ -1,4 +1,4 @@
-"""Projector throughput for `chronicle bench-live`, in a process of its own.
+"""Projector throughput for `chronicle bench-live`, measured in a process of its own.
 
 Applies stored events to the timeline read model exactly as the projector service does
 (`ProjectionRunner.apply`: rows, tracking position and the announcement in one
@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
+import sys
 import time
 
 import psycopg
@@ -21,6 +23,7 @@ from adapters.mapper import MsgspecMapper
 from projections.runner import ProjectionRunner
 from projections.source import read_batches
 from projections.timeline import Timeline
+from services.bench_live_clients import received, subscribe, wait
 
 
 async def replay(database_url: str, upto: int, batch: int, reset: bool) -> dict:
@@ -45,6 +48,40 @@ async def replay(database_url: str, upto: int, batch: int, reset: bool) -> dict:
         "events_per_second": count / seconds if seconds else 0.0,
         "position": position,
     }
+
+
+async def replay_apart(db: str, upto: int, batch: int, reset: bool = False) -> dict:
+    args = [sys.executable, "-m", "services.bench_live_replay", db, "--upto", str(upto)]
+    args += ["--batch", str(batch), *(["--reset"] if reset else [])]
+    process = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE)
+    out, _ = await process.communicate()
+    if process.returncode:
+        raise SystemExit("bench-live: the replay failed")
+    return json.loads(out)
+
+
+async def throughput(db, api, token, supervisor, o, busy, idle, at: dict) -> dict:
+    """The timeline projector's rate alone, with the idle subscribers, and with the idle
+    and busy ones following along; rounds alternate, and the median of each is kept (the
+    machine is shared: its load moves)."""
+    projector = supervisor.processes.pop("projector-timeline")  # the replay takes its place
+    projector.terminate()
+    projector.wait()
+    runs: dict[str, list[float]] = {"alone": [], "idle": [], "idle_and_busy": []}
+    for _ in range(o.rounds):
+        for name, following in (("alone", []), ("idle", idle), ("idle_and_busy", idle + busy)):
+            await replay_apart(db, at["contacts"], o.batch, reset=True)
+            subscribers = await subscribe(api, token, following, [])
+            try:
+                replayed = await replay_apart(db, at["head"], o.batch)
+                expected = int(o.rate * o.seconds) if name == "idle_and_busy" else 0
+                await wait(lambda s=subscribers, n=expected: received(s, n), "the replayed entries")
+            finally:
+                await subscribers.close()
+            runs[name].append(replayed["events_per_second"])
+    return {
+        name: {"median": statistics.median(rates), "runs": rates} for name, rates in runs.items()
+    } | {"events": replayed["events"], "transactions": replayed["transactions"]}
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The fan-out hub: one LISTEN connection for the whole API process, many subscribers.
+"""The fan-out hub: one LISTEN connection for the whole API process (`watch.py`), many
+subscribers.
 
 Announcements are coalesced wake-ups, never data. For each read model the hub knows how
 far it has looked (`scanned`) and how far the read model has committed (`target`, from
@@ -20,9 +21,8 @@ import psycopg
 import structlog
 from psycopg_pool import AsyncConnectionPool
 
-from projections.live import CHANNEL, parse
 from services.api.live.streams import Stream, StreamPosition
-from services.api.queries import rows
+from services.api.live.watch import Watcher, tracked_positions
 
 log = structlog.get_logger()
 # past this many positions in one cycle, wake everyone rather than list what changed
@@ -51,13 +51,13 @@ class LiveHub:
         max_subscribers: int,
         reconnect_delay: float = 1.0,
     ) -> None:
-        self.database_url, self.pool = database_url, pool
+        self.pool = pool
         self.kinds = {kind.schema: kind for kind in kinds}
-        self.poll_interval, self.max_subscribers = poll_interval, max_subscribers
+        self.max_subscribers = max_subscribers
         self.reconnect_delay = reconnect_delay
-        self.listening = False
+        self.watcher = Watcher(self, database_url, poll_interval, reconnect_delay)
         self.subscribers = 0
-        self.announcements = self.cycles = 0
+        self.cycles = 0
         self._by_key: dict[str, dict[tuple, set[Subscription]]] = defaultdict(dict)
         self._scanned: dict[str, int] = {}
         self._target: dict[str, int] = {}
@@ -82,10 +82,16 @@ class LiveHub:
             if not following:
                 del self._by_key[stream.schema][stream.key()]
 
+    def subscriptions(self) -> list[Subscription]:
+        return [s for by_key in self._by_key.values() for subs in by_key.values() for s in subs]
+
+    def looked_up_to(self, schema: str) -> int | None:
+        return self._scanned.get(schema)
+
     async def start(self) -> None:
-        self._scanned = await self._positions()
-        for loop in (self._listen, self._poll, self._cycle):
-            self._tasks.append(asyncio.create_task(loop(), name=f"live-hub{loop.__name__}"))
+        self._scanned = await tracked_positions(self.pool, self.kinds)
+        self._tasks.append(asyncio.create_task(self._cycle(), name="live-hub-cycle"))
+        self._tasks += self.watcher.start()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -94,21 +100,9 @@ class LiveHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _positions(self) -> dict[str, int]:
-        """Each read model's tracked position (0 for one that does not exist yet)."""
-        found = {}
-        async with self.pool.connection() as conn:
-            for schema in self.kinds:
-                try:
-                    tracked = await rows(
-                        conn, f"SELECT max(position) AS p FROM {schema}.tracking", ()
-                    )
-                    found[schema] = tracked[0]["p"] or 0
-                except psycopg.errors.UndefinedTable:
-                    found[schema] = 0
-        return found
-
-    def _announce(self, schema: str, position: int, workspaces: frozenset[str] | None) -> None:
+    def announce(self, schema: str, position: int, workspaces: frozenset[str] | None) -> None:
+        """The read model `schema` committed up to `position` (in `workspaces`; None:
+        unknown): its streams may have news."""
         if schema not in self.kinds:
             return  # another read model, or a rebuild in another schema
         self._target[schema] = max(self._target.get(schema, 0), position)
@@ -117,60 +111,6 @@ class LiveHub:
             None if named is None or workspaces is None else named | workspaces
         )
         self._dirty.set()
-
-    async def _listen(self) -> None:
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    self.database_url, autocommit=True
-                ) as conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
-                    self.listening = True
-                    await self._check()  # whatever was committed while not listening
-                    async for notice in conn.notifies():
-                        if announced := parse(notice.payload):
-                            self.announcements += 1
-                            self._announce(
-                                announced.schema, announced.position, announced.workspaces
-                            )
-            except (psycopg.Error, OSError) as error:
-                log.warning("live.listen_failed", error=repr(error))
-            finally:
-                self.listening = False
-            await asyncio.sleep(self.reconnect_delay)
-
-    async def _check(self) -> None:
-        for schema, position in (await self._positions()).items():
-            if position != self._scanned.get(schema):
-                self._announce(schema, position, None)
-
-    async def _poll(self) -> None:
-        while True:
-            await asyncio.sleep(self.poll_interval)
-            with contextlib.suppress(psycopg.Error, OSError):  # the next poll tries again
-                await self._check()
-                await self._end_revoked()
-
-    async def _end_revoked(self) -> None:
-        """A stream lasts as long as its token: a revoked token's streams end."""
-        subscriptions = [
-            s for by_key in self._by_key.values() for subs in by_key.values() for s in subs
-        ]
-        hashes = list({s.stream.token_hash for s in subscriptions if s.stream.token_hash})
-        if not hashes:
-            return
-        async with self.pool.connection() as conn:
-            valid = await rows(
-                conn,
-                "SELECT token_hash FROM api_tokens WHERE token_hash = ANY(%s) "
-                "AND revoked_at IS NULL",
-                (hashes,),
-            )
-        still = {r["token_hash"] for r in valid}
-        for s in subscriptions:
-            if s.stream.token_hash and s.stream.token_hash not in still:
-                s.stream.revoked = True
-                s.wake.set()
 
     async def _cycle(self) -> None:
         while True:

@@ -4,7 +4,8 @@ The hub wakes every subscriber a cycle concerns in one go; each then asks the re
 its next items. The reader waits for the event loop to turn once, so that all of them
 have asked, and serves the requests of one batch key (same kind of stream, same
 effective scope, same filters) with one query: a hundred busy dashboards cost one
-round trip per projector transaction, not a hundred.
+round trip per projector transaction, not a hundred; and streams that follow the same
+record from the same position share one result.
 """
 
 from __future__ import annotations
@@ -51,9 +52,17 @@ class Reader:
         live = [r for r in requests if not r[2].cancelled()]  # a client gone meanwhile
         if not live:
             return
-        kind = type(live[0][0])
-        found = await kind.read_many(conn, [(s, p) for s, p, _ in live], self.limit)
+        # streams of one batch key that follow the same thing from the same position get
+        # the same items: read them once (many dashboards on one grid, say)
+        shared: dict[tuple, int] = {}
+        distinct: list[tuple[Stream, StreamPosition]] = []
+        for stream, position, _ in live:
+            if shared.setdefault((stream.key(), position), len(distinct)) == len(distinct):
+                distinct.append((stream, position))
+        found = await type(distinct[0][0]).read_many(conn, distinct, self.limit)
         self.queries += 1
-        for (_, _, done), items in zip(live, found, strict=True):
+        for stream, position, done in live:
+            origin = shared[(stream.key(), position)]
+            stream.ended = stream.ended or distinct[origin][0].ended
             if not done.done():
-                done.set_result(items)
+                done.set_result(found[origin])

@@ -67,8 +67,8 @@ async def health(conn: Conn, request: Request) -> Health:
     hub = request.app.state.live
     live = LiveHealth(
         subscribers=hub.subscribers,
-        listening=hub.listening,
-        announcements=hub.announcements,
+        listening=hub.watcher.listening,
+        announcements=hub.watcher.announcements,
         cycles=hub.cycles,
         reads=request.app.state.live_reader.queries,
     )
