@@ -36,7 +36,7 @@ from services.bench_live_clients import (
     wait,
 )
 from services.bench_live_load import Announcements, contacts, paced, percentile, publish
-from services.bench_live_replay import throughput
+from services.bench_live_replay import paced_commits, throughput
 from services.demo import ingest_backlog, wait_for_api
 from services.services import migrate
 from services.supervisor import Supervisor
@@ -153,21 +153,15 @@ async def _bench(db: str, nats: str, api: str, supervisor: Supervisor, o: Option
         }
         await subscribers.close()
         await wait(lambda: subscribers_are(health, 0), "the subscribers to be gone")
-        figures["throughput"] = await throughput(
-            db,
-            api,
-            token,
-            supervisor,
-            o,
-            busy,
-            idle,
-            {"contacts": contacts_position, "head": (await health())["store_position"]},
-        )
+        at = {"contacts": contacts_position, "head": (await health())["store_position"]}
+        figures["throughput"] = await throughput(db, api, token, supervisor, o, busy, idle, at)
+        figures["commit_to_received_ms"] = await paced_commits(db, api, token, o, busy, idle, at)
         return figures
 
 
 def report(figures: dict) -> str:
     o, lat, rss, tp = (figures[k] for k in ("options", "latency_ms", "api_rss_mib", "throughput"))
+    cr = figures["commit_to_received_ms"]
     per_idle = 1024 * (rss["with_idle"] - rss["baseline"]) / max(o["idle"], 1)
     alone, idle, busy = (tp[k]["median"] for k in ("alone", "idle", "idle_and_busy"))
     return "\n".join(
@@ -180,6 +174,10 @@ def report(figures: dict) -> str:
             f"{lat['stored_to_received_p50']:.1f} ms, p99 {lat['stored_to_received_p99']:.1f} ms; "
             f"from the projector's announcement on: p50 {lat['announced_to_received_p50']:.1f} ms, "
             f"p99 {lat['announced_to_received_p99']:.1f} ms",
+            f"live feed alone (the stored activities committed again at "
+            f"{cr['rate']:.0f} events/s, transactions of 10): commit -> SSE entry p50 "
+            f"{cr['p50']:.1f} ms, p99 {cr['p99']:.1f} ms, max {cr['max']:.1f} ms "
+            f"({cr['delivered']} entries)",
             f"API resident memory: {rss['baseline']:.0f} MiB alone, {rss['with_idle']:.0f} MiB "
             f"with {o['idle']} idle subscribers ({per_idle:.0f} KiB each), "
             f"{rss['with_idle_and_busy']:.0f} MiB with the busy ones too, "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import json
 import statistics
 import sys
@@ -26,7 +27,11 @@ from projections.timeline import Timeline
 from services.bench_live_clients import received, subscribe, wait
 
 
-async def replay(database_url: str, upto: int, batch: int, reset: bool) -> dict:
+async def replay(
+    database_url: str, upto: int, batch: int, reset: bool, rate: float | None = None
+) -> dict:
+    """Apply the stored events up to `upto`; at `rate` events a second if given (then
+    the moment each transaction committed is kept, by its position)."""
     projection = Timeline()
     runner = ProjectionRunner(projection)
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
@@ -35,10 +40,15 @@ async def replay(database_url: str, upto: int, batch: int, reset: bool) -> dict:
             await projection.create(conn)
         position = await projection.position(conn)
         batches = [b async for b in read_batches(conn, MsgspecMapper(), position, upto, batch)]
-        started = time.perf_counter()
+        started, applied, committed = time.perf_counter(), 0, []
         for events in batches:
+            if rate and (ahead := started + applied / rate - time.perf_counter()) > 0:
+                await asyncio.sleep(ahead)
             previous = [position] + [e.position for e in events[:-1]]
             position = await runner.apply(conn, list(zip(previous, events, strict=True)))
+            applied += len(events)
+            if rate:
+                committed.append((position, time.time()))
         seconds = time.perf_counter() - started
     count = sum(len(b) for b in batches)
     return {
@@ -47,12 +57,16 @@ async def replay(database_url: str, upto: int, batch: int, reset: bool) -> dict:
         "seconds": seconds,
         "events_per_second": count / seconds if seconds else 0.0,
         "position": position,
+        "committed": committed,
     }
 
 
-async def replay_apart(db: str, upto: int, batch: int, reset: bool = False) -> dict:
+async def replay_apart(
+    db: str, upto: int, batch: int, reset: bool = False, rate: float | None = None
+) -> dict:
     args = [sys.executable, "-m", "services.bench_live_replay", db, "--upto", str(upto)]
     args += ["--batch", str(batch), *(["--reset"] if reset else [])]
+    args += ["--rate", str(rate)] if rate else []
     process = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE)
     out, _ = await process.communicate()
     if process.returncode:
@@ -84,14 +98,43 @@ async def throughput(db, api, token, supervisor, o, busy, idle, at: dict) -> dic
     } | {"events": replayed["events"], "transactions": replayed["transactions"]}
 
 
+async def paced_commits(db, api, token, o, busy, idle, at: dict) -> dict:
+    """Commit → received alone: the stored activities applied again at `rate` events a
+    second in transactions of 10 while every subscriber follows; the latency of each
+    entry is from its transaction's commit to its arrival over SSE."""
+    await replay_apart(db, at["contacts"], o.batch, reset=True)
+    subscribers = await subscribe(api, token, idle, busy)
+    try:
+        replayed = await replay_apart(db, at["head"], 10, rate=o.rate)
+        total = int(o.rate * o.seconds)
+        await wait(lambda: received(subscribers, total), "the paced entries")
+    finally:
+        await subscribers.close()
+    positions = [p for p, _ in replayed["committed"]]
+    latencies = []
+    for position, _, arrived in subscribers.arrivals:
+        commit = replayed["committed"][bisect.bisect_left(positions, position)][1]
+        latencies.append(arrived - commit)
+    latencies.sort()
+    return {
+        "rate": replayed["events"] / replayed["seconds"],
+        "p50": 1000 * latencies[len(latencies) // 2],
+        "p99": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+        "max": 1000 * latencies[-1],
+        "delivered": len(latencies),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database_url")
     parser.add_argument("--upto", type=int, required=True)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument("--rate", type=float, help="events a second (default: flat out)")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(replay(args.database_url, args.upto, args.batch, args.reset))))
+    done = replay(args.database_url, args.upto, args.batch, args.reset, args.rate)
+    print(json.dumps(asyncio.run(done)))
 
 
 if __name__ == "__main__":
