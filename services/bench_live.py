@@ -9,7 +9,10 @@ process, as `chronicle up` runs them:
 2. memory: the API process's resident size before and with the idle subscribers;
 3. projector throughput: the stored activities applied again to the timeline read
    model in live-sized transactions (see bench_live_replay.py), without subscribers
-   and then with the idle and busy ones following along.
+   and then with the idle and busy ones following along;
+4. the live feed alone: the same activities committed again at `rate` a second in
+   small transactions while every subscriber follows: commit -> SSE entry, without
+   ingest and relay in the way.
 Self-contained: `run(settings, options)` returns the figures, `report` prints them.
 """
 
@@ -28,6 +31,7 @@ from adapters.embedded import free_port, infrastructure
 from adapters.settings import Settings
 from services.api.tokens import create_token
 from services.bench_live_clients import (
+    cpu_seconds,
     ready,
     received,
     stalled,
@@ -52,11 +56,6 @@ class Options:
     rounds: int = 3
     stalled: int = 10  # grid subscribers that never read
     workspace: str = "ws_bench_live"
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid: int) -> float:
@@ -186,6 +185,9 @@ def report(figures: dict) -> str:
             f"timeline projector, {tp['events']} events in transactions of {o['batch']} "
             f"(median of {o['rounds']}): {alone:.0f} events/s alone, {idle:.0f} with "
             f"{o['idle']} idle subscribers ({100 * idle / alone:.0f}%), {busy:.0f} with "
-            f"{o['idle']} idle + {o['busy']} busy ones ({100 * busy / alone:.0f}%)",
+            f"{o['idle']} idle + {o['busy']} busy ones ({100 * busy / alone:.0f}%); the API "
+            f"meanwhile used {tp['alone']['api_cpu_share']:.0%}, "
+            f"{tp['idle']['api_cpu_share']:.0%} and {tp['idle_and_busy']['api_cpu_share']:.0%} "
+            "of a core",
         ]
     )

@@ -24,7 +24,7 @@ from adapters.mapper import MsgspecMapper
 from projections.runner import ProjectionRunner
 from projections.source import read_batches
 from projections.timeline import Timeline
-from services.bench_live_clients import received, subscribe, wait
+from services.bench_live_clients import cpu_seconds, received, subscribe, wait
 
 
 async def replay(
@@ -82,19 +82,28 @@ async def throughput(db, api, token, supervisor, o, busy, idle, at: dict) -> dic
     projector.terminate()
     projector.wait()
     runs: dict[str, list[float]] = {"alone": [], "idle": [], "idle_and_busy": []}
+    api_cpu: dict[str, list[float]] = {name: [] for name in runs}
+    api_pid = supervisor.processes["api"].pid
     for _ in range(o.rounds):
         for name, following in (("alone", []), ("idle", idle), ("idle_and_busy", idle + busy)):
             await replay_apart(db, at["contacts"], o.batch, reset=True)
             subscribers = await subscribe(api, token, following, [])
             try:
+                before = cpu_seconds(api_pid)
                 replayed = await replay_apart(db, at["head"], o.batch)
+                api_cpu[name].append((cpu_seconds(api_pid) - before) / replayed["seconds"])
                 expected = int(o.rate * o.seconds) if name == "idle_and_busy" else 0
                 await wait(lambda s=subscribers, n=expected: received(s, n), "the replayed entries")
             finally:
                 await subscribers.close()
             runs[name].append(replayed["events_per_second"])
     return {
-        name: {"median": statistics.median(rates), "runs": rates} for name, rates in runs.items()
+        name: {
+            "median": statistics.median(rates),
+            "runs": rates,
+            "api_cpu_share": statistics.median(api_cpu[name]),  # of one core, meanwhile
+        }
+        for name, rates in runs.items()
     } | {"events": replayed["events"], "transactions": replayed["transactions"]}
 
 
