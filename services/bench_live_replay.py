@@ -114,9 +114,11 @@ async def paced_commits(db, api, token, o, busy, idle, at: dict) -> dict:
     await replay_apart(db, at["contacts"], o.batch, reset=True)
     subscribers = await subscribe(api, token, idle, busy)
     try:
+        before = (await subscribers.client.get("/health")).json()["live"]
         replayed = await replay_apart(db, at["head"], 10, rate=o.rate)
         total = int(o.rate * o.seconds)
         await wait(lambda: received(subscribers, total), "the paced entries")
+        after = (await subscribers.client.get("/health")).json()["live"]
     finally:
         await subscribers.close()
     positions = [p for p, _ in replayed["committed"]]
@@ -131,6 +133,7 @@ async def paced_commits(db, api, token, o, busy, idle, at: dict) -> dict:
         "p99": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
         "max": 1000 * latencies[-1],
         "delivered": len(latencies),
+        "hub": {k: after[k] - before[k] for k in ("announcements", "cycles", "reads")},
     }
 
 
