@@ -92,7 +92,17 @@ async def subscribe(api: str, token: str, idle: list[str], busy: list[str]) -> S
     subscribers = Subscribers(api, token)
     subscribers.open(idle + busy)
     await wait(lambda: ready(subscribers, len(idle) + len(busy)), "the subscribers")
+    await settled_reads(subscribers.client)
     return subscribers
+
+
+async def settled_reads(client: httpx.AsyncClient) -> None:
+    """Until the API's subscribers have made their first reads (each reads once after
+    `ready`): its read counter stands still for a while."""
+    last = None
+    while (reads := (await client.get("/health")).json()["live"]["reads"]) != last:
+        last = reads
+        await asyncio.sleep(0.3)
 
 
 async def ready(subscribers: Subscribers, count: int) -> bool:
