@@ -25,6 +25,7 @@ from projections.runner import ProjectionRunner
 from projections.source import read_batches
 from projections.timeline import Timeline
 from services.bench_live_clients import cpu_seconds, received, subscribe, wait
+from services.bench_live_load import Announcements, percentile
 
 
 async def replay(
@@ -107,7 +108,7 @@ async def throughput(db, api, token, supervisor, o, busy, idle, at: dict) -> dic
     } | {"events": replayed["events"], "transactions": replayed["transactions"]}
 
 
-async def paced_commits(db, api, token, o, busy, idle, at: dict) -> dict:
+async def paced_commits(db, api, token, o, busy, idle, at: dict, supervisor_api_pid: int) -> dict:
     """Commit → received alone: the stored activities applied again at `rate` events a
     second in transactions of 10 while every subscriber follows; the latency of each
     entry is from its transaction's commit to its arrival over SSE."""
@@ -115,12 +116,19 @@ async def paced_commits(db, api, token, o, busy, idle, at: dict) -> dict:
     subscribers = await subscribe(api, token, idle, busy)
     try:
         before = (await subscribers.client.get("/health")).json()["live"]
+        announcements = Announcements(db)
+        listening = asyncio.create_task(announcements.listen())
+        api_pid, api_cpu = supervisor_api_pid, cpu_seconds(supervisor_api_pid)
+        bench_cpu = time.process_time()
         replayed = await replay_apart(db, at["head"], 10, rate=o.rate)
         total = int(o.rate * o.seconds)
         await wait(lambda: received(subscribers, total), "the paced entries")
+        cpu = {"api": cpu_seconds(api_pid) - api_cpu, "bench": time.process_time() - bench_cpu}
+        listening.cancel()
         after = (await subscribers.client.get("/health")).json()["live"]
     finally:
         await subscribers.close()
+    _, to_received = announcements.split(subscribers.arrivals)
     positions = [p for p, _ in replayed["committed"]]
     latencies = []
     for position, _, arrived in subscribers.arrivals:
@@ -133,7 +141,11 @@ async def paced_commits(db, api, token, o, busy, idle, at: dict) -> dict:
         "p99": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
         "max": 1000 * latencies[-1],
         "delivered": len(latencies),
+        "announced_to_received_p50": 1000 * percentile(to_received, 0.5),
+        "announced_to_received_p99": 1000 * percentile(to_received, 0.99),
         "hub": {k: after[k] - before[k] for k in ("announcements", "cycles", "reads")},
+        "cpu_seconds": cpu,
+        "seconds": replayed["seconds"],
     }
 
 
