@@ -98,11 +98,12 @@ async def subscribe(api: str, token: str, idle: list[str], busy: list[str]) -> S
 
 async def settled_reads(client: httpx.AsyncClient) -> None:
     """Until the API's subscribers have made their first reads (each reads once after
-    `ready`): its read counter stands still for a while."""
-    last = None
-    while (reads := (await client.get("/health")).json()["live"]["reads"]) != last:
-        last = reads
-        await asyncio.sleep(0.3)
+    `ready`): nobody waits for a read, twice in a row."""
+    quiet = 0
+    while quiet < 2:
+        live = (await client.get("/health")).json()["live"]
+        quiet = quiet + 1 if live["reading"] == 0 else 0
+        await asyncio.sleep(0.2)
 
 
 async def ready(subscribers: Subscribers, count: int) -> bool:

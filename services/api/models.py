@@ -93,6 +93,7 @@ class LiveHealth(BaseModel):
     announcements: int = Field(description="Projection commits announced to it so far")
     cycles: int = Field(description="Times it looked for the streams those commits touched")
     reads: int = Field(description="Queries its subscribers' reads took (shared when alike)")
+    reading: int = Field(description="Subscribers waiting for a read right now")
 
 
 class Health(BaseModel):

@@ -24,6 +24,7 @@ class Reader:
     def __init__(self, pool: AsyncConnectionPool, limit: int) -> None:
         self.pool, self.limit = pool, limit
         self.queries = 0
+        self.waiting = 0  # subscribers waiting for their read right now
         self._pending: dict[tuple, list[Request]] = defaultdict(list)
         self._flushing: asyncio.Task | None = None
 
@@ -33,7 +34,11 @@ class Reader:
         self._pending[stream.batch_key()].append((stream, after, done))
         if self._flushing is None:
             self._flushing = asyncio.create_task(self._flush())
-        return await done
+        self.waiting += 1
+        try:
+            return await done
+        finally:
+            self.waiting -= 1
 
     async def _flush(self) -> None:
         await asyncio.sleep(0)  # let every subscriber woken with the first one ask

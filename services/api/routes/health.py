@@ -71,6 +71,7 @@ async def health(conn: Conn, request: Request) -> Health:
         announcements=hub.watcher.announcements,
         cycles=hub.cycles,
         reads=request.app.state.live_reader.queries,
+        reading=request.app.state.live_reader.waiting,
     )
     return Health(
         status="degraded" if stuck else "ok",
