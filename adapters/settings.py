@@ -80,6 +80,19 @@ class Settings(BaseSettings):
     )
     sender_interval: float = Field(1.0, description="Seconds between the sender's scans")
     poller_interval: float = Field(30.0, description="Seconds between mailbox polls")
+    live_heartbeat: float = Field(
+        15.0, gt=0, description="Seconds between keep-alive comments on a live stream"
+    )
+    live_poll_interval: float = Field(
+        5.0, gt=0, description="Seconds between safety checks of live streams (missed wake-ups)"
+    )
+    live_send_timeout: float = Field(
+        30.0, gt=0, description="Seconds a live client may block a send before it is dropped"
+    )
+    live_batch: int = Field(100, ge=1, description="Items a live subscriber reads at a time")
+    live_max_subscribers: int = Field(
+        10_000, ge=1, description="Live subscribers one API process serves at most"
+    )
     ingest_partition: int | None = Field(
         None, ge=0, description="The partition this ingest worker consumes (unset: all)"
     )

@@ -37,6 +37,11 @@ class ActivityGrid(Projection):
                 first_message text, created_at timestamptz NOT NULL, team_id text,
                 deleted boolean NOT NULL DEFAULT false,
                 PRIMARY KEY (workspace_id, activity_id))""",
+            # The position of the last event that changed a row after it was added (a
+            # rename, a deletion): live subscribers are sent the row again from there.
+            f"ALTER TABLE {s}.activities ADD COLUMN IF NOT EXISTS changed_position bigint",
+            f"CREATE INDEX IF NOT EXISTS activities_changes ON {s}.activities "
+            "(workspace_id, (coalesce(changed_position, position)))",
             *(
                 f"CREATE INDEX IF NOT EXISTS activities_{column or 'all'} ON {s}.activities "
                 f"(workspace_id, {column + ', ' if column else ''}{order}) WHERE NOT deleted"
@@ -91,9 +96,9 @@ class ActivityGrid(Projection):
                     (ws, e.contact_id, name),
                 )
                 await cur.execute(
-                    f"UPDATE {s}.activities SET contact_name = %s WHERE "
-                    "workspace_id = %s AND contact_id = %s",
-                    (name, ws, e.contact_id),
+                    f"UPDATE {s}.activities SET contact_name = %s, changed_position = %s "
+                    "WHERE workspace_id = %s AND contact_id = %s",
+                    (name, r.position, ws, e.contact_id),
                 )
         elif r.type == "conversation.opened":
             await cur.execute(
@@ -111,9 +116,9 @@ class ActivityGrid(Projection):
             await self._interaction(cur, r)
         elif r.type == "activity.deleted":
             await cur.execute(
-                f"UPDATE {s}.activities SET deleted = true WHERE workspace_id = %s "
-                "AND activity_id = %s",
-                (ws, e.activity_id),
+                f"UPDATE {s}.activities SET deleted = true, changed_position = %s "
+                "WHERE workspace_id = %s AND activity_id = %s",
+                (r.position, ws, e.activity_id),
             )
         elif r.type.startswith("activity."):
             await self._activity(cur, r)

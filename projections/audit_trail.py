@@ -22,6 +22,8 @@ class AuditTrail(Projection):
                 version bigint NOT NULL,
                 {COMMON_DDL},
                 PRIMARY KEY (workspace_id, conversation_id, position))""",
+            # what a transaction wrote, for live subscribers (services/api/live)
+            f"CREATE INDEX IF NOT EXISTS entries_position ON {self.schema}.entries (position)",
         ]
 
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:

@@ -15,6 +15,7 @@ from psycopg import AsyncConnection, AsyncCursor
 
 from adapters.mapper import MsgspecMapper
 from projections.base import Projection, Recorded, VersionMismatch
+from projections.live import announce
 from projections.source import Slot, decode, max_position, read_batches, read_rows
 
 # park(conn, (position, aggregate_id, version, wire_name, state), error)
@@ -114,6 +115,8 @@ class ProjectionRunner:
                 await p.apply(cur, fresh)
             if last > start:
                 await self._save(cur, last)
+            if fresh:  # the transaction's commit wakes the live subscribers of these rows
+                await announce(cur, p.schema, last, {r.meta.workspace_id for r in fresh})
         return max(start, last)
 
     async def advance_idle(self, conn: AsyncConnection) -> int:
@@ -158,6 +161,7 @@ class ProjectionRunner:
                         await self._lock(conn.cursor())
                         await park(conn, row, error)
                         await self._save(conn.cursor(), row[0])
+                        await announce(conn.cursor(), self.projection.schema, row[0], ())
                     position = row[0]
         return await self.apply(conn, [], upto=upto)
 

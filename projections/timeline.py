@@ -46,6 +46,8 @@ class Timeline(Projection):
             "(workspace_id, subject_type, subject_id, occurred_at DESC, position DESC)",
             f"CREATE INDEX IF NOT EXISTS entries_source ON {s}.entries "
             "(workspace_id, source_type, source_id)",
+            # what a transaction wrote, for live subscribers (services/api/live)
+            f"CREATE INDEX IF NOT EXISTS entries_position ON {s}.entries (position)",
             f"""CREATE TABLE IF NOT EXISTS {s}.conversations (
                 workspace_id text NOT NULL,
                 conversation_id text NOT NULL,
@@ -58,6 +60,8 @@ class Timeline(Projection):
                 primary_contact_id text NOT NULL,
                 merged_at timestamptz NOT NULL,
                 PRIMARY KEY (workspace_id, merged_contact_id))""",
+            f"CREATE INDEX IF NOT EXISTS contact_merges_primary ON {s}.contact_merges "
+            "(workspace_id, primary_contact_id)",
             f"""CREATE TABLE IF NOT EXISTS {s}.badges (
                 workspace_id text NOT NULL,
                 subject_type text NOT NULL,

@@ -12,6 +12,11 @@ from psycopg_pool import AsyncConnectionPool
 
 from adapters.settings import Settings, get_settings
 from services.api.deps import no_nul
+from services.api.live.activity_grid import ActivityGridStream
+from services.api.live.audit_trail import AuditTrailStream
+from services.api.live.hub import LiveHub
+from services.api.live.reader import Reader
+from services.api.live.timeline import TimelineStream
 from services.api.routes import (
     activity_grid,
     analytics,
@@ -21,12 +26,13 @@ from services.api.routes import (
     conversations,
     emails,
     health,
+    live,
     timeline,
     workspace,
 )
 
 ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
-ROUTERS += [audit.router, emails.router]
+ROUTERS += [audit.router, emails.router, live.router]
 ROUTERS += [workspace.router, contacts_report.router, contact_logs.router, analytics.router]
 
 
@@ -45,7 +51,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await pool.open()
         app.state.pool = pool
         app.state.settings = settings
+        app.state.live = LiveHub(
+            settings.database_url,
+            pool,
+            [TimelineStream, AuditTrailStream, ActivityGridStream],
+            poll_interval=settings.live_poll_interval,
+            max_subscribers=settings.live_max_subscribers,
+        )
+        app.state.live_reader = Reader(pool, limit=settings.live_batch + 1)
+        await app.state.live.start()
         yield
+        await app.state.live.stop()
         await pool.close()
 
     app = FastAPI(

@@ -87,8 +87,18 @@ class ConsumerHealth(BaseModel):
     stuck: bool = Field(description="Behind, and no progress for `CHRONICLE_STUCK_AFTER` s")
 
 
+class LiveHealth(BaseModel):
+    subscribers: int = Field(description="Live streams this API process is serving")
+    listening: bool = Field(description="Whether it receives the projections' announcements")
+    announcements: int = Field(description="Projection commits announced to it so far")
+    cycles: int = Field(description="Times it looked for the streams those commits touched")
+    reads: int = Field(description="Queries its subscribers' reads took (shared when alike)")
+    reading: int = Field(description="Subscribers waiting for a read right now")
+
+
 class Health(BaseModel):
     status: str = Field(description="ok, or degraded when anything is stuck")
     store_position: int = Field(description="The event store's last position")
     relay: ConsumerHealth
     projections: dict[str, ConsumerHealth]
+    live: LiveHealth | None = Field(None, description="Live streams of this API process")

@@ -41,11 +41,10 @@ class GridQueries:
     def __init__(self, conn: AsyncConnection, scope: Scope) -> None:
         self.conn, self.scope = conn, scope
 
-    async def page(
-        self, f: GridFilter, *, limit: int, cursor: str | None, newest_first: bool
-    ) -> tuple[list[dict], str | None]:
+    def filters(self, f: GridFilter) -> tuple[str, list]:
+        """The caller's scope and the grid filters, as SQL over the activities table (deleted
+        rows included: a page leaves them out, a live stream announces their removal)."""
         where, params = self.scope.where()
-        where += " AND NOT deleted"
         for column, values in (("type", f.types), ("agent_id", f.agents), ("source", f.sources)):
             if values:
                 where += f" AND {column} = ANY(%s)"
@@ -68,6 +67,24 @@ class GridQueries:
         if f.created_to:
             where += " AND created_at <= %s"
             params.append(f.created_to)
+        return where, params
+
+    def redact(self, found: list[dict]) -> list[dict]:
+        """Email rows without their content, unless the caller has email access."""
+        if not self.scope.principal.email_access:
+            for row in found:
+                if row["type"] == "email":
+                    row["summary"], row["first_message"] = (
+                        self.scope.redact("email", row["summary"] or "", {})[0],
+                        None,
+                    )
+        return found
+
+    async def page(
+        self, f: GridFilter, *, limit: int, cursor: str | None, newest_first: bool
+    ) -> tuple[list[dict], str | None]:
+        where, params = self.filters(f)
+        where += " AND NOT deleted"
         if cursor:
             created_at, position = cursors.decode(cursor, (datetime, int))
             where += f" AND (created_at, position) {'<' if newest_first else '>'} (%s, %s)"
@@ -79,13 +96,6 @@ class GridQueries:
             f"ORDER BY created_at {order}, position {order} LIMIT %s",
             (*params, limit + 1),
         )
-        page, more = found[:limit], len(found) > limit
-        if not self.scope.principal.email_access:
-            for row in page:
-                if row["type"] == "email":
-                    row["summary"], row["first_message"] = (
-                        self.scope.redact("email", row["summary"] or "", {})[0],
-                        None,
-                    )
+        page, more = self.redact(found[:limit]), len(found) > limit
         last = page[-1] if page else None
         return page, (cursors.encode(last["created_at"], last["position"]) if more else None)

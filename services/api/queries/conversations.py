@@ -17,13 +17,31 @@ AUDIT = (
 )
 
 
+def audit_entry(r: dict) -> AuditEntry:
+    return AuditEntry(
+        position=r["position"],
+        version=r["version"],
+        occurred_at=r["occurred_at"],
+        recorded_at=r["recorded_at"],
+        type=r["type"],
+        summary=r["summary"],
+        team_id=r["team_id"],
+        details=r["details"],
+        actor=ActorOut(type=r["actor_type"], id=r["actor_id"], name=r["actor_name"]),
+    )
+
+
 class ConversationQueries:
     def __init__(self, conn: AsyncConnection, scope: Scope) -> None:
         self.conn, self.scope = conn, scope
 
+    def visible_where(self) -> tuple[str, list]:
+        """Conversations the caller may see: its current team decides."""
+        return self.scope.where()
+
     async def summary(self, conversation_id: str) -> dict | None:
         """The conversation, if the caller may see it (its current team decides)."""
-        where, params = self.scope.where()
+        where, params = self.visible_where()
         found = await rows(
             self.conn,
             f"SELECT conversation_id, contact_id, channel, queue, subject, status, team_id, "
@@ -37,33 +55,25 @@ class ConversationQueries:
         self, conversation_id: str, limit: int, cursor: str | None
     ) -> AuditTrailPage:
         after = cursors.decode(cursor, (int,))[0] if cursor else 0
-        where, params = self.scope.where(team_column=None)  # visibility: see summary()
+        found = await self.audit_entries(conversation_id, after, limit + 1)
+        page, more = found[:limit], len(found) > limit
+        return AuditTrailPage(
+            conversation_id=conversation_id,
+            entries=page,
+            next_cursor=cursors.encode(page[-1].position) if more else None,
+        )
+
+    async def audit_entries(self, conversation_id: str, after: int, limit: int) -> list:
+        """Up to `limit` entries after position `after`, oldest first (a page; a live
+        stream). Visibility is the conversation's, see `summary`."""
+        where, params = self.scope.where(team_column=None)
         found = await rows(
             self.conn,
             f"SELECT {AUDIT} FROM rm_audit_trail.entries WHERE {where} AND "
             "conversation_id = %s AND position > %s ORDER BY position LIMIT %s",
-            (*params, conversation_id, after, limit + 1),
+            (*params, conversation_id, after, limit),
         )
-        page, more = found[:limit], len(found) > limit
-        entries = [
-            AuditEntry(
-                position=r["position"],
-                version=r["version"],
-                occurred_at=r["occurred_at"],
-                recorded_at=r["recorded_at"],
-                type=r["type"],
-                summary=r["summary"],
-                team_id=r["team_id"],
-                details=r["details"],
-                actor=ActorOut(type=r["actor_type"], id=r["actor_id"], name=r["actor_name"]),
-            )
-            for r in page
-        ]
-        return AuditTrailPage(
-            conversation_id=conversation_id,
-            entries=entries,
-            next_cursor=cursors.encode(page[-1]["position"]) if more else None,
-        )
+        return [audit_entry(r) for r in found]
 
     async def views(self, conversation_id: str) -> list[dict]:
         where, params = self.scope.where(team_column=None)

@@ -56,6 +56,39 @@ class TimelineQueries:
         )
         return [r["id"] for r in found]
 
+    def filters(
+        self,
+        *,
+        types: list[str],
+        categories: list[str],
+        text: str | None,
+        include_deleted: bool,
+        as_of: datetime | None = None,
+        alias: str = "",
+    ) -> tuple[str, list]:
+        """The caller's scope and the timeline filters, as SQL over `rm_timeline.entries`:
+        the same for a page and for a live stream."""
+        e = f"{alias}." if alias else ""
+        where, params = self.scope.where(alias)
+        if as_of is not None:  # what the timeline showed then
+            where += f" AND {e}recorded_at <= %s"
+            params.append(as_of)
+            if not include_deleted:
+                where += f" AND ({e}deleted_at IS NULL OR {e}deleted_at > %s)"
+                params.append(as_of)
+        elif not include_deleted:
+            where += f" AND NOT {e}deleted"
+        if types:
+            where += f" AND {e}type = ANY(%s)"
+            params.append(types)
+        if categories:
+            where += f" AND {e}category = ANY(%s)"
+            params.append(categories)
+        if text:
+            where += f" AND {e}search_text LIKE %s"
+            params.append("%" + _escape(text.lower()) + "%")
+        return where, params
+
     async def page(
         self,
         subject_type: str,
@@ -70,26 +103,15 @@ class TimelineQueries:
         as_of: datetime | None = None,
     ) -> TimelinePage | None:
         subjects = await self.subjects(subject_type, subject_id, as_of)
-        where, params = self.scope.where()
+        where, params = self.filters(
+            types=types,
+            categories=categories,
+            text=text,
+            include_deleted=include_deleted,
+            as_of=as_of,
+        )
         where += " AND subject_type = %s AND subject_id = ANY(%s)"
         params += [subject_type, subjects]
-        if as_of is not None:  # what the timeline showed then
-            where += " AND recorded_at <= %s"
-            params.append(as_of)
-            if not include_deleted:
-                where += " AND (deleted_at IS NULL OR deleted_at > %s)"
-                params.append(as_of)
-        elif not include_deleted:
-            where += " AND NOT deleted"
-        if types:
-            where += " AND type = ANY(%s)"
-            params.append(types)
-        if categories:
-            where += " AND category = ANY(%s)"
-            params.append(categories)
-        if text:
-            where += " AND search_text LIKE %s"
-            params.append("%" + _escape(text.lower()) + "%")
         if cursor:
             occurred_at, position = cursors.decode(cursor, (datetime, int))
             where += " AND (occurred_at, position) < (%s, %s)"
@@ -100,7 +122,7 @@ class TimelineQueries:
             "ORDER BY occurred_at DESC, position DESC LIMIT %s",
             (*params, limit + 1),
         )
-        if not found and not cursor and not await self._exists(subject_type, subjects):
+        if not found and not cursor and not await self.exists(subject_type, subjects):
             return None
         page, more = found[:limit], len(found) > limit
         last = page[-1] if page else None
@@ -111,7 +133,7 @@ class TimelineQueries:
             next_cursor=cursors.encode(last["occurred_at"], last["position"]) if more else None,
         )
 
-    async def _exists(self, subject_type: str, subjects: list[str]) -> bool:
+    async def exists(self, subject_type: str, subjects: list[str]) -> bool:
         where, params = self.scope.where()
         found = await rows(
             self.conn,

@@ -11,7 +11,7 @@ from adapters.eventstore import EVENTS_TABLE
 from projections.registry import PROJECTIONS, projection
 from projections.source import projection_lag
 from services.api.deps import Conn
-from services.api.models import ConsumerHealth, Health
+from services.api.models import ConsumerHealth, Health, LiveHealth
 
 router = APIRouter(tags=["operations"])
 
@@ -71,9 +71,19 @@ async def health(conn: Conn, request: Request) -> Health:
         for name in PROJECTIONS
     }
     stuck = relay.stuck or any(p.stuck for p in projections.values())
+    hub = request.app.state.live
+    live = LiveHealth(
+        subscribers=hub.subscribers,
+        listening=hub.watcher.listening,
+        announcements=hub.watcher.announcements,
+        cycles=hub.cycles,
+        reads=request.app.state.live_reader.queries,
+        reading=request.app.state.live_reader.waiting,
+    )
     return Health(
         status="degraded" if stuck else "ok",
         store_position=head,
         relay=relay,
         projections=projections,
+        live=live,
     )

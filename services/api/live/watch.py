@@ -1,0 +1,103 @@
+"""What the hub hears: the projections' announcements on one LISTEN connection, and a
+slow poll of their tracking rows that catches whatever a lost announcement or a dropped
+connection hid. The poll also ends the streams of revoked tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+import psycopg
+import structlog
+from psycopg_pool import AsyncConnectionPool
+
+from projections.live import CHANNEL, parse
+from services.api.queries import rows
+
+if TYPE_CHECKING:
+    from services.api.live.hub import LiveHub
+
+log = structlog.get_logger()
+
+
+async def tracked_positions(pool: AsyncConnectionPool, schemas) -> dict[str, int]:
+    """Each read model's tracked position (0 for one that does not exist yet)."""
+    found = {}
+    async with pool.connection() as conn:
+        for schema in schemas:
+            try:
+                tracked = await rows(conn, f"SELECT max(position) AS p FROM {schema}.tracking", ())
+                found[schema] = tracked[0]["p"] or 0
+            except psycopg.errors.UndefinedTable:
+                found[schema] = 0
+    return found
+
+
+class Watcher:
+    def __init__(
+        self, hub: LiveHub, database_url: str, poll_interval: float, reconnect_delay: float
+    ) -> None:
+        self.hub, self.database_url = hub, database_url
+        self.poll_interval, self.reconnect_delay = poll_interval, reconnect_delay
+        self.listening = False
+        self.announcements = 0
+
+    def start(self) -> list[asyncio.Task]:
+        return [
+            asyncio.create_task(self._listen(), name="live-listen"),
+            asyncio.create_task(self._poll(), name="live-poll"),
+        ]
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.database_url, autocommit=True
+                ) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening = True
+                    await self.check()  # whatever was committed while not listening
+                    async for notice in conn.notifies():
+                        if announced := parse(notice.payload):
+                            self.announcements += 1
+                            self.hub.announce(
+                                announced.schema, announced.position, announced.workspaces
+                            )
+            except (psycopg.Error, OSError) as error:
+                log.warning("live.listen_failed", error=repr(error))
+            finally:
+                self.listening = False
+            await asyncio.sleep(self.reconnect_delay)
+
+    async def check(self) -> None:
+        """Announce, for any read model, a position the hub has not looked up to."""
+        for schema, position in (await tracked_positions(self.hub.pool, self.hub.kinds)).items():
+            if position != self.hub.looked_up_to(schema):
+                self.hub.announce(schema, position, None)
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_interval)
+            with contextlib.suppress(psycopg.Error, OSError):  # the next poll tries again
+                await self.check()
+                await self.end_revoked()
+
+    async def end_revoked(self) -> None:
+        """A stream lasts as long as its token: a revoked token's streams end."""
+        subscriptions = self.hub.subscriptions()
+        hashes = list({s.stream.token_hash for s in subscriptions if s.stream.token_hash})
+        if not hashes:
+            return
+        async with self.hub.pool.connection() as conn:
+            valid = await rows(
+                conn,
+                "SELECT token_hash FROM api_tokens WHERE token_hash = ANY(%s) "
+                "AND revoked_at IS NULL",
+                (hashes,),
+            )
+        still = {r["token_hash"] for r in valid}
+        for s in subscriptions:
+            if s.stream.token_hash and s.stream.token_hash not in still:
+                s.stream.revoked = True
+                s.wake.set()
