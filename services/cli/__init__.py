@@ -13,9 +13,9 @@ import sys
 from adapters.logging import configure_logging
 from adapters.processes import terminate_on_sigterm
 from adapters.settings import Settings
-from services.cli import admin, audit, stack
+from services.cli import admin, audit, bench, stack
 
-MODULES = [stack, admin, audit]
+MODULES = [stack, admin, audit, bench]
 
 
 def parser() -> argparse.ArgumentParser:
