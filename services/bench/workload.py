@@ -49,6 +49,7 @@ class BenchWorkload:
         days: int = 90,
         run: str = "bench",
         now: datetime | None = None,
+        tag: str = "",
     ) -> None:
         self.rng = random.Random(seed)
         self.envelopes, self.run = envelopes, run
@@ -58,7 +59,7 @@ class BenchWorkload:
         self.spaces = []
         for i in range(workspaces):
             workspace_id = f"{run}-ws{i:03d}"
-            producer = Producer(workspace_id, f"{run}-{i}")
+            producer = Producer(workspace_id, f"{run}{tag}-{i}")  # tag: other envelope ids
             self.spaces.append(Workspace(workspace_id, Actions(self.rng, producer), producer))
         self._space_weights = zipf_weights(workspaces)
         self._contact_weights = zipf_weights(contacts)
