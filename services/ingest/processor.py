@@ -167,7 +167,7 @@ class IngestProcessor:
             rows = conn.execute(
                 "SELECT workspace_id, envelope_id, position FROM ingest_envelopes "
                 "WHERE (workspace_id, envelope_id) IN "
-                "(SELECT * FROM unnest(%s::text[], %s::text[]))",
+                "(SELECT * FROM unnest(%b::text[], %b::text[]))",
                 (list(workspaces), list(ids)),
             ).fetchall()
         return {(r["workspace_id"], r["envelope_id"]): r["position"] for r in rows}
@@ -180,12 +180,12 @@ class IngestProcessor:
         with self.store.datastore.get_connection() as conn:
             rejected = conn.execute(
                 "SELECT stream_seq, reason, workspace_id, envelope_id, type FROM ingest_rejects "
-                "WHERE stream_seq = ANY(%s)",
+                "WHERE stream_seq = ANY(%b::bigint[])",
                 (seqs,),
             ).fetchall()
             parked = conn.execute(
                 "SELECT stream_seq, error, attempts, workspace_id, envelope_id, type FROM "
-                "dead_letters WHERE consumer = 'ingest' AND stream_seq = ANY(%s)",
+                "dead_letters WHERE consumer = 'ingest' AND stream_seq = ANY(%b::bigint[])",
                 (seqs,),
             ).fetchall()
         earlier: dict[int, Invalid | Parked] = {
