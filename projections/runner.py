@@ -47,7 +47,10 @@ class ProjectionRunner:
                 fresh.append(recorded)
                 last = recorded.position
             if fresh:
-                await p.apply(cur, fresh)
+                # Pipeline mode: the projection's statements go out without waiting for each
+                # result (a read waits only for what it reads), in order, in this transaction.
+                async with conn.pipeline():
+                    await p.apply(cur, fresh)
                 await cur.execute(
                     f"UPDATE {p.schema}.tracking SET position = %s, updated_at = now() "
                     "WHERE projection = %s",
