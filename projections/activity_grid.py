@@ -91,8 +91,10 @@ class ActivityGrid(Projection):
                     (ws, e.contact_id, name),
                 )
                 await cur.execute(
+                    # NOT deleted: the rows the grid shows, found by activities_contact_id
+                    # (a partial index) instead of a scan of the workspace's activities
                     f"UPDATE {s}.activities SET contact_name = %s WHERE "
-                    "workspace_id = %s AND contact_id = %s",
+                    "workspace_id = %s AND contact_id = %s AND NOT deleted",
                     (name, ws, e.contact_id),
                 )
         elif r.type == "conversation.opened":
