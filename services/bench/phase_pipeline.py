@@ -33,6 +33,7 @@ class Visibility:
     def __init__(self, probe: Probe, publisher: Publisher, interval: float) -> None:
         self.probe, self.publisher, self.interval = probe, publisher, interval
         self.samples: list[tuple[float, int]] = []
+        self.stages: dict[str, list[tuple[float, int]]] = {}
         self.backlog = self.stored = self.published_at = 0
         self.stop = asyncio.Event()
 
@@ -44,7 +45,9 @@ class Visibility:
             if now - last_slow > 0.1:  # the bus and the store less often
                 self.published_at = self.publisher.published
                 self.backlog = await self.probe.ingest_backlog()
-                self.stored, last_slow = await self.probe.stored(), now
+                for stage, position in (await self.probe.stages()).items():
+                    self.stages.setdefault(stage, []).append((now, position))
+                self.stored, last_slow = self.stages["store"][-1][1], now
                 if bar is not None:
                     bar.set_postfix(visible=self.samples[-1][1], stored=self.stored, refresh=False)
                     bar.update(min(int(now - self.samples[0][0]), bar.total) - bar.n)
@@ -91,7 +94,10 @@ async def measure(database_url: str, nats_url: str, config: Config) -> tuple[Fig
             latency="publish → visible in every read model, closed loop",
             target="≥ 5,000 events/s",
             group="pipeline",
-            extra={"read_models": sorted(PROJECTIONS), "failed_publishes": pub.failed},
+            extra={
+                "stage_events_per_s": {k: window_rate(v) for k, v in seen.stages.items()},
+                "failed_publishes": pub.failed,
+            },
         )
         sustained.with_latencies(_end_to_end(pub, seen))
         await until_settled(probe)

@@ -113,6 +113,16 @@ class Probe:
         row = await (await self.db.execute(self._tracking)).fetchone()
         return row[0] or 0
 
+    async def stages(self) -> dict[str, int]:
+        """How far each stage has got: the store, the relay, each read model."""
+        parts = [f"SELECT 'store', max(notification_id) FROM {EVENTS_TABLE}"]
+        parts.append("SELECT 'relay', max(position) FROM relay_position")
+        parts += [
+            f"SELECT '{n}', max(position) FROM {projection(n).schema}.tracking" for n in PROJECTIONS
+        ]
+        rows = await (await self.db.execute(" UNION ALL ".join(parts))).fetchall()
+        return {name: position or 0 for name, position in rows}
+
     async def ingest_backlog(self) -> int:
         info = await self.js.consumer_info(bus.INGEST_STREAM, DURABLE)
         return info.num_pending + info.num_ack_pending
