@@ -21,6 +21,7 @@ class Config:
     query_calls: int = 500  # per query, server-side
     http_calls: int = 300  # per query, through HTTP
     baseline_rows: int = 300_000
+    baseline_messages: int = 100_000
     es_saves: int = 5_000
     workspaces: int = 50
     contacts: int = 5_000
@@ -42,6 +43,7 @@ class Config:
                 query_calls=10,
                 http_calls=5,
                 baseline_rows=3_000,
+                baseline_messages=3_000,
                 es_saves=100,
                 workspaces=5,
                 contacts=200,

@@ -101,10 +101,13 @@ def query_table(figures: list[Figure]) -> str:
 def render(results: dict) -> str:
     figures = [Figure(**{k: v for k, v in f.items() if k != "rate"}) for f in results["figures"]]
     m = results["machine"]
+    loads = [f.extra["load_average_1m"] for f in figures if "load_average_1m" in f.extra]
     parts = [
         f"Chronicle benchmark, {results['mode']} run, {results['started']}",
         f"machine: {m['nproc']} cores ({m['cpu']}), {m['memory_gb']} GB; PostgreSQL "
         f"{m['postgresql']} ({m['postgresql_from']}); {m['nats_server']}; Python {m['python']}",
+        f"load average (1 min) at the end of each phase: {min(loads, default=0):.1f} to "
+        f"{max(loads, default=0):.1f}",
         "",
         throughput_table(figures),
     ]

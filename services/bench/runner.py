@@ -5,6 +5,7 @@ The JSON is rewritten after each phase, so a run that fails late still leaves it
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -50,12 +51,13 @@ def run(config: Config, database_url: str | None, nats_url: str | None, keep: bo
             figures.extend(new)
             for f in new:
                 f.extra["phase_seconds"] = round(time.monotonic() - clock[0], 1)
+                f.extra["load_average_1m"] = round(os.getloadavg()[0], 2)  # a shared machine
             clock[0] = time.monotonic()
             results["figures"] = [f.as_dict() for f in figures]
             results["json"] = str(report.write(results, config.out))
 
         if "baselines" in phases:
-            samples = Samples.make(config.seed, config.baseline_rows)
+            samples = Samples.make(config.seed, config.baseline_messages)
             add(baseline_pg.run(infra, config, samples))
             add(baseline_nats.run(infra, config, samples))
             add(baseline_es.run(infra, config, samples.mean_state_bytes))
