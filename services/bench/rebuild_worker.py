@@ -27,6 +27,8 @@ async def rebuild(database_url: str, name: str) -> dict:
         await p.create(conn)
         started, cpu = time.perf_counter(), time.process_time()
         position = await ProjectionRunner(p).catch_up(conn, batch=BATCH)
+        for table in p.table_names():  # fresh statistics, as autovacuum would soon give them
+            await conn.execute(f"ANALYZE {p.schema}.{table}")
         return {
             "projection": name,
             "position": position,
