@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
 from pathlib import Path
 
 from adapters.logging import configure_logging
@@ -15,6 +17,8 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     from services.bench.runner import run
 
     configure_logging(settings.model_copy(update={"log_level": "warning"}), "bench")
+    # SIGTERM ends the run like Ctrl-C: the databases it made are dropped, servers stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     mode = "quick" if args.quick else "full" if args.full else "default"
     seconds = args.seconds
     config = Config.named(
