@@ -28,6 +28,7 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         store_sizes=tuple(args.size) if args.size else None,
         ingest_seconds=seconds,
         pipeline_seconds=seconds,
+        steady_rate=args.rate,
         out=Path(args.out),
     )
     results = run(config, settings.database_url, settings.nats_url, keep=args.keep)
@@ -51,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     bench.add_argument("--seed", type=int, help="workload seed (default 7)")
     bench.add_argument("--seconds", type=float, help="length of the sustained phases")
+    bench.add_argument("--rate", type=float, help="events/s of the end-to-end latency run")
     bench.add_argument("--size", type=int, action="append", help="store size(s) to rebuild/query")
     bench.add_argument("--out", default="bench-results", help="folder for the JSON results")
     bench.add_argument("--keep", action="store_true", help="keep the databases made")
