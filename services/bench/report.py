@@ -7,7 +7,7 @@ import json
 import os
 import platform
 import subprocess
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -117,8 +117,9 @@ def render(results: dict) -> str:
 
 
 def write(results: dict, out: Path) -> Path:
+    """One file per run (named after its start), rewritten as phases finish."""
     out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.fromisoformat(results["started"]).strftime("%Y%m%dT%H%M%SZ")
     path = out / f"bench-{results['mode']}-{stamp}.json"
     text = json.dumps(results, indent=2, default=str)
     path.write_text(text)
