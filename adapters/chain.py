@@ -80,13 +80,15 @@ def link(
     return h.digest()
 
 
+# One index probe per workspace (the newest chain row), however long its chain is.
 _HEADS = SQL(
-    "SELECT DISTINCT ON (workspace_id) workspace_id, hash FROM event_chain "
-    "WHERE workspace_id = ANY(%s) ORDER BY workspace_id, notification_id DESC"
+    "SELECT w.workspace_id, h.hash FROM unnest(%b::text[]) AS w(workspace_id) "
+    "CROSS JOIN LATERAL (SELECT hash FROM event_chain c WHERE c.workspace_id = w.workspace_id "
+    "ORDER BY c.notification_id DESC LIMIT 1) AS h"
 )
 _INSERT = SQL(
     "INSERT INTO event_chain (notification_id, workspace_id, prev_hash, hash) "
-    "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bytea[], %s::bytea[])"
+    "SELECT * FROM unnest(%b::bigint[], %b::text[], %b::bytea[], %b::bytea[])"
 )
 
 

@@ -25,7 +25,7 @@ import nats.js.errors
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js.api import ConsumerConfig
+from nats.js.api import AckPolicy, ConsumerConfig
 
 from adapters import bus
 
@@ -45,6 +45,7 @@ class PullConsumer:
         self.nc: Client | None = None
         self._stopping = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self.acks_all = False
 
     @property
     def durable(self) -> str:
@@ -59,7 +60,15 @@ class PullConsumer:
             # An existing durable keeps its position; its settings are not ours to reset.
             log.info("consumer.exists", durable=self.durable, detail=str(e))
         self._subscription = await js.pull_subscribe_bind(self.durable, self.stream)
+        info = await js.consumer_info(self.stream, self.durable)
+        self.acks_all = info.config.ack_policy == AckPolicy.ALL
         self._task = asyncio.create_task(self._loop(), name=f"pull-{self.durable}")
+
+    async def ack(self, msgs: list[Msg]) -> None:
+        """Acknowledge a handled batch: with AckPolicy.ALL one ack of its last message does
+        it (a consumer made before that policy keeps its own, and gets one ack each)."""
+        for msg in msgs[-1:] if self.acks_all else msgs:
+            await msg.ack()
 
     async def stop(self) -> None:
         self._stopping.set()

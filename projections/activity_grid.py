@@ -13,6 +13,7 @@ import psycopg
 from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
+from projections.grid_lookup import GridLookup
 
 CHANNEL_TYPES = {"email": "email", "sms": "sms", "whatsapp": "whatsapp", "phone": "call"}
 COLUMNS = (
@@ -82,38 +83,45 @@ class ActivityGrid(Projection):
             )
 
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
+        lookup = GridLookup(self.schema)
+        await lookup.load(cur, events)
         for r in events:  # in log order; the statements are few per event
-            await self._apply(cur, r)
+            await self._apply(cur, r, lookup)
 
-    async def _apply(self, cur: AsyncCursor, r: Recorded) -> None:
+    async def _apply(self, cur: AsyncCursor, r: Recorded, lookup: GridLookup) -> None:
         s, ws, e = self.schema, r.meta.workspace_id, r.event
         if r.type in ("contact.added", "contact.updated"):
             if r.type == "contact.added" or e.field == "name":
                 name = e.name if r.type == "contact.added" else e.new
+                lookup.renamed((ws, e.contact_id), name)
                 await cur.execute(
                     f"INSERT INTO {s}.contacts VALUES (%s, %s, %s) ON CONFLICT (workspace_id, "
                     "contact_id) DO UPDATE SET name = EXCLUDED.name",
                     (ws, e.contact_id, name),
                 )
                 await cur.execute(
+                    # NOT deleted: the rows the grid shows, found by activities_contact_id
+                    # (a partial index) instead of a scan of the workspace's activities
                     f"UPDATE {s}.activities SET contact_name = %s, changed_position = %s "
-                    "WHERE workspace_id = %s AND contact_id = %s",
+                    "WHERE workspace_id = %s AND contact_id = %s AND NOT deleted",
                     (name, r.position, ws, e.contact_id),
                 )
         elif r.type == "conversation.opened":
+            lookup.opened((ws, e.conversation_id), e.contact_id, r.meta.team_id)
             await cur.execute(
                 f"INSERT INTO {s}.conversations VALUES (%s, %s, %s, NULL, %s) "
                 "ON CONFLICT DO NOTHING",
                 (ws, e.conversation_id, e.contact_id, r.meta.team_id),
             )
         elif r.type == "conversation.reassigned":
+            lookup.reassigned((ws, e.conversation_id), e.to_agent_id, e.to_team_id)
             await cur.execute(
                 f"UPDATE {s}.conversations SET agent_id = %s, team_id = %s "
                 "WHERE workspace_id = %s AND conversation_id = %s",
                 (e.to_agent_id, e.to_team_id, ws, e.conversation_id),
             )
         elif r.type == "conversation.interaction_closed":
-            await self._interaction(cur, r)
+            await self._interaction(cur, r, lookup)
         elif r.type == "activity.deleted":
             await cur.execute(
                 f"UPDATE {s}.activities SET deleted = true, changed_position = %s "
@@ -121,13 +129,13 @@ class ActivityGrid(Projection):
                 (r.position, ws, e.activity_id),
             )
         elif r.type.startswith("activity."):
-            await self._activity(cur, r)
+            await self._activity(cur, r, lookup)
 
-    async def _activity(self, cur: AsyncCursor, r: Recorded) -> None:
+    async def _activity(self, cur: AsyncCursor, r: Recorded, lookup: GridLookup) -> None:
         d, ws = r.event.details, r.meta.workspace_id
         contact_name = d.contact.name if d.contact else None
         if d.contact and contact_name is None:
-            contact_name = await self._contact_name(cur, ws, d.contact.id)
+            contact_name = await lookup.contact_name(cur, (ws, d.contact.id))
         await self._insert(
             cur,
             (
@@ -152,15 +160,9 @@ class ActivityGrid(Projection):
             ),
         )
 
-    async def _interaction(self, cur: AsyncCursor, r: Recorded) -> None:
+    async def _interaction(self, cur: AsyncCursor, r: Recorded, lookup: GridLookup) -> None:
         e, ws = r.event, r.meta.workspace_id
-        await cur.execute(
-            f"SELECT c.contact_id, k.name, c.agent_id, c.team_id FROM {self.schema}.conversations"
-            f" c LEFT JOIN {self.schema}.contacts k ON k.workspace_id = c.workspace_id AND "
-            "k.contact_id = c.contact_id WHERE c.workspace_id = %s AND c.conversation_id = %s",
-            (ws, e.conversation_id),
-        )
-        found = await cur.fetchone() or (None, None, None, None)
+        found = await lookup.conversation(cur, (ws, e.conversation_id))
         contact_id, contact_name, agent_id, team_id = found
         summary = (
             f"Interaction on {e.channel} in {e.queue}" if e.queue else f"Interaction on {e.channel}"
@@ -195,14 +197,6 @@ class ActivityGrid(Projection):
             f"({', '.join(['%s'] * 18)}) ON CONFLICT DO NOTHING",
             values,
         )
-
-    async def _contact_name(self, cur: AsyncCursor, ws: str, contact_id: str) -> str | None:
-        await cur.execute(
-            f"SELECT name FROM {self.schema}.contacts WHERE workspace_id = %s AND contact_id = %s",
-            (ws, contact_id),
-        )
-        found = await cur.fetchone()
-        return found[0] if found else None
 
 
 def _id(ref) -> str | None:

@@ -112,7 +112,10 @@ class ProjectionRunner:
                 last = recorded.position
             last = max(last, upto)
             if fresh:
-                await p.apply(cur, fresh)
+                # Pipeline mode: the projection's statements go out without waiting for each
+                # result (a read waits only for what it reads), in order, in this transaction.
+                async with conn.pipeline():
+                    await p.apply(cur, fresh)
             if last > start:
                 await self._save(cur, last)
             if fresh:  # the transaction's commit wakes the live subscribers of these rows

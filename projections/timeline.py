@@ -75,6 +75,7 @@ class Timeline(Projection):
         rows: list[Row] = []
         merges: list[tuple] = []
         uncounted: list[Row] = []
+        logged: dict[tuple, list[Row]] = {}  # this batch's activity entries, by source
         for r in events:
             family = r.type.split(".", 1)[0]
             if family == "contact":
@@ -107,9 +108,11 @@ class Timeline(Projection):
             elif r.type in ("email.sent", "email.received"):
                 rows.extend(email_rows(r))
             elif r.type == "activity.deleted":
-                uncounted += await self._delete_activity(cur, r, rows)
+                uncounted += await self._delete_activity(cur, r, rows, logged)
             elif family == "activity":
-                rows.extend(activity_rows(r))
+                for entry in activity_rows(r):
+                    rows.append(entry)
+                    logged.setdefault(entry.key, []).append(entry)
         await self._write(cur, rows, merges, conversations, uncounted)
 
     async def _write(
@@ -152,7 +155,9 @@ class Timeline(Projection):
                 [(*key, n) for key, n in counts.items()],
             )
 
-    async def _delete_activity(self, cur: AsyncCursor, r: Recorded, rows: list[Row]) -> list:
+    async def _delete_activity(
+        self, cur: AsyncCursor, r: Recorded, rows: list[Row], logged: dict[tuple, list[Row]]
+    ) -> list:
         """Mark the activity's entries deleted; the deletion shows on the same timelines.
         Returns the entries that stop counting on a badge."""
         ws, activity_id = r.meta.workspace_id, r.event.activity_id
@@ -164,7 +169,7 @@ class Timeline(Projection):
             (r.event.timestamp, ws, activity_id, r.position),
         )
         stored = [Row(found) for found in await cur.fetchall()]
-        pending = [x for x in rows if x.key == (ws, "activity", activity_id) and not x.deleted]
+        pending = [x for x in logged.get((ws, "activity", activity_id), ()) if not x.deleted]
         for x in pending:  # logged and deleted in the same batch
             x.set("deleted", True)
             x.set("deleted_at", r.event.timestamp)

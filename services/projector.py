@@ -68,7 +68,7 @@ class ProjectorService(HostedService):
             ConsumerConfig(
                 durable_name=self.durable,
                 deliver_policy=DeliverPolicy.NEW,
-                ack_policy=JsAckPolicy.EXPLICIT,
+                ack_policy=JsAckPolicy.ALL,  # a batch is acknowledged by its last message
                 ack_wait=30,
                 max_deliver=-1,
                 max_ack_pending=settings.projector_batch_size * 2,
@@ -182,8 +182,7 @@ class ProjectorService(HostedService):
         async with self._lock:
             await self._connect()
             self.position = await self.runner.apply_isolating(self.conn, upto, self._park)
-        for r in raws:
-            await r.ack()
+        await self.consumer.ack(raws)
         self._failures = 0
 
     async def _park(self, conn: psycopg.AsyncConnection, row: tuple, error: Exception) -> None:
@@ -241,8 +240,7 @@ class ProjectorService(HostedService):
         async with self._lock:
             await self._connect()
             self.position = await self.runner.apply(self.conn, pairs)
-        for r in raws:
-            await r.ack()
+        await self.consumer.ack(raws)
         labels = self.projection.name, str(self.slot.index) if self.slot else "all"
         metrics.PROJECTION_POSITION.labels(*labels).set(self.position)
         metrics.PROJECTION_APPLIED.labels(*labels).inc()

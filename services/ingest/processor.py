@@ -24,7 +24,7 @@ from eventsourcing.persistence import IntegrityError
 
 from adapters.eventstore import DeadLetter, EnvelopeRecord, EventStore, RejectRecord
 from domain.shared import RuleViolation
-from services.ingest.registry import aggregate_keys
+from services.ingest.registry import aggregate_keys, related_keys
 from services.ingest.unit_of_work import AggregateCache, UnitOfWork
 from services.ingest.validation import Incoming, Invalid, Valid, check, problem, storable
 
@@ -128,6 +128,8 @@ class IngestProcessor:
         valid = [v for v in checked if isinstance(v, Valid)]
         known = self._known_envelopes({(v.meta.workspace_id, v.meta.envelope_id) for v in valid})
         uow.preload(key for v in valid for key in aggregate_keys(v.meta, v.data))
+        cached = uow.cache.get
+        uow.preload(key for v in valid for key in related_keys(v.meta, v.data, cached))
         earlier = self._earlier_outcomes([m.stream_seq for m in messages])
         batch = _Batch()
         for index, (msg, item) in enumerate(zip(messages, checked, strict=True)):
@@ -165,7 +167,7 @@ class IngestProcessor:
             rows = conn.execute(
                 "SELECT workspace_id, envelope_id, position FROM ingest_envelopes "
                 "WHERE (workspace_id, envelope_id) IN "
-                "(SELECT * FROM unnest(%s::text[], %s::text[]))",
+                "(SELECT * FROM unnest(%b::text[], %b::text[]))",
                 (list(workspaces), list(ids)),
             ).fetchall()
         return {(r["workspace_id"], r["envelope_id"]): r["position"] for r in rows}
@@ -178,12 +180,12 @@ class IngestProcessor:
         with self.store.datastore.get_connection() as conn:
             rejected = conn.execute(
                 "SELECT stream_seq, reason, workspace_id, envelope_id, type FROM ingest_rejects "
-                "WHERE stream_seq = ANY(%s)",
+                "WHERE stream_seq = ANY(%b::bigint[])",
                 (seqs,),
             ).fetchall()
             parked = conn.execute(
                 "SELECT stream_seq, error, attempts, workspace_id, envelope_id, type FROM "
-                "dead_letters WHERE consumer = 'ingest' AND stream_seq = ANY(%s)",
+                "dead_letters WHERE consumer = 'ingest' AND stream_seq = ANY(%b::bigint[])",
                 (seqs,),
             ).fetchall()
         earlier: dict[int, Invalid | Parked] = {

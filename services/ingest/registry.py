@@ -482,6 +482,14 @@ KEY_FIELDS = {
 }
 
 
+# Activities a handler finds by a name made from a data field (handlers/contact.py).
+DERIVED_ACTIVITIES = {
+    "ticket_id": kh.TICKET_ACTIVITY,
+    "chat_id": kh.CHAT_ACTIVITY,
+    "lead_id": kh.LEAD_CONVERSION_ACTIVITY,
+}
+
+
 def aggregate_keys(meta: EventMeta, data: BaseModel) -> list:
     keys = []
     for field, aggregate in KEY_FIELDS.items():
@@ -489,4 +497,19 @@ def aggregate_keys(meta: EventMeta, data: BaseModel) -> list:
         for external_id in value if isinstance(value, list) else [value]:
             if isinstance(external_id, str):
                 keys.append(aggregate.id_for(meta.workspace_id, external_id))
+    for field, name in DERIVED_ACTIVITIES.items():
+        value = getattr(data, field, None)
+        if isinstance(value, str):
+            keys.append(Activity.id_for(meta.workspace_id, name.format(value)))
     return keys
+
+
+def related_keys(meta: EventMeta, data: BaseModel, cached: Callable[[Any], Any]) -> list:
+    """Aggregates handlers reach through another one, once that one is loaded: the
+    contact of a conversation (messages connect it to their channel)."""
+    conversation_id = getattr(data, "conversation_id", None)
+    if not isinstance(conversation_id, str):
+        return []
+    conversation = cached(Conversation.id_for(meta.workspace_id, conversation_id))
+    contact_id = getattr(conversation, "contact_id", None)
+    return [Contact.id_for(meta.workspace_id, contact_id)] if contact_id else []

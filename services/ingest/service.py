@@ -47,7 +47,7 @@ class IngestService(HostedService):
             ConsumerConfig(
                 durable_name=self.durable,
                 deliver_policy=DeliverPolicy.ALL,
-                ack_policy=JsAckPolicy.EXPLICIT,
+                ack_policy=JsAckPolicy.ALL,  # a batch is acknowledged by its last message
                 ack_wait=ACK_WAIT,
                 max_deliver=-1,
                 max_ack_pending=batch,  # nothing newer is handed out while a batch is open
@@ -108,9 +108,9 @@ class IngestService(HostedService):
             for r in raws
         ]
         outcomes = await asyncio.to_thread(self.processor.process, incoming)
-        for r, item, outcome in zip(raws, incoming, outcomes, strict=True):
+        for item, outcome in zip(incoming, outcomes, strict=True):
             await self._announce(item, outcome)
-            await r.ack()
+        await self.consumer.ack(raws)
         self.batches += 1
         for outcome in outcomes:
             metrics.ENVELOPES.labels(outcome.status).inc()

@@ -46,7 +46,10 @@ class GridQueries:
         rows included: a page leaves them out, a live stream announces their removal)."""
         where, params = self.scope.where()
         for column, values in (("type", f.types), ("agent_id", f.agents), ("source", f.sources)):
-            if values:
+            if len(values) == 1:  # = keeps the column's index in time order; ANY would not
+                where += f" AND {column} = %s"
+                params.append(values[0])
+            elif values:
                 where += f" AND {column} = ANY(%s)"
                 params.append(values)
         for column, text in (

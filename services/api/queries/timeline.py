@@ -110,17 +110,20 @@ class TimelineQueries:
             include_deleted=include_deleted,
             as_of=as_of,
         )
-        where += " AND subject_type = %s AND subject_id = ANY(%s)"
-        params += [subject_type, subjects]
+        where += " AND subject_type = %s AND subject_id = s.id"
+        params += [subject_type]
         if cursor:
             occurred_at, position = cursors.decode(cursor, (datetime, int))
             where += " AND (occurred_at, position) < (%s, %s)"
             params += [occurred_at, position]
+        # Newest first per record (an index range read, however long its history), then
+        # merged across the record and the contacts merged into it.
         found = await rows(
             self.conn,
-            f"SELECT {COLUMNS} FROM rm_timeline.entries WHERE {where} "
-            "ORDER BY occurred_at DESC, position DESC LIMIT %s",
-            (*params, limit + 1),
+            f"SELECT e.* FROM unnest(%s::text[]) AS s(id) CROSS JOIN LATERAL (SELECT {COLUMNS} "
+            f"FROM rm_timeline.entries WHERE {where} ORDER BY occurred_at DESC, position DESC "
+            "LIMIT %s) AS e ORDER BY e.occurred_at DESC, e.position DESC LIMIT %s",
+            (subjects, *params, limit + 1, limit + 1),
         )
         if not found and not cursor and not await self.exists(subject_type, subjects):
             return None

@@ -9,6 +9,10 @@ from services.ingest.contracts import contact as c
 from services.ingest.handlers.lookup import activity, contact
 from services.ingest.unit_of_work import UnitOfWork
 
+# Activities named after what they came from (the registry preloads them by these names).
+TICKET_ACTIVITY, CHAT_ACTIVITY = "ticket-{}", "chat-{}"
+LEAD_CONVERSION_ACTIVITY = "lead_conversion-{}"
+
 
 def added(uow: UnitOfWork, meta: EventMeta, d: c.ContactAdded) -> None:
     if uow.find(Contact.id_for(meta.workspace_id, d.contact_id)) is None:
@@ -49,7 +53,7 @@ def lead_converted(uow: UnitOfWork, meta: EventMeta, d: c.LeadConverted) -> None
     """Logged on the contact, and as a lead_conversion activity on both contact and lead."""
     converted = contact(uow, meta, d.contact_id)
     converted.convert_lead(meta, d.lead_id, d.lead_name)
-    activity_id = f"lead_conversion-{d.lead_id}"
+    activity_id = LEAD_CONVERSION_ACTIVITY.format(d.lead_id)
     if uow.find(Activity.id_for(meta.workspace_id, activity_id)) is None:
         details = Details(
             "lead_conversion",
@@ -92,7 +96,7 @@ def activity_deleted(uow: UnitOfWork, meta: EventMeta, d: c.ActivityRef) -> None
 
 
 def ticket_created(uow: UnitOfWork, meta: EventMeta, d: c.TicketCreated) -> None:
-    activity_id = f"ticket-{d.ticket_id}"
+    activity_id = TICKET_ACTIVITY.format(d.ticket_id)
     if uow.find(Activity.id_for(meta.workspace_id, activity_id)) is not None:
         return
     subject = contact(uow, meta, d.contact_id)
@@ -109,7 +113,7 @@ def ticket_created(uow: UnitOfWork, meta: EventMeta, d: c.TicketCreated) -> None
 
 
 def widget_chat_started(uow: UnitOfWork, meta: EventMeta, d: c.WidgetChatStarted) -> None:
-    activity_id = f"chat-{d.chat_id}"
+    activity_id = CHAT_ACTIVITY.format(d.chat_id)
     if uow.find(Activity.id_for(meta.workspace_id, activity_id)) is not None:
         return
     visitor = uow.find(Contact.id_for(meta.workspace_id, d.contact_id))

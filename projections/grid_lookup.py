@@ -1,0 +1,100 @@
+"""What the activity grid's rows read about conversations and contacts, for one batch.
+
+A closed interaction's row names its conversation's contact, agent and team, and an
+activity without a contact name takes the contact's. Read per event, that was one round
+trip each (a sync of the pipeline); here the batch's rows are read with two queries at its
+start and then kept current from the batch's own events, in log order, exactly as the
+tables change under the statements the projection runs. Anything not read up front is
+read from the tables when asked, so the rows are the same either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from psycopg import AsyncCursor
+
+from projections.base import Recorded
+
+Key = tuple[str, str]
+
+
+class GridLookup:
+    def __init__(self, schema: str) -> None:
+        self.schema = schema
+        self.conversations: dict[Key, list | None] = {}  # [contact, agent, team]; None: no row
+        self.names: dict[Key, str | None] = {}
+
+    async def load(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
+        closed = {
+            (r.meta.workspace_id, r.event.conversation_id)
+            for r in events
+            if r.type == "conversation.interaction_closed"
+        }
+        contacts = {
+            (r.meta.workspace_id, r.event.contact_id)
+            for r in events
+            if r.type == "conversation.opened" and r.event.contact_id
+        }
+        for r in events:
+            details = getattr(r.event, "details", None) if r.type.startswith("activity.") else None
+            contact = getattr(details, "contact", None)
+            if contact is not None and contact.name is None:
+                contacts.add((r.meta.workspace_id, contact.id))
+        for key in closed:
+            self.conversations[key] = None
+        for ws, cid, contact_id, agent_id, team_id in await self._rows(
+            cur, "conversation_id, contact_id, agent_id, team_id", "conversations", closed
+        ):
+            self.conversations[(ws, cid)] = [contact_id, agent_id, team_id]
+            if contact_id:
+                contacts.add((ws, contact_id))
+        for key in contacts:
+            self.names[key] = None
+        for ws, contact_id, name in await self._rows(cur, "contact_id, name", "contacts", contacts):
+            self.names[(ws, contact_id)] = name
+
+    async def _rows(self, cur: AsyncCursor, columns: str, table: str, keys: set[Key]) -> list:
+        if not keys:
+            return []
+        id_column = columns.split(",", 1)[0]
+        workspaces, ids = (list(c) for c in zip(*keys, strict=True))
+        await cur.execute(
+            f"SELECT workspace_id, {columns} FROM {self.schema}.{table} WHERE "
+            f"(workspace_id, {id_column}) IN (SELECT * FROM unnest(%b::text[], %b::text[]))",
+            (workspaces, ids),
+        )
+        return await cur.fetchall()
+
+    def opened(self, key: Key, contact_id: str | None, team_id: str | None) -> None:
+        # INSERT ... ON CONFLICT DO NOTHING; a key not read up front is read when asked for
+        if key in self.conversations and self.conversations[key] is None:
+            self.conversations[key] = [contact_id, None, team_id]
+
+    def reassigned(self, key: Key, agent_id: str | None, team_id: str | None) -> None:
+        row = self.conversations.get(key)
+        if row is not None:  # UPDATE: only an existing row
+            row[1], row[2] = agent_id, team_id
+
+    def renamed(self, key: Key, name: str | None) -> None:
+        self.names[key] = name
+
+    async def contact_name(self, cur: AsyncCursor, key: Key) -> str | None:
+        if key not in self.names:
+            rows = await self._rows(cur, "contact_id, name", "contacts", {key})
+            self.names[key] = rows[0][2] if rows else None
+        return self.names[key]
+
+    async def conversation(self, cur: AsyncCursor, key: Key) -> tuple:
+        """(contact id, contact name, agent id, team id), as the grid's join reads them."""
+        if key not in self.conversations:
+            rows = await self._rows(
+                cur, "conversation_id, contact_id, agent_id, team_id", "conversations", {key}
+            )
+            self.conversations[key] = list(rows[0][2:]) if rows else None
+        row = self.conversations[key]
+        if row is None:
+            return (None, None, None, None)
+        contact_id, agent_id, team_id = row
+        name = await self.contact_name(cur, (key[0], contact_id)) if contact_id else None
+        return (contact_id, name, agent_id, team_id)

@@ -1,0 +1,114 @@
+"""Phase 3, rebuild: every read model from a store of N events (1M; 10M with `--full`).
+
+The store is filled by `loader` (real events, valid chain). Then each read model is
+rebuilt by its own process, all at once, as projectors starting on empty schemas would;
+the rate is N / the time until the last one is done. Memory is the processes' sum,
+sampled throughout: `rss_at_25%` beside the peak shows whether it stays flat.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import psycopg
+
+from projections.registry import PROJECTIONS, projection
+from services.bench.config import Config
+from services.bench.infra import Infra
+from services.bench.loader import Loaded, load_store
+from services.bench.measure import Figure, RssSampler, progress
+from services.bench.workload import BenchWorkload
+
+
+def fill(infra: Infra, config: Config, size: int) -> tuple[str, Loaded]:
+    database_url = infra.fresh_database(f"store{size}")
+    workload = BenchWorkload(
+        config.seed, size, workspaces=config.workspaces, contacts=config.contacts
+    )
+    bar = progress(size, f"loading {size:,} events", unit="ev")
+    loaded = load_store(database_url, iter(workload), size, progress=bar.update)
+    bar.close()
+    return database_url, loaded
+
+
+def _positions(database_url: str) -> int:
+    parts = " UNION ALL ".join(
+        f"SELECT position FROM {projection(n).schema}.tracking" for n in PROJECTIONS
+    )
+    with psycopg.connect(database_url) as conn:
+        try:
+            return conn.execute(
+                f"SELECT coalesce(sum(position), 0)::bigint FROM ({parts}) t"
+            ).fetchone()[0]
+        except psycopg.errors.UndefinedTable:
+            return 0
+
+
+def rebuild(database_url: str, events: int, label: str) -> Figure:
+    workers = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "services.bench.rebuild_worker", database_url, name],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in PROJECTIONS
+    }
+    bar = progress(events * len(workers), f"rebuilding {len(workers)} read models", unit="ev")
+    started = time.perf_counter()
+    try:
+        with RssSampler(lambda: [w.pid for w in workers.values()]) as rss:
+            while any(w.poll() is None for w in workers.values()):
+                bar.update(_positions(database_url) - bar.n)
+                time.sleep(0.5)
+    finally:
+        for worker in workers.values():  # only if we failed: they have exited otherwise
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    seconds = time.perf_counter() - started
+    bar.close()
+    results = {}
+    for name, worker in workers.items():
+        out = worker.stdout.read()
+        if worker.returncode != 0:
+            raise SystemExit(f"rebuilding {name} failed (exit {worker.returncode})")
+        results[name] = json.loads(out.strip().splitlines()[-1])
+    return Figure(
+        f"rebuild all read models, {label} events",
+        count=events,
+        seconds=seconds,
+        rss_mb=rss.peak_mb,
+        target="≥ 50,000 events/s, memory flat",
+        group="rebuild",
+        latency="",
+        extra={
+            "per_read_model_seconds": {n: round(r["seconds"], 2) for n, r in results.items()},
+            "rss_at_25%": rss.at_fraction(0.25),
+            "rss_at_75%": rss.at_fraction(0.75),
+        },
+    )
+
+
+def label(size: int) -> str:
+    return f"{size // 1_000_000}M" if size % 1_000_000 == 0 else f"{size:,}"
+
+
+def run(infra: Infra, config: Config, size: int) -> tuple[str, list[Figure]]:
+    """Returns the filled, rebuilt database (for the query phase) and the figures."""
+    database_url, loaded = fill(infra, config, size)
+    load = Figure(
+        f"load the store (real encoder + COPY), {label(size)} events",
+        count=loaded.events,
+        seconds=loaded.seconds,
+        note="how the rebuild's store is made; not a target",
+        group="load",
+        extra={
+            "envelopes": loaded.envelopes,
+            "rejected": loaded.rejected,
+            "mean_state_bytes": round(loaded.mean_state_bytes, 1),
+        },
+    )
+    return database_url, [load, rebuild(database_url, loaded.events, label(size))]

@@ -1,0 +1,42 @@
+"""The server-side calls of the timed queries: the API's own query classes, as the routes
+call them (imported late, so a build without one still runs the others)."""
+
+from __future__ import annotations
+
+from services.bench.query_context import Context
+
+
+async def timeline(conn, ctx: Context, contact: str, cursor=None, text=None):
+    from services.api.queries.timeline import TimelineQueries
+
+    return await TimelineQueries(conn, ctx.scope).page(
+        "contact",
+        contact,
+        limit=10,
+        cursor=cursor,
+        types=[],
+        categories=[],
+        text=text,
+        include_deleted=False,
+    )
+
+
+async def grid(conn, ctx: Context, cursor=None, **filters):
+    from services.api.queries.activity_grid import GridFilter, GridQueries
+
+    grid_filter = GridFilter(filters.pop("types", []), filters.pop("agents", []), [], **filters)
+    return await GridQueries(conn, ctx.scope).page(
+        grid_filter, limit=50, cursor=cursor, newest_first=True
+    )
+
+
+async def audit_trail(conn, ctx: Context):
+    from services.api.queries.conversations import ConversationQueries
+
+    return await ConversationQueries(conn, ctx.scope).audit_trail(ctx.conversation(), 50, None)
+
+
+async def badges(conn, ctx: Context):
+    from services.api.queries.timeline import TimelineQueries
+
+    return await TimelineQueries(conn, ctx.scope).badges("contact", ctx.contacts[:100])

@@ -1,0 +1,46 @@
+"""One read model rebuilt from the event store, in its own process (as a projector that
+starts on an empty schema does): `python -m services.bench.rebuild_worker URL NAME`.
+
+Prints one JSON line: events applied, seconds. The benchmark samples this process's memory
+while it runs; the runner streams the log in batches, so memory should stay flat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+
+import psycopg
+
+from projections.registry import projection
+from projections.runner import ProjectionRunner
+
+BATCH = 5000
+
+
+async def rebuild(database_url: str, name: str) -> dict:
+    p = projection(name)
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {p.schema} CASCADE")
+        await p.create(conn)
+        started, cpu = time.perf_counter(), time.process_time()
+        position = await ProjectionRunner(p).catch_up(conn, batch=BATCH)
+        for table in p.table_names():  # fresh statistics, as autovacuum would soon give them
+            await conn.execute(f"ANALYZE {p.schema}.{table}")
+        return {
+            "projection": name,
+            "position": position,
+            "seconds": time.perf_counter() - started,
+            "cpu_seconds": time.process_time() - cpu,  # this process's; the rest is the database's
+        }
+
+
+def main() -> None:
+    database_url, name = sys.argv[1:3]
+    print(json.dumps(asyncio.run(rebuild(database_url, name))), flush=True)
+
+
+if __name__ == "__main__":
+    main()

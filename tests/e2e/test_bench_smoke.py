@@ -1,0 +1,47 @@
+"""`chronicle bench --quick` runs every phase end to end, so the benchmark cannot rot.
+
+No thresholds: speed lives in the benchmark's figures (docs/performance.md), not in tests.
+What is checked is that each phase measured something real and the results were written.
+"""
+
+import asyncio
+import json
+
+import pytest
+
+from services.bench import report
+from services.bench.config import Config
+from services.bench.infra import reset_streams
+from services.bench.runner import run
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def test_quick_benchmark_measures_every_phase_and_writes_its_results(
+    postgres, nats_server, tmp_path
+):
+    asyncio.run(reset_streams(nats_server.url))  # what earlier tests left on the shared NATS
+    results = run(Config.named("quick", out=tmp_path), postgres.admin_url, nats_server.url)
+
+    figures = {f["name"]: f for f in results["figures"]}
+    by_group = {}
+    for f in results["figures"]:
+        by_group.setdefault(f["group"], []).append(f)
+    for group in ("ingest", "pipeline", "latency", "load", "rebuild"):
+        assert by_group[group] and all(f["rate"] > 0 for f in by_group[group]), group
+    assert by_group["ingest"][0]["extra"]["rejected"] == 0
+    assert by_group["latency"][0]["p99"] is not None
+    baselines = by_group[""]
+    assert {"ingest", "pipeline", "rebuild"} <= {g for b in baselines for g in b["baseline_for"]}
+    assert all(b["rate"] > 0 for b in baselines)
+    timed = [f for f in by_group["query"] if not f["note"]]
+    assert any(f["name"].startswith("timeline page") for f in timed)
+    assert all(f["count"] == 10 and f["p99"] > 0 for f in timed if "[server]" in f["name"])
+    missing = [f for f in by_group["query"] if f["note"]]
+    assert all(f["note"] == "not available in this build" for f in missing)
+
+    written = json.loads((tmp_path / "latest.json").read_text())
+    assert written["figures"] == results["figures"] and written["machine"]["nproc"]
+    table = report.render(written)
+    assert "ingest → store, sustained" in table and "Chronicle ÷ this" in table
+    assert len(figures) == len(results["figures"])  # every figure has a name of its own

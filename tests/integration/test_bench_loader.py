@@ -1,0 +1,59 @@
+"""The benchmark's fast store loader writes what the ingest path would have written."""
+
+import itertools
+from collections import Counter
+from datetime import UTC, datetime
+
+import msgspec
+import psycopg
+import pytest
+
+from adapters.eventstore import EventStore
+from services.bench.loader import load_store
+from services.bench.workload import BenchWorkload
+from services.verify import verify
+from tests.support.store import ingest
+
+pytestmark = pytest.mark.integration
+
+
+def _stored(url: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT originator_id, originator_version, topic FROM chronicle_events "
+            "ORDER BY notification_id"
+        ).fetchall()
+
+
+def test_loaded_store_equals_ingest_of_the_same_envelopes_and_its_chain_verifies(
+    database_url, postgres
+):
+    messages = list(itertools.islice(BenchWorkload(3, 1500, workspaces=3, contacts=50), 1500))
+    loaded = load_store(database_url, iter(messages), target_events=10**9)
+    assert loaded.rejected == 0 and loaded.envelopes == len(messages)
+
+    ingested_url = postgres.create_database()
+    try:
+        store = EventStore(ingested_url)
+        assert ingest(store, messages) == loaded.events
+        store.close()
+        assert _stored(database_url) == _stored(ingested_url)
+    finally:
+        postgres.drop_database(ingested_url)
+    report = verify(database_url)
+    assert report.intact and report.events == loaded.events
+    with psycopg.connect(database_url) as conn:
+        envelopes = conn.execute("SELECT count(*), sum(event_count) FROM ingest_envelopes")
+        assert envelopes.fetchone() == (len(messages), loaded.events)
+
+
+def test_workload_is_seeded_and_skewed():
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+    messages = list(BenchWorkload(5, 3000, now=now))
+    assert [m.body for m in messages] == [m.body for m in BenchWorkload(5, 3000, now=now)]
+    assert [m.body for m in messages] != [m.body for m in BenchWorkload(6, 3000, now=now)]
+    workspaces = Counter(m.subject.split(".")[2] for m in messages)
+    assert workspaces.most_common(1)[0][1] > 3 * len(messages) / len(workspaces)
+    contacts = Counter(msgspec.json.decode(m.body)["data"].get("contact_id") for m in messages)
+    contacts.pop(None, None)
+    assert contacts.most_common(1)[0][1] > 20 * len(messages) / len(contacts)  # a busy one
