@@ -120,6 +120,16 @@ async def fetch_keys(conn: Any, ids: Iterable[int]) -> Keys:
     return Keys({i: (bytes(found[i]) if found.get(i) is not None else None) for i in wanted})
 
 
+def read_keys(conn: Any, ids: Iterable[int]) -> Keys:
+    """The keys `ids` name, read now (a sync psycopg connection)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return Keys({})
+    with conn.cursor(row_factory=tuple_row) as cur:
+        found = dict(cur.execute(_FETCH, (wanted,)).fetchall())
+    return Keys({i: (bytes(found[i]) if found.get(i) is not None else None) for i in wanted})
+
+
 class KeyBackend:
     """Where keys live: PostgreSQL (`PostgresKeys`) or memory (tests, dry runs)."""
 

@@ -15,7 +15,7 @@ from psycopg import AsyncConnection, AsyncCursor
 
 from adapters.mapper import MsgspecMapper
 from projections.base import Projection, Recorded, VersionMismatch
-from projections.source import Slot, decode, max_position, read_batches, read_rows
+from projections.source import Slot, decode_rows, max_position, read_batches, read_rows
 
 # park(conn, (position, aggregate_id, version, wire_name, state), error)
 Park = Callable[[AsyncConnection, tuple, Exception], Awaitable[None]]
@@ -149,7 +149,7 @@ class ProjectionRunner:
         async for rows in read_rows(conn, position, upto, slot=self.slot):
             for row in rows:
                 try:
-                    event = decode(self.mapper, *row)
+                    [event] = await decode_rows(conn, self.mapper, [row])
                     position = await self.apply(conn, [(position, event)])
                 except (VersionMismatch, PartitioningChanged):
                     raise  # not this event's fault: nothing may be written at all
