@@ -8,7 +8,7 @@ Events with sealed personal data also check the erasure epoch there (adapters/ke
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -135,8 +135,11 @@ class ChronicleRecorder(PostgresApplicationRecorder):
         dead_letters: Sequence[DeadLetter] = (),
         addresses: Sequence[tuple[str, str, str]] = (),
         erasure_epoch: int | None = None,
+        erasure: Callable[[Any], None] | None = None,
         **kwargs: Any,
     ) -> None:
+        if erasure is not None:  # destroys keys in the transaction that records it
+            erasure(curs)
         if erasure_epoch is not None:  # first: an erasure locks this row, then the table
             curs.execute(EPOCH_CHECK, prepare=True)
             now = curs.fetchone()["epoch"]

@@ -8,6 +8,7 @@ from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
 from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS, common_columns
+from projections.erasure import affected, rewrite_common
 
 
 class AuditTrail(Projection):
@@ -23,6 +24,10 @@ class AuditTrail(Projection):
                 {COMMON_DDL},
                 PRIMARY KEY (workspace_id, conversation_id, position))""",
         ]
+
+    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
+        events = await affected(cur, erasure, "conversation.")
+        await rewrite_common(cur, f"{self.schema}.entries", events)
 
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
         rows = [

@@ -111,7 +111,7 @@ class ProjectionRunner:
                 last = recorded.position
             last = max(last, upto)
             if fresh:
-                await p.apply(cur, fresh)
+                await p.apply_all(cur, fresh)
             if last > start:
                 await self._save(cur, last)
         return max(start, last)

@@ -92,5 +92,5 @@ async def _reapply(conn: psycopg.AsyncConnection, row: dict) -> str:
 
     [event] = await decode_rows(conn, MsgspecMapper(), runner_rows[:1])
     async with conn.transaction(), conn.cursor() as cur:
-        await target.apply(cur, [event])
+        await target.apply_all(cur, [event])
     return f"re-applied position {row['position']} to {name}"

@@ -13,9 +13,9 @@ import sys
 from adapters.logging import configure_logging
 from adapters.processes import terminate_on_sigterm
 from adapters.settings import Settings
-from services.cli import admin, audit, email, rebuild, stack, status, workspace
+from services.cli import admin, audit, email, erasure, rebuild, stack, status, workspace
 
-MODULES = [stack, admin, audit, rebuild, email, workspace, status]
+MODULES = [stack, admin, audit, rebuild, email, workspace, status, erasure]
 
 
 def parser() -> argparse.ArgumentParser:
