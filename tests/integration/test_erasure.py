@@ -174,3 +174,51 @@ def test_the_rejected_input_about_the_contact_is_redacted(database_url, stored):
         [(payload, reason)] = conn.execute("SELECT payload, reason FROM ingest_rejects").fetchall()
     assert b"zed.quill" not in bytes(payload) and b"erased" in bytes(payload)
     assert reason  # why it was rejected is kept
+
+
+def test_ingest_never_writes_again_what_it_held_from_before_an_erasure(database_url):
+    from datetime import UTC, datetime
+
+    from domain.contact import Contact
+    from domain.conversation import Conversation
+    from services.workload import Producer
+
+    p, now, dana = Producer(WS, "cache"), datetime.now(UTC), ("user", "u_17", "Dana")
+    conv = {"conversation_id": "conv_c"}
+
+    def incoming(*steps):
+        return [Incoming(m.subject, m.body) for m in (p.envelope(*s, dana, now) for s in steps)]
+
+    with EventStore(database_url) as store:
+        processor = IngestProcessor(store)  # keeps Zed and his conversation in its cache
+        processor.process(
+            incoming(
+                (
+                    "contact.added",
+                    {"contact_id": "c_zed", "phones": ["+44 7700 900431"], "source": "user"},
+                ),
+                ("conversation.opened", {**conv, "channel": "sms", "contact_id": "c_zed"}),
+                (
+                    "conversation.message_received",
+                    {**conv, "message_id": "m", "body": "card ending 4111"},
+                ),
+            )
+        )
+        erase_contact(database_url, WS, "c_zed")
+        # Both copy what the aggregate holds: the old phones, the first message.
+        outcomes = processor.process(
+            incoming(
+                ("contact.updated", {"contact_id": "c_zed", "field": "phones", "new": ["+1 555"]}),
+                ("conversation.interaction_closed", conv),
+            )
+        )
+        assert [o.status for o in outcomes] == ["accepted", "accepted"]
+        assert processor.erasures_seen == 1
+        contact = store.repository.get(Contact.id_for(WS, "c_zed"))
+        conversation = store.repository.get(Conversation.id_for(WS, "conv_c"))
+        [updated] = [e for e in store.events.get(contact.id) if type(e).__name__ == "Updated"]
+        [closed] = [e for e in store.events.get(conversation.id) if e.TOPIC.endswith("closed.v1")]
+    assert updated.old == (ERASED,) and updated.new == ("+1 555",)  # new: a new key, readable
+    assert closed.first_message == ERASED
+    log = stored_bytes(database_url)
+    assert b"900431" not in log and b"4111" not in log
