@@ -108,8 +108,8 @@ def test_a_recipient_keeps_their_address_when_another_one_is_erased():
 
 def test_a_users_name_is_not_sealed_a_customers_is():
     mapper = MsgspecMapper(Keyring(MemoryKeys()))
-    by_user = [e for e in EVENTS if e.meta.actor.type == "user" and e.meta.actor.name][0]
-    by_customer = [e for e in EVENTS if e.meta.actor.type == "customer" and e.meta.actor.name][0]
+    by_user = next(e for e in EVENTS if e.meta.actor.type == "user" and e.meta.actor.name)
+    by_customer = next(e for e in EVENTS if e.meta.actor.type == "customer" and e.meta.actor.name)
     assert stored_values(mapper.to_stored_event(by_user))["meta"]["actor"]["name"] == "Dana"
     sealed = stored_values(mapper.to_stored_event(by_customer))["meta"]["actor"]["name"]
     assert sealed.startswith(MARK)
@@ -140,7 +140,7 @@ def test_events_with_personal_data_and_no_keyring_are_refused_and_unreadable():
 
 def test_events_without_personal_data_are_stored_as_before():
     plain = Sealer()
-    resolved = [e for e in EVENTS if type(e).TOPIC == "conversation.resolved.v1"][0]
+    resolved = next(e for e in EVENTS if type(e).TOPIC == "conversation.resolved.v1")
     assert plain.plan(type(resolved), dict(vars(resolved))) is None
     stored = MsgspecMapper().to_stored_event(resolved)
     assert MARK.encode() not in stored.state
