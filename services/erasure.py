@@ -39,6 +39,15 @@ _LIVE = (
 _MATCHES = "EXISTS (SELECT 1 FROM unnest(%s::bytea[]) AS i(x) WHERE position(i.x IN payload) > 0)"
 
 
+# The envelopes whose events are among the positions (an envelope's events are consecutive
+# and its row keeps the last one's position).
+_ENVELOPES = (
+    "SELECT stream_seq FROM ingest_envelopes e WHERE workspace_id = %s AND position IS NOT "
+    "NULL AND EXISTS (SELECT 1 FROM unnest(%s::bigint[]) AS p(n) "
+    "WHERE p.n <= e.position AND p.n > e.position - e.event_count)"
+)
+
+
 class Changed(Exception):
     """Keys or events of the subjects appeared while the erasure was prepared: redo."""
 
@@ -57,6 +66,8 @@ class Erasure:
     position: int | None = None  # of contact.erased
     rejects: int = 0
     dead_letters: int = 0
+    stream_seqs: list[int] = field(default_factory=list)  # their raw input on the bus
+    purged: int | None = None  # of those, deleted from the ingest stream (None: not asked)
 
     def report(self) -> dict[str, Any]:
         return {
@@ -69,6 +80,7 @@ class Erasure:
             "position": self.position,
             "rejects_redacted": self.rejects,
             "dead_letters_redacted": self.dead_letters,
+            "ingest_stream_deleted": self.purged,
         }
 
 
@@ -149,16 +161,20 @@ def _destroy(erasure: Erasure, curs: Any) -> None:
     ws, ids = erasure.workspace_id, erasure.identifiers
     curs.execute(
         f"UPDATE ingest_rejects SET payload = %s WHERE workspace_id = %s AND {_MATCHES} "
-        "RETURNING id",
+        "RETURNING stream_seq",
         (REDACTED, ws, ids),
     )
-    erasure.rejects = len(curs.fetchall())
+    rejected = [r["stream_seq"] for r in curs.fetchall()]
     curs.execute(
         "UPDATE dead_letters SET payload = %s WHERE consumer = 'ingest' AND "
-        f"workspace_id = %s AND {_MATCHES} RETURNING id",
+        f"workspace_id = %s AND {_MATCHES} RETURNING stream_seq",
         (REDACTED, ws, ids),
     )
-    erasure.dead_letters = len(curs.fetchall())
+    parked = [r["stream_seq"] for r in curs.fetchall()]
+    erasure.rejects, erasure.dead_letters = len(rejected), len(parked)
+    curs.execute(_ENVELOPES, (ws, erasure.positions))
+    accepted = [r["stream_seq"] for r in curs.fetchall()]
+    erasure.stream_seqs = sorted({s for s in (*rejected, *parked, *accepted) if s is not None})
 
 
 def erase_contact(
@@ -186,3 +202,46 @@ def erase_contact(
             erasure.position = recording.notification.id
             return erasure
     raise RuntimeError(f"contact {contact_id!r} kept changing; erasure not done")
+
+
+async def purge_ingest_stream(nats_url: str, erasure: Erasure) -> int:
+    """Delete (and overwrite: JetStream's secure delete) the contact's raw envelopes still
+    in the ingest stream's retention. Each was applied already, so nothing is lost."""
+    import nats
+    from nats.js.errors import NotFoundError
+
+    from adapters import bus
+
+    nc = await nats.connect(nats_url)
+    deleted = 0
+    try:
+        js = nc.jetstream()
+        for seq in erasure.stream_seqs:
+            try:
+                deleted += bool(await js.delete_msg(bus.INGEST_STREAM, seq))
+            except NotFoundError:  # aged out of the stream already
+                continue
+    finally:
+        await nc.close()
+    erasure.purged = deleted
+    return deleted
+
+
+def reapply(database_url: str) -> int:
+    """Destroy again every key a recorded erasure names: after keys were restored from a
+    backup taken before an erasure. Returns how many keys it destroyed (then rebuild the
+    read models restored with them: `chronicle rebuild --all`)."""
+    import msgspec
+    import psycopg
+
+    with psycopg.connect(database_url) as conn, conn.transaction():
+        conn.execute("UPDATE erasure_epoch SET epoch = epoch + 1")  # writers drop caches
+        rows = conn.execute(
+            "SELECT state FROM chronicle_events WHERE topic = 'contact.erased.v1'"
+        ).fetchall()
+        ids = sorted({i for (state,) in rows for i in msgspec.json.decode(state)["keys"]})
+        return conn.execute(
+            "UPDATE subject_keys SET key = NULL, erased_at = coalesce(erased_at, now()) "
+            "WHERE id = ANY(%s) AND key IS NOT NULL",
+            (ids,),
+        ).rowcount

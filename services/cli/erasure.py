@@ -14,8 +14,14 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
     from eventsourcing.application import AggregateNotFoundError
 
     from domain.shared import Actor
-    from services.erasure import erase_contact
+    from services.erasure import erase_contact, reapply
 
+    if args.reapply:
+        print(json.dumps({"keys_destroyed_again": reapply(database(settings))}))
+        return 0
+    if not args.contact or not args.workspace:
+        print("give a contact and --workspace (or --reapply)", file=sys.stderr)
+        return 2
     if not args.yes:
         if not sys.stdin.isatty():
             print("erasure cannot be undone: give --yes", file=sys.stderr)
@@ -29,7 +35,19 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
     except AggregateNotFoundError:
         print(f"no contact {args.contact!r} in workspace {args.workspace!r}", file=sys.stderr)
         return 1
+    if settings.nats_url and not args.keep_stream:
+        import asyncio
+
+        from services.erasure import purge_ingest_stream
+
+        asyncio.run(purge_ingest_stream(settings.nats_url, erasure))
     print(json.dumps(erasure.report()))
+    if erasure.purged is None and not args.keep_stream:
+        print(
+            "the ingest stream still holds their raw envelopes until they age out: set "
+            "CHRONICLE_NATS_URL to delete them too",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -43,8 +61,19 @@ def register(sub: argparse._SubParsersAction) -> None:
             "as [erased] everywhere (docs/auditing.md, Erasure). Cannot be undone."
         ),
     )
-    p.add_argument("contact", help="the contact's id")
-    p.add_argument("--workspace", required=True)
+    p.add_argument("contact", nargs="?", help="the contact's id")
+    p.add_argument("--workspace")
     p.add_argument("--by", help="the user who asked (recorded as the actor)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--keep-stream",
+        action="store_true",
+        help="leave their raw envelopes in the ingest stream (deleted by default when "
+        "CHRONICLE_NATS_URL is set)",
+    )
+    p.add_argument(
+        "--reapply",
+        action="store_true",
+        help="destroy again every key a recorded erasure names (after restoring a backup)",
+    )
     p.set_defaults(handler=cmd_erase)

@@ -58,8 +58,10 @@ READS = [  # every endpoint that shows Zed's data, with its parameters
 ]
 
 
-def chronicle(database_url: str, *args: str) -> subprocess.CompletedProcess:
+def chronicle(database_url: str, *args: str, nats_url: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "CHRONICLE_DATABASE_URL": database_url}
+    if nats_url:
+        env["CHRONICLE_NATS_URL"] = nats_url
     return subprocess.run(
         [sys.executable, "-m", "services.cli", *args],
         env=env,
@@ -83,6 +85,27 @@ async def read_everything(stack: Stack, api) -> dict[str, str]:
     return found
 
 
+async def ingest_stream(nats_url: str) -> list[bytes]:
+    import nats
+    from nats.js.errors import NotFoundError
+
+    from adapters import bus
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info(bus.INGEST_STREAM)
+        found = []
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            try:
+                found.append((await js.get_msg(bus.INGEST_STREAM, seq)).data)
+            except NotFoundError:
+                continue
+        return found
+    finally:
+        await nc.close()
+
+
 def leaked(texts: dict[str, str]) -> dict[str, list[str]]:
     found = {}
     for where, text in texts.items():
@@ -103,17 +126,26 @@ async def test_erasing_a_contact_while_the_pipeline_runs(settings):
         async with stack.client(stack.token(WS)) as api:
             before = await read_everything(stack, api)
             assert set().union(*leaked(before).values()) >= {"Zed Quill", "quill"}
-            erased = chronicle(settings.database_url, "erase", "c_zed", "--workspace", WS, "--yes")
+            erased = chronicle(
+                settings.database_url,
+                *("erase", "c_zed", "--workspace", WS, "--yes"),
+                nats_url=settings.nats_url,
+            )
             assert erased.returncode == 0, erased.stderr
             report = json.loads(erased.stdout)
             await until(stack.settled, what="projectors to apply the erasure")
             after = await read_everything(stack, api)
         comparison = await compare_with_rebuild(settings.database_url)
+        raw = await ingest_stream(settings.nats_url)
         check = chronicle(settings.database_url, "check")
     assert leaked(after) == {}
     kept = "\n".join(after.values())
     assert ERASED in kept and all(other in kept for other in OTHERS_KEPT[:2])
     assert report["keys_destroyed"] >= 5 and report["rejects_redacted"] == 1
+    # Their raw envelopes are gone from the ingest stream too; everyone else's are there.
+    assert report["ingest_stream_deleted"] > 30
+    assert raw and not [m for m in raw if b"quill" in m.lower()]
+    assert any(b"Ann Lee" in m for m in raw)
     for path in ("/v1/contacts/c_zed/timeline", "/v1/conversations/conv_zq/audit-trail"):
         assert timeline_counts(after[path]) == timeline_counts(before[path]), path
     for path in ("badges", "/v1/reports/contacts", "/v1/analytics/contacts/c_zed"):

@@ -222,3 +222,26 @@ def test_ingest_never_writes_again_what_it_held_from_before_an_erasure(database_
     assert closed.first_message == ERASED
     log = stored_bytes(database_url)
     assert b"900431" not in log and b"4111" not in log
+
+
+def test_keys_restored_from_an_older_backup_are_destroyed_again(database_url, stored):
+    from services.erasure import reapply
+
+    with psycopg.connect(database_url) as conn:
+        backup = conn.execute("SELECT id, key FROM subject_keys WHERE key IS NOT NULL").fetchall()
+    erasure = erase_contact(database_url, WS, "c_zed")
+    with psycopg.connect(database_url, autocommit=True) as conn:  # the backup is restored
+        for key_id, key in backup:
+            conn.execute(
+                "UPDATE subject_keys SET key = %s, erased_at = NULL WHERE id = %s", (key, key_id)
+            )
+
+    def zed_shown() -> bool:
+        out = io.BytesIO()
+        export(database_url, out, progress=False, workspace=WS)
+        return b"Zed Quill" in out.getvalue()
+
+    assert zed_shown()
+    assert reapply(database_url) == len(erasure.keys)
+    assert not zed_shown()
+    assert reapply(database_url) == 0
