@@ -33,7 +33,9 @@ from domain import personal
 MARK = "\u00a7e1:"
 MARK_BYTES = MARK.encode()
 _OPENING = b'"' + MARK_BYTES  # a JSON string value that is a sealed value
-_KEY_IDS = re.compile(rb"\xc2\xa7e1:([0-9.]+):")
+_KEY_IDS = re.compile(rb"\xc2\xa7e1:([0-9]+(?:\.[0-9]+)*):")
+_IDS_TEXT = re.compile(rb"[0-9]+(?:\.[0-9]+)*")
+_BASE64 = re.compile(rb"[A-Za-z0-9+/=]*")
 _ERASED_JSON = msgspec.json.encode(personal.ERASED)
 _json = msgspec.json.encode
 
@@ -56,21 +58,30 @@ def open_state(state: bytes, aad: bytes, keys: Keys) -> bytes:
     parts, done = [], 0
     while start >= 0:
         colon = state.find(b":", start + len(_OPENING))
-        end = state.find(b'"', colon)
-        if state[start - 1] in b":,[":  # a whole value: inside a string '"' is escaped
-            cipher = keys.cipher(state[start + len(_OPENING) : colon].decode())
-            if cipher is None:
-                value = _ERASED_JSON
-            else:
-                raw = binascii.a2b_base64(state[colon + 1 : end])
-                try:
-                    value = _json(cipher.decrypt(raw[:12], raw[12:], aad).decode())
-                except InvalidTag:  # not sealed by Chronicle for this event: left as stored
-                    value = state[start : end + 1]
-            parts += (state[done:start], value)
+        end = state.find(b'"', colon + 1)
+        if colon < 0 or end < 0:
+            break
+        # A whole JSON value (after ':' '[' ','; inside a string '"' is escaped) of key ids
+        # and base64 (so `end` is its closing quote): else a producer's text that only
+        # looks like one, left as it is.
+        ids, payload = state[start + len(_OPENING) : colon], state[colon + 1 : end]
+        if state[start - 1] in b":,[" and _IDS_TEXT.fullmatch(ids) and _BASE64.fullmatch(payload):
+            sealed = state[start : end + 1]
+            parts += (state[done:start], _open(keys.cipher(ids.decode()), sealed, aad))
             done = end + 1
-        start = state.find(_OPENING, end + 1)
+        start = state.find(_OPENING, start + 1)
     return b"".join([*parts, state[done:]]) if parts else state
+
+
+def _open(cipher: Any, sealed: bytes, aad: bytes) -> bytes:
+    """The JSON of a sealed string's plain text (`sealed`: the JSON string as stored)."""
+    if cipher is None:
+        return _ERASED_JSON
+    try:
+        raw = binascii.a2b_base64(sealed[sealed.rindex(b":") + 1 : -1])
+        return _json(cipher.decrypt(raw[:12], raw[12:], aad).decode())
+    except (InvalidTag, ValueError):  # not sealed by Chronicle for this event: as stored
+        return sealed
 
 
 def _paths(paths: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:

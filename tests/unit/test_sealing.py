@@ -144,3 +144,19 @@ def test_events_without_personal_data_are_stored_as_before():
     assert plain.plan(type(resolved), dict(vars(resolved))) is None
     stored = MsgspecMapper().to_stored_event(resolved)
     assert MARK.encode() not in stored.state
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\u00a7e1:x:y", '\u00a7e1:1:a"b', "\u00a7e1:1", "\u00a7e1:1..2:AAAA", "a \u00a7e1:1:AAAA"],
+)
+def test_a_producers_text_that_looks_sealed_reads_back_as_given(text):
+    keys = MemoryKeys()
+    mapper = MsgspecMapper(Keyring(keys))
+    tagged = next(e for e in EVENTS if type(e).TOPIC == "conversation.tag_added.v1")
+    event = type(tagged)(**{**vars(tagged), "tag": text})
+    stored = mapper.to_stored_event(event)
+    assert mapper.to_domain_event(stored).tag == text
+    for workspace, subject in list(keys.live):
+        keys.erase(workspace, subject)
+    assert mapper.to_domain_event(stored).tag == text
