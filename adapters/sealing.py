@@ -104,7 +104,7 @@ def _collect(value: Any, parts: tuple[str, ...], out: list) -> None:
             if type(found) is tuple:  # to_builtins keeps tuples: made lists, to write into
                 found = container[part] = list(found)
             if depth < last:
-                below.extend(found) if type(found) is list else below.append(found)
+                below += found if type(found) is list else [found]
             elif type(found) is str:
                 out.append((container, part))
             elif type(found) is list:

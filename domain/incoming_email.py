@@ -89,7 +89,7 @@ class IncomingEmail(BaseAggregate[UUID]):
         return cls._create(
             cls.Received,
             id=cls.id_for(meta.workspace_id, mailbox_id, message_id),
-            meta=meta.about(*map(personal.contact, contact_ids)),
+            meta=meta.about(*map(personal.contact, contact_ids), personal.address(sender.address)),
             mailbox_id=mailbox_id,
             message_id=message_id,
             direction="inbound",

@@ -124,7 +124,10 @@ class OutgoingEmail(BaseAggregate[UUID]):
         return cls._create(
             cls.Drafted,
             id=key,
-            meta=meta.about(*map(personal.contact, contact_ids)),
+            meta=meta.about(
+                *map(personal.contact, contact_ids),
+                *(personal.address(r.address) for r in recipients),
+            ),
             email_id=email_id,
             mailbox=mailbox,
             recipients=tuple(recipients),
@@ -137,10 +140,11 @@ class OutgoingEmail(BaseAggregate[UUID]):
         )
 
     def _about(self, meta: EventMeta, also: tuple[str, ...] = ()) -> EventMeta:
-        """The email's data subjects: the contacts it was matched to (its recipients'
-        addresses are subjects of their own, found by the adapters in the event)."""
-        contacts = getattr(self, "contact_ids", ())  # drafted before it was kept: none
-        return meta.about(*map(personal.contact, (*contacts, *also)))
+        """The email's data subjects: the contacts it was matched to and its recipients'
+        addresses (each recipient's own address and name are sealed under theirs alone)."""
+        contacts = (*self.contact_ids, *also)
+        addresses = (personal.address(r.address) for r in self.recipients)
+        return meta.about(*map(personal.contact, contacts), *addresses)
 
     def check_move(self, to: str) -> None:
         """Refuse a move the status diagram does not allow, naming both statuses."""

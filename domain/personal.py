@@ -11,13 +11,16 @@ Every event class that holds personal data declares where, as paths into its fie
   recipient leaves the others' addresses readable.
 
 A data subject is named `kind:id`: `contact:c_1`, `lead:l_1`, `account:a_1`,
-`conversation:conv_1` (a conversation with no contact) or `address:ann@example.com` (an
-address, lowercased). The adapters encrypt these values with a key per subject and, once
+`conversation:conv_1` (a conversation with no contact) or `address:<hash>` (an email
+address, named by the SHA-256 of its lowercased form, so that neither the log nor the key
+store holds the address itself). The adapters encrypt these values with a key per subject and, once
 a subject's key is destroyed (`chronicle erase`), read them as `ERASED`. The domain only
 says what is personal and whose it is; docs/auditing.md ("Erasure") has the table.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from domain.email_values import address_key
 
@@ -47,7 +50,7 @@ def conversation(conversation_id: str) -> str:
 
 
 def address(value: str) -> str:
-    return f"address:{address_key(value)}"
+    return "address:" + hashlib.sha256(address_key(value).encode()).hexdigest()[:32]
 
 
 def is_erased(value: object) -> bool:

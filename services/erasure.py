@@ -149,9 +149,7 @@ def _destroy(erasure: Erasure, curs: Any) -> None:
     if [r["id"] for r in curs.fetchall()] != erasure.keys or _scan(curs, erasure):
         raise Changed("new keys or events of these subjects since the erasure was prepared")
     curs.execute(
-        "UPDATE subject_keys SET key = NULL, erased_at = now(), subject_id = CASE WHEN "
-        "subject_id LIKE 'address:%%' THEN 'address:(erased)' ELSE subject_id END "
-        "WHERE id = ANY(%s)",
+        "UPDATE subject_keys SET key = NULL, erased_at = now() WHERE id = ANY(%s)",
         (erasure.keys,),
     )
     curs.execute(

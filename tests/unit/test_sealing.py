@@ -160,3 +160,27 @@ def test_a_producers_text_that_looks_sealed_reads_back_as_given(text):
     for workspace, subject in list(keys.live):
         keys.erase(workspace, subject)
     assert mapper.to_domain_event(stored).tag == text
+
+
+def test_an_email_to_an_unknown_address_is_sealed_under_that_address_to_its_end():
+    workspace, keys = Workspace(WS), MemoryKeys()
+    mapper = MsgspecMapper(Keyring(keys))
+    draft = {
+        "email_id": "em_x",
+        "mailbox_id": "mb",
+        "recipients": [{"address": "nobody@example.org"}],
+        "subject": "Hello there",
+        "content": "text",
+    }
+    events = workspace.tell("email.drafted", draft) + workspace.tell(
+        "email.queued", {"email_id": "em_x"}
+    )
+    events += workspace.tell("email.sending_started", {"email_id": "em_x", "attempt": 1})
+    events += workspace.tell(
+        "email.failed", {"email_id": "em_x", "error": "550 nobody@example.org"}
+    )
+    stored = [mapper.to_stored_event(e) for e in events]
+    assert b"nobody@example.org" not in b"".join(s.state for s in stored)
+    keys.erase(WS, personal.address("Nobody@Example.org"))
+    failed = mapper.to_domain_event(stored[-1])
+    assert failed.error == ERASED and failed.code is None
