@@ -143,7 +143,7 @@ async def test_erasing_a_contact_while_the_pipeline_runs(settings):
     assert ERASED in kept and all(other in kept for other in OTHERS_KEPT[:2])
     assert report["keys_destroyed"] >= 5 and report["rejects_redacted"] == 1
     # Their raw envelopes are gone from the ingest stream too; everyone else's are there.
-    assert report["ingest_stream_deleted"] > 30
+    assert report["ingest_stream_deleted"] >= 20
     assert raw and not [m for m in raw if b"quill" in m.lower()]
     assert any(b"Ann Lee" in m for m in raw)
     for path in ("/v1/contacts/c_zed/timeline", "/v1/conversations/conv_zq/audit-trail"):
