@@ -40,6 +40,8 @@ class _NoSealing(Sealer):
 
 
 class _PlainStore(EventStore):
+    name = "chronicle"  # the same tables
+
     def construct_mapper(self) -> MsgspecMapper:
         mapper = super().construct_mapper()
         mapper.sealer = _NoSealing()
