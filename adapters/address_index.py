@@ -2,26 +2,29 @@
 
 Kept by the event store's recorder in the very transaction that stores contact events
 (`contact.added` emails, `contact.updated` of `emails`), so it is never behind the log.
-It only grows: a contact that no longer has an address, or was deleted or merged, is
-still listed, and the matcher checks each candidate against the contact's current state.
+It only grows (until an erasure removes the erased contacts' rows): a contact that no
+longer has an address, or was deleted or merged, is still listed, and the matcher checks
+each candidate against the contact's current state. Rows come from the domain events
+(the stored ones hold their addresses sealed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import msgspec
 from eventsourcing.persistence import StoredEvent
+from psycopg.rows import tuple_row
 
 from domain.email_values import address_key
+from domain.personal import ERASED
 
 _ADDED, _UPDATED = "contact.added.v1", "contact.updated.v1"
-_STATE = "convert_from(state, 'UTF8')::jsonb"
-
-# Created with a backfill from the stored contact events, once, when the table is new.
+# Created once, with a mark that it is to be filled from the log (`backfill`: the stored
+# addresses are sealed, so only the event store, which can open them, fills it).
 ADDRESS_DDL = [
-    f"""
+    "CREATE TABLE IF NOT EXISTS contact_addresses_backfill (pending boolean)",
+    """
     DO $$ BEGIN
     IF to_regclass('contact_addresses') IS NULL THEN
         CREATE TABLE contact_addresses (
@@ -29,20 +32,15 @@ ADDRESS_DDL = [
             address text NOT NULL,
             contact_id text NOT NULL,
             PRIMARY KEY (workspace_id, address, contact_id));
-        INSERT INTO contact_addresses
-        SELECT {_STATE} -> 'meta' ->> 'workspace_id', lower(btrim(a.value)),
-               {_STATE} ->> 'contact_id'
-        FROM chronicle_events,
-             jsonb_array_elements_text(CASE
-                 WHEN topic = '{_ADDED}' THEN {_STATE} -> 'emails'
-                 WHEN jsonb_typeof({_STATE} -> 'new') = 'array' THEN {_STATE} -> 'new'
-                 ELSE jsonb_build_array({_STATE} -> 'new') END) AS a(value)
-        WHERE topic = '{_ADDED}' OR (topic = '{_UPDATED}' AND {_STATE} ->> 'field' = 'emails')
-        ON CONFLICT DO NOTHING;
+        INSERT INTO contact_addresses_backfill VALUES (true);
     END IF;
     END $$
-    """
+    """,
 ]
+_CONTACT_EVENTS = (
+    "SELECT originator_id, originator_version, topic, state FROM chronicle_events "
+    f"WHERE topic IN ('{_ADDED}', '{_UPDATED}') ORDER BY notification_id"
+)
 _INSERT = (
     "INSERT INTO contact_addresses (workspace_id, address, contact_id) "
     "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]) ON CONFLICT DO NOTHING"
@@ -62,18 +60,39 @@ def addresses_of(wire_name: str, state: dict[str, Any]) -> list[str]:
         values = new if isinstance(new, list | tuple) else [new] if new else []
     else:
         return []
-    return [address_key(v) for v in values if isinstance(v, str) and v.strip()]
+    return [address_key(v) for v in values if isinstance(v, str) and v.strip() and v != ERASED]
 
 
-def index(curs: Any, stored_events: Sequence[StoredEvent]) -> None:
+def rows_of(domain_events: Iterable[Any]) -> list[tuple[str, str, str]]:
+    """(workspace, address, contact) of the addresses these events give their contacts,
+    read from the events themselves (stored, the addresses are sealed)."""
     rows = []
-    for stored in stored_events:
-        if stored.topic in (_ADDED, _UPDATED):
-            state = msgspec.json.decode(stored.state)
-            for address in addresses_of(stored.topic, state):
-                rows.append((state["meta"]["workspace_id"], address, state["contact_id"]))
+    for event in domain_events:
+        topic = getattr(event, "TOPIC", None)
+        if topic == _ADDED or (topic == _UPDATED and event.field == "emails"):
+            state = {"emails": event.emails} if topic == _ADDED else vars(event)
+            for address in addresses_of(topic, state):
+                rows.append((event.meta.workspace_id, address, event.contact_id))
+    return rows
+
+
+def index(curs: Any, rows: Sequence[tuple[str, str, str]]) -> None:
     if rows:
         curs.execute(_INSERT, [list(c) for c in zip(*rows, strict=True)], prepare=True)
+
+
+def backfill(conn: Any, decode: Callable[[list[StoredEvent]], list[Any]], force=False) -> int:
+    """Fill the index from the stored contact events if it is marked to be (or `force`:
+    after an import), in one transaction; `decode` opens a batch of stored events."""
+    with conn.transaction(), conn.cursor(row_factory=tuple_row) as curs:
+        curs.execute("DELETE FROM contact_addresses_backfill RETURNING pending")
+        if not (curs.fetchall() or force):
+            return 0
+        curs.execute(_CONTACT_EVENTS)
+        stored = [StoredEvent(r[0], r[1], r[2], bytes(r[3])) for r in curs.fetchall()]
+        rows = rows_of(decode(stored))
+        index(curs, rows)
+    return len(rows)
 
 
 def lookup(conn: Any, workspace_id: str, addresses: Iterable[str]) -> dict[str, list[str]]:

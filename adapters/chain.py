@@ -6,8 +6,8 @@ workspace's name, for its first). A chain row keeps (position, workspace, prev, 
 `verify` can tell an edited event (its hash no longer matches) from a missing or moved one
 (the links no longer meet). Per workspace, not one chain for the whole log: an auditor of
 one workspace verifies its export without anyone else's events (docs/auditing.md), and
-the chain covers the stored bytes, so erasure by destroying keys (pending: personal data
-encrypted in the events) would change no stored byte and break no chain.
+the chain covers the stored bytes, personal values sealed as they are, so erasure by
+destroying keys (`chronicle erase`) changes no stored byte and breaks no chain.
 
 Rows are written inside the event store's insert transaction, under the lock the library
 takes on the events table, so each workspace's chain grows in commit order.

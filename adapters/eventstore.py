@@ -3,26 +3,30 @@
 `ChronicleRecorder` extends the library's recorder so that, in the very transaction that
 inserts a batch's events (under the library's table lock, which keeps notification ids
 in commit order), it also records the envelopes those events came from and any rejects.
+Events with sealed personal data also check the erasure epoch there (adapters/keys.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import msgspec
 from eventsourcing.application import Application
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import EventStore as LibraryEventStore
+from eventsourcing.persistence import Notification, Recording, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.sql import SQL, Identifier
 
 from adapters import address_index, chain
+from adapters.keys import EPOCH_CHECK, KEYS_DDL, Keyring, KeysErased, PostgresKeys
 from adapters.mapper import MsgspecMapper
 from adapters.schema import INGEST_DDL
+from adapters.sealing import MARK_BYTES, key_ids
 
 EVENTS_TABLE = "chronicle_events"
 
@@ -116,7 +120,8 @@ class ChronicleRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: Any, *, events_table_name: str = EVENTS_TABLE) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements.extend(
-            SQL(ddl) for ddl in [*INGEST_DDL, *chain.CHAIN_DDL, *address_index.ADDRESS_DDL]
+            SQL(ddl)
+            for ddl in [*INGEST_DDL, *chain.CHAIN_DDL, *address_index.ADDRESS_DDL, *KEYS_DDL]
         )
         self._insert_columns = SQL(
             "INSERT INTO {} (originator_id, originator_version, topic, state) "
@@ -147,8 +152,18 @@ class ChronicleRecorder(PostgresApplicationRecorder):
         rejects: Sequence[RejectRecord] = (),
         repeats: Sequence[tuple[str, str]] = (),
         dead_letters: Sequence[DeadLetter] = (),
+        addresses: Sequence[tuple[str, str, str]] = (),
+        erasure_epoch: int | None = None,
+        erasure: Callable[[Any], None] | None = None,
         **kwargs: Any,
     ) -> None:
+        if erasure is not None:  # destroys keys in the transaction that records it
+            erasure(curs)
+        if erasure_epoch is not None:  # first: an erasure locks this row, then the table
+            curs.execute(EPOCH_CHECK, prepare=True)
+            now = curs.fetchone()["epoch"]
+            if now != erasure_epoch:
+                raise KeysErased(f"keys were erased (epoch {erasure_epoch} -> {now})")
         for dead in dead_letters:
             curs.execute(INSERT_DEAD_LETTER, dead_letter_row(dead), prepare=True)
         if envelopes:
@@ -160,7 +175,7 @@ class ChronicleRecorder(PostgresApplicationRecorder):
             )
         for reject in rejects:
             curs.execute(INSERT_REJECT, reject_row(reject), prepare=True)
-        address_index.index(curs, stored_events)
+        address_index.index(curs, addresses)
         super()._insert_events(curs, stored_events, **kwargs)
 
     def _fetch_ids_after_insert_events(
@@ -229,6 +244,34 @@ def application_env(
     }
 
 
+class _Events(LibraryEventStore):
+    """The library's event store, encoding a batch at once (its subjects' keys are made
+    sure of in one statement) and telling the recorder what a batch needs beside."""
+
+    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording]:
+        stored_events = self.mapper.to_stored_events(domain_events)
+        if any(MARK_BYTES in e.state for e in stored_events):
+            kwargs["erasure_epoch"] = self.mapper.keyring.epoch
+        kwargs["addresses"] = address_index.rows_of(domain_events)
+        ids = self.recorder.insert_events(stored_events, **kwargs)
+        if not ids:
+            return []
+        return [
+            Recording(d, _notification(s, n))
+            for d, s, n in zip(domain_events, stored_events, ids, strict=True)
+        ]
+
+
+def _notification(stored: StoredEvent, notification_id: int) -> Notification:
+    return Notification(
+        id=notification_id,
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=stored.state,
+    )
+
+
 class EventStore(Application):
     """Chronicle's event-sourced application: stores and loads all aggregates."""
 
@@ -240,9 +283,24 @@ class EventStore(Application):
         super().__init__(
             env=application_env(database_url, pool_size=pool_size, create_tables=create_tables)
         )
+        if create_tables:  # a new address index is filled from the log once
+            with self.datastore.get_connection() as conn:
+                address_index.backfill(conn, self.decode_all)
+
+    def decode_all(self, stored: list[StoredEvent]) -> list[Any]:
+        """Decode stored events, reading the keys they name at once."""
+        keys = self.keyring.keys(i for e in stored for i in key_ids(e.state))
+        return [self.mapper.to_domain_event(e, keys) for e in stored]
 
     def construct_mapper(self) -> MsgspecMapper:
-        return MsgspecMapper()
+        return MsgspecMapper(Keyring(PostgresKeys(lambda: self.datastore.get_connection())))
+
+    def construct_event_store(self) -> LibraryEventStore:
+        return _Events(mapper=self.mapper, recorder=self.recorder)
+
+    @property
+    def keyring(self) -> Keyring:
+        return self.mapper.keyring
 
     @property
     def datastore(self) -> Any:
@@ -276,10 +334,13 @@ class EventStore(Application):
         aggregates = {key: value for key, value in known.items() if value is not None}
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(query, (ids, versions))
-            for row in curs.fetchall():
-                key = row["originator_id"]
-                stored = StoredEvent(
-                    key, row["originator_version"], row["topic"], bytes(row["state"])
+            rows = [
+                StoredEvent(
+                    r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])
                 )
-                aggregates[key] = self.mapper.to_domain_event(stored).mutate(aggregates.get(key))
+                for r in curs.fetchall()
+            ]
+        for stored, event in zip(rows, self.decode_all(rows), strict=True):
+            key = stored.originator_id
+            aggregates[key] = event.mutate(aggregates.get(key))
         return aggregates

@@ -4,13 +4,17 @@ The wire name is the event class's explicit `TOPIC` (e.g. `conversation.reassign
 so stored events never depend on Python module paths. Decoding is typed: each event class
 gets a msgspec decoder for its fields, so datetimes, UUIDs and nested values come back
 exactly as they were stored.
+
+Personal values are sealed on the way in with their subjects' keys (adapters/sealing.py)
+and opened on the way out, before upcasting and typed decoding: with a key destroyed,
+they read as erased. Events without personal data take the same path as before.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -19,6 +23,8 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.utils import get_topic, resolve_topic
 
 import domain.catalogue  # noqa: F401  (registers every wire name before anything decodes)
+from adapters.keys import Keyring, Keys, KeysNotLoaded
+from adapters.sealing import MARK_BYTES, Plan, Sealer, associated, key_ids, open_state
 from domain.upcasters import UPCASTERS as DOMAIN_UPCASTERS
 
 _POSITIONAL = ("originator_id", "originator_version")
@@ -73,12 +79,17 @@ class NullTranscoder(Transcoder):
 
 
 class MsgspecMapper(Mapper):
-    """eventsourcing Mapper using msgspec JSON and explicit wire names."""
+    """eventsourcing Mapper using msgspec JSON and explicit wire names.
 
-    def __init__(self) -> None:
+    `keyring` seals personal values when encoding (a mapper without one refuses to encode
+    them) and reads keys for decoding when the caller passes none."""
+
+    def __init__(self, keyring: Keyring | None = None) -> None:
         super().__init__(transcoder=NullTranscoder())
         self._encoder = msgspec.json.Encoder()
         self._codecs: dict[str, _Codec] = {}
+        self.keyring = keyring
+        self.sealer = Sealer()
 
     def codec(self, wire_name: str) -> tuple[type, _Codec]:
         event_class = resolve_topic(wire_name)
@@ -87,10 +98,20 @@ class MsgspecMapper(Mapper):
             codec = self._codecs[wire_name] = _Codec(event_class)
         return event_class, codec
 
-    def to_stored_event(self, domain_event: DomainEventProtocol) -> StoredEvent:
+    def _plan(self, domain_event: DomainEventProtocol) -> tuple:
         state = dict(vars(domain_event))
         originator_id = state.pop("originator_id")
         originator_version = state.pop("originator_version")
+        plan = self.sealer.plan(type(domain_event), state)
+        if plan is not None and self.keyring is None:
+            raise RuntimeError(f"{type(domain_event).TOPIC} holds personal data: no keyring")
+        return domain_event, originator_id, originator_version, state, plan
+
+    def _stored(self, planned: tuple) -> StoredEvent:
+        domain_event, originator_id, originator_version, state, plan = planned
+        if plan is not None:
+            aad = associated(originator_id, originator_version)
+            state = self.sealer.seal(plan, self.keyring, aad)
         return StoredEvent(
             originator_id=originator_id,
             originator_version=originator_version,
@@ -98,18 +119,41 @@ class MsgspecMapper(Mapper):
             state=self._encoder.encode(state),
         )
 
-    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol:
+    def to_stored_event(self, domain_event: DomainEventProtocol) -> StoredEvent:
+        return self.to_stored_events([domain_event])[0]
+
+    def to_stored_events(self, domain_events: Sequence[DomainEventProtocol]) -> list[StoredEvent]:
+        """Encode a batch: the keys of all its subjects are made sure of at once."""
+        planned = [self._plan(e) for e in domain_events]
+        plans: list[Plan] = [p[-1] for p in planned if p[-1] is not None]
+        if plans:
+            self.keyring.ensure(set().union(*(p.needs() for p in plans)))
+        return [self._stored(p) for p in planned]
+
+    def to_domain_event(
+        self, stored_event: StoredEvent, keys: Keys | None = None
+    ) -> DomainEventProtocol:
+        """Decode, opening sealed values with `keys` (read now through the keyring when
+        not given)."""
+        state_bytes = stored_event.state
+        if MARK_BYTES in state_bytes:
+            if keys is None:
+                if self.keyring is None:
+                    raise KeysNotLoaded(f"{stored_event.topic} has sealed values: no keys")
+                keys = self.keyring.keys(key_ids(state_bytes))
+            aad = associated(stored_event.originator_id, stored_event.originator_version)
+            state_bytes = open_state(state_bytes, aad, keys)
         wire_name = stored_event.topic
         try:
             if wire_name in UPCASTERS:
-                state = msgspec.json.decode(stored_event.state)
+                state = msgspec.json.decode(state_bytes)
                 while wire_name in UPCASTERS:
                     wire_name, state = _upcast(wire_name, state)
                 event_class, codec = self.codec(wire_name)
                 event_state = codec.convert(state)
             else:
                 event_class, codec = self.codec(wire_name)
-                event_state = codec.decode(stored_event.state)
+                event_state = codec.decode(state_bytes)
         except (msgspec.DecodeError, msgspec.ValidationError) as e:
             msg = (
                 f"cannot decode stored event {stored_event.originator_id}"

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import AggregateCreated, AggregateEvent, BaseAggregate
 
+from domain import personal
 from domain.shared import EventMeta, aggregate_id, rule
 
 ACTIVITY_TYPES = (
@@ -50,6 +51,16 @@ class Details:
     model: Ref | None = None  # the interaction it comes from: chat, ticket, email...
     first_message: str | None = None
 
+    def data_subjects(self) -> tuple[str | None, ...]:
+        """Whose personal data the activity holds: its contact's and its lead's; an
+        account's (a company) only when it names no person."""
+        people = (personal.contact(_id(self.contact)), personal.lead(_id(self.lead)))
+        return people if any(people) else (personal.account(_id(self.account)),)
+
+
+def _id(ref: Ref | None) -> str | None:
+    return ref.id if ref else None
+
 
 class ActivityEvent(AggregateEvent):
     meta: EventMeta
@@ -58,6 +69,14 @@ class ActivityEvent(AggregateEvent):
 
 class Logged(ActivityEvent, AggregateCreated):
     TOPIC = "activity.logged.v1"
+    # An account's and an agent's names are a company's and a colleague's, not personal.
+    PERSONAL = (
+        "details.summary",
+        "details.first_message",
+        "details.contact.name",
+        "details.lead.name",
+        "details.model.name",
+    )
     details: Details
 
     def apply(self, a: Activity) -> None:
@@ -125,11 +144,12 @@ class Activity(BaseAggregate[UUID]):
         return cls._create(
             event_class,
             id=cls.id_for(meta.workspace_id, activity_id),
-            meta=meta,
+            meta=meta.about(*details.data_subjects()),
             activity_id=activity_id,
             details=details,
         )
 
     def delete(self, meta: EventMeta) -> None:
         if not self.deleted:
+            meta = meta.about(*self.details.data_subjects())
             self.trigger_event(self.Deleted, meta=meta, activity_id=self.activity_id)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import AggregateCreated, AggregateEvent, BaseAggregate
 
+from domain import personal
 from domain.activity import Ref
 from domain.shared import EventMeta, aggregate_id, rule
 
@@ -53,6 +54,7 @@ class ContactEvent(AggregateEvent):
 
 class Added(ContactEvent, AggregateCreated):
     TOPIC = "contact.added.v1"
+    PERSONAL = ("name", "emails", "phones", "handles.handle")
     name: str | None
     emails: tuple[str, ...]
     phones: tuple[str, ...]
@@ -77,6 +79,7 @@ class Added(ContactEvent, AggregateCreated):
 
 class Updated(ContactEvent):
     TOPIC = "contact.updated.v1"
+    PERSONAL = ("old", "new")  # any attribute of a person is about that person
     field: str
     old: Value
     new: Value
@@ -124,16 +127,34 @@ class LeadConverted(ContactEvent):
     and `lead_name`; domain/upcasters.py reads v1 events as v2)."""
 
     TOPIC = "contact.lead_converted.v2"
+    PERSONAL = ("lead.name",)
     lead: Ref
 
     def apply(self, c: Contact) -> None:
         c.leads.add(self.lead.id)
 
 
+class Erased(ContactEvent):
+    """The personal data of this contact (and of those merged into it, its converted
+    leads and its addresses) was erased: the keys were destroyed. The events stay, and
+    count; their personal fields read as erased. It names what was destroyed (key ids)
+    and the events that held data under those keys, so every read model rewrites
+    exactly those rows; it holds no personal data itself."""
+
+    TOPIC = "contact.erased.v1"
+    subjects: tuple[str, ...]  # the erased subjects other than addresses (ids only)
+    addresses: int  # how many email addresses' keys were destroyed too (never named)
+    keys: tuple[int, ...]
+    positions: tuple[int, ...]
+
+    def apply(self, c: Contact) -> None:
+        c.erasures = getattr(c, "erasures", 0) + 1
+
+
 class Contact(BaseAggregate[UUID]):
     TOPIC = "chronicle.aggregate.contact"
     Event, Added, Updated, Connected, Deleted = ContactEvent, Added, Updated, Connected, Deleted
-    MergedInto, MergedFrom, LeadConverted = MergedInto, MergedFrom, LeadConverted
+    MergedInto, MergedFrom, LeadConverted, Erased = MergedInto, MergedFrom, LeadConverted, Erased
 
     @staticmethod
     def id_for(workspace_id: str, contact_id: str) -> UUID:
@@ -164,6 +185,10 @@ class Contact(BaseAggregate[UUID]):
 
     def _record(self, event_class: type, meta: EventMeta, **fields: object) -> None:
         self.check_changeable()
+        self._trigger(event_class, meta, **fields)
+
+    def _trigger(self, event_class: type, meta: EventMeta, *also: str | None, **fields) -> None:
+        meta = meta.about(personal.contact(self.contact_id), *also)
         self.trigger_event(event_class, meta=meta, contact_id=self.contact_id, **fields)
 
     @classmethod
@@ -184,7 +209,7 @@ class Contact(BaseAggregate[UUID]):
         return cls._create(
             cls.Added,
             id=cls.id_for(meta.workspace_id, contact_id),
-            meta=meta,
+            meta=meta.about(personal.contact(contact_id)),
             contact_id=contact_id,
             name=name,
             emails=tuple(emails),
@@ -243,4 +268,21 @@ class Contact(BaseAggregate[UUID]):
 
     def convert_lead(self, meta: EventMeta, lead_id: str, lead_name: str | None) -> None:
         if lead_id not in self.leads:
-            self._record(self.LeadConverted, meta, lead=Ref("lead", lead_id, lead_name))
+            self.check_changeable()
+            lead = Ref("lead", lead_id, lead_name)
+            self._trigger(self.LeadConverted, meta, personal.lead(lead_id), lead=lead)
+
+    def erased(
+        self, meta: EventMeta, subjects: tuple[str, ...], addresses: int, keys, positions
+    ) -> None:
+        """Record an erasure (services/erasure.py destroys the keys in the same
+        transaction). Allowed whatever the contact's status: deleted and merged-away
+        contacts' data is erased too."""
+        self._trigger(
+            self.Erased,
+            meta,
+            subjects=tuple(subjects),
+            addresses=addresses,
+            keys=tuple(keys),
+            positions=tuple(positions),
+        )

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import AggregateCreated, AggregateEvent, BaseAggregate
 
+from domain import personal
 from domain.email_values import Address, AttachmentInfo
 from domain.shared import EventMeta, aggregate_id
 
@@ -25,6 +26,15 @@ class IncomingEmailEvent(AggregateEvent):
 
 class Received(IncomingEmailEvent, AggregateCreated):
     TOPIC = "email.received.v1"
+    PERSONAL = ("subject", "snippet", "body", "attachments.name")
+    PERSONAL_BY_ADDRESS = (
+        "sender.address",
+        "sender.name",
+        "to.address",
+        "to.name",
+        "cc.address",
+        "cc.name",
+    )
     direction: str  # inbound
     sender: Address
     to: tuple[Address, ...]
@@ -79,7 +89,7 @@ class IncomingEmail(BaseAggregate[UUID]):
         return cls._create(
             cls.Received,
             id=cls.id_for(meta.workspace_id, mailbox_id, message_id),
-            meta=meta,
+            meta=meta.about(*map(personal.contact, contact_ids), personal.address(sender.address)),
             mailbox_id=mailbox_id,
             message_id=message_id,
             direction="inbound",

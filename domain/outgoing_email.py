@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import AggregateCreated, AggregateEvent, BaseAggregate
 
+from domain import personal
 from domain.email_values import Link, MailboxRef, Recipient, Refusal
 from domain.shared import EventMeta, aggregate_id, rule
 
@@ -26,6 +27,10 @@ class OutgoingEmailEvent(AggregateEvent):
 
 class Drafted(OutgoingEmailEvent, AggregateCreated):
     TOPIC = "email.drafted.v1"
+    # Shared by everyone on the email; a recipient's own address and name are theirs.
+    # The mailbox's address is the workspace's own.
+    PERSONAL = ("subject", "content")
+    PERSONAL_BY_ADDRESS = ("recipients.address", "recipients.name")
     mailbox: MailboxRef
     recipients: tuple[Recipient, ...]
     subject: str
@@ -39,7 +44,7 @@ class Drafted(OutgoingEmailEvent, AggregateCreated):
         e.workspace_id, e.email_id, e.mailbox = self.meta.workspace_id, self.email_id, self.mailbox
         e.recipients, e.subject, e.content = self.recipients, self.subject, self.content
         e.message_id, e.link, e.status = self.message_id, self.link, "draft"
-        e.content_type = self.content_type
+        e.content_type, e.contact_ids = self.content_type, self.contact_ids
         e.attempts, e.in_doubt = 0, False
 
 
@@ -60,6 +65,8 @@ class SendingStarted(OutgoingEmailEvent):
 
 class Sent(OutgoingEmailEvent):
     TOPIC = "email.sent.v1"
+    PERSONAL = ("subject", "snippet", "server_response")
+    PERSONAL_BY_ADDRESS = ("recipients", "refused.address", "refused.error")
     direction: str  # outbound
     mailbox_id: str
     team_id: str | None
@@ -77,6 +84,8 @@ class Sent(OutgoingEmailEvent):
 
 class Failed(OutgoingEmailEvent):
     TOPIC = "email.failed.v1"
+    PERSONAL = ("error",)
+    PERSONAL_BY_ADDRESS = ("refused.address", "refused.error")
     error: str
     code: int | None
     refused: tuple[Refusal, ...]
@@ -115,7 +124,10 @@ class OutgoingEmail(BaseAggregate[UUID]):
         return cls._create(
             cls.Drafted,
             id=key,
-            meta=meta,
+            meta=meta.about(
+                *map(personal.contact, contact_ids),
+                *(personal.address(r.address) for r in recipients),
+            ),
             email_id=email_id,
             mailbox=mailbox,
             recipients=tuple(recipients),
@@ -126,6 +138,13 @@ class OutgoingEmail(BaseAggregate[UUID]):
             message_id=f"<{key}@{domain}>",
             contact_ids=tuple(contact_ids),
         )
+
+    def _about(self, meta: EventMeta, also: tuple[str, ...] = ()) -> EventMeta:
+        """The email's data subjects: the contacts it was matched to and its recipients'
+        addresses (each recipient's own address and name are sealed under theirs alone)."""
+        contacts = (*self.contact_ids, *also)
+        addresses = (personal.address(r.address) for r in self.recipients)
+        return meta.about(*map(personal.contact, contacts), *addresses)
 
     def check_move(self, to: str) -> None:
         """Refuse a move the status diagram does not allow, naming both statuses."""
@@ -140,7 +159,7 @@ class OutgoingEmail(BaseAggregate[UUID]):
 
     def queue(self, meta: EventMeta) -> None:
         self.check_move("queued")
-        self.trigger_event(self.Queued, meta=meta, email_id=self.email_id)
+        self.trigger_event(self.Queued, meta=self._about(meta), email_id=self.email_id)
 
     def start_sending(self, meta: EventMeta, attempt: int) -> None:
         """Record that attempt `attempt` is about to talk to the server."""
@@ -162,7 +181,9 @@ class OutgoingEmail(BaseAggregate[UUID]):
             f"the next attempt is {self.attempts + 1}, not {attempt}",
             "data.attempt",
         )
-        self.trigger_event(self.SendingStarted, meta=meta, email_id=self.email_id, attempt=attempt)
+        self.trigger_event(
+            self.SendingStarted, meta=self._about(meta), email_id=self.email_id, attempt=attempt
+        )
 
     def mark_sent(
         self,
@@ -177,7 +198,7 @@ class OutgoingEmail(BaseAggregate[UUID]):
         self.check_move("sent")
         self.trigger_event(
             self.Sent,
-            meta=meta,
+            meta=self._about(meta, contact_ids),
             email_id=self.email_id,
             direction="outbound",
             mailbox_id=self.mailbox.mailbox_id,
@@ -203,7 +224,7 @@ class OutgoingEmail(BaseAggregate[UUID]):
         self.check_move("failed")
         self.trigger_event(
             self.Failed,
-            meta=meta,
+            meta=self._about(meta),
             email_id=self.email_id,
             error=error,
             code=code,

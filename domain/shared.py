@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 ACTOR_TYPES = ("user", "customer", "system", "bot", "workflow", "assistant")
@@ -26,7 +26,10 @@ class EventMeta:
     """What every stored event keeps besides its own data.
 
     `occurred_at` is the producer's clock; the event's `timestamp` is Chronicle's
-    (recorded_at). `envelope_id` is the producer's idempotency key.
+    (recorded_at). `envelope_id` is the producer's idempotency key. `subjects` names the
+    data subjects whose personal data the event holds (`contact:c_1`, see
+    domain/personal.py); the aggregate sets it when it records the event. Events stored
+    before it existed read with none.
     """
 
     workspace_id: str
@@ -35,6 +38,12 @@ class EventMeta:
     envelope_id: str
     team_id: str | None = None
     correlation_id: str | None = None
+    subjects: tuple[str, ...] = ()
+
+    def about(self, *subjects: str | None) -> EventMeta:
+        """This meta for an event about `subjects` (Nones left out, order kept)."""
+        wanted = tuple(dict.fromkeys(s for s in subjects if s))
+        return self if wanted == self.subjects else replace(self, subjects=wanted)
 
 
 class RuleViolation(Exception):

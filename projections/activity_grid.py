@@ -88,6 +88,11 @@ class ActivityGrid(Projection):
         for r in events:  # in log order; the statements are few per event
             await self._apply(cur, r, lookup)
 
+    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
+        from projections.activity_grid_erasure import erase
+
+        await erase(cur, self.schema, erasure)
+
     async def _apply(self, cur: AsyncCursor, r: Recorded, lookup: GridLookup) -> None:
         s, ws, e = self.schema, r.meta.workspace_id, r.event
         if r.type in ("contact.added", "contact.updated"):

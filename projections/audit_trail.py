@@ -8,6 +8,7 @@ from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
 from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS, common_columns
+from projections.erasure import affected, rewrite_common
 
 
 class AuditTrail(Projection):
@@ -25,6 +26,10 @@ class AuditTrail(Projection):
             # what a transaction wrote, for live subscribers (services/api/live)
             f"CREATE INDEX IF NOT EXISTS entries_position ON {self.schema}.entries (position)",
         ]
+
+    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
+        events = await affected(cur, erasure, "conversation.")
+        await rewrite_common(cur, f"{self.schema}.entries", events)
 
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
         rows = [

@@ -22,6 +22,8 @@ from uuid import UUID
 
 from psycopg import AsyncConnection, AsyncCursor, errors
 
+ERASURES = ("contact.erased",)
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -102,6 +104,24 @@ class Projection(ABC):
     @abstractmethod
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
         """Write the rows for `events` (all newer than the tracked position, in order)."""
+
+    @abstractmethod
+    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
+        """Rewrite the rows of the events `erasure` (`contact.erased`) names, which now read
+        as erased (projections/erasure.py), so the rows equal what a rebuild from the log
+        writes. Called right after `erasure` is applied, before any later event. Every
+        projection decides: one without personal data says so and does nothing."""
+
+    async def apply_all(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
+        """`apply` in runs, each erasure followed by its rewrite before the next event."""
+        start = 0
+        for i, r in enumerate(events):
+            if r.type in ERASURES:
+                await self.apply(cur, events[start : i + 1])
+                await self.erase(cur, r)
+                start = i + 1
+        if start < len(events):
+            await self.apply(cur, events[start:])
 
     async def create(self, conn: AsyncConnection, attempts: int = 10) -> None:
         """Create the schema, idempotently. Workers starting together (one per partition)

@@ -82,6 +82,9 @@ class Communication(Projection):
             self._apply(batch, r)
         await write(cur, self.schema, batch)
 
+    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
+        """Nothing to rewrite: counts, channels, teams and times hold no personal data."""
+
     def _apply(self, batch: Batch, r: Recorded) -> None:
         e, ws, at = r.event, r.meta.workspace_id, r.meta.occurred_at
         if r.type == "contact.added":

@@ -23,6 +23,7 @@ from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
 from projections.buckets import bucket
+from projections.erasure import affected, current_names, names
 
 LOGS = {
     "contact.added": "added",
@@ -102,6 +103,19 @@ class ContactsReport(Projection):
             f"CREATE INDEX IF NOT EXISTS contacts_merged_into ON {s}.contacts "
             "(workspace_id, merged_into) WHERE merged_into IS NOT NULL",
         ]
+
+    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
+        """Names are the only personal data here (a log's user is a colleague): each
+        renamed contact's name again from its latest name-giving event."""
+        renamed = {r.event.contact_id for r in await affected(cur, erasure) if names(r)}
+        ws = erasure.meta.workspace_id
+        found = await current_names(cur, ws, sorted(renamed), erasure.position)
+        if found:
+            await cur.executemany(
+                f"UPDATE {self.schema}.contacts SET name = %s "
+                "WHERE workspace_id = %s AND contact_id = %s",
+                [(_name(name), ws, c) for c, (_, name) in found.items()],
+            )
 
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
         s = self.schema

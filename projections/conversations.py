@@ -64,6 +64,11 @@ class Conversations(Projection):
             if r.type.startswith("conversation."):
                 await self._apply(cur, r, r.meta.workspace_id, r.event.conversation_id)
 
+    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
+        from projections.conversations_erasure import erase
+
+        await erase(self, cur, erasure)
+
     async def _apply(self, cur: AsyncCursor, r: Recorded, ws: str, cid: str) -> None:
         s, e, key = self.schema, r.event, (ws, cid)
         if r.type == "conversation.opened":

@@ -76,6 +76,7 @@ SUMMARIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "contact.merged_into": lambda d: f"Merged into contact {d['primary_contact_id']}",
     "contact.merged_from": lambda d: f"Merged with {', '.join(d['merged_contact_ids'])}",
     "contact.lead_converted": lambda d: f"Converted from lead {_ref(d['lead'])}",
+    "contact.erased": lambda d: f"Personal data erased ({len(d['positions'])} events)",
     "conversation.opened": lambda d: (
         f"Conversation opened on {d['channel']}" + (f": {d['subject']}" if d.get("subject") else "")
     ),

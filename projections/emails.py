@@ -18,6 +18,7 @@ from psycopg import AsyncCursor
 
 from adapters.mail.html_text import html_to_text
 from domain.email_values import address_key
+from domain.personal import ERASED
 from projections.base import Projection, Recorded
 from projections.describe import data_of, summary
 
@@ -101,6 +102,11 @@ class Emails(Projection):
             elif kind.startswith("email."):
                 await self._outgoing(cur, r)
 
+    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
+        from projections.emails_erasure import erase
+
+        await erase(self, cur, erasure)
+
     async def _known(self, cur: AsyncCursor, r: Recorded) -> None:
         from adapters.address_index import addresses_of
 
@@ -177,6 +183,12 @@ class Emails(Projection):
             )  # fmt: skip
 
     async def _received(self, cur: AsyncCursor, r: Recorded) -> None:
+        await self._incoming(cur, r)
+        e = r.event
+        if not e.contact_ids and e.sender.address != ERASED:  # an erased sender is unlisted
+            await self._unknown_sender(cur, r)
+
+    async def _incoming(self, cur: AsyncCursor, r: Recorded) -> None:
         s, e, ws = self.schema, r.event, r.meta.workspace_id
         data = data_of(e)
         key, team = str(r.aggregate_id), r.meta.team_id
@@ -192,19 +204,22 @@ class Emails(Projection):
         )  # fmt: skip
         text = _search(e.subject, e.sender.address, e.sender.name, e.body)
         await self._concern(cur, r, e.contact_ids, "inbound", key, team, text)
-        if not e.contact_ids:
-            await cur.execute(
-                f"INSERT INTO {s}.unknown_senders VALUES "
-                "(%s, %s, %s, 1, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (workspace_id, address) "
-                "DO UPDATE SET emails = unknown_senders.emails + 1, "
-                "name = coalesce(EXCLUDED.name, unknown_senders.name), "
-                "first_seen_at = least(unknown_senders.first_seen_at, EXCLUDED.first_seen_at), "
-                "last_seen_at = greatest(unknown_senders.last_seen_at, EXCLUDED.last_seen_at), "
-                "last_subject = EXCLUDED.last_subject, last_email = EXCLUDED.last_email, "
-                "mailbox_id = EXCLUDED.mailbox_id, team_id = EXCLUDED.team_id, "
-                "position = EXCLUDED.position",
-                (
-                    ws, address_key(e.sender.address), e.sender.name, e.meta.occurred_at,
-                    e.meta.occurred_at, e.subject, key, e.mailbox_id, team, r.position,
-                ),
-            )  # fmt: skip
+
+    async def _unknown_sender(self, cur: AsyncCursor, r: Recorded) -> None:
+        s, e, ws = self.schema, r.event, r.meta.workspace_id
+        key, team = str(r.aggregate_id), r.meta.team_id
+        await cur.execute(
+            f"INSERT INTO {s}.unknown_senders VALUES "
+            "(%s, %s, %s, 1, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (workspace_id, address) "
+            "DO UPDATE SET emails = unknown_senders.emails + 1, "
+            "name = coalesce(EXCLUDED.name, unknown_senders.name), "
+            "first_seen_at = least(unknown_senders.first_seen_at, EXCLUDED.first_seen_at), "
+            "last_seen_at = greatest(unknown_senders.last_seen_at, EXCLUDED.last_seen_at), "
+            "last_subject = EXCLUDED.last_subject, last_email = EXCLUDED.last_email, "
+            "mailbox_id = EXCLUDED.mailbox_id, team_id = EXCLUDED.team_id, "
+            "position = EXCLUDED.position",
+            (
+                ws, address_key(e.sender.address), e.sender.name, e.meta.occurred_at,
+                e.meta.occurred_at, e.subject, key, e.mailbox_id, team, r.position,
+            ),
+        )  # fmt: skip

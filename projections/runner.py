@@ -16,7 +16,7 @@ from psycopg import AsyncConnection, AsyncCursor
 from adapters.mapper import MsgspecMapper
 from projections.base import Projection, Recorded, VersionMismatch
 from projections.live import announce
-from projections.source import Slot, decode, max_position, read_batches, read_rows
+from projections.source import Slot, decode_rows, max_position, read_batches, read_rows
 
 # park(conn, (position, aggregate_id, version, wire_name, state), error)
 Park = Callable[[AsyncConnection, tuple, Exception], Awaitable[None]]
@@ -115,7 +115,7 @@ class ProjectionRunner:
                 # Pipeline mode: the projection's statements go out without waiting for each
                 # result (a read waits only for what it reads), in order, in this transaction.
                 async with conn.pipeline():
-                    await p.apply(cur, fresh)
+                    await p.apply_all(cur, fresh)
             if last > start:
                 await self._save(cur, last)
             if fresh:  # the transaction's commit wakes the live subscribers of these rows
@@ -155,7 +155,7 @@ class ProjectionRunner:
         async for rows in read_rows(conn, position, upto, slot=self.slot):
             for row in rows:
                 try:
-                    event = decode(self.mapper, *row)
+                    [event] = await decode_rows(conn, self.mapper, [row])
                     position = await self.apply(conn, [(position, event)])
                 except (VersionMismatch, PartitioningChanged):
                     raise  # not this event's fault: nothing may be written at all

@@ -1,5 +1,8 @@
 """Read stored events straight from the event store, in large batches, all of them or
-one partition's (`Slot`: the workspaces hashed to one partition of the events stream)."""
+one partition's (`Slot`: the workspaces hashed to one partition of the events stream).
+
+Decoding a batch reads the subject keys its sealed values name, once per batch and fresh
+each time (adapters/keys.py): a key destroyed since reads as erased at once."""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from psycopg import AsyncConnection
 from adapters import bus
 from adapters.chain import workspace_of
 from adapters.eventstore import EVENTS_TABLE
+from adapters.keys import Keys, fetch_keys
 from adapters.mapper import MsgspecMapper
+from adapters.sealing import key_ids
 from projections.base import Recorded
 
 _SELECT = (
@@ -39,10 +44,27 @@ class Slot:
 
 
 def decode(
-    mapper: MsgspecMapper, position: int, aggregate_id, version: int, topic: str, state: bytes
+    mapper: MsgspecMapper,
+    position: int,
+    aggregate_id,
+    version: int,
+    topic: str,
+    state: bytes,
+    keys: Keys | None = None,
 ) -> Recorded:
-    event = mapper.to_domain_event(StoredEvent(aggregate_id, version, topic, bytes(state)))
-    return Recorded(position, aggregate_id, version, topic, event)
+    stored = StoredEvent(aggregate_id, version, topic, bytes(state))
+    return Recorded(position, aggregate_id, version, topic, mapper.to_domain_event(stored, keys))
+
+
+async def keys_for(conn: AsyncConnection, states) -> Keys:
+    """The keys the sealed values of these stored states name, read now."""
+    return await fetch_keys(conn, (i for state in states for i in key_ids(bytes(state))))
+
+
+async def decode_rows(conn: AsyncConnection, mapper: MsgspecMapper, rows: list) -> list[Recorded]:
+    """Decode stored rows (position, aggregate id, version, wire name, state)."""
+    keys = await keys_for(conn, (row[4] for row in rows))
+    return [decode(mapper, *row[:5], keys) for row in rows]
 
 
 async def max_position(conn: AsyncConnection) -> int:
@@ -77,7 +99,7 @@ async def read_batches(
     """Yield the events in (after, upto], oldest first, `batch` at a time (fewer, when only
     a slot's are kept)."""
     async for rows in read_rows(conn, after, upto, batch, slot):
-        yield [decode(mapper, *row) for row in rows]
+        yield await decode_rows(conn, mapper, rows)
 
 
 class _Recorded(msgspec.Struct):

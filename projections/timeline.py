@@ -18,7 +18,15 @@ from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
 from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS
-from projections.timeline_rows import OWN_PLACEHOLDERS, Row, activity_rows, email_rows, row
+from projections.erasure import affected, rewrite_common
+from projections.timeline_rows import (
+    OWN_PLACEHOLDERS,
+    Row,
+    activity_rows,
+    email_rows,
+    row,
+    search_text,
+)
 
 
 class Timeline(Projection):
@@ -114,6 +122,11 @@ class Timeline(Projection):
                     rows.append(entry)
                     logged.setdefault(entry.key, []).append(entry)
         await self._write(cur, rows, merges, conversations, uncounted)
+
+    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
+        """Each entry is its event's: summary, details, actor and search text again."""
+        events = await affected(cur, erasure)
+        await rewrite_common(cur, f"{self.schema}.entries", events, search_text)
 
     async def _write(
         self,

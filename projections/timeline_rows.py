@@ -90,6 +90,11 @@ class Row(list):
         return self.category not in NOT_COUNTED and self.type != "activity.deleted"
 
 
+def search_text(r: Recorded, summary: str) -> str:
+    """What the timeline's search looks in: the summary and every text of the event."""
+    return " ".join([summary, *_words(data_of(r.event))]).lower()
+
+
 def row(
     r: Recorded,
     subject: tuple[str, str],
@@ -101,7 +106,7 @@ def row(
     common = dict(zip(COMMON, common_columns(r), strict=True))
     if team_id is not None:
         common["team_id"] = team_id
-    search = " ".join([common["summary"], *_words(data_of(r.event))]).lower()
+    search = search_text(r, common["summary"])
     link_type, link_id = link or (None, None)
     own = (
         r.meta.workspace_id,

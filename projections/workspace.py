@@ -15,6 +15,7 @@ from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
 from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS, common_columns
+from projections.erasure import affected, rewrite_common
 
 MESSAGE_TYPES = (
     "conversation.message_received",
@@ -108,6 +109,12 @@ class WorkspaceDirectory(Projection):
                 f"(%s, %s, {COMMON_PLACEHOLDERS}) ON CONFLICT DO NOTHING",
                 [history_row(r) for r in changes],
             )
+
+    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
+        """Only the history's actor names can hold personal data (a customer's); users
+        are the workspace's own people, channels its own names."""
+        events = await affected(cur, erasure, "workspace.")
+        await rewrite_common(cur, f"{self.schema}.history", events)
 
     async def _change(self, cur: AsyncCursor, r: Recorded) -> None:
         s, e, ws, at = self.schema, r.event, r.meta.workspace_id, r.meta.occurred_at

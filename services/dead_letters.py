@@ -17,7 +17,7 @@ from psycopg.rows import dict_row
 
 from adapters import bus
 from projections.registry import projection
-from projections.source import decode, read_rows
+from projections.source import decode_rows, read_rows
 
 REPLAY_OF = "Chronicle-Replay-Of"
 
@@ -90,7 +90,7 @@ async def _reapply(conn: psycopg.AsyncConnection, row: dict) -> str:
         raise RuntimeError(f"position {row['position']} is not in the event store")
     from adapters.mapper import MsgspecMapper
 
-    event = decode(MsgspecMapper(), *runner_rows[0])
+    [event] = await decode_rows(conn, MsgspecMapper(), runner_rows[:1])
     async with conn.transaction(), conn.cursor() as cur:
-        await target.apply(cur, [event])
+        await target.apply_all(cur, [event])
     return f"re-applied position {row['position']} to {name}"

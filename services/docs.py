@@ -141,12 +141,17 @@ def events_markdown() -> str:
         "## Stored events",
         "",
         "Every stored event also carries `meta` (workspace_id, actor {type, id, name}, "
-        "team_id, occurred_at, envelope_id, correlation_id) and `timestamp` (recorded at). "
-        "Wire names are versioned and never change; a new shape gets a new version and an "
-        "upcaster (docs/auditing.md).",
+        "team_id, occurred_at, envelope_id, correlation_id, subjects) and `timestamp` "
+        "(recorded at). Wire names are versioned and never change; a new shape gets a new "
+        "version and an upcaster (docs/auditing.md).",
         "",
-        "| wire name | fields |",
-        "| --- | --- |",
+        "Personal data is stored sealed with its data subjects' keys and reads as "
+        "`[erased]` once they are destroyed (docs/auditing.md, Erasure): the values at the "
+        "paths below, and `meta.actor.name` when the actor is a customer. Paths marked "
+        "(by address) belong to the email address beside them.",
+        "",
+        "| wire name | fields | personal data |",
+        "| --- | --- | --- |",
     ]
     for wire, cls in sorted(event_classes().items()):
         hints = typing.get_type_hints(cls)
@@ -155,7 +160,9 @@ def events_markdown() -> str:
             for f in dataclasses.fields(cls)
             if f.name not in ENVELOPE_FIELDS
         ]
-        out.append(f"| `{wire}` | {'; '.join(fields)} |")
+        personal = [f"`{p}`" for p in getattr(cls, "PERSONAL", ())]
+        personal += [f"`{p}` (by address)" for p in getattr(cls, "PERSONAL_BY_ADDRESS", ())]
+        out.append(f"| `{wire}` | {'; '.join(fields)} | {', '.join(personal) or 'none'} |")
     out += [
         "",
         "## Older wire names",

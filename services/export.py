@@ -21,7 +21,9 @@ from tqdm import tqdm
 
 from adapters.chain import genesis, link
 from adapters.eventstore import EVENTS_TABLE
+from adapters.keys import Keys, read_keys
 from adapters.mapper import MsgspecMapper
+from adapters.sealing import key_ids
 from projections.describe import data_of
 from projections.source import decode
 from services.time_travel import aware
@@ -50,11 +52,11 @@ def _query(workspace: str | None, aggregate: UUID | None, type_: str | None) -> 
     return sql, params
 
 
-def record(mapper: MsgspecMapper, row: tuple) -> tuple[dict[str, Any], Any]:
+def record(mapper: MsgspecMapper, row: tuple, keys: Keys | None) -> tuple[dict[str, Any], Any]:
     """An export line of a stored row (position, aggregate, version, wire name, state, ws,
-    prev, hash), and the decoded event."""
+    prev, hash), and the decoded event (its personal data opened with `keys`, or erased)."""
     position, agg, version, topic, state, _ws, prev, chained = row
-    event = decode(mapper, position, agg, version, topic, bytes(state)).event
+    event = decode(mapper, position, agg, version, topic, bytes(state), keys).event
     meta = event.meta
     return {
         "position": position,
@@ -91,15 +93,16 @@ def lines(
     since, until = aware(since), aware(until)
     sql, params = _query(workspace, aggregate, type_)
     with psycopg.connect(database_url) as conn, conn.cursor(name="export") as cur:
-        cur.itersize = 5000
         cur.execute(sql, params)
-        for row in cur:
-            line, event = record(mapper, row)
-            if walked:
-                walked(row[0])
-            if (since and event.timestamp < since) or (until and event.timestamp > until):
-                continue
-            yield line
+        while rows := cur.fetchmany(5000):
+            keys = read_keys(conn, (i for row in rows for i in key_ids(bytes(row[4]))))
+            for row in rows:
+                line, event = record(mapper, row, keys)
+                if walked:
+                    walked(row[0])
+                if (since and event.timestamp < since) or (until and event.timestamp > until):
+                    continue
+                yield line
 
 
 def export(database_url: str, out: IO[bytes], progress: bool = True, **filters: Any) -> int:

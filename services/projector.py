@@ -29,7 +29,7 @@ from adapters.settings import Settings
 from projections.base import Projection, VersionMismatch
 from projections.partitioning import adopt
 from projections.runner import ProjectionRunner
-from projections.source import Slot, backlog, decode
+from projections.source import Slot, backlog, decode, keys_for
 from services import runtime
 from services.runtime import HostedService, Watchdog
 
@@ -219,6 +219,9 @@ class ProjectorService(HostedService):
 
     async def _handle(self, raws: list[Msg]) -> None:
         pairs = []
+        async with self._lock:
+            await self._connect()
+            keys = await keys_for(self.conn, (r.data for r in raws))  # read now, never cached
         for r in raws:
             h = r.headers or {}
             recorded = decode(
@@ -228,6 +231,7 @@ class ProjectorService(HostedService):
                 int(h[bus.VERSION]),
                 h[bus.WIRE_NAME],
                 r.data,
+                keys,
             )
             pairs.append((self._previous(h, recorded.position), recorded))
             log.debug(

@@ -22,7 +22,7 @@ from adapters.mapper import MsgspecMapper
 from domain.activity import Activity
 from domain.contact import Contact
 from domain.conversation import Conversation
-from projections.source import decode
+from projections.source import decode, keys_for
 
 KINDS = {"conversation": Conversation, "contact": Contact, "activity": Activity}
 _mapper = MsgspecMapper()
@@ -71,11 +71,12 @@ async def state_at(
         (aggregate_id,),
     )
     rows = await cur.fetchall()
+    keys = await keys_for(conn, (row[4] for row in rows))
     aggregate, last = None, None
     for row in rows:
         if version is not None and row[2] > version:
             break
-        recorded = decode(_mapper, *row)
+        recorded = decode(_mapper, *row, keys)
         if as_of is not None and recorded.event.timestamp > as_of:
             break  # and never skip ahead: the answer is a state the aggregate really had
         aggregate, last = recorded.event.mutate(aggregate), recorded

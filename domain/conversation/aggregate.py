@@ -11,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import BaseAggregate
 
+from domain import personal
 from domain.conversation import lifecycle as lc
 from domain.conversation import messages as msg
 from domain.conversation import work
@@ -84,12 +85,19 @@ class Conversation(MessageCommands, WorkCommands, BaseAggregate[UUID]):
     def id_for(workspace_id: str, conversation_id: str) -> UUID:
         return aggregate_id("conversation", workspace_id, conversation_id)
 
+    @staticmethod
+    def data_subject(conversation_id: str, contact_id: str | None) -> str:
+        """Whose personal data the conversation's events hold: its contact's, or, with no
+        contact, the conversation's own (erasable on its own)."""
+        return personal.contact(contact_id) or personal.conversation(conversation_id)
+
     def _record(self, event_class: type, meta: EventMeta, **fields: object) -> None:
         _rule(
             self.merged_into is None,
             "conversation.merged_away",
             f"conversation {self.conversation_id!r} was merged into {self.merged_into!r}",
         )
+        meta = meta.about(self.data_subject(self.conversation_id, self.contact_id))
         self.trigger_event(event_class, meta=meta, conversation_id=self.conversation_id, **fields)
 
     def _known_message(self, message_id: str) -> None:
@@ -138,7 +146,7 @@ class Conversation(MessageCommands, WorkCommands, BaseAggregate[UUID]):
         return cls._create(
             cls.Opened,
             id=cls.id_for(meta.workspace_id, conversation_id),
-            meta=meta,
+            meta=meta.about(cls.data_subject(conversation_id, contact_id)),
             conversation_id=conversation_id,
             channel=channel,
             inbox_id=inbox_id,

@@ -14,6 +14,7 @@ class ConversationEvent(AggregateEvent):
 
 class Opened(ConversationEvent, AggregateCreated):
     TOPIC = "conversation.opened.v1"
+    PERSONAL = ("subject",)
     channel: str
     inbox_id: str | None
     contact_id: str | None

@@ -7,9 +7,12 @@ from datetime import datetime
 from domain.conversation.lifecycle import ConversationEvent
 from domain.conversation.values import Message, Viewer
 
+MESSAGE = ("message.body", "message.attachments.name", "message.attachments.url")
+
 
 class MessageReceived(ConversationEvent):
     TOPIC = "conversation.message_received.v1"
+    PERSONAL = MESSAGE
     message: Message
 
     def apply(self, c) -> None:
@@ -18,6 +21,7 @@ class MessageReceived(ConversationEvent):
 
 class MessageSent(ConversationEvent):
     TOPIC = "conversation.message_sent.v1"
+    PERSONAL = MESSAGE
     message: Message
 
     def apply(self, c) -> None:
@@ -26,6 +30,7 @@ class MessageSent(ConversationEvent):
 
 class RepliedAndArchived(ConversationEvent):
     TOPIC = "conversation.replied_and_archived.v1"
+    PERSONAL = MESSAGE
     message: Message
 
     def apply(self, c) -> None:
@@ -35,6 +40,7 @@ class RepliedAndArchived(ConversationEvent):
 
 class RepliedAndReopened(ConversationEvent):
     TOPIC = "conversation.replied_and_reopened.v1"
+    PERSONAL = MESSAGE
     message: Message
 
     def apply(self, c) -> None:
@@ -44,18 +50,21 @@ class RepliedAndReopened(ConversationEvent):
 
 class AttachmentDeleted(ConversationEvent):
     TOPIC = "conversation.attachment_deleted.v1"
+    PERSONAL = ("attachment_name",)
     message_id: str
     attachment_name: str
 
 
 class DeliveryFailed(ConversationEvent):
     TOPIC = "conversation.delivery_failed.v1"
+    PERSONAL = ("reason",)
     message_id: str
     reason: str
 
 
 class BounceDetected(ConversationEvent):
     TOPIC = "conversation.bounce_detected.v1"
+    PERSONAL = ("recipient", "reason")
     message_id: str | None
     recipient: str | None
     reason: str
@@ -65,6 +74,7 @@ class MessageViewed(ConversationEvent):
     """The exact time a message was first viewed by one viewer."""
 
     TOPIC = "conversation.message_viewed.v1"
+    PERSONAL = ("viewer.name",)
     message_id: str
     viewer: Viewer
     viewed_at: datetime
@@ -75,6 +85,7 @@ class MessageViewed(ConversationEvent):
 
 class InteractionClosed(ConversationEvent):
     TOPIC = "conversation.interaction_closed.v1"
+    PERSONAL = ("first_message",)
     queue: str | None
     channel: str
     message_count: int

@@ -44,6 +44,7 @@ class TagRemoved(ConversationEvent):
 
 class NotePinned(ConversationEvent):
     TOPIC = "conversation.note_pinned.v1"
+    PERSONAL = ("text",)
     note_id: str
     text: str | None
 
@@ -88,6 +89,7 @@ class ChatbotResolved(ConversationEvent):
 
 class SubjectEdited(ConversationEvent):
     TOPIC = "conversation.subject_edited.v1"
+    PERSONAL = ("old_subject", "new_subject")
     old_subject: str | None
     new_subject: str
 
@@ -97,6 +99,7 @@ class SubjectEdited(ConversationEvent):
 
 class ReminderAdded(ConversationEvent):
     TOPIC = "conversation.reminder_added.v1"
+    PERSONAL = ("reminder.note",)
     reminder: Reminder
 
     def apply(self, c) -> None:

@@ -5,6 +5,7 @@ left them (`chronicle verify` passes). Skipped: only ingest's per-batch round tr
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import psycopg
 
 from adapters import bus, chain
 from adapters.eventstore import EVENTS_TABLE
+from adapters.keys import Keyring, MemoryKeys, PostgresKeys
 from adapters.mapper import MsgspecMapper
 from adapters.migrations import ensure_store
 from domain.shared import RuleViolation
@@ -61,9 +63,13 @@ class Loaded:
         return self.state_bytes / self.events if self.events else 0.0
 
 
-def encode(messages: Iterable[Published], rejected: list[int]) -> Iterator[tuple[Valid, list]]:
-    """(the envelope's meta, its stored events) for each accepted envelope, in order."""
-    mapper, store, cache = MsgspecMapper(), MemoryStore(), AggregateCache(2**62)
+def encode(
+    messages: Iterable[Published], rejected: list[int], mapper: MsgspecMapper | None = None
+) -> Iterator[tuple[Valid, list]]:
+    """(the envelope's meta, its stored events) for each accepted envelope, in order.
+    Personal data is sealed with `mapper`'s keys (default: keys in memory only)."""
+    mapper = mapper or MsgspecMapper(Keyring(MemoryKeys()))
+    store, cache = MemoryStore(), AggregateCache(2**62)
     for m in messages:
         item = check(Incoming(m.subject, m.body, {bus.MSG_ID: m.envelope_id}))
         if not isinstance(item, Valid):
@@ -75,7 +81,7 @@ def encode(messages: Iterable[Published], rejected: list[int]) -> Iterator[tuple
         except RuleViolation:
             rejected[0] += 1
         events = uow.collect_events()
-        yield item, [mapper.to_stored_event(e) for e in events]
+        yield item, mapper.to_stored_events(events)
 
 
 class _Rows:
@@ -130,8 +136,13 @@ def load_store(
     ensure_store(database_url)
     started, result, rejected = time.perf_counter(), Loaded(), [0]
     rows = _Rows(result)
-    with psycopg.connect(database_url) as conn:
-        for item, stored in encode(messages, rejected):
+    with (
+        psycopg.connect(database_url) as conn,
+        psycopg.connect(database_url, autocommit=True) as keys,
+    ):
+        # The keys commit (on their own connection) before the events that use them.
+        mapper = MsgspecMapper(Keyring(PostgresKeys(lambda: contextlib.nullcontext(keys))))
+        for item, stored in encode(messages, rejected, mapper):
             rows.add(item, stored)
             if len(rows.tables[0]) >= BATCH or result.events >= target_events:
                 rows.copy(conn, progress)

@@ -13,9 +13,20 @@ import sys
 from adapters.logging import configure_logging
 from adapters.processes import terminate_on_sigterm
 from adapters.settings import Settings
-from services.cli import admin, audit, bench, email, live, rebuild, stack, status, workspace
+from services.cli import (
+    admin,
+    audit,
+    bench,
+    email,
+    erasure,
+    live,
+    rebuild,
+    stack,
+    status,
+    workspace,
+)
 
-MODULES = [stack, admin, audit, rebuild, email, workspace, status, live, bench]
+MODULES = [stack, admin, audit, rebuild, email, workspace, status, erasure, live, bench]
 
 
 def parser() -> argparse.ArgumentParser:

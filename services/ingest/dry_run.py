@@ -32,17 +32,14 @@ class MemoryStore:
     def contacts_with_addresses(self, workspace_id: str, addresses) -> dict[str, list[str]]:
         """As the event store's address index: every contact that has had each address."""
         from adapters.address_index import addresses_of
-        from adapters.mapper import MsgspecMapper
 
-        mapper, wanted, found = MsgspecMapper(), set(addresses), {}
+        wanted, found = set(addresses), {}
         for stream in self.streams.values():
             for event in stream:
                 if event.meta.workspace_id != workspace_id:
                     continue
-                stored = mapper.to_stored_event(event)
-                state = {"contact_id": getattr(event, "contact_id", None)}
-                state.update(msgspec.json.decode(stored.state))
-                for address in addresses_of(stored.topic, state):
+                state = msgspec.to_builtins(vars(event))
+                for address in addresses_of(type(event).TOPIC, state):
                     if address in wanted and state["contact_id"] not in found.get(address, []):
                         found.setdefault(address, []).append(state["contact_id"])
         return found

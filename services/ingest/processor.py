@@ -23,6 +23,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 from adapters.eventstore import DeadLetter, EnvelopeRecord, EventStore, RejectRecord
+from adapters.keys import KeysErased
 from domain.shared import RuleViolation
 from services.ingest.registry import aggregate_keys, related_keys
 from services.ingest.unit_of_work import AggregateCache, UnitOfWork
@@ -83,6 +84,8 @@ class IngestProcessor:
         self.cache = AggregateCache(cache_size)
         self.failures: dict[Any, int] = {}
         self.conflicts = 0  # write races lost to another writer, each retried
+        self.erasures_seen = 0  # erasures that made us drop every cached aggregate
+        store.keyring.sync_epoch()  # before anything is cached (adapters/keys.py)
 
     def process(self, messages: Sequence[Incoming]) -> list[Outcome]:
         checked: list[Valid | Invalid | Parked] = [check(m) for m in messages]
@@ -94,6 +97,14 @@ class IngestProcessor:
             except _Poisoned as p:
                 uow.discard()
                 checked[p.index] = self._park_or_retry(messages[p.index], checked[p.index], p.error)
+            except KeysErased as e:
+                # Keys were destroyed since we cached aggregates and keys: what we hold
+                # may be personal data that now reads as erased. Forget it all and redo.
+                uow.discard()
+                self.cache.clear()
+                self.store.keyring.forget()
+                self.erasures_seen += 1
+                log.info("ingest.erasure_seen", error=str(e))
             except IntegrityError as e:
                 # Another writer stored the same envelope or aggregate version first.
                 uow.discard()

@@ -158,8 +158,10 @@ def test_signed_checkpoints_prove_a_later_export_matches(database_url, log, stor
     report = verify_export(io.BytesIO(later.getvalue()), None, KEY.public_key(), signed)
     assert report.intact and report.checkpoints == 2 and "ws_c" in report.workspaces
 
-    # Someone edits an event of ws_a in the file and recomputes every hash.
-    forged = _recompute(later.getvalue(), "ws_a", b"Ann Lee", b"Eve Lee")
+    # Someone edits an event of ws_a in the file (names are sealed: they change what a
+    # rename renamed) and recomputes every hash.
+    forged = _recompute(later.getvalue(), "ws_a", b'"field":"name"', b'"field":"nick"')
+    assert b"nick" in forged and b"nick" not in later.getvalue()
     assert verify_export(io.BytesIO(forged)).intact  # the chain alone cannot tell...
     problems = verify_export(io.BytesIO(forged), None, KEY.public_key(), signed).problems
     assert [(p.kind, p.workspace_id) for p in problems] == [("rewritten", "ws_a")]  # ...this can

@@ -9,6 +9,7 @@ from psycopg import AsyncConnection
 
 from adapters.eventstore import EVENTS_TABLE
 from adapters.mapper import MsgspecMapper
+from projections.source import keys_for
 from services.export import record
 from services.time_travel import KINDS
 
@@ -29,5 +30,7 @@ async def aggregate_events(
         "ORDER BY e.originator_version LIMIT %s",
         (aggregate_id, after, limit),
     )
-    found = [record(_mapper, row)[0] for row in await cur.fetchall()]
+    rows = await cur.fetchall()
+    keys = await keys_for(conn, (row[4] for row in rows))
+    found = [record(_mapper, row, keys)[0] for row in rows]
     return [{**r, "actor": msgspec.to_builtins(r["actor"])} for r in found]
