@@ -143,7 +143,8 @@ async def test_entries_still_arrive_when_the_listening_connection_is_lost(settin
         ):
             with psycopg.connect(settings.database_url, autocommit=True) as db:
                 killed = db.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = %s",
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND query = %s",
                     ("LISTEN chronicle_projections",),
                 ).fetchall()
             await publish_all(settings.nats_url, [ws.note("a_1", "c_ann", "During the outage")])

@@ -38,8 +38,8 @@ async def position_of(url: str, schema: str) -> int:
 async def waiting_on_a_lock(url: str, query_start: str) -> bool:
     async with await connect(url) as conn:
         cur = await conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query LIKE %s",
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND query LIKE %s",
             (query_start + "%",),
         )
         return (await cur.fetchone())[0] > 0
