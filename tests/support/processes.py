@@ -58,14 +58,18 @@ class ServiceProcess:
 
 
 class Fleet:
-    """Every Chronicle service as its own process, as `chronicle up` runs them."""
+    """Chronicle's pipeline as `chronicle up` runs it, each service its own process: ingest,
+    relay and every projector (not the API, nor the email sender and poller, which the
+    email tests run; idle here, they would only slow every start)."""
+
+    LEFT_OUT = ("api", "sender", "poller")
 
     def __init__(self, settings) -> None:
         from services.supervisor import service_commands
 
         self.settings = settings
         self.commands = {
-            name: args[1:] for name, args in service_commands().items() if name != "api"
+            name: args[1:] for name, args in service_commands().items() if name not in self.LEFT_OUT
         }
         self.processes: dict[str, ServiceProcess] = {}
 
