@@ -103,6 +103,19 @@ class NatsServer:
         self.process = fresh.process
 
 
+MACHINE_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def answers(url: str) -> bool:
+    """Does a PostgreSQL server accept this URL now (within two seconds)?"""
+    try:
+        with psycopg.connect(url, connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
+
+
 def start_postgres(pgdata: Path, dbname: str = "chronicle"):
     """Start (or reuse) a pgserver cluster in `pgdata`; returns (server, url of `dbname`)."""
     with warnings.catch_warnings():  # platformdirs complains when XDG_RUNTIME_DIR is unset

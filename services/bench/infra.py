@@ -22,18 +22,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from adapters import bus
-from adapters.embedded import NatsServer, start_postgres
-
-MACHINE_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def _answers(url: str) -> bool:
-    try:
-        with psycopg.connect(url, connect_timeout=2) as conn:
-            conn.execute("SELECT 1")
-        return True
-    except psycopg.Error:
-        return False
+from adapters.embedded import MACHINE_POSTGRES, NatsServer, answers, start_postgres
 
 
 @dataclass
@@ -96,8 +85,8 @@ def infrastructure(database_url: str | None, nats_url: str | None, keep: bool) -
         if database_url:
             where = "CHRONICLE_DATABASE_URL"
             admin_url = make_conninfo(database_url, dbname="postgres")
-        elif _answers(MACHINE_PG):
-            admin_url, where = MACHINE_PG, "the machine's PostgreSQL (127.0.0.1:5432)"
+        elif answers(MACHINE_POSTGRES):
+            admin_url, where = MACHINE_POSTGRES, "the machine's PostgreSQL (127.0.0.1:5432)"
         else:
             pg_server, _ = start_postgres(scratch / "pgdata", dbname="postgres")
             admin_url, where = pg_server.get_uri("postgres"), "a private PostgreSQL (pgserver)"

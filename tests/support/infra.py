@@ -15,18 +15,7 @@ from pathlib import Path
 
 import psycopg
 
-from adapters.embedded import NatsServer, start_postgres
-
-MACHINE_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def _answers(url: str) -> bool:
-    try:
-        with psycopg.connect(url, connect_timeout=2) as conn:
-            conn.execute("SELECT 1")
-        return True
-    except psycopg.Error:
-        return False
+from adapters.embedded import MACHINE_POSTGRES, NatsServer, answers, start_postgres
 
 
 class Postgres:
@@ -34,7 +23,7 @@ class Postgres:
         self.server = None
         url = os.environ.get("CHRONICLE_TEST_DATABASE_URL")
         if not url:
-            url = MACHINE_PG if _answers(MACHINE_PG) else None
+            url = MACHINE_POSTGRES if answers(MACHINE_POSTGRES) else None
         if not url:
             data = Path(tempfile.mkdtemp(prefix="chronicle-pg-"))
             self.server, _ = start_postgres(data / "pgdata", dbname="postgres")
