@@ -25,6 +25,7 @@ COLUMNS = (
 
 class ActivityGrid(Projection):
     name = "activity_grid"
+    families = ("contact", "conversation", "activity")
 
     def tables(self) -> list[str]:
         s = self.schema

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
+from projections.bulk import insert_many
 from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS, common_columns
 from projections.erasure import affected, rewrite_common
 
 
 class AuditTrail(Projection):
     name = "audit_trail"
+    families = ("conversation",)
 
     def tables(self) -> list[str]:
         return [
@@ -44,7 +46,8 @@ class AuditTrail(Projection):
             if r.type.startswith("conversation.")
         ]
         if rows:
-            await cur.executemany(
+            await insert_many(
+                cur,
                 f"INSERT INTO {self.schema}.entries "
                 f"(workspace_id, conversation_id, position, version, {COMMON_COLUMNS}) "
                 f"VALUES (%s, %s, %s, %s, {COMMON_PLACEHOLDERS}) ON CONFLICT DO NOTHING",

@@ -17,6 +17,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -35,12 +36,13 @@ class Recorded:
     wire_name: str
     event: Any
 
-    @property
+    # Cached: projections ask each event's type and meta many times over.
+    @cached_property
     def type(self) -> str:
         """The wire name without its version: `conversation.reassigned`."""
         return self.wire_name.rsplit(".", 1)[0]
 
-    @property
+    @cached_property
     def meta(self) -> Any:
         return self.event.meta
 
@@ -68,9 +70,20 @@ class Projection(ABC):
 
     name: str
     version: int = 1
+    # The event families (`contact`, `conversation`, ...) whose events `apply` reads; None:
+    # all. Other events only move the position, and are never decoded for this projection
+    # (tests/integration/test_projection_interest.py proves nothing is lost by it).
+    families: tuple[str, ...] | None = None
 
     def __init__(self, schema: str | None = None) -> None:
         self.schema = schema or f"rm_{self.name}"
+
+    def wants(self, wire_name: str) -> bool:
+        """Does `apply` (or `erase`) need the events of this wire name?"""
+        if self.families is None:
+            return True
+        family = wire_name.split(".", 1)[0]
+        return family in self.families or wire_name.rsplit(".", 1)[0] in ERASURES
 
     def ddl(self) -> list[str]:
         return [

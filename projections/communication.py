@@ -39,6 +39,7 @@ COMMUNICATION_ACTIVITIES = ("call", "email", "sms", "whatsapp", "meeting", "chat
 
 class Communication(Projection):
     name = "communication"
+    families = ("contact", "conversation", "activity")
 
     def tables(self) -> list[str]:
         s = self.schema

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from psycopg import AsyncCursor
 
+from projections.bulk import insert_many
 from projections.communication_state import RESPONSES, VOLUME, Batch
 
 
 async def write(cur: AsyncCursor, s: str, batch: Batch) -> None:
     if batch.conversations:
-        await cur.executemany(
+        await insert_many(
+            cur,
             f"INSERT INTO {s}.conversations VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT "
             "(workspace_id, conversation_id) DO UPDATE SET contact_id = EXCLUDED.contact_id,"
             " team_id = EXCLUDED.team_id, first_inbound_at = EXCLUDED.first_inbound_at, "
@@ -28,7 +30,8 @@ async def write(cur: AsyncCursor, s: str, batch: Batch) -> None:
             ],
         )
     if batch.touched_activities:
-        await cur.executemany(
+        await insert_many(
+            cur,
             f"INSERT INTO {s}.activities VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT"
             " (workspace_id, activity_id) DO UPDATE SET deleted = EXCLUDED.deleted",
             [
@@ -45,20 +48,24 @@ async def write(cur: AsyncCursor, s: str, batch: Batch) -> None:
             batch.contacts,
         )
     if batch.teams:
-        await cur.executemany(
-            f"INSERT INTO {s}.teams VALUES (%s, %s) ON CONFLICT DO NOTHING", sorted(batch.teams)
+        await insert_many(
+            cur,
+            f"INSERT INTO {s}.teams VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            sorted(batch.teams),
         )
     # A count that comes back to zero is written too: a rebuild that sees an activity
     # logged and deleted in one batch writes the same zero row the live one ends with.
     if batch.volume:
-        await cur.executemany(
+        await insert_many(
+            cur,
             f"INSERT INTO {s}.volume ({VOLUME}, count) VALUES ({', '.join(['%s'] * 9)}) "
             "ON CONFLICT ON CONSTRAINT volume_key DO UPDATE SET "
             "count = volume.count + EXCLUDED.count",
             [(*key, n) for key, n in batch.volume.items()],
         )
     if batch.responses:
-        await cur.executemany(
+        await insert_many(
+            cur,
             f"INSERT INTO {s}.responses ({RESPONSES}, count, total_ms) VALUES "
             f"({', '.join(['%s'] * 10)}) ON CONFLICT ON CONSTRAINT responses_key DO UPDATE "
             "SET count = responses.count + EXCLUDED.count, "

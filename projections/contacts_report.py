@@ -23,6 +23,7 @@ from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
 from projections.buckets import bucket
+from projections.bulk import insert_many
 from projections.erasure import affected, current_names, names
 
 LOGS = {
@@ -72,6 +73,7 @@ def _name(value) -> str | None:
 
 class ContactsReport(Projection):
     name = "contacts_report"
+    families = ("contact",)
 
     def tables(self) -> list[str]:
         s = self.schema
@@ -140,7 +142,8 @@ class ContactsReport(Projection):
             elif r.type == "contact.merged_into":
                 merged.append((r.event.primary_contact_id, ws, r.event.contact_id))
         if added:
-            await cur.executemany(
+            await insert_many(
+                cur,
                 f"INSERT INTO {s}.contacts VALUES (%s, %s, %s, NULL) ON CONFLICT DO NOTHING",
                 added,
             )
@@ -150,7 +153,8 @@ class ContactsReport(Projection):
         if merged:
             await cur.executemany(f"UPDATE {s}.contacts SET merged_into = %s {where}", merged)
         if logs:
-            await cur.executemany(
+            await insert_many(
+                cur,
                 f"INSERT INTO {s}.logs ({LOG_COLUMNS}) VALUES ({', '.join(['%s'] * 11)}) "
                 "ON CONFLICT DO NOTHING",
                 logs,
@@ -158,7 +162,8 @@ class ContactsReport(Projection):
         for table, found in (("counts", counts), ("user_counts", user_counts)):
             if found:
                 columns = USER_DIMENSIONS if table == "user_counts" else DIMENSIONS
-                await cur.executemany(
+                await insert_many(
+                    cur,
                     f"INSERT INTO {s}.{table} ({columns}, count) VALUES "
                     f"({', '.join(['%s'] * (len(next(iter(found))) + 1))}) ON CONFLICT ON "
                     f"CONSTRAINT {table}_key DO UPDATE SET count = {table}.count + EXCLUDED.count",

@@ -30,6 +30,7 @@ STATUS = {
 
 class Conversations(Projection):
     name = "conversations"
+    families = ("conversation",)
 
     def tables(self) -> list[str]:
         s = self.schema

@@ -42,6 +42,7 @@ def _search(*parts: str | None) -> str:
 
 class Emails(Projection):
     name = "emails"
+    families = ("contact", "email")
 
     def tables(self) -> list[str]:
         s = self.schema

@@ -103,11 +103,11 @@ class ProjectionRunner:
                     continue
                 if previous > last:
                     async for missing in read_batches(
-                        conn, self.mapper, last, previous, slot=self.slot
+                        conn, self.mapper, last, previous, slot=self.slot, wants=p.wants
                     ):
-                        fresh.extend(missing)
+                        fresh.extend(m for m in missing if p.wants(m.wire_name))
                         self.gaps_filled += len(missing)
-                if self.owns(recorded):
+                if p.wants(recorded.wire_name) and self.owns(recorded):
                     fresh.append(recorded)
                 last = recorded.position
             last = max(last, upto)
@@ -155,7 +155,7 @@ class ProjectionRunner:
         async for rows in read_rows(conn, position, upto, slot=self.slot):
             for row in rows:
                 try:
-                    [event] = await decode_rows(conn, self.mapper, [row])
+                    [event] = await decode_rows(conn, self.mapper, [row], self.projection.wants)
                     position = await self.apply(conn, [(position, event)])
                 except (VersionMismatch, PartitioningChanged):
                     raise  # not this event's fault: nothing may be written at all
@@ -178,7 +178,9 @@ class ProjectionRunner:
         """Apply everything in the store up to `upto` (default: all), reading in bulk."""
         position = await self.position(conn)
         target = upto if upto is not None else await max_position(conn)
-        async for events in read_batches(conn, self.mapper, position, target, batch, self.slot):
+        async for events in read_batches(
+            conn, self.mapper, position, target, batch, self.slot, self.projection.wants
+        ):
             previous = [position] + [e.position for e in events[:-1]]
             position = await self.apply(conn, list(zip(previous, events, strict=True)))
             if progress:

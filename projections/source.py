@@ -6,7 +6,7 @@ each time (adapters/keys.py): a key destroyed since reads as erased at once."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +21,8 @@ from adapters.keys import Keys, fetch_keys
 from adapters.mapper import MsgspecMapper
 from adapters.sealing import key_ids
 from projections.base import Recorded
+
+Wants = Callable[[str], bool]  # does the reader need the events of this wire name?
 
 _SELECT = (
     f"SELECT notification_id, originator_id, originator_version, topic, state "
@@ -61,10 +63,25 @@ async def keys_for(conn: AsyncConnection, states) -> Keys:
     return await fetch_keys(conn, (i for state in states for i in key_ids(bytes(state))))
 
 
-async def decode_rows(conn: AsyncConnection, mapper: MsgspecMapper, rows: list) -> list[Recorded]:
-    """Decode stored rows (position, aggregate id, version, wire name, state)."""
-    keys = await keys_for(conn, (row[4] for row in rows))
-    return [decode(mapper, *row[:5], keys) for row in rows]
+def skipped(position: int, aggregate_id, version: int, wire_name: str) -> Recorded:
+    """An event its reader does not want: its place in the log, never decoded."""
+    return Recorded(position, aggregate_id, version, wire_name, None)
+
+
+async def decode_rows(
+    conn: AsyncConnection, mapper: MsgspecMapper, rows: list, wants: Wants | None = None
+) -> list[Recorded]:
+    """Decode stored rows (position, aggregate id, version, wire name, state); with
+    `wants`, only those of the wire names it wants (the others come back `skipped`)."""
+    if wants is None:
+        keys = await keys_for(conn, (row[4] for row in rows))
+        return [decode(mapper, *row[:5], keys) for row in rows]
+    wanted = [wants(row[3]) for row in rows]
+    keys = await keys_for(conn, (row[4] for row, w in zip(rows, wanted, strict=True) if w))
+    return [
+        decode(mapper, *row[:5], keys) if w else skipped(*row[:4])
+        for row, w in zip(rows, wanted, strict=True)
+    ]
 
 
 async def max_position(conn: AsyncConnection) -> int:
@@ -95,11 +112,12 @@ async def read_batches(
     upto: int,
     batch: int = 5000,
     slot: Slot | None = None,
+    wants: Wants | None = None,
 ) -> AsyncIterator[list[Recorded]]:
     """Yield the events in (after, upto], oldest first, `batch` at a time (fewer, when only
-    a slot's are kept)."""
+    a slot's are kept); with `wants`, the unwanted ones `skipped`."""
     async for rows in read_rows(conn, after, upto, batch, slot):
-        yield await decode_rows(conn, mapper, rows)
+        yield await decode_rows(conn, mapper, rows, wants)
 
 
 class _Recorded(msgspec.Struct):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
+from projections.bulk import insert_many
 from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS
 from projections.erasure import affected, rewrite_common
 from projections.timeline_rows import (
@@ -31,6 +32,7 @@ from projections.timeline_rows import (
 
 class Timeline(Projection):
     name = "timeline"
+    families = ("contact", "conversation", "email", "activity")
 
     def tables(self) -> list[str]:
         s = self.schema
@@ -138,19 +140,22 @@ class Timeline(Projection):
     ) -> None:
         s = self.schema
         if conversations:
-            await cur.executemany(
+            await insert_many(
+                cur,
                 f"INSERT INTO {s}.conversations VALUES (%s, %s, %s, %s) ON CONFLICT "
                 "(workspace_id, conversation_id) DO UPDATE SET contact_id = EXCLUDED.contact_id,"
                 " team_id = EXCLUDED.team_id",
                 [(*key, contact, team) for key, (contact, team) in conversations.items()],
             )
         if merges:
-            await cur.executemany(
+            await insert_many(
+                cur,
                 f"INSERT INTO {s}.contact_merges VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 merges,
             )
         if rows:
-            await cur.executemany(
+            await insert_many(
+                cur,
                 f"INSERT INTO {s}.entries ({Row.COLUMNS}, {COMMON_COLUMNS}) VALUES "
                 f"({OWN_PLACEHOLDERS}, {COMMON_PLACEHOLDERS}) ON CONFLICT DO NOTHING",
                 rows,
@@ -162,7 +167,8 @@ class Timeline(Projection):
         for r in uncounted:
             counts[r.subject] = counts.get(r.subject, 0) - 1
         if counts:
-            await cur.executemany(
+            await insert_many(
+                cur,
                 f"INSERT INTO {s}.badges VALUES (%s, %s, %s, %s) ON CONFLICT (workspace_id, "
                 "subject_type, subject_id) DO UPDATE SET count = badges.count + EXCLUDED.count",
                 [(*key, n) for key, n in counts.items()],

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
+from projections.bulk import insert_many
 from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS, common_columns
 from projections.erasure import affected, rewrite_common
 
@@ -89,14 +90,16 @@ class WorkspaceDirectory(Projection):
             if r.type.startswith("workspace."):
                 changes.append(r)
         if users:
-            await cur.executemany(
+            await insert_many(
+                cur,
                 f"INSERT INTO {s}.users (workspace_id, user_id, name) VALUES (%s, %s, %s) "
                 "ON CONFLICT (workspace_id, user_id) DO UPDATE SET "
                 "name = coalesce(EXCLUDED.name, users.name)",
                 [(*key, name) for key, name in users.items()],
             )
         if channels:
-            await cur.executemany(
+            await insert_many(
+                cur,
                 f"INSERT INTO {s}.channels (workspace_id, channel) VALUES (%s, %s) "
                 "ON CONFLICT DO NOTHING",
                 sorted(channels),
@@ -104,7 +107,8 @@ class WorkspaceDirectory(Projection):
         for r in changes:
             await self._change(cur, r)
         if changes:
-            await cur.executemany(
+            await insert_many(
+                cur,
                 f"INSERT INTO {s}.history (workspace_id, position, {COMMON_COLUMNS}) VALUES "
                 f"(%s, %s, {COMMON_PLACEHOLDERS}) ON CONFLICT DO NOTHING",
                 [history_row(r) for r in changes],

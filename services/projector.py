@@ -29,7 +29,7 @@ from adapters.settings import Settings
 from projections.base import Projection, VersionMismatch
 from projections.partitioning import adopt
 from projections.runner import ProjectionRunner
-from projections.source import Slot, backlog, decode, keys_for
+from projections.source import Slot, backlog, decode, keys_for, skipped
 from services import runtime
 from services.runtime import HostedService, Watchdog
 
@@ -221,17 +221,17 @@ class ProjectorService(HostedService):
         pairs = []
         async with self._lock:
             await self._connect()
-            keys = await keys_for(self.conn, (r.data for r in raws))  # read now, never cached
-        for r in raws:
+            wanted = [self.projection.wants((r.headers or {})[bus.WIRE_NAME]) for r in raws]
+            # keys are read now, never cached; only the wanted events are decoded at all
+            states = (r.data for r, w in zip(raws, wanted, strict=True) if w)
+            keys = await keys_for(self.conn, states)
+        for r, w in zip(raws, wanted, strict=True):
             h = r.headers or {}
-            recorded = decode(
-                self.runner.mapper,
-                int(h[bus.POSITION]),
-                UUID(h[bus.AGGREGATE_ID]),
-                int(h[bus.VERSION]),
-                h[bus.WIRE_NAME],
-                r.data,
-                keys,
+            place = int(h[bus.POSITION]), UUID(h[bus.AGGREGATE_ID]), int(h[bus.VERSION])
+            recorded = (
+                decode(self.runner.mapper, *place, h[bus.WIRE_NAME], r.data, keys)
+                if w
+                else skipped(*place, h[bus.WIRE_NAME])
             )
             pairs.append((self._previous(h, recorded.position), recorded))
             log.debug(

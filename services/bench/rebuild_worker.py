@@ -1,5 +1,7 @@
 """One read model rebuilt from the event store, in its own process (as a projector that
-starts on an empty schema does): `python -m services.bench.rebuild_worker URL NAME`.
+starts on an empty schema does): `python -m services.bench.rebuild_worker URL NAME`; or
+every read model in one pass over the store (as `chronicle rebuild --all` builds them):
+`python -m services.bench.rebuild_worker URL --together`.
 
 Prints one JSON line: events applied, seconds. The benchmark samples this process's memory
 while it runs; the runner streams the log in batches, so memory should stay flat.
@@ -14,8 +16,9 @@ import time
 
 import psycopg
 
-from projections.registry import projection
+from projections.registry import PROJECTIONS, projection
 from projections.runner import ProjectionRunner
+from projections.together import catch_up_together
 
 BATCH = 5000
 
@@ -37,9 +40,29 @@ async def rebuild(database_url: str, name: str) -> dict:
         }
 
 
+async def rebuild_together(database_url: str) -> dict:
+    built = [projection(name) for name in PROJECTIONS]
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        for p in built:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {p.schema} CASCADE")
+            await p.create(conn)
+        started, cpu = time.perf_counter(), time.process_time()
+        positions = await catch_up_together(database_url, built, batch=BATCH)
+        for p in built:
+            for table in p.table_names():
+                await conn.execute(f"ANALYZE {p.schema}.{table}")
+        return {
+            "projection": "all",
+            "position": min(positions.values()),
+            "seconds": time.perf_counter() - started,
+            "cpu_seconds": time.process_time() - cpu,
+        }
+
+
 def main() -> None:
     database_url, name = sys.argv[1:3]
-    print(json.dumps(asyncio.run(rebuild(database_url, name))), flush=True)
+    job = rebuild_together(database_url) if name == "--together" else rebuild(database_url, name)
+    print(json.dumps(asyncio.run(job)), flush=True)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,21 @@ from services.cli.common import database
 
 def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     from projections.registry import PROJECTIONS, projection
-    from services.rebuild import rebuild
+    from services.rebuild import build_together, rebuild
 
     if bool(args.names) == bool(args.all):
         raise SystemExit("name the projections to rebuild, or --all")
     classes = list(PROJECTIONS.values()) if args.all else [type(projection(n)) for n in args.names]
 
     async def run() -> None:
+        if len(classes) > 1:  # one pass over the store builds them all
+            events, seconds = await build_together(
+                database(settings), classes, batch=args.batch, progress=not args.quiet
+            )
+            print(
+                f"{len(classes)} read models built together: {events} events in "
+                f"{seconds:.1f}s ({events / max(seconds, 1e-9):,.0f} events/s)"
+            )
         for cls in classes:
             done = await rebuild(
                 database(settings),
@@ -49,7 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="rebuild read models from the event store into new tables, then swap them in",
     )
     rebuild.add_argument("names", nargs="*", metavar="NAME", help="projections to rebuild")
-    rebuild.add_argument("--all", action="store_true", help="every projection, one after another")
+    rebuild.add_argument(
+        "--all", action="store_true", help="every projection: built together, then swapped in"
+    )
     rebuild.add_argument("--batch", type=int, default=10_000, help="events read per query")
     rebuild.add_argument(
         "--keep-old", action="store_true", help="keep the replaced schema (rm_NAME__old<n>)"

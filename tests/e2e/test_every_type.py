@@ -1,33 +1,17 @@
 """Every envelope type of the catalogue, published on the bus, is stored and shows up in
 the conversation's audit trail or on a contact's timeline (read over HTTP)."""
 
-from datetime import UTC, datetime, timedelta
-
 import psycopg
 import pytest
 
 from projections.source import read_batches
 from services.ingest.registry import COMMANDS
-from services.workload import Producer
 from tests.support.bus import publish_all
+from tests.support.every_type import scenario_messages
 from tests.support.stack import Stack
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.e2e
-DANA = ("user", "u_17", "Dana")
-
-
-def scenario_messages():
-    """Each type in its own workspace: its prerequisites, then its example."""
-    messages, examples = [], {}
-    start = datetime.now(UTC) - timedelta(days=1)
-    for n, (type_, command) in enumerate(COMMANDS.items()):
-        producer = Producer(f"ws_t{n}", f"t{n}")
-        steps = (*command.given, (type_, command.example))
-        for i, (step_type, data) in enumerate(steps):
-            messages.append(producer.envelope(step_type, data, DANA, start + timedelta(minutes=i)))
-        examples[type_] = (f"ws_t{n}", messages[-1].envelope_id)
-    return messages, examples
 
 
 async def recorded_by(database_url, workspace, envelope_id):
