@@ -7,25 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import msgspec
 from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
-
-_json = msgspec.json.Encoder()
-MESSAGE_EVENTS = {
-    "conversation.message_received": "inbound",
-    "conversation.message_sent": "outbound",
-    "conversation.replied_and_archived": "outbound",
-    "conversation.replied_and_reopened": "outbound",
-}
-STATUS = {
-    "conversation.resolved": "resolved",
-    "conversation.chatbot_resolved": "resolved",
-    "conversation.reopened": "open",
-    "conversation.replied_and_reopened": "open",
-    "conversation.put_on_hold": "on_hold",
-}
+from projections.conversations_batch import (
+    BARRIERS,
+    MESSAGE_EVENTS,
+    STATUS,
+    Pending,
+    message_row,
+    opened,
+)
 
 
 class Conversations(Projection):
@@ -60,89 +52,29 @@ class Conversations(Projection):
         ]
 
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
-        # Statements in log order: each event's change sees the ones before it.
-        for r in events:
-            if r.type.startswith("conversation."):
-                await self._apply(cur, r, r.meta.workspace_id, r.event.conversation_id)
+        """In log order, in memory (projections/conversations_batch.py)."""
+        mine = [r for r in events if r.type.startswith("conversation.")]
+        pending = Pending(self.schema)
+        await pending.load(cur, sorted({_key(r) for r in mine}))
+        for r in mine:
+            if r.type in BARRIERS:
+                await pending.flush(cur)
+                await self._barrier(cur, r, _key(r))
+                await pending.reload(cur, _key(r))
+            else:
+                _change(pending, r, _key(r))
+        await pending.flush(cur)
 
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
         from projections.conversations_erasure import erase
 
         await erase(self, cur, erasure)
 
-    async def _apply(self, cur: AsyncCursor, r: Recorded, ws: str, cid: str) -> None:
-        s, e, key = self.schema, r.event, (ws, cid)
-        if r.type == "conversation.opened":
-            await cur.execute(
-                f"INSERT INTO {s}.conversations (workspace_id, conversation_id, contact_id, "
-                "channel, queue, subject, status, team_id, opened_at) VALUES "
-                "(%s, %s, %s, %s, %s, %s, 'open', %s, %s) ON CONFLICT DO NOTHING",
-                (
-                    *key,
-                    e.contact_id,
-                    e.channel,
-                    e.inbox_id,
-                    e.subject,
-                    r.meta.team_id,
-                    r.meta.occurred_at,
-                ),
-            )
-        elif r.type in MESSAGE_EVENTS:
-            m, actor = e.message, r.meta.actor
-            await cur.execute(
-                f"INSERT INTO {s}.messages VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, "
-                "%s, %s, %s, 'sent', NULL) ON CONFLICT DO NOTHING",
-                (
-                    *key,
-                    m.message_id,
-                    r.position,
-                    MESSAGE_EVENTS[r.type],
-                    m.channel,
-                    m.body,
-                    _json.encode(m.attachments).decode(),
-                    actor.type,
-                    actor.id,
-                    actor.name,
-                    r.meta.occurred_at,
-                ),
-            )
-            await cur.execute(
-                f"UPDATE {s}.conversations SET message_count = message_count + 1, "
-                "first_message = coalesce(first_message, %s) WHERE workspace_id = %s AND "
-                "conversation_id = %s",
-                (m.body, *key),
-            )
-        await self._follow_up(cur, r, key)
-
-    async def _follow_up(self, cur: AsyncCursor, r: Recorded, key: tuple[str, str]) -> None:
+    async def _barrier(self, cur: AsyncCursor, r: Recorded, key: tuple[str, str]) -> None:
+        """The statements of an event that reads or changes stored messages."""
         s, e = self.schema, r.event
         where = "WHERE workspace_id = %s AND conversation_id = %s"
-        if r.type in STATUS:
-            await cur.execute(
-                f"UPDATE {s}.conversations SET status = %s {where}", (STATUS[r.type], *key)
-            )
-        if r.type == "conversation.reassigned" or (
-            r.type == "conversation.chatbot_handed_over" and e.to_team_id
-        ):
-            await cur.execute(
-                f"UPDATE {s}.conversations SET team_id = %s, assignee_id = "
-                f"coalesce(%s, assignee_id) {where}",
-                (e.to_team_id, e.to_agent_id, *key),
-            )
-        elif r.type == "conversation.moved":
-            await cur.execute(
-                f"UPDATE {s}.conversations SET queue = %s {where}", (e.to_inbox_id, *key)
-            )
-        elif r.type == "conversation.subject_edited":
-            await cur.execute(
-                f"UPDATE {s}.conversations SET subject = %s {where}", (e.new_subject, *key)
-            )
-        elif r.type == "conversation.merged_into":
-            await cur.execute(
-                f"UPDATE {s}.conversations SET merged_into = %s {where}",
-                (e.into_conversation_id, *key),
-            )
-        elif r.type == "conversation.merged_from":
+        if r.type == "conversation.merged_from":
             await self._take_messages(cur, key, e.from_conversation_id)
         elif r.type in ("conversation.delivery_failed", "conversation.bounce_detected"):
             if e.message_id:
@@ -157,12 +89,6 @@ class Conversations(Projection):
                 "a->>'name' = %s THEN a || '{\"deleted\": true}' ELSE a END), '[]') FROM "
                 f"jsonb_array_elements(attachments) a) {where} AND message_id = %s",
                 (e.attachment_name, *key, e.message_id),
-            )
-        elif r.type == "conversation.message_viewed":
-            v = e.viewer
-            await cur.execute(
-                f"INSERT INTO {s}.views VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                (*key, e.message_id, v.type, v.id, v.name, e.viewed_at),
             )
 
     async def _take_messages(self, cur: AsyncCursor, key: tuple[str, str], source: str) -> None:
@@ -180,4 +106,50 @@ class Conversations(Projection):
             "WHERE workspace_id = %s AND conversation_id = %s) WHERE workspace_id = %s AND "
             "conversation_id = %s",
             (*key, *key),
+        )
+
+
+def _key(r: Recorded) -> tuple[str, str]:
+    return (r.meta.workspace_id, r.event.conversation_id)
+
+
+def _change(pending: Pending, r: Recorded, key: tuple[str, str]) -> None:
+    """What the event's statements did to the conversation's row, messages and views."""
+    e, row = r.event, pending.rows.get(key)
+    if r.type == "conversation.opened":
+        if row is None:  # INSERT ... ON CONFLICT DO NOTHING
+            pending.rows[key] = opened(r, key)
+            pending.dirty.add(key)
+    elif r.type in MESSAGE_EVENTS:
+        pending.messages.setdefault((*key, e.message.message_id), message_row(r, key))
+        if row is not None:
+            first = row["first_message"]
+            pending.change(
+                key,
+                message_count=row["message_count"] + 1,
+                first_message=e.message.body if first is None else first,
+            )
+    if r.type in STATUS:
+        pending.change(key, status=STATUS[r.type])
+    if r.type == "conversation.reassigned" or (
+        r.type == "conversation.chatbot_handed_over" and e.to_team_id
+    ):
+        if row is not None:
+            agent = e.to_agent_id
+            pending.change(
+                key,
+                team_id=e.to_team_id,
+                assignee_id=row["assignee_id"] if agent is None else agent,
+            )
+    elif r.type == "conversation.moved":
+        pending.change(key, queue=e.to_inbox_id)
+    elif r.type == "conversation.subject_edited":
+        pending.change(key, subject=e.new_subject)
+    elif r.type == "conversation.merged_into":
+        pending.change(key, merged_into=e.into_conversation_id)
+    elif r.type == "conversation.message_viewed":
+        v = e.viewer
+        pending.views.setdefault(
+            (*key, e.message_id, v.type, v.id),
+            (*key, e.message_id, v.type, v.id, v.name, e.viewed_at),
         )

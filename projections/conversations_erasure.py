@@ -39,6 +39,6 @@ async def erase(conversations, cur: AsyncCursor, erasure: Recorded) -> None:
                 f"DELETE FROM {s}.{table} WHERE workspace_id = %s AND conversation_id = %s",
                 (ws, conversation_id),
             )
-        for r in events:
-            if r.event.conversation_id == conversation_id:
-                await conversations._apply(cur, r, ws, conversation_id)
+        await conversations.apply(
+            cur, [r for r in events if r.event.conversation_id == conversation_id]
+        )

@@ -47,16 +47,22 @@ def _positions(database_url: str) -> int:
             return 0
 
 
-def rebuild(database_url: str, events: int, label: str) -> Figure:
+def rebuild(database_url: str, events: int, label: str, together: bool = False) -> Figure:
+    """Each read model by its own process, all at once; or (`together`) all of them by one
+    process in one pass over the store, as `chronicle rebuild --all` builds them."""
+    jobs = ["--together"] if together else list(PROJECTIONS)
     workers = {
-        name: subprocess.Popen(
-            [sys.executable, "-m", "services.bench.rebuild_worker", database_url, name],
+        job: subprocess.Popen(
+            [sys.executable, "-m", "services.bench.rebuild_worker", database_url, job],
             stdout=subprocess.PIPE,
             text=True,
         )
-        for name in PROJECTIONS
+        for job in jobs
     }
-    bar = progress(events * len(workers), f"rebuilding {len(workers)} read models", unit="ev")
+    how = "together" if together else "each by its own process"
+    bar = progress(
+        events * len(PROJECTIONS), f"rebuilding {len(PROJECTIONS)} read models, {how}", unit="ev"
+    )
     started = time.perf_counter()
     try:
         with RssSampler(lambda: [w.pid for w in workers.values()]) as rss:
@@ -77,7 +83,8 @@ def rebuild(database_url: str, events: int, label: str) -> Figure:
             raise SystemExit(f"rebuilding {name} failed (exit {worker.returncode})")
         results[name] = json.loads(out.strip().splitlines()[-1])
     return Figure(
-        f"rebuild all read models, {label} events",
+        f"rebuild all read models, {label} events, "
+        + ("together (one pass: `rebuild --all`)" if together else "each by its own process"),
         count=events,
         seconds=seconds,
         rss_mb=rss.peak_mb,
@@ -111,4 +118,6 @@ def run(infra: Infra, config: Config, size: int) -> tuple[str, list[Figure]]:
             "mean_state_bytes": round(loaded.mean_state_bytes, 1),
         },
     )
-    return database_url, [load, rebuild(database_url, loaded.events, label(size))]
+    separately = rebuild(database_url, loaded.events, label(size))
+    together = rebuild(database_url, loaded.events, label(size), together=True)
+    return database_url, [load, separately, together]
