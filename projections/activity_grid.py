@@ -26,6 +26,20 @@ COLUMNS = (
 class ActivityGrid(Projection):
     name = "activity_grid"
     families = ("contact", "conversation", "activity")
+    # the renames' UPDATE finds a contact's rows by activities_contact_id: not deferred
+    deferred_indexes = tuple(
+        f"activities_{c}"
+        for c in (
+            "changes",
+            "all",
+            "type",
+            "agent_id",
+            "source",
+            "direction",
+            "lead_id",
+            "account_id",
+        )
+    )
 
     def tables(self) -> list[str]:
         s = self.schema
@@ -66,8 +80,13 @@ class ActivityGrid(Projection):
                 agent_id text, team_id text, PRIMARY KEY (workspace_id, conversation_id))""",
         ]
 
-    async def create(self, conn) -> None:
-        await super().create(conn)
+    async def create(self, conn, attempts: int = 10, defer_indexes: bool = False) -> None:
+        await super().create(conn, attempts, defer_indexes)
+        if not defer_indexes:
+            await self._trigram_indexes(conn)
+
+    async def create_deferred_indexes(self, conn) -> None:
+        await super().create_deferred_indexes(conn)
         await self._trigram_indexes(conn)
 
     async def _trigram_indexes(self, conn) -> None:

@@ -24,6 +24,12 @@ from uuid import UUID
 from psycopg import AsyncConnection, AsyncCursor, errors
 
 ERASURES = ("contact.erased",)
+_INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+)")
+
+
+def _index_name(statement: str) -> str | None:
+    match = _INDEX.match(statement.strip())
+    return match.group(1) if match else None
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,10 @@ class Projection(ABC):
     # all. Other events only move the position, and are never decoded for this projection
     # (tests/integration/test_projection_interest.py proves nothing is lost by it).
     families: tuple[str, ...] | None = None
+    # Indexes only readers use (never `apply`'s own statements): a rebuild into an empty
+    # schema creates them once its rows are in (services/rebuild.py), which costs far less
+    # than keeping them current row by row.
+    deferred_indexes: tuple[str, ...] = ()
 
     def __init__(self, schema: str | None = None) -> None:
         self.schema = schema or f"rm_{self.name}"
@@ -85,7 +95,10 @@ class Projection(ABC):
         family = wire_name.split(".", 1)[0]
         return family in self.families or wire_name.rsplit(".", 1)[0] in ERASURES
 
-    def ddl(self) -> list[str]:
+    def ddl(self, defer_indexes: bool = False) -> list[str]:
+        tables = self.tables()
+        if defer_indexes:
+            tables = [t for t in tables if _index_name(t) not in self.deferred_indexes]
         return [
             f"CREATE SCHEMA IF NOT EXISTS {self.schema}",
             f"CREATE TABLE IF NOT EXISTS {self.schema}.tracking "
@@ -102,7 +115,7 @@ class Projection(ABC):
             f"CREATE TABLE IF NOT EXISTS {self.schema}.partitions (partition int PRIMARY KEY, "
             "partitions int NOT NULL, position bigint NOT NULL, "
             "updated_at timestamptz NOT NULL DEFAULT now())",
-            *self.tables(),
+            *tables,
         ]
 
     @abstractmethod
@@ -136,13 +149,16 @@ class Projection(ABC):
         if start < len(events):
             await self.apply(cur, events[start:])
 
-    async def create(self, conn: AsyncConnection, attempts: int = 10) -> None:
-        """Create the schema, idempotently. Workers starting together (one per partition)
-        can collide in PostgreSQL's catalogue even with IF NOT EXISTS: retried."""
+    async def create(
+        self, conn: AsyncConnection, attempts: int = 10, defer_indexes: bool = False
+    ) -> None:
+        """Create the schema, idempotently (`defer_indexes`: without the deferred indexes).
+        Workers starting together (one per partition) can collide in PostgreSQL's
+        catalogue even with IF NOT EXISTS: retried."""
         for attempt in range(1, attempts + 1):
             try:
                 async with conn.transaction():
-                    for statement in self.ddl():
+                    for statement in self.ddl(defer_indexes):
                         await conn.execute(statement)
                 return
             except (
@@ -154,6 +170,12 @@ class Projection(ABC):
                 if attempt == attempts:
                     raise collision
                 await asyncio.sleep(0.05 * attempt)
+
+    async def create_deferred_indexes(self, conn: AsyncConnection) -> None:
+        """The indexes a schema made with `defer_indexes` lacks (none missing: no-op)."""
+        for statement in self.tables():
+            if _index_name(statement) in self.deferred_indexes:
+                await conn.execute(statement)
 
     def progress_sql(self) -> str:
         """(position, updated_at): every event up to `position` is applied; partitioned,

@@ -80,7 +80,7 @@ async def target(conn: AsyncConnection, cls: type[Projection]) -> Rebuilt:
         "UPDATE projection_rebuilds SET schema = %s WHERE id = %s", (schema, generation)
     )
     await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    await cls(schema).create(conn)
+    await cls(schema).create(conn, defer_indexes=True)  # made before the swap (rebuild.py)
     return Rebuilt(cls.name, generation, cls.version, schema)
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+import msgspec
 from psycopg import AsyncCursor
 
 _INSERT = re.compile(
@@ -26,11 +28,31 @@ _TYPES = (
     "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
     "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
 )
-_statements: dict[str, str] = {}  # the INSERT ... VALUES text -> its unnest form
 
 
-async def unnest_form(cur: AsyncCursor, statement: str) -> str:
-    """`statement` (INSERT INTO t [(columns)] VALUES (%s, ...) [tail]) as an unnest."""
+@dataclass(frozen=True)
+class Form:
+    sql: str
+    names: list[str]
+    raw: set[int]
+
+    def encode(self, rows: list[Sequence]) -> bytes:
+        names, raw = self.names, self.raw
+        if raw:
+            rows = [
+                [msgspec.Raw(v.encode()) if i in raw and v is not None else v for i, v in
+                 enumerate(row)]
+                for row in rows
+            ]  # fmt: skip
+        return _encode([dict(zip(names, row, strict=True)) for row in rows])
+
+
+_encode = msgspec.json.Encoder().encode
+_statements: dict[str, Form] = {}  # the INSERT ... VALUES text -> its bulk form
+
+
+async def bulk_form(cur: AsyncCursor, statement: str) -> Form:
+    """`statement` (INSERT INTO t [(columns)] VALUES (%s, ...) [tail]) in bulk form."""
     found = _statements.get(statement)
     if found is not None:
         return found
@@ -44,11 +66,14 @@ async def unnest_form(cur: AsyncCursor, statement: str) -> str:
     # a value that is no placeholder (NULL, a constant) stays in the select list
     params = [c for c, v in zip(columns, values, strict=True) if v.startswith("%s")]
     picked = [f"u.{c}" if v.startswith("%s") else v for c, v in zip(columns, values, strict=True)]
-    arrays = ", ".join(f"%b::{types[c]}[]" for c in params)  # binary: no text escaping
-    found = (
+    typed = ", ".join(f"{c} {types[c]}" for c in params)
+    found = Form(
         f"INSERT INTO {match['table']} ({', '.join(columns)}) "
-        f"SELECT {', '.join(picked)} FROM unnest({arrays}) AS u({', '.join(params)})"
-        f"{match['tail']}"
+        f"SELECT {', '.join(picked)} FROM json_to_recordset(%s::json) AS u({typed})"
+        f"{match['tail']}",
+        params,
+        # a value cast `%s::jsonb` arrives as JSON text: embedded as it is, not as a string
+        {i for i, v in enumerate(v for v in values if v.startswith("%s")) if "json" in v},
     )
     _statements[statement] = found
     return found
@@ -58,5 +83,5 @@ async def insert_many(cur: AsyncCursor, statement: str, rows: Iterable[Sequence]
     """Run `statement` (INSERT ... VALUES (%s, ...) [ON CONFLICT ...]) for every row."""
     rows = list(rows)
     if rows:
-        columns = [list(column) for column in zip(*rows, strict=True)]
-        await cur.execute(await unnest_form(cur, statement), columns)
+        form = await bulk_form(cur, statement)
+        await cur.execute(form.sql, (form.encode(rows).decode(),))

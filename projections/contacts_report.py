@@ -74,6 +74,8 @@ def _name(value) -> str | None:
 class ContactsReport(Projection):
     name = "contacts_report"
     families = ("contact",)
+    # readers' only
+    deferred_indexes = ("logs_newest", "logs_contact", "logs_merged_contact", "contacts_name")
 
     def tables(self) -> list[str]:
         s = self.schema

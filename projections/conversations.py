@@ -23,6 +23,7 @@ from projections.conversations_batch import (
 class Conversations(Projection):
     name = "conversations"
     families = ("conversation",)
+    deferred_indexes = ("messages_order",)  # readers' only
 
     def tables(self) -> list[str]:
         s = self.schema

@@ -33,6 +33,8 @@ from projections.timeline_rows import (
 class Timeline(Projection):
     name = "timeline"
     families = ("contact", "conversation", "email", "activity")
+    # readers' only (erasures rewrite rows found by entries_position)
+    deferred_indexes = ("entries_newest",)
 
     def tables(self) -> list[str]:
         s = self.schema

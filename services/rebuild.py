@@ -92,6 +92,7 @@ async def rebuild(
                 if head - await built.position(conn) <= close_enough:
                     break
                 await runner.catch_up(conn, upto=head, batch=batch, progress=advanced)
+            await built.create_deferred_indexes(conn)  # once its rows are in: far cheaper
             await swap(conn, projection_class, runner, done, advanced, lock_timeout, attempts)
             bar.close()
             done.seconds = time.monotonic() - started

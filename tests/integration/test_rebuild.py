@@ -6,7 +6,9 @@ import asyncio
 import psycopg
 import pytest
 
+from adapters.schema import REBUILD_DDL
 from projections.base import VersionMismatch
+from projections.bluegreen import target
 from projections.registry import PROJECTIONS, projection
 from projections.runner import ProjectionRunner
 from projections.source import read_batches
@@ -191,3 +193,32 @@ async def test_a_swap_that_cannot_get_its_lock_changes_nothing_and_is_resumed_la
     )
     (result,) = await compare_with_rebuild(database_url, ["timeline"])
     assert result.equal and result.position == stored
+
+
+def indexes(url: str, schema: str) -> set[tuple[str, str]]:
+    """(table, definition) of the schema's indexes, the schema's name left out."""
+    with psycopg.connect(url) as conn:
+        found = conn.execute(
+            "SELECT tablename, replace(indexdef, schemaname || '.', '') FROM pg_indexes "
+            "WHERE schemaname = %s",
+            (schema,),
+        ).fetchall()
+    return set(found)
+
+
+async def test_a_rebuild_builds_without_the_readers_indexes_and_swaps_in_with_all_of_them(
+    database_url, stored, monkeypatch
+):
+    async with await connect(database_url) as conn:
+        for name in PROJECTIONS:
+            await projection(name, f"fresh_{name}").create(conn)
+        for ddl in REBUILD_DDL:
+            await conn.execute(ddl)
+        building = await target(conn, Timeline)
+    names = {d.split(" ")[2] for _, d in indexes(database_url, building.schema)}
+    assert "entries_newest" not in names and "entries_source" in names  # apply's own stays
+    monkeypatch.setenv("CHRONICLE_DATABASE_URL", database_url)
+    assert await asyncio.to_thread(main, ["rebuild", "--all", "-q"]) == 0
+    for name in PROJECTIONS:
+        assert indexes(database_url, f"rm_{name}") == indexes(database_url, f"fresh_{name}")
+    assert sum(len(projection(n).deferred_indexes) for n in PROJECTIONS) >= 10
