@@ -14,13 +14,9 @@ from psycopg import AsyncCursor
 
 from projections.base import Projection, Recorded
 from projections.grid_lookup import GridLookup
+from projections.grid_pending import PendingRows
 
 CHANNEL_TYPES = {"email": "email", "sms": "sms", "whatsapp": "whatsapp", "phone": "call"}
-COLUMNS = (
-    "workspace_id, activity_id, position, type, contact_id, contact_name, lead_id, "
-    "lead_name, account_id, account_name, summary, direction, agent_id, agent_name, "
-    "source, first_message, created_at, team_id"
-)
 
 
 class ActivityGrid(Projection):
@@ -103,27 +99,26 @@ class ActivityGrid(Projection):
             )
 
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
-        lookup = GridLookup(self.schema)
+        lookup, pending = GridLookup(self.schema), PendingRows(self.schema)
         await lookup.load(cur, events)
         for r in events:  # in log order; the statements are few per event
-            await self._apply(cur, r, lookup)
+            await self._apply(cur, r, lookup, pending)
+        await pending.flush(cur)
 
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
         from projections.activity_grid_erasure import erase
 
         await erase(cur, self.schema, erasure)
 
-    async def _apply(self, cur: AsyncCursor, r: Recorded, lookup: GridLookup) -> None:
+    async def _apply(
+        self, cur: AsyncCursor, r: Recorded, lookup: GridLookup, pending: PendingRows
+    ) -> None:
         s, ws, e = self.schema, r.meta.workspace_id, r.event
         if r.type in ("contact.added", "contact.updated"):
             if r.type == "contact.added" or e.field == "name":
                 name = e.name if r.type == "contact.added" else e.new
                 lookup.renamed((ws, e.contact_id), name)
-                await cur.execute(
-                    f"INSERT INTO {s}.contacts VALUES (%s, %s, %s) ON CONFLICT (workspace_id, "
-                    "contact_id) DO UPDATE SET name = EXCLUDED.name",
-                    (ws, e.contact_id, name),
-                )
+                pending.rename((ws, e.contact_id), name, r.position)
                 await cur.execute(
                     # NOT deleted: the rows the grid shows, found by activities_contact_id
                     # (a partial index) instead of a scan of the workspace's activities
@@ -146,81 +141,69 @@ class ActivityGrid(Projection):
                 (e.to_agent_id, e.to_team_id, ws, e.conversation_id),
             )
         elif r.type == "conversation.interaction_closed":
-            await self._interaction(cur, r, lookup)
+            pending.insert(await self._interaction(cur, r, lookup))
         elif r.type == "activity.deleted":
+            pending.delete((ws, e.activity_id), r.position)
             await cur.execute(
                 f"UPDATE {s}.activities SET deleted = true, changed_position = %s "
                 "WHERE workspace_id = %s AND activity_id = %s",
                 (r.position, ws, e.activity_id),
             )
         elif r.type.startswith("activity."):
-            await self._activity(cur, r, lookup)
+            pending.insert(await self._activity(cur, r, lookup))
 
-    async def _activity(self, cur: AsyncCursor, r: Recorded, lookup: GridLookup) -> None:
+    async def _activity(self, cur: AsyncCursor, r: Recorded, lookup: GridLookup) -> tuple:
         d, ws = r.event.details, r.meta.workspace_id
         contact_name = d.contact.name if d.contact else None
         if d.contact and contact_name is None:
             contact_name = await lookup.contact_name(cur, (ws, d.contact.id))
-        await self._insert(
-            cur,
-            (
-                ws,
-                r.event.activity_id,
-                r.position,
-                d.type,
-                _id(d.contact),
-                contact_name,
-                _id(d.lead),
-                _name(d.lead),
-                _id(d.account),
-                _name(d.account),
-                d.summary,
-                d.direction,
-                _id(d.agent),
-                _name(d.agent),
-                d.source,
-                d.first_message,
-                r.meta.occurred_at,
-                r.meta.team_id,
-            ),
+        return (
+            ws,
+            r.event.activity_id,
+            r.position,
+            d.type,
+            _id(d.contact),
+            contact_name,
+            _id(d.lead),
+            _name(d.lead),
+            _id(d.account),
+            _name(d.account),
+            d.summary,
+            d.direction,
+            _id(d.agent),
+            _name(d.agent),
+            d.source,
+            d.first_message,
+            r.meta.occurred_at,
+            r.meta.team_id,
         )
 
-    async def _interaction(self, cur: AsyncCursor, r: Recorded, lookup: GridLookup) -> None:
+    async def _interaction(self, cur: AsyncCursor, r: Recorded, lookup: GridLookup) -> tuple:
         e, ws = r.event, r.meta.workspace_id
         found = await lookup.conversation(cur, (ws, e.conversation_id))
         contact_id, contact_name, agent_id, team_id = found
         summary = (
             f"Interaction on {e.channel} in {e.queue}" if e.queue else f"Interaction on {e.channel}"
         ) + f", {e.message_count} messages"
-        await self._insert(
-            cur,
-            (
-                ws,
-                f"interaction-{e.conversation_id}-{r.position}",
-                r.position,
-                CHANNEL_TYPES.get(e.channel, "chat"),
-                contact_id,
-                contact_name,
-                None,
-                None,
-                None,
-                None,
-                summary,
-                "inbound",
-                agent_id,
-                None,
-                "interaction",
-                e.first_message,
-                r.meta.occurred_at,
-                team_id,
-            ),
-        )
-
-    async def _insert(self, cur: AsyncCursor, values: tuple) -> None:
-        await cur.execute(
-            f"INSERT INTO {self.schema}.activities ({COLUMNS}) VALUES "
-            f"({', '.join(['%s'] * 18)}) ON CONFLICT DO NOTHING",
-            values,
+        return (
+            ws,
+            f"interaction-{e.conversation_id}-{r.position}",
+            r.position,
+            CHANNEL_TYPES.get(e.channel, "chat"),
+            contact_id,
+            contact_name,
+            None,
+            None,
+            None,
+            None,
+            summary,
+            "inbound",
+            agent_id,
+            None,
+            "interaction",
+            e.first_message,
+            r.meta.occurred_at,
+            team_id,
         )
 
 
