@@ -28,6 +28,7 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from adapters import bus
+from adapters.pull import PullInbox
 
 log = structlog.get_logger()
 Handler = Callable[[list[Msg]], Awaitable[None]]
@@ -35,7 +36,14 @@ Handler = Callable[[list[Msg]], Awaitable[None]]
 
 class PullConsumer:
     def __init__(
-        self, url: str, stream: str, config: ConsumerConfig, batch_size: int, handler: Handler
+        self,
+        url: str,
+        stream: str,
+        config: ConsumerConfig,
+        batch_size: int,
+        handler: Handler,
+        *,
+        buffered_fetch: bool = False,
     ) -> None:
         self.url = url
         self.stream = stream
@@ -46,6 +54,7 @@ class PullConsumer:
         self._stopping = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.acks_all = False
+        self.buffered_fetch = buffered_fetch  # adapters/pull.py: fetch without per-message waits
 
     @property
     def durable(self) -> str:
@@ -59,7 +68,11 @@ class PullConsumer:
         except nats.js.errors.BadRequestError as e:
             # An existing durable keeps its position; its settings are not ours to reset.
             log.info("consumer.exists", durable=self.durable, detail=str(e))
-        self._subscription = await js.pull_subscribe_bind(self.durable, self.stream)
+        if self.buffered_fetch:
+            self._subscription = PullInbox(self.nc, self.stream, self.durable)
+            await self._subscription.start()
+        else:
+            self._subscription = await js.pull_subscribe_bind(self.durable, self.stream)
         info = await js.consumer_info(self.stream, self.durable)
         self.acks_all = info.config.ack_policy == AckPolicy.ALL
         self._task = asyncio.create_task(self._loop(), name=f"pull-{self.durable}")
@@ -81,7 +94,7 @@ class PullConsumer:
     async def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                msgs = await self._subscription.fetch(self.batch_size, timeout=1.0)
+                msgs = await self._subscription.fetch(self.batch_size, 1.0)  # (batch, timeout)
             except TimeoutError:  # nats-py raises both its own and asyncio's: both subclass it
                 continue
             except Exception as e:  # the loop must outlive reconnects and server restarts

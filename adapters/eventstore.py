@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import EventStore as LibraryEventStore
 from eventsourcing.persistence import Notification, Recording, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -96,13 +96,10 @@ class RejectRecord:
 
 
 _INSERT_ENVELOPES = SQL(
-    "INSERT INTO ingest_envelopes (workspace_id, envelope_id, type, stream_seq, event_count) "
-    "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::bigint[], %b::int[])"
-)
-_SET_POSITIONS = SQL(
-    "UPDATE ingest_envelopes e SET position = v.position "
-    "FROM unnest(%b::text[], %b::text[], %b::bigint[]) AS v(workspace_id, envelope_id, position) "
-    "WHERE e.workspace_id = v.workspace_id AND e.envelope_id = v.envelope_id"
+    "INSERT INTO ingest_envelopes "
+    "(workspace_id, envelope_id, type, stream_seq, event_count, position) "
+    "SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::bigint[], %b::int[], "
+    "%b::bigint[])"
 )
 _COUNT_REPEATS = SQL(
     "UPDATE ingest_envelopes e SET repeats = e.repeats + v.n "
@@ -166,13 +163,8 @@ class ChronicleRecorder(PostgresApplicationRecorder):
                 raise KeysErased(f"keys were erased (epoch {erasure_epoch} -> {now})")
         for dead in dead_letters:
             curs.execute(INSERT_DEAD_LETTER, dead_letter_row(dead), prepare=True)
-        if envelopes:
-            columns = [list(c) for c in zip(*(_envelope_row(e) for e in envelopes), strict=True)]
-            curs.execute(_INSERT_ENVELOPES, columns, prepare=True)
-        if repeats:  # after the inserts: a repeat may be of an envelope in this batch
-            curs.execute(
-                _COUNT_REPEATS, [list(c) for c in zip(*repeats, strict=True)], prepare=True
-            )
+        if not stored_events:  # else written with their positions, after the events
+            _record_envelopes(curs, envelopes, repeats, ())
         for reject in rejects:
             curs.execute(INSERT_REJECT, reject_row(reject), prepare=True)
         address_index.index(curs, addresses)
@@ -184,20 +176,34 @@ class ChronicleRecorder(PostgresApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         *,
         envelopes: Sequence[EnvelopeRecord] = (),
+        repeats: Sequence[tuple[str, str]] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        # Each envelope row is written once, with its position (before: an insert, then an
+        # update of every row), and before the chain, whose head query syncs the pipeline:
+        # a concurrent writer's duplicate envelope still surfaces here, as IntegrityError.
+        _record_envelopes(curs, envelopes, repeats, ids or ())
         chain.extend(curs, stored_events, ids or ())
-        positions = list(_envelope_positions(envelopes, ids or ()))
-        if positions:
-            curs.execute(
-                _SET_POSITIONS, [list(c) for c in zip(*positions, strict=True)], prepare=True
-            )
         return ids
 
 
-def _envelope_row(e: EnvelopeRecord) -> tuple:
-    return (e.workspace_id, e.envelope_id, e.type, e.stream_seq, e.event_count)
+def _record_envelopes(
+    curs: Any,
+    envelopes: Sequence[EnvelopeRecord],
+    repeats: Sequence[tuple[str, str]],
+    ids: Sequence[int],
+) -> None:
+    if envelopes:
+        rows = zip(envelopes, _envelope_positions(envelopes, ids), strict=True)
+        columns = [list(c) for c in zip(*(_envelope_row(e, p) for e, p in rows), strict=True)]
+        curs.execute(_INSERT_ENVELOPES, columns, prepare=True)
+    if repeats:  # after the inserts: a repeat may be of an envelope in this batch
+        curs.execute(_COUNT_REPEATS, [list(c) for c in zip(*repeats, strict=True)], prepare=True)
+
+
+def _envelope_row(e: EnvelopeRecord, position: int | None) -> tuple:
+    return (e.workspace_id, e.envelope_id, e.type, e.stream_seq, e.event_count, position)
 
 
 def reject_row(r: RejectRecord) -> tuple:
@@ -217,12 +223,12 @@ def reject_row(r: RejectRecord) -> tuple:
 
 def _envelope_positions(
     envelopes: Iterable[EnvelopeRecord], ids: Sequence[int]
-) -> Iterable[tuple[str, str, int]]:
+) -> Iterable[int | None]:
+    """Each envelope's position: that of its last event (None: it recorded none)."""
     offset = 0
     for e in envelopes:
         offset += e.event_count
-        if e.event_count:
-            yield (e.workspace_id, e.envelope_id, ids[offset - 1])
+        yield ids[offset - 1] if e.event_count else None
 
 
 def application_env(
@@ -305,6 +311,17 @@ class EventStore(Application):
     @property
     def datastore(self) -> Any:
         return self.recorder.datastore
+
+    def save_events(self, events: Sequence[Any], **kwargs: Any) -> list[Recording]:
+        """`save` for domain events already collected: the library's `save` tells events
+        from aggregates with runtime-protocol isinstance checks, ~10 us an event."""
+        processing_event = ProcessingEvent()
+        processing_event.events.extend(events)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
 
     def contacts_with_addresses(self, workspace_id: str, addresses: Iterable[str]) -> dict:
         """address -> ids of contacts that have had it (see adapters/address_index.py)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 WORKSPACE_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 TYPE_PATTERN = r"^[a-z][a-z_]{0,40}\.[a-z][a-z_]{0,40}$"
@@ -21,10 +21,21 @@ class Strict(BaseModel):
 
     @field_validator("*")
     @classmethod
-    def no_nul(cls, value: Any) -> Any:
-        if _has_nul(value):
+    def no_nul(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.context is not NUL_FREE and _has_nul(value):
             raise ValueError("must not contain NUL characters")
         return value
+
+
+NUL_FREE: Any = {"nul_free": True}
+"""Validation context for input already known to hold no NUL anywhere (`nul_free`)."""
+
+
+def nul_free(raw_json: bytes) -> bool:
+    """Whether no string in this JSON can hold a NUL: JSON must escape it as \\u0000
+    (a raw NUL byte is invalid JSON, refused anyway). Checking the bytes once spares
+    walking every field of every model; a false alarm only takes the walk."""
+    return b"\\u0000" not in raw_json and b"\x00" not in raw_json
 
 
 def _has_nul(value: Any) -> bool:

@@ -272,8 +272,8 @@ class _Batch:
 
     def save(self, store: EventStore) -> list[Outcome]:
         if self.events or self.envelopes or self.rejects or self.repeats or self.dead_letters:
-            recordings = store.save(
-                *self.events,
+            recordings = store.save_events(
+                self.events,
                 envelopes=self.envelopes,
                 rejects=self.rejects,
                 repeats=self.repeats,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -492,22 +493,33 @@ DERIVED_ACTIVITIES = {
 
 def aggregate_keys(meta: EventMeta, data: BaseModel) -> list:
     keys = []
-    for field, aggregate in KEY_FIELDS.items():
-        value = getattr(data, field, None)
+    values = data.__dict__  # a pydantic model's fields; getattr of a missing one is slow
+    for field, aggregate in _key_fields(type(data)):
+        value = values.get(field)
         for external_id in value if isinstance(value, list) else [value]:
             if isinstance(external_id, str):
                 keys.append(aggregate.id_for(meta.workspace_id, external_id))
-    for field, name in DERIVED_ACTIVITIES.items():
-        value = getattr(data, field, None)
+    for field, name in _derived_fields(type(data)):
+        value = values.get(field)
         if isinstance(value, str):
             keys.append(Activity.id_for(meta.workspace_id, name.format(value)))
     return keys
 
 
+@cache
+def _key_fields(model: type[BaseModel]) -> list[tuple[str, Any]]:
+    return [(f, agg) for f, agg in KEY_FIELDS.items() if f in model.model_fields]
+
+
+@cache
+def _derived_fields(model: type[BaseModel]) -> list[tuple[str, str]]:
+    return [(f, name) for f, name in DERIVED_ACTIVITIES.items() if f in model.model_fields]
+
+
 def related_keys(meta: EventMeta, data: BaseModel, cached: Callable[[Any], Any]) -> list:
     """Aggregates handlers reach through another one, once that one is loaded: the
     contact of a conversation (messages connect it to their channel)."""
-    conversation_id = getattr(data, "conversation_id", None)
+    conversation_id = data.__dict__.get("conversation_id")
     if not isinstance(conversation_id, str):
         return []
     conversation = cached(Conversation.id_for(meta.workspace_id, conversation_id))

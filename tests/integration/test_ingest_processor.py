@@ -107,3 +107,31 @@ def test_a_writer_that_lost_a_race_retries_from_the_store(processor, database_ur
     finally:
         other.store.close()
     assert outcome.status == "accepted"  # it reloaded the conversation and saw it resolved
+
+
+def test_an_envelope_another_writer_stored_first_is_retried_and_answered_duplicate(
+    processor, database_url
+):
+    processor.process([message("e1", *OPEN, 1)])
+    other = IngestProcessor(EventStore(database_url))
+    looked = []
+
+    def stale_lookup(keys):  # as if it looked before the first writer committed
+        looked.append(keys)
+        return {} if len(looked) == 1 else IngestProcessor._known_envelopes(other, keys)
+
+    other._known_envelopes = stale_lookup
+    try:
+        # With an envelope that records events, so the ledger rows go in after the events.
+        fresh = message("e9", "conversation.opened", {"conversation_id": "c2", "channel": "sms"})
+        outcomes = other.process([fresh, message("e1", *OPEN, 1)])
+        assert other.conflicts == 1  # the ledger's key refused it, the batch was redone
+    finally:
+        other.store.close()
+    assert [o.status for o in outcomes] == ["accepted", "duplicate"]
+    assert outcomes[1].position == 1
+    with psycopg.connect(database_url) as conn:
+        ids = conn.execute("SELECT notification_id FROM chronicle_events ORDER BY 1").fetchall()
+        rows = conn.execute("SELECT envelope_id, position FROM ingest_envelopes ORDER BY 1")
+        assert rows.fetchall() == [("e1", 1), ("e9", outcomes[0].position)]
+    assert [i for (i,) in ids] == [1, outcomes[0].position]  # the redone batch's, once

@@ -89,3 +89,12 @@ def test_a_partitioned_subject_is_read_as_the_subject_the_producer_used():
     assert isinstance(result, Valid)
     wrong = check(Incoming("audit.partitioned.2.ws_other.conversation.reassigned", envelope()))
     assert fields(wrong) == ["workspace_id"]
+
+
+def test_a_nul_anywhere_is_named_by_its_envelope_field_and_an_escaped_backslash_is_not_one():
+    nul = envelope(data={"conversation_id": "conv_1", "to_agent_id": "u\x0021"})
+    assert b"\\u0000" in nul  # how JSON carries it: the fast path must not skip it
+    assert fields(check(Incoming(SUBJECT, nul))) == ["data"]
+    assert fields(check(Incoming(SUBJECT, envelope(id="env\x00-1")))) == ["id"]
+    literal = envelope(data={"conversation_id": "conv_1", "to_agent_id": "u\\u0000"})
+    assert isinstance(check(Incoming(SUBJECT, literal)), Valid)  # text, not a NUL
