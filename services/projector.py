@@ -78,6 +78,7 @@ class ProjectorService(HostedService):
             ),
             settings.projector_batch_size,
             self.handle_batch,
+            buffered_fetch=True,  # adapters/pull.py: ~25 us of CPU less per message
         )
 
     async def prepare(self) -> None:
