@@ -85,8 +85,19 @@ async def test_badges_count_activities_and_interactions_for_many_records(setting
                     },
                 )
             ).json()
+        support = stack.token("ws_read", role="agent", user="u_17", teams=("support",))
+        async with stack.client(support) as agent:
+            seen = (await agent.post("/v1/timeline/badges", json={"contacts": ["c_ann"]})).json()
+            shown = (await agent.get("/v1/contacts/c_ann/timeline?limit=100")).json()
     finally:
         await stack.__aexit__(None, None, None)
+    # An agent's badge counts what the agent's timeline shows of those entries.
+    counted = [
+        e
+        for e in shown["entries"]
+        if e["category"] not in ("contact", "conversation") and e["type"] != "activity.deleted"
+    ]
+    assert seen["contacts"] == {"c_ann": len(counted)}
     # c_ann: call, closed interaction, lead conversion, + Cy's meeting (merged); note deleted.
     assert badges["contacts"] == {"c_ann": 4, "c_bo": 1, "c_cy": 1, "c_nobody": 0}
     assert badges["leads"] == {"l_1": 1, "l_9": 1}

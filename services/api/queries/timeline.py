@@ -149,30 +149,45 @@ class TimelineQueries:
     async def badges(self, subject_type: str, ids: list[str]) -> dict[str, int]:
         """Activities + emails + closed interactions per record (merged contacts included).
 
-        Counted by the projector per record, so this is one indexed lookup per record; for
-        team-limited callers the count is taken over the entries they may see instead."""
-        counts = {}
-        for subject_id in ids:
-            subjects = await self.subjects(subject_type, subject_id)
-            if self.scope.team_limited:
-                where, params = self.scope.where()
-                found = await rows(
-                    self.conn,
-                    f"SELECT count(*) AS n FROM rm_timeline.entries WHERE {where} AND "
-                    "subject_type = %s AND subject_id = ANY(%s) AND NOT deleted AND "
-                    "category NOT IN ('contact', 'conversation') AND type <> 'activity.deleted'",
-                    (*params, subject_type, subjects),
-                )
-            else:
-                where, params = self.scope.where(team_column=None)
-                found = await rows(
-                    self.conn,
-                    f"SELECT coalesce(sum(count), 0) AS n FROM rm_timeline.badges WHERE {where} "
-                    "AND subject_type = %s AND subject_id = ANY(%s)",
-                    (*params, subject_type, subjects),
-                )
-            counts[subject_id] = int(found[0]["n"])
-        return counts
+        Counted by the projector per record, so this is one query for all the records: an
+        indexed lookup per record and merged contact; for team-limited callers the count is
+        taken over the entries they may see instead."""
+        if not ids:
+            return {}
+        if self.scope.team_limited:
+            where, params = self.scope.where()
+            count = (
+                f"SELECT count(*) AS n FROM rm_timeline.entries WHERE {where} AND "
+                "subject_type = %s AND subject_id = ids.id AND NOT deleted AND "
+                "category NOT IN ('contact', 'conversation') AND type <> 'activity.deleted'"
+            )
+        else:
+            where, params = self.scope.where(team_column=None)
+            count = (
+                f"SELECT coalesce(sum(count), 0) AS n FROM rm_timeline.badges WHERE {where} "
+                "AND subject_type = %s AND subject_id = ids.id"
+            )
+        # each record with the contacts merged into it, however indirectly (as `subjects`)
+        merged = (
+            "UNION SELECT ids.root, m.merged_contact_id FROM rm_timeline.contact_merges m "
+            "JOIN ids ON m.primary_contact_id = ids.id AND m.workspace_id = %s"
+            if subject_type == "contact"
+            else ""
+        )
+        found = await rows(
+            self.conn,
+            f"WITH RECURSIVE ids(root, id) AS (SELECT r, r FROM unnest(%s::text[]) r {merged}) "
+            f"SELECT ids.root, sum(c.n)::bigint AS n FROM ids CROSS JOIN LATERAL ({count}) c "
+            "GROUP BY ids.root",
+            (
+                ids,
+                *((self.scope.workspace_id,) if merged else ()),
+                *params,
+                subject_type,
+            ),
+        )
+        counts = {r["root"]: int(r["n"]) for r in found}
+        return {subject_id: counts.get(subject_id, 0) for subject_id in ids}
 
 
 def _escape(text: str) -> str:
