@@ -6,6 +6,7 @@ left them (`chronicle verify` passes). Skipped: only ingest's per-batch round tr
 from __future__ import annotations
 
 import contextlib
+import gc
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from services.ingest.validation import Incoming, Valid, check
 from services.workload import Published
 
 BATCH = 5000
+ENCODE_BATCH = 500  # envelopes encoded at once (the ingest service's batch)
 _COPIES = (
     (
         f"COPY {EVENTS_TABLE} (originator_id, originator_version, topic, state, notification_id)"
@@ -69,7 +71,7 @@ def encode(
     """(the envelope's meta, its stored events) for each accepted envelope, in order.
     Personal data is sealed with `mapper`'s keys (default: keys in memory only)."""
     mapper = mapper or MsgspecMapper(Keyring(MemoryKeys()))
-    store, cache = MemoryStore(), AggregateCache(2**62)
+    store, cache, pending = MemoryStore(), AggregateCache(2**62), []
     for m in messages:
         item = check(Incoming(m.subject, m.body, {bus.MSG_ID: m.envelope_id}))
         if not isinstance(item, Valid):
@@ -80,8 +82,19 @@ def encode(
             item.command.handle(uow, item.meta, item.data)
         except RuleViolation:
             rejected[0] += 1
-        events = uow.collect_events()
-        yield item, mapper.to_stored_events(events)
+        pending.append((item, uow.collect_events()))
+        if len(pending) >= ENCODE_BATCH:
+            yield from _encoded(pending, mapper)
+    yield from _encoded(pending, mapper)
+
+
+def _encoded(pending: list, mapper: MsgspecMapper) -> Iterator[tuple[Valid, list]]:
+    """Encode many envelopes' events at once: their subjects' keys in one statement, as
+    the ingest service does for a batch (one per envelope was a commit per envelope)."""
+    stored = iter(mapper.to_stored_events([e for _, events in pending for e in events]))
+    done = [(item, [next(stored) for _ in events]) for item, events in pending]
+    pending.clear()
+    yield from done
 
 
 class _Rows:
@@ -134,6 +147,20 @@ def load_store(
 ) -> Loaded:
     """Store events from `messages` until there are `target_events` of them."""
     ensure_store(database_url)
+    # The in-memory store and aggregates grow to millions of objects: with the default
+    # thresholds every full collection walks them all again (as in the ingest service).
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
+    try:
+        return _load(database_url, messages, target_events, progress)
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def _load(database_url, messages, target_events, progress) -> Loaded:
     started, result, rejected = time.perf_counter(), Loaded(), [0]
     rows = _Rows(result)
     with (

@@ -11,7 +11,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.bench.query_calls import audit_trail, badges, grid, timeline
+from services.bench.query_calls import (
+    audit_trail,
+    badges,
+    contact_log,
+    contacts_report,
+    grid,
+    timeline,
+)
 from services.bench.query_context import Context
 
 Server = Callable[[Any, Context], Awaitable[Any]]
@@ -105,17 +112,23 @@ QUERIES: list[QuerySpec] = [
         lambda ctx: ("POST", "/v1/timeline/badges", None, {"contacts": ctx.contacts[:100]}),
         route="/v1/timeline/badges",
     ),
-    # Being built in parallel (issue 5): filled in when they land.
     QuerySpec(
         "contacts report, last 30 days",
         "p99 ≤ 20 ms",
-        needs="services.api.queries.contacts_report:ContactsReportQueries",
+        contacts_report,
+        lambda ctx: ("GET", "/v1/reports/contacts", {"preset": "last_30_days"}, None),
         route="/v1/reports/contacts",
     ),
     QuerySpec(
-        "contact logs (added)",
+        "contact logs (added, last 30 days, 100 rows)",
         "",
-        needs="services.api.queries.contact_logs:ContactLogQueries",
+        contact_log,
+        lambda ctx: (
+            "GET",
+            "/v1/reports/contacts/logs/added",
+            {"preset": "last_30_days", "limit": 100},
+            None,
+        ),
         route="/v1/reports/contacts/logs/{log}",
     ),
 ]

@@ -37,8 +37,12 @@ def test_quick_benchmark_measures_every_phase_and_writes_its_results(
     timed = [f for f in by_group["query"] if not f["note"]]
     assert any(f["name"].startswith("timeline page") for f in timed)
     assert all(f["count"] == 10 and f["p99"] > 0 for f in timed if "[server]" in f["name"])
-    missing = [f for f in by_group["query"] if f["note"]]
-    assert all(f["note"] == "not available in this build" for f in missing)
+    assert [f["name"] for f in by_group["query"] if f["note"]] == []  # every query timed
+    assert any(f["name"].startswith("contacts report") for f in timed)
+    assert [f["name"].split(", ")[-1] for f in by_group["rebuild"]] == [
+        "each by its own process",
+        "together (one pass: `rebuild --all`)",
+    ]
 
     written = json.loads((tmp_path / "latest.json").read_text())
     assert written["figures"] == results["figures"] and written["machine"]["nproc"]
