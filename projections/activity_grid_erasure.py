@@ -11,7 +11,7 @@ from __future__ import annotations
 from psycopg import AsyncCursor
 
 from domain.activity import Activity
-from projections.base import Recorded
+from projections.base import Recorded, reader
 from projections.erasure import affected, current_names, history, names
 
 LOGGED = ("activity.logged", "activity.ticket_created", "activity.widget_chat_started")
@@ -28,6 +28,7 @@ async def erase(cur: AsyncCursor, s: str, erasure: Recorded) -> None:
         f"UPDATE {s}.contacts SET name = %s WHERE workspace_id = %s AND contact_id = %s",
         [(name, ws, c) for c, (_, name) in found.items()],
     )
+    cur = reader(cur)
     await cur.execute(
         f"SELECT activity_id, position, source, contact_id FROM {s}.activities WHERE "
         "workspace_id = %s AND (contact_id = ANY(%s) OR activity_id = ANY(%s))",

@@ -27,6 +27,15 @@ ERASURES = ("contact.erased",)
 _INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+)")
 
 
+def reader(cur: AsyncCursor) -> AsyncCursor:
+    """A cursor of its own, on `cur`'s connection (same transaction), for a statement whose
+    rows are read back. In pipeline mode psycopg hands each result to the cursor that sent
+    the statement as it arrives, replacing the cursor's current one, and a fetch waits only
+    while the cursor has none: a late result of an earlier statement on the same cursor
+    would be read instead of the query's own."""
+    return cur.connection.cursor()
+
+
 def _index_name(statement: str) -> str | None:
     match = _INDEX.match(statement.strip())
     return match.group(1) if match else None

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import msgspec
 from psycopg import AsyncCursor
 
+from projections.base import reader
+
 _INSERT = re.compile(
     r"^\s*INSERT INTO\s+(?P<table>[\w.]+)\s*(?:\((?P<columns>[^)]*)\))?\s*VALUES\s*"
     r"\((?P<values>(?:[^()]|\([^()]*\))*)\)(?P<tail>.*)$",
@@ -59,6 +61,7 @@ async def bulk_form(cur: AsyncCursor, statement: str) -> Form:
     match = _INSERT.match(statement)
     if match is None:
         raise ValueError(f"not an INSERT ... VALUES (...) statement: {statement[:80]}")
+    cur = reader(cur)
     await cur.execute(_TYPES, (match["table"],))
     types = dict(await cur.fetchall())
     columns = [c.strip() for c in match["columns"].split(",")] if match["columns"] else list(types)
@@ -84,4 +87,5 @@ async def insert_many(cur: AsyncCursor, statement: str, rows: Iterable[Sequence]
     rows = list(rows)
     if rows:
         form = await bulk_form(cur, statement)
-        await cur.execute(form.sql, (form.encode(rows).decode(),))
+        # its own cursor: the result must not replace what the caller's cursor reads
+        await reader(cur).execute(form.sql, (form.encode(rows).decode(),))

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from psycopg import AsyncCursor
 
-from projections.base import Recorded
+from projections.base import Recorded, reader
 
 INBOUND = ("conversation.message_received",)
 # Upper bounds (seconds) of the response-time bins; the last bin is open.
@@ -60,6 +60,7 @@ async def load_conversations(cur: AsyncCursor, schema: str, events: Sequence[Rec
     keys = _keys(events, "conversation.", "conversation_id")
     if not keys:
         return {}
+    cur = reader(cur)
     await cur.execute(
         f"SELECT workspace_id, conversation_id, contact_id, team_id, first_inbound_at, "
         f"first_response_at, awaiting_since FROM {schema}.conversations WHERE "
@@ -73,6 +74,7 @@ async def load_activities(cur: AsyncCursor, schema: str, events: Sequence[Record
     keys = _keys(events, "activity.", "activity_id", only="activity.deleted")
     if not keys:
         return {}
+    cur = reader(cur)
     await cur.execute(
         f"SELECT workspace_id, activity_id, contact_id, team_id, bucket, channel, direction, "
         f"deleted FROM {schema}.activities WHERE (workspace_id, activity_id) IN "

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import msgspec
 from psycopg import AsyncCursor
 
-from projections.base import Recorded
+from projections.base import Recorded, reader
 from projections.bulk import insert_many
 
 _json = msgspec.json.Encoder()
@@ -62,6 +62,7 @@ class Pending:
         if not keys:
             return
         workspaces, conversations = zip(*keys, strict=True)
+        cur = reader(cur)
         await cur.execute(
             f"SELECT {COLUMNS} FROM {self.schema}.conversations WHERE (workspace_id, "
             "conversation_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from psycopg import AsyncCursor
 
 from domain.conversation import Conversation
-from projections.base import Recorded
+from projections.base import Recorded, reader
 from projections.erasure import affected, history
 
 
@@ -22,6 +22,7 @@ async def erase(conversations, cur: AsyncCursor, erasure: Recorded) -> None:
     erased = {r.event.conversation_id for r in await affected(cur, erasure, "conversation.")}
     if not erased:
         return
+    cur = reader(cur)
     await cur.execute(
         f"SELECT DISTINCT conversation_id FROM {s}.messages WHERE workspace_id = %s "
         "AND origin_conversation_id = ANY(%s)",

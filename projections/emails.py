@@ -19,7 +19,7 @@ from psycopg import AsyncCursor
 from adapters.mail.html_text import html_to_text
 from domain.email_values import address_key
 from domain.personal import ERASED
-from projections.base import Projection, Recorded
+from projections.base import Projection, Recorded, reader
 from projections.describe import data_of, summary
 
 SEARCHED = 20_000  # characters of an email's text kept for search
@@ -140,6 +140,7 @@ class Emails(Projection):
             text = _search(e.subject, _text(e.content, e.content_type))
             await self._concern(cur, r, e.contact_ids, "outbound", e.email_id, m.team_id, text)
         status = STATUS_OF.get(r.type)
+        cur = reader(cur)
         await cur.execute(
             f"UPDATE {s}.outgoing SET status = coalesce(%s, status), updated_at = %s, "
             "position = %s, attempts = CASE WHEN %s::int IS NULL THEN attempts ELSE %s END, "

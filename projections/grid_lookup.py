@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
-from projections.base import Recorded
+from projections.base import Recorded, reader
 
 Key = tuple[str, str]
 
@@ -59,6 +59,7 @@ class GridLookup:
             return []
         id_column = columns.split(",", 1)[0]
         workspaces, ids = (list(c) for c in zip(*keys, strict=True))
+        cur = reader(cur)
         await cur.execute(
             f"SELECT workspace_id, {columns} FROM {self.schema}.{table} WHERE "
             f"(workspace_id, {id_column}) IN (SELECT * FROM unnest(%b::text[], %b::text[]))",

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
-from projections.base import Projection, Recorded
+from projections.base import Projection, Recorded, reader
 from projections.bulk import insert_many
 from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS
 from projections.erasure import affected, rewrite_common
@@ -182,6 +182,7 @@ class Timeline(Projection):
         """Mark the activity's entries deleted; the deletion shows on the same timelines.
         Returns the entries that stop counting on a badge."""
         ws, activity_id = r.meta.workspace_id, r.event.activity_id
+        cur = reader(cur)
         await cur.execute(
             f"UPDATE {self.schema}.entries SET deleted = true, deleted_at = %s WHERE "
             "workspace_id = %s AND source_type = 'activity' AND source_id = %s AND "
@@ -219,6 +220,7 @@ class Timeline(Projection):
         if not keys:
             return {}
         workspaces, ids = (list(column) for column in zip(*keys, strict=True))
+        cur = reader(cur)
         await cur.execute(
             f"SELECT workspace_id, conversation_id, contact_id, team_id FROM {self.schema}"
             ".conversations WHERE (workspace_id, conversation_id) IN "

@@ -78,6 +78,11 @@ class _Poisoned(Exception):
         self.error = error
 
 
+# Envelopes a transaction at most: psycopg's pipeline mode was seen to hang (client and
+# server both waiting, as in psycopg issue #685) on one transaction of ~20,000 envelopes.
+MAX_BATCH = 500
+
+
 class IngestProcessor:
     def __init__(self, store: EventStore, cache_size: int = 100_000) -> None:
         self.store = store
@@ -88,6 +93,16 @@ class IngestProcessor:
         store.keyring.sync_epoch()  # before anything is cached (adapters/keys.py)
 
     def process(self, messages: Sequence[Incoming]) -> list[Outcome]:
+        """Apply messages in order; one transaction per MAX_BATCH of them."""
+        if len(messages) <= MAX_BATCH:
+            return self._process(messages)
+        return [
+            outcome
+            for start in range(0, len(messages), MAX_BATCH)
+            for outcome in self._process(messages[start : start + MAX_BATCH])
+        ]
+
+    def _process(self, messages: Sequence[Incoming]) -> list[Outcome]:
         checked: list[Valid | Invalid | Parked] = [check(m) for m in messages]
         conflicts = 0
         while True:

@@ -5,7 +5,7 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
-from services.ingest.processor import IngestProcessor
+from services.ingest.processor import MAX_BATCH, IngestProcessor
 from services.ingest.validation import Incoming
 
 pytestmark = pytest.mark.integration
@@ -135,3 +135,21 @@ def test_an_envelope_another_writer_stored_first_is_retried_and_answered_duplica
         rows = conn.execute("SELECT envelope_id, position FROM ingest_envelopes ORDER BY 1")
         assert rows.fetchall() == [("e1", 1), ("e9", outcomes[0].position)]
     assert [i for (i,) in ids] == [1, outcomes[0].position]  # the redone batch's, once
+
+
+def test_a_large_input_goes_in_transactions_of_at_most_max_batch_in_order(processor, database_url):
+    # given: a conversation opened, then three batches' worth of alternating commands
+    steps = [OPEN] + [RESOLVE if n % 2 == 0 else REOPEN for n in range(2 * MAX_BATCH + 7)]
+    messages = [message(f"big-{n}", *step) for n, step in enumerate(steps)]
+    messages.append(message("big-0", *OPEN))  # the first again: a duplicate across batches
+    outcomes = processor.process(messages)
+    assert statuses(outcomes) == ["accepted"] * len(steps) + ["duplicate"]
+    with psycopg.connect(database_url) as conn:
+        topics = [t for (t,) in conn.execute(
+            "SELECT topic FROM chronicle_events ORDER BY notification_id"
+        )]  # fmt: skip
+        transactions = conn.execute(
+            "SELECT count(DISTINCT xmin::text) FROM ingest_envelopes"
+        ).fetchone()[0]
+    assert [t.rsplit(".", 1)[0] for t in topics] == [type_ for type_, _ in steps]
+    assert transactions == 3
