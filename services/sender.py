@@ -114,12 +114,26 @@ class Sender(HostedService):
                         for workspace_id, email_id in await self._queued(db):
                             if self._stop.is_set():
                                 break
-                            await self.process(workspace_id, email_id)
+                            await self._turn(workspace_id, email_id)
                     except (psycopg.OperationalError, OSError) as error:
                         log.warning("sender.retry", error=repr(error))
                     await self._pause()
         finally:
             await nc.drain()
+
+    async def _turn(self, workspace_id: str, email_id: str) -> None:
+        """One email's turn. Whatever fails (an ingest reply that times out under load, a
+        mailbox that cannot be read) ends this turn only: the email stays queued, or in
+        doubt once its attempt was recorded, for the next round, which resolves an attempt
+        in doubt without sending again."""
+        try:
+            await self.process(workspace_id, email_id)
+        except (Stopped, psycopg.OperationalError):
+            raise
+        except Exception as error:
+            log.error(
+                "sender.error", workspace_id=workspace_id, email_id=email_id, error=repr(error)
+            )
 
     async def _pause(self) -> None:
         with contextlib.suppress(TimeoutError):
