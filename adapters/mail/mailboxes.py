@@ -113,8 +113,12 @@ class Mailbox:
 
 
 def ensure_tables(conn: Any) -> None:
-    for ddl in MAILBOX_DDL:
-        conn.execute(ddl)
+    """Idempotent; services starting together (sender, poller) take turns, as concurrent
+    CREATE TABLE IF NOT EXISTS can still collide in PostgreSQL's catalogue."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(7116)")
+        for ddl in MAILBOX_DDL:
+            conn.execute(ddl)
 
 
 def save(conn: Any, m: Mailbox) -> None:

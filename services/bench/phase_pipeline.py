@@ -134,7 +134,9 @@ def _end_to_end(pub: Publisher, seen: Visibility) -> list[float]:
 def run(infra: Infra, config: Config, scratch: Path) -> list[Figure]:
     database_url = infra.fresh_database("pipeline")
     asyncio.run(reset_streams(infra.nats_url))
-    names = list(service_commands())
+    # The email sender and poller have nothing to do in this workload (no mailbox is
+    # connected): they would only compete for the two cores.
+    names = [n for n in service_commands() if n not in ("sender", "poller")]
     services = Services(database_url, infra.nats_url, names, scratch, free_port())
     with services, RssSampler(services.pids) as rss:
         durables = [DURABLE, *(f"chronicle-projection-{n}" for n in PROJECTIONS)]
