@@ -10,11 +10,24 @@ import nats
 import nats.errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig, SubjectTransform
+from nats.js.api import (
+    DiscardPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+    StreamSource,
+    SubjectTransform,
+)
 from nats.js.errors import NotFoundError
 
 INGEST_STREAM = "AUDIT_INGEST"
 INGEST_SUBJECTS = "audit.ingest.>"
+# Empty on purpose: nats-server (2.14 and newer) turns a stream's duplicate window off only
+# for a stream that sources another one. AUDIT_INGEST sources this one so that the
+# envelope ledger, keyed by (workspace, envelope id), is the only judge of repeats: a
+# broker window is stream-wide, so the same id from two workspaces would cost one of them
+# its envelope (docs/producers.md, "Repeats").
+INGEST_WINDOW_OFF = "AUDIT_INGEST_WINDOW_OFF"
 PARTITIONED = "audit.partitioned"
 REQUEST_SUBJECTS = "audit.request.>"
 EVENTS_STREAM = "AUDIT_EVENTS"
@@ -53,7 +66,6 @@ class StreamLimits:
     """How Chronicle's streams are configured: one value for every service, from Settings
     (`ensure_streams` updates the streams, so a service with other values would undo them)."""
 
-    ingest_duplicate_window: float = 120.0
     events_duplicate_window: float = 3600.0
     events_max_age: float = 0.0  # 0: keep forever; PostgreSQL holds the full log anyway
     ingest_partitions: int = 1
@@ -65,7 +77,6 @@ class StreamLimits:
     @classmethod
     def of(cls, settings: Any) -> StreamLimits:
         return cls(
-            settings.ingest_duplicate_window,
             settings.events_duplicate_window,
             settings.events_max_age,
             settings.ingest_partitions,
@@ -144,9 +155,17 @@ def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
     }
     return [
         StreamConfig(
+            name=INGEST_WINDOW_OFF,
+            subjects=["audit.internal.ingest-window-off"],  # never published on
+            max_msgs=1,
+            description="Empty: sourced by AUDIT_INGEST so that its duplicate window can be off",
+            **common,
+        ),
+        StreamConfig(
             name=INGEST_STREAM,
             subjects=[INGEST_SUBJECTS],
-            duplicate_window=min(limits.ingest_duplicate_window, limits.ingest_max_age or 1e12),
+            duplicate_window=0,  # off: the ledger judges repeats per workspace
+            sources=[StreamSource(name=INGEST_WINDOW_OFF)],
             max_age=limits.ingest_max_age or None,
             subject_transform=ingest_transform(limits.ingest_partitions),
             description="Producers' envelopes awaiting ingest",
@@ -172,15 +191,26 @@ def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
     ]
 
 
+class BusTooOld(RuntimeError):
+    """The NATS server cannot run Chronicle's streams as they must be configured."""
+
+
 async def ensure_streams(js: JetStreamContext, limits: StreamLimits) -> None:
     """Create Chronicle's streams, or bring their settings up to date."""
     for config in stream_configs(limits):
         try:
             await js.stream_info(config.name)
         except NotFoundError:
-            await js.add_stream(config)
+            info = await js.add_stream(config)
         else:
-            await js.update_stream(config)
+            info = await js.update_stream(config)
+        if config.name == INGEST_STREAM and info.config.duplicate_window:
+            raise BusTooOld(
+                f"nats-server kept a {info.config.duplicate_window:g} s duplicate window on "
+                f"{INGEST_STREAM}: turning it off needs nats-server 2.14 or newer. With a "
+                "window, the same envelope id published by two workspaces would cost one of "
+                "them its envelope; upgrade nats-server (docs/running.md)"
+            )
 
 
 def servers(url: str) -> list[str]:

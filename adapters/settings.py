@@ -49,9 +49,6 @@ class Settings(BaseSettings):
         description="Seconds the ingest stream keeps envelopes (0: forever). Taken envelopes "
         "are in the store; a limit must outlast any ingest outage (docs/scaling.md)",
     )
-    ingest_duplicate_window: float = Field(
-        120.0, description="Seconds JetStream remembers Nats-Msg-Id on the ingest stream"
-    )
     aggregate_cache_size: int = Field(100_000, description="Aggregates kept in ingest memory")
     checkpoint_interval: float = Field(
         300.0, description="Seconds between signed checkpoints of every chain (0: never)"

@@ -21,21 +21,18 @@ from services.supervisor import Supervisor
 from services.workload import Published, demo_workload
 
 
-async def publish(nats_url: str, messages: list[Published]) -> int:
+async def publish(nats_url: str, messages: list[Published]) -> None:
     """Publish as an outside producer would: JetStream, Nats-Msg-Id = envelope id.
 
     A message whose `envelope_id` is None goes without the header (a producer may omit
-    it): then JetStream cannot drop a repeat, and Chronicle's own ledger must. Returns how
-    many messages JetStream itself dropped as duplicates.
+    it). Either way a repeat reaches Chronicle, whose ledger records it once.
     """
     nc = await bus.connect(nats_url, "demo-producer")
     js = nc.jetstream()
-    duplicates = 0
     for m in tqdm(messages, desc="publishing", unit="msg", file=sys.stdout, mininterval=0.5):
         headers = {bus.MSG_ID: m.envelope_id} if m.envelope_id else None
-        duplicates += bool((await js.publish(m.subject, m.body, headers=headers)).duplicate)
+        await js.publish(m.subject, m.body, headers=headers)
     await nc.close()
-    return duplicates
 
 
 async def ingest_backlog(nats_url: str) -> int:
@@ -101,11 +98,11 @@ def demo(settings: Settings, seed: int = 7) -> int:
             api = f"http://127.0.0.1:{port}"
             wait_for_api(api)
             messages = demo_workload(seed, workspace, run) + showcase.bad_messages(workspace, run)
-            bus_duplicates = asyncio.run(publish(nats, messages))
+            asyncio.run(publish(nats, messages))
             wait_until_settled(nats, api, len(messages))
             with psycopg.connect(db, autocommit=True) as conn:
                 token = create_token(conn, workspace, "u_17", "admin", label="demo")
-            showcase.show(api, token, db, workspace, bus_duplicates)
+            showcase.show(api, token, db, workspace)
         finally:
             supervisor.stop()
     return 0

@@ -70,7 +70,7 @@ def _who(actor: dict) -> str:
     return f"{actor.get('name') or actor['id']} ({actor['type']})"
 
 
-def show(api: str, token: str, database_url: str, workspace: str, bus_duplicates: int) -> None:
+def show(api: str, token: str, database_url: str, workspace: str) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     timeline = httpx.get(
         f"{api}/v1/contacts/c_ann/timeline", params={"limit": 10}, headers=headers
@@ -98,15 +98,15 @@ def show(api: str, token: str, database_url: str, workspace: str, bus_duplicates
             "SELECT envelope_id, reason FROM ingest_rejects WHERE workspace_id = %s ORDER BY id",
             (workspace,),
         ).fetchall()
-        accepted, repeated = conn.execute(
-            "SELECT count(*), count(*) FILTER (WHERE repeats > 0) FROM ingest_envelopes "
+        accepted, repeated, repeats = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE repeats > 0), coalesce(sum(repeats), 0) "
+            "FROM ingest_envelopes "
             "WHERE workspace_id = %s",
             (workspace,),
         ).fetchone()
     print(
         f"\nIngest: {accepted} envelopes accepted, {len(rejects)} rejected and kept; "
-        f"repeats recorded once: {bus_duplicates} dropped by JetStream's duplicate window, "
-        f"{repeated} by Chronicle's ledger"
+        f"{repeats} repeats of {repeated} envelopes recorded once by Chronicle's ledger"
     )
     for envelope_id, reason in rejects:
         text = "; ".join(f"{r['field']}: {r['problem']}" for r in reason)

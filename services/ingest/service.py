@@ -152,12 +152,9 @@ class IngestService(HostedService):
         subject = "audit.ingest." + raw.subject.removeprefix("audit.request.")
         headers = {k: v for k, v in (raw.headers or {}).items()}
         headers[bus.REPLY_TO] = raw.reply
-        ack = await self.broker.publish(
-            raw.data, subject, headers=headers, stream=bus.INGEST_STREAM
-        )
-        if ack.duplicate:
-            answer = {"status": "duplicate", "id": headers.get(bus.MSG_ID), "position": None}
-            await self.broker.publish(msgspec.json.encode(answer), raw.reply)
+        # The ingest stream keeps no duplicate window (adapters/bus.py): a repeat is
+        # stored and the ledger answers it, with the original's position.
+        await self.broker.publish(raw.data, subject, headers=headers, stream=bus.INGEST_STREAM)
 
 
 def _filters(subjects: list[str]) -> dict:
