@@ -38,6 +38,25 @@ def nul_free(raw_json: bytes) -> bool:
     return b"\\u0000" not in raw_json and b"\x00" not in raw_json
 
 
+def nul_paths(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """Every place in decoded JSON where a NUL character sits, as (field path, problem):
+    `data.name`, `data.emails.1`, or the path of a key that holds one."""
+    found: list[tuple[str, str]] = []
+    if isinstance(value, str):
+        if "\x00" in value:
+            found.append((path or "body", "must not contain NUL characters"))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                found.append((inner, "the field name must not contain NUL characters"))
+            found.extend(nul_paths(item, inner))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(nul_paths(item, f"{path}.{index}" if path else str(index)))
+    return found
+
+
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value

@@ -10,7 +10,13 @@ import msgspec
 from pydantic import BaseModel, ValidationError
 
 from domain.shared import Actor, EventMeta
-from services.ingest.envelope import NUL_FREE, WORKSPACE_PATTERN, Envelope, nul_free
+from services.ingest.envelope import (
+    NUL_FREE,
+    WORKSPACE_PATTERN,
+    Envelope,
+    nul_free,
+    nul_paths,
+)
 from services.ingest.registry import COMMANDS, Command
 
 CORRELATION_HEADER = "Chronicle-Correlation-Id"
@@ -75,24 +81,44 @@ def _text(value: Any) -> str | None:
     return storable(value[:200]) if isinstance(value, str) else None
 
 
+def subject_workspace(subject: str) -> str | None:
+    """The workspace a message was published for: the subject's, never the body's. Verdicts
+    and reject notices go there (the producer that sent it listens there, and bus
+    permissions give a producer its own workspaces' subjects only)."""
+    parts = subject.split(".")
+    if len(parts) >= 4 and parts[:2] == ["audit", "partitioned"]:  # <p>.<ws>.<agg>.<action>
+        parts = ["audit", "ingest", *parts[3:]]
+    if len(parts) >= 3 and parts[:2] == ["audit", "ingest"] and _WORKSPACE.match(parts[2]):
+        return parts[2]
+    return None
+
+
+def _nul_reasons(data: bytes) -> list[dict[str, str]]:
+    if nul_free(data):
+        return []
+    try:
+        decoded = msgspec.json.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return []  # not JSON: the parse error says so
+    return [problem(path, text) for path, text in nul_paths(decoded)]
+
+
 def check(msg: Incoming) -> Valid | Invalid:
     parts = msg.subject.split(".")
     if len(parts) == 6 and parts[:2] == ["audit", "partitioned"]:  # <p>.<ws>.<agg>.<action>
         parts = ["audit", "ingest", *parts[3:]]
     subject_ok = len(parts) == 5 and parts[:2] == ["audit", "ingest"]
-    subject_ws = parts[2] if subject_ok and _WORKSPACE.match(parts[2]) else None
+    subject_ws = subject_workspace(msg.subject)
+    # NUL characters are found once, with their exact paths; the models then skip the check.
+    nul = _nul_reasons(msg.data)
     try:
-        context = NUL_FREE if nul_free(msg.data) else None
-        envelope = Envelope.model_validate_json(msg.data, context=context)
+        envelope = Envelope.model_validate_json(msg.data, context=NUL_FREE)
     except ValidationError as e:
         guess = _best_effort(msg.data)
         return Invalid(
-            _pydantic_reasons(e),
-            subject_ws or _text(guess.get("workspace_id")),
-            _text(guess.get("id")),
-            _text(guess.get("type")),
+            nul + _pydantic_reasons(e), subject_ws, _text(guess.get("id")), _text(guess.get("type"))
         )
-    reasons = []
+    reasons = list(nul)
     if not subject_ok:
         reasons.append(
             problem("subject", "must be audit.ingest.<workspace_id>.<aggregate>.<action>")
@@ -118,13 +144,13 @@ def check(msg: Incoming) -> Valid | Invalid:
     command = COMMANDS.get(envelope.type)
     if command is None:
         reasons.append(problem("type", f"unknown type {envelope.type!r}"))
-    if not reasons:
+    if command is not None:
         try:
-            data = command.data_model.model_validate(envelope.data, context=context)
+            data = command.data_model.model_validate(envelope.data, context=NUL_FREE)
         except ValidationError as e:
-            reasons = _pydantic_reasons(e, prefix="data.")
+            reasons += _pydantic_reasons(e, prefix="data.")
     if reasons:
-        return Invalid(reasons, envelope.workspace_id, envelope.id, envelope.type)
+        return Invalid(reasons, subject_ws, envelope.id, envelope.type)
     a = envelope.actor
     meta = EventMeta(
         workspace_id=envelope.workspace_id,

@@ -58,7 +58,21 @@ def test_each_missing_or_wrong_field_is_named():
 def test_the_subject_must_agree_with_the_envelope():
     result = check(Incoming("audit.ingest.ws_other.conversation.resolved", envelope()))
     assert set(fields(result)) == {"workspace_id", "type"}
-    assert result.workspace_id == "ws_acme" and result.envelope_id == "env-1"
+    assert result.envelope_id == "env-1"
+
+
+def test_a_reject_belongs_to_the_subjects_workspace_never_to_the_one_the_body_names():
+    """The producer that sent it listens on its own workspace's notices; the workspace the
+    body names did not send it and must not hear of it (or have it in its rejects)."""
+    mismatch = check(Incoming("audit.ingest.ws_other.conversation.reassigned", envelope()))
+    assert fields(mismatch) == ["workspace_id"]
+    assert mismatch.workspace_id == "ws_other"
+    unparseable = check(Incoming("audit.ingest.ws_other.conversation.reassigned", b"{"))
+    assert unparseable.workspace_id == "ws_other"
+    short = check(Incoming("audit.ingest.ws_other.contact", envelope()))
+    assert fields(short) == ["subject"] and short.workspace_id == "ws_other"
+    partitioned = check(Incoming("audit.partitioned.1.ws_other.conversation.reassigned", b"{"))
+    assert partitioned.workspace_id == "ws_other"
 
 
 def test_a_nats_msg_id_that_is_not_the_envelope_id_is_rejected():
@@ -91,10 +105,32 @@ def test_a_partitioned_subject_is_read_as_the_subject_the_producer_used():
     assert fields(wrong) == ["workspace_id"]
 
 
-def test_a_nul_anywhere_is_named_by_its_envelope_field_and_an_escaped_backslash_is_not_one():
+def test_a_nul_anywhere_is_named_by_its_exact_path_and_an_escaped_backslash_is_not_one():
     nul = envelope(data={"conversation_id": "conv_1", "to_agent_id": "u\x0021"})
     assert b"\\u0000" in nul  # how JSON carries it: the fast path must not skip it
-    assert fields(check(Incoming(SUBJECT, nul))) == ["data"]
+    assert fields(check(Incoming(SUBJECT, nul))) == ["data.to_agent_id"]
     assert fields(check(Incoming(SUBJECT, envelope(id="env\x00-1")))) == ["id"]
+    actor = envelope(actor={"type": "user", "id": "u_17", "name": "Da\x00na"})
+    assert fields(check(Incoming(SUBJECT, actor))) == ["actor.name"]
+    added = msgspec.json.encode(
+        {
+            "id": "env-2",
+            "type": "contact.added",
+            "workspace_id": "ws_acme",
+            "occurred_at": "2026-11-20T09:15:00Z",
+            "actor": {"type": "user", "id": "u_17"},
+            "data": {
+                "contact_id": "c_1",
+                "name": "Ann\x00",
+                "source": "api",
+                "emails": ["a@example.com", "b\x00@example.com"],
+            },
+        }
+    )
+    reasons = check(Incoming("audit.ingest.ws_acme.contact.added", added)).reasons
+    assert [r["field"] for r in reasons] == ["data.name", "data.emails.1"]
+    assert all("NUL" in r["problem"] for r in reasons)
+    key = envelope(data={"conversation_id": "conv_1", "to_agent_id": "u", "x\x00": 1})
+    assert "data.x\\u0000" in fields(check(Incoming(SUBJECT, key)))
     literal = envelope(data={"conversation_id": "conv_1", "to_agent_id": "u\\u0000"})
     assert isinstance(check(Incoming(SUBJECT, literal)), Valid)  # text, not a NUL
