@@ -114,9 +114,11 @@ class EmailQueries:
         cursor: str | None,
         text: str | None,
         direction: str | None,
-    ) -> dict:
-        """Both directions, newest first; contacts merged into this one included."""
-        subjects = await TimelineQueries(self.conn, self.scope).subjects("contact", contact_id)
+    ) -> dict | None:
+        """Both directions, newest first; contacts merged into this one included. None when
+        the caller's workspace has no such contact (or none the caller may see)."""
+        timeline = TimelineQueries(self.conn, self.scope)
+        subjects = await timeline.subjects("contact", contact_id)
         where, params = self.scope.where("c")
         where += " AND c.contact_id = ANY(%s)"
         params.append(subjects)
@@ -146,6 +148,8 @@ class EmailQueries:
             f"WHERE {where} ORDER BY c.occurred_at DESC, c.position DESC, c.email_key LIMIT %s",
             (*params, limit + 1),
         )
+        if not found and not cursor and not await timeline.exists("contact", subjects):
+            return None
         page, more = found[:limit], len(found) > limit
         for r in page:
             r["source"] = {
@@ -161,7 +165,8 @@ class EmailQueries:
 
     async def mailbox_outgoing(
         self, mailbox_id: str, *, statuses: list[str], limit: int, cursor: str | None
-    ) -> dict:
+    ) -> dict | None:
+        """None when the caller's workspace knows no such mailbox (or none it may see)."""
         where, params = self.scope.where()
         where += " AND mailbox_id = %s"
         params.append(mailbox_id)
@@ -179,6 +184,8 @@ class EmailQueries:
             f"WHERE {where} ORDER BY updated_at DESC, email_id DESC LIMIT %s",
             (*params, limit + 1),
         )
+        if not found and not cursor and not await self.mailbox_known(mailbox_id):
+            return None
         page, more = found[:limit], len(found) > limit
         last = page[-1] if page else None
         return {
@@ -186,6 +193,20 @@ class EmailQueries:
             "emails": [hide(self.scope, r) for r in page],
             "next_cursor": cursors.encode(last["updated_at"], last["email_id"]) if more else None,
         }
+
+    async def mailbox_known(self, mailbox_id: str) -> bool:
+        """A mailbox is known once connected, or once an email of it was recorded."""
+        where, params = self.scope.where()
+        tables = ["rm_emails.outgoing", "rm_emails.incoming"]
+        if (await rows(self.conn, "SELECT to_regclass('email_mailboxes') AS t", ()))[0]["t"]:
+            tables.append("email_mailboxes")  # made by the sender or poller, once either ran
+        checks = " OR ".join(
+            f"EXISTS (SELECT 1 FROM {t} WHERE {where} AND mailbox_id = %s)" for t in tables
+        )
+        found = await rows(
+            self.conn, f"SELECT {checks} AS known", [*params, mailbox_id] * len(tables)
+        )
+        return found[0]["known"]
 
     async def unknown_senders(self, *, limit: int, cursor: str | None) -> dict:
         where, params = self.scope.where()

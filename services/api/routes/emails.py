@@ -186,9 +186,12 @@ async def contact_emails(
         Literal["inbound", "outbound"] | None, Query(description="Only received or sent")
     ] = None,
 ) -> ContactEmailsPage:
-    return await EmailQueries(conn, scope).contact_emails(
+    found = await EmailQueries(conn, scope).contact_emails(
         contact_id, limit=limit, cursor=cursor, text=q, direction=direction
     )
+    if found is None:
+        raise not_found("contact", contact_id)
+    return found
 
 
 @router.get(
@@ -207,9 +210,12 @@ async def mailbox_outgoing(
     limit: Limit = 10,
     cursor: Cursor = None,
 ) -> MailboxEmailsPage:
-    return await EmailQueries(conn, scope).mailbox_outgoing(
+    found = await EmailQueries(conn, scope).mailbox_outgoing(
         mailbox_id, statuses=list(status), limit=limit, cursor=cursor
     )
+    if found is None:
+        raise not_found("mailbox", mailbox_id)
+    return found
 
 
 @router.get(
