@@ -15,6 +15,7 @@ exactly those events' rows when they apply it (projections/erasure.py).
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -159,10 +160,18 @@ def _destroy(erasure: Erasure, curs: Any) -> None:
     ws, ids = erasure.workspace_id, erasure.identifiers
     curs.execute(
         f"UPDATE ingest_rejects SET payload = %s WHERE workspace_id = %s AND {_MATCHES} "
-        "RETURNING stream_seq",
+        "RETURNING id, stream_seq, reason",
         (REDACTED, ws, ids),
     )
-    rejected = [r["stream_seq"] for r in curs.fetchall()]
+    found = curs.fetchall()
+    rejected = [r["stream_seq"] for r in found]
+    for r in found:  # a reason may quote the input it refused
+        reason = _redacted_reason(r["reason"], ids)
+        if reason != r["reason"]:
+            curs.execute(
+                "UPDATE ingest_rejects SET reason = %s::jsonb WHERE id = %s",
+                (json.dumps(reason), r["id"]),
+            )
     curs.execute(
         "UPDATE dead_letters SET payload = %s WHERE consumer = 'ingest' AND "
         f"workspace_id = %s AND {_MATCHES} RETURNING stream_seq",
@@ -173,6 +182,18 @@ def _destroy(erasure: Erasure, curs: Any) -> None:
     curs.execute(_ENVELOPES, (ws, erasure.positions))
     accepted = [r["stream_seq"] for r in curs.fetchall()]
     erasure.stream_seqs = sorted({s for s in (*rejected, *parked, *accepted) if s is not None})
+
+
+def _redacted_reason(reasons: list[dict], identifiers: list[bytes]) -> list[dict]:
+    texts = [i.decode().strip('"') for i in identifiers]
+    redacted = []
+    for reason in reasons:
+        reason = dict(reason)
+        for key in ("field", "problem"):
+            for text in texts:
+                reason[key] = reason[key].replace(text, personal.ERASED)
+        redacted.append(reason)
+    return redacted
 
 
 def erase_contact(

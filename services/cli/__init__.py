@@ -21,12 +21,13 @@ from services.cli import (
     erasure,
     live,
     rebuild,
+    rejects,
     stack,
     status,
     workspace,
 )
 
-MODULES = [stack, admin, audit, rebuild, email, workspace, status, erasure, live, bench]
+MODULES = [stack, admin, audit, rejects, rebuild, email, workspace, status, erasure, live, bench]
 
 
 def parser() -> argparse.ArgumentParser:

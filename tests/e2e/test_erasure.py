@@ -115,6 +115,17 @@ def leaked(texts: dict[str, str]) -> dict[str, list[str]]:
     return found
 
 
+async def kept_rejects(api) -> str:
+    """What auditors read of the workspace's rejects: the list and each one's kept input."""
+    listing = await api.get("/v1/audit/rejects")
+    assert listing.status_code == 200, listing.text
+    shown = [
+        (await api.get(f"/v1/audit/rejects/{r['id']}")).text for r in listing.json()["rejects"]
+    ]
+    assert shown
+    return listing.text + "\n".join(shown)
+
+
 def timeline_counts(text: str) -> int:
     return len([e for e in json.loads(text)["entries"] if e["type"] != "contact.erased"])
 
@@ -126,6 +137,8 @@ async def test_erasing_a_contact_while_the_pipeline_runs(settings):
         async with stack.client(stack.token(WS)) as api:
             before = await read_everything(stack, api)
             assert set().union(*leaked(before).values()) >= {"Zed Quill", "quill"}
+            kept_before = await kept_rejects(api)
+            assert "zed.quill@example.com" in kept_before
             erased = chronicle(
                 settings.database_url,
                 *("erase", "c_zed", "--workspace", WS, "--yes"),
@@ -135,10 +148,12 @@ async def test_erasing_a_contact_while_the_pipeline_runs(settings):
             report = json.loads(erased.stdout)
             await until(stack.settled, what="projectors to apply the erasure")
             after = await read_everything(stack, api)
+            kept_after = await kept_rejects(api)
         comparison = await compare_with_rebuild(settings.database_url)
         raw = await ingest_stream(settings.nats_url)
         check = chronicle(settings.database_url, "check")
     assert leaked(after) == {}
+    assert "quill" not in kept_after.lower() and '"redacted":true' in kept_after
     kept = "\n".join(after.values())
     assert ERASED in kept and all(other in kept for other in OTHERS_KEPT[:2])
     assert report["keys_destroyed"] >= 5 and report["rejects_redacted"] == 1

@@ -29,13 +29,11 @@ def auditor(scope: CallerScope) -> Scope:
 
 
 Auditor = Annotated[Scope, Depends(auditor)]
-router = APIRouter(
-    tags=["audit"],
-    responses={
-        **ERRORS,
-        403: {"model": ErrorOut, "description": "Not an auditor or admin with email permission"},
-    },
-)
+router_responses: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    403: {"model": ErrorOut, "description": "Not an auditor or admin with email permission"},
+}
+router = APIRouter(tags=["audit"], responses=router_responses)
 Kind = Annotated[
     Literal["conversation", "contact", "activity"], Path(description="The aggregate's kind")
 ]
