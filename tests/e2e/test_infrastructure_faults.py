@@ -4,7 +4,6 @@ keep their positions and catch up; nothing is lost or duplicated; a stuck consum
 in the logs and on /health."""
 
 import asyncio
-import random
 from pathlib import Path
 
 import httpx
@@ -16,69 +15,29 @@ import pytest
 
 from adapters import bus
 from adapters.embedded import NatsServer, free_port
-from services.workload import demo_workload
-from tests.e2e.test_crash_trials import diagnosis, expected_events, interleave, settled
+from tests.support.chaos import (
+    colliding_workload,
+    create_streams,
+    diagnosis,
+    patient_producer,
+    settled,
+    verify,
+)
 from tests.support.infra import PrivatePostgres
 from tests.support.processes import Fleet, ServiceProcess
-from tests.support.readmodels import assert_live_equals_rebuilt
 from tests.support.waiting import until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 FAST_WATCH = {"stuck_after": 1.0, "watch_interval": 0.3}
 
 
-async def patient_producer(url: str, messages, rate: float, progress: list[int]) -> None:
-    """Publishes steadily; a publish the server did not acknowledge is sent again, with the
-    same Nats-Msg-Id, as a careful producer would."""
-    nc = await nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
-    js = nc.jetstream()
-    for n, m in enumerate(messages):
-        while True:
-            try:
-                await js.publish(m.subject, m.body, headers={bus.MSG_ID: m.envelope_id}, timeout=2)
-                break
-            except (nats.errors.Error, nats.js.errors.Error, TimeoutError):
-                await asyncio.sleep(0.1)  # ok-sleep: a producer's retry pause
-        progress.append(n)
-        if n % 10 == 9:
-            await asyncio.sleep(10 / rate)  # ok-sleep: the producer's pace
-    await nc.close()
-
-
 def workload(seed: int, workspaces: int = 4) -> list:
-    rng = random.Random(seed)
-    return interleave(
-        [demo_workload(seed + w, f"ws_fault{w}", f"f{seed}w{w}") for w in range(workspaces)], rng
-    )
-
-
-async def streams(settings) -> None:
-    nc = await nats.connect(settings.nats_url)
-    await bus.ensure_streams(nc.jetstream(), bus.StreamLimits.of(settings))
-    await nc.close()
-
-
-async def verify(settings, messages) -> None:
-    from collections import Counter
-
-    with psycopg.connect(settings.database_url) as conn:
-        ledger = conn.execute("SELECT count(*) FROM ingest_envelopes").fetchone()[0]
-        rejects = conn.execute("SELECT count(*) FROM ingest_rejects").fetchone()[0]
-        stored = Counter(
-            dict(
-                conn.execute(
-                    "SELECT topic, count(*) FROM chronicle_events GROUP BY topic"
-                ).fetchall()
-            )
-        )
-    assert (ledger, rejects) == (len(messages), 0)
-    assert stored == expected_events(messages)
-    await assert_live_equals_rebuilt(settings.database_url)
+    return colliding_workload(seed, workspaces, "ws_fault", f"f{seed}")
 
 
 async def run_with_fault(settings, messages, fault, *, at: int) -> Fleet:
     """Start every service, publish, inject `fault` once `at` messages are out, settle."""
-    await streams(settings)
+    await create_streams(settings)
     fleet = Fleet(settings).start()
     progress: list[int] = []
     try:
@@ -199,7 +158,7 @@ async def test_postgres_restarted_mid_stream(settings):
 
 async def test_a_dead_projector_shows_as_stuck_until_it_is_back(settings):
     settings = settings.model_copy(update={**FAST_WATCH, "api_port": free_port()})
-    await streams(settings)
+    await create_streams(settings)
     fleet = Fleet(settings).start()
     api = ServiceProcess(settings, "api")
     api.env["CHRONICLE_API_PORT"] = str(settings.api_port)
