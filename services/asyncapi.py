@@ -34,8 +34,14 @@ class Verdict(BaseModel):
 
     status: Literal["accepted", "duplicate", "rejected", "parked"]
     id: str | None = Field(description="The envelope id")
-    position: int | None = Field(None, description="Store position of its last event")
-    events: int | None = Field(None, description="How many events it recorded")
+    position: int | None = Field(
+        None,
+        description="accepted: the store position of its last event; duplicate: the "
+        "original's (null when it recorded no events)",
+    )
+    events: int | None = Field(
+        None, description="How many events it recorded (0 for a duplicate: nothing new)"
+    )
     error: Error | None = None
 
 
@@ -94,8 +100,9 @@ def document_broker() -> NatsBroker:
             f"audit.ingest.{{workspace_id}}.{command.type}",
             title=f"ingest {command.type}",
             description=f"{command.summary}. A {command.kind}. Durable stream AUDIT_INGEST; "
-            "header `Nats-Msg-Id` = the envelope id (recorded once, however often sent); "
-            "optional `Chronicle-Correlation-Id`, `Chronicle-Reply-To`.",
+            "header `Nats-Msg-Id` = the envelope id or absent (any other value is rejected); "
+            "an id is recorded once per workspace, however often sent; optional "
+            "`Chronicle-Correlation-Id`, `Chronicle-Reply-To`.",
         )(_handler(envelope_model(command)))
     broker.subscriber(
         "audit.request.{workspace_id}.{aggregate}.{action}",
@@ -113,7 +120,8 @@ def document_broker() -> NatsBroker:
         "audit.rejected.{workspace_id}",
         title="rejected",
         schema=Verdict,
-        description="A notice of every rejected message (stream AUDIT_REJECTED, 30 days); "
+        description="A notice of every rejected message (stream AUDIT_REJECTED, 30 days), "
+        "on the workspace of the subject it was published on (never one its body names); "
         "header `Chronicle-Subject` = the subject it came on. Rejects are kept in the store.",
     )
     broker.publisher(
