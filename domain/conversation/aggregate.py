@@ -66,6 +66,7 @@ class Conversation(MessageCommands, WorkCommands, BaseAggregate[UUID]):
         self.merged_from: set[str] = set()
         self.tags: set[str] = set()
         self.message_ids: set[str] = set()
+        self.message_kinds: dict[str, str] = {}  # received | sent (replies are sent)
         self.message_count = 0
         self.first_message: str | None = None
         self.pinned_notes: set[str] = set()
@@ -75,8 +76,9 @@ class Conversation(MessageCommands, WorkCommands, BaseAggregate[UUID]):
         self.spam_reports: set[str] = set()
         self.surveys: set[str] = set()
 
-    def add_message(self, message: Message) -> None:
+    def add_message(self, message: Message, kind: str) -> None:
         self.message_ids.add(message.message_id)
+        self.message_kinds[message.message_id] = kind
         self.message_count += 1
         if self.first_message is None:
             self.first_message = message.body

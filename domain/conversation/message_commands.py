@@ -11,22 +11,49 @@ from domain.shared import rule as _rule
 
 class MessageCommands:
     def receive_message(self, meta: EventMeta, message: Message) -> bool:
-        return self._message(self.MessageReceived, meta, message)
+        return self._message(self.MessageReceived, "received", meta, message)
 
     def send_message(self, meta: EventMeta, message: Message) -> bool:
-        return self._message(self.MessageSent, meta, message)
+        return self._message(self.MessageSent, "sent", meta, message)
 
     def reply_and_archive(self, meta: EventMeta, message: Message) -> bool:
-        return self._message(self.RepliedAndArchived, meta, message)
+        """Reply and archive. Told again for a reply already recorded, the archive it asks
+        for is still recorded (as `conversation.archived`) unless the conversation is
+        archived already."""
+        if self._repeated(message.message_id, "sent"):
+            self.archive(meta)
+            return False
+        return self._message(self.RepliedAndArchived, "sent", meta, message)
 
     def reply_and_reopen(self, meta: EventMeta, message: Message) -> bool:
-        return self._message(self.RepliedAndReopened, meta, message)
+        """Reply and reopen. Told again for a reply already recorded, the reopening it asks
+        for is still recorded (as `conversation.reopened`) unless the conversation is open."""
+        if self._repeated(message.message_id, "sent"):
+            if self.status != "open":
+                self._record(self.Reopened, meta)
+            return False
+        return self._message(self.RepliedAndReopened, "sent", meta, message)
 
-    def _message(self, event_class: type, meta: EventMeta, message: Message) -> bool:
+    def _message(self, event_class: type, kind: str, meta: EventMeta, message: Message) -> bool:
         """Record a message; False when it is already in the conversation (a repeat)."""
-        if message.message_id in self.message_ids:
+        if self._repeated(message.message_id, kind):
             return False
         self._record(event_class, meta, message=message)
+        return True
+
+    def _repeated(self, message_id: str, kind: str) -> bool:
+        """Whether this message is recorded already. A message id names one message: told
+        as the other direction (a sent message with a received one's id), it is refused."""
+        if message_id not in self.message_ids:
+            return False
+        recorded = self.message_kinds.get(message_id)  # unknown for merged-in messages
+        _rule(
+            recorded in (None, kind),
+            "conversation.message_id_taken",
+            f"message {message_id!r} is already in conversation {self.conversation_id!r} as "
+            f"a {recorded} message; a {kind} message needs an id of its own",
+            "data.message_id",
+        )
         return True
 
     def customer_marks_spam(self, meta: EventMeta, message_id: str) -> None:

@@ -16,7 +16,7 @@ class MessageReceived(ConversationEvent):
     message: Message
 
     def apply(self, c) -> None:
-        c.add_message(self.message)
+        c.add_message(self.message, "received")
 
 
 class MessageSent(ConversationEvent):
@@ -25,7 +25,7 @@ class MessageSent(ConversationEvent):
     message: Message
 
     def apply(self, c) -> None:
-        c.add_message(self.message)
+        c.add_message(self.message, "sent")
 
 
 class RepliedAndArchived(ConversationEvent):
@@ -34,7 +34,7 @@ class RepliedAndArchived(ConversationEvent):
     message: Message
 
     def apply(self, c) -> None:
-        c.add_message(self.message)
+        c.add_message(self.message, "sent")
         c.archived, c.ever_archived = True, True
 
 
@@ -44,7 +44,7 @@ class RepliedAndReopened(ConversationEvent):
     message: Message
 
     def apply(self, c) -> None:
-        c.add_message(self.message)
+        c.add_message(self.message, "sent")
         c.status, c.reopened = "open", True
 
 
