@@ -12,7 +12,9 @@ from typing import Any
 
 import domain
 from domain.catalogue import event_classes
+from domain.shared import RuleViolation
 from domain.upcasters import UPCASTERS as DOMAIN_UPCASTERS
+from services.ingest import story
 from services.ingest.dry_run import Workspace
 from services.ingest.registry import COMMANDS, Command
 
@@ -51,18 +53,55 @@ def _fields_table(command: Command) -> list[str]:
     return lines
 
 
-def _example(command: Command) -> tuple[dict[str, Any], list[str]]:
-    workspace = Workspace().given(*command.given)
-    recorded = [type(e).TOPIC for e in workspace.tell(command.type, command.example)]
-    envelope = {
-        "id": "4f1c2a9e-example",
-        "type": command.type,
-        "workspace_id": "ws_acme",
-        "occurred_at": "2026-11-20T09:15:00Z",
-        "actor": {"type": "user", "id": "u_17", "name": "Dana"},
-        "data": command.example,
-    }
-    return envelope, recorded
+def _story() -> list[tuple[Command, list[tuple[dict[str, Any], list[str]]]]]:
+    """Each type's story steps as envelopes, with the wire names each recorded when the
+    whole story ran in order through the real handlers (services/ingest/story.py)."""
+    workspace, step, out = Workspace(), 0, []
+    for type_, steps in story.sections():
+        shown = []
+        for data in steps:
+            step += 1
+            try:
+                recorded = [type(e).TOPIC for e in workspace.tell(type_, data)]
+            except RuleViolation as e:
+                raise ValueError(f"the story breaks at step {step} ({type_}): {e}") from e
+            if not recorded:
+                raise ValueError(f"step {step} of the story ({type_}) records nothing")
+            envelope = {
+                "id": f"story-{step:02d}",
+                "type": type_,
+                "workspace_id": "ws_acme",
+                "occurred_at": "2026-11-20T09:15:00Z",
+                "actor": {"type": "user", "id": "u_17", "name": "Dana"},
+                "data": data,
+            }
+            shown.append((envelope, recorded))
+        out.append((COMMANDS[type_], shown))
+    return out
+
+
+REPEATS = [
+    "## Repeated messages",
+    "",
+    "A `message_id` names one message of a conversation. What happens when an envelope "
+    "(with an envelope id of its own) names a message the conversation already has:",
+    "",
+    "| type | same direction (a repeat) | the other direction |",
+    "| --- | --- | --- |",
+    "| `conversation.message_received`, `conversation.message_sent` | nothing new: "
+    "accepted, `events: 0` | rejected, `conversation.message_id_taken` |",
+    "| `conversation.replied_and_archived` | the reply is not recorded again; the archive it "
+    "asks for is recorded as `conversation.archived.v1` unless the conversation is archived "
+    "already (then `events: 0`) | rejected, `conversation.message_id_taken` |",
+    "| `conversation.replied_and_reopened` | the reply is not recorded again; the reopening "
+    "it asks for is recorded as `conversation.reopened.v1` unless the conversation is open "
+    "(then `events: 0`) | rejected, `conversation.message_id_taken` |",
+    "",
+    "A reply counts as a sent message. Messages a merge brought into a conversation may be "
+    "told again in either direction (the merge kept their ids, not their direction). The "
+    "repeat of a whole envelope (the same envelope id) is answered `duplicate` "
+    "(docs/producers.md).",
+]
 
 
 def _rules() -> list[tuple[str, str]]:
@@ -112,10 +151,17 @@ def events_markdown() -> str:
         "| type | kind | summary |",
         "| --- | --- | --- |",
     ]
-    for c in COMMANDS.values():
+    told = _story()
+    for c, _ in told:
         out.append(f"| [`{c.type}`](#{c.type.replace('.', '')}) | {c.kind} | {c.summary} |")
-    for c in COMMANDS.values():
-        envelope, recorded = _example(c)
+    out += [
+        "",
+        "The examples below form **one story**: published in document order into an empty "
+        "workspace (each with an envelope id of its own), every one is accepted and records "
+        "exactly the events its *Records* line names (`tests/e2e/test_events_story.py` "
+        "publishes them from this document).",
+    ]
+    for c, steps in told:
         out += [
             "",
             f"## {c.type}",
@@ -124,16 +170,19 @@ def events_markdown() -> str:
             "",
             f"- subject: `audit.ingest.<workspace_id>.{c.type}`",
             f"- kind: {c.kind}",
-            f"- records (in the example): {', '.join(f'`{w}`' for w in recorded) or 'nothing'}",
             "",
             *_fields_table(c),
-            "",
-            "```json",
-            json.dumps(envelope, indent=2),
-            "```",
         ]
-        if c.given:
-            out += ["", "The example follows: " + ", ".join(f"`{t}`" for t, _ in c.given) + "."]
+        for envelope, recorded in steps:
+            out += [
+                "",
+                "Records: " + ", ".join(f"`{w}`" for w in recorded),
+                "",
+                "```json",
+                json.dumps(envelope, indent=2),
+                "```",
+            ]
+    out += ["", *REPEATS]
     out += ["", "## Rules", "", "| rule | when it is broken |", "| --- | --- |"]
     out += [f"| `{name}` | {text} |" for name, text in _rules()]
     out += [

@@ -35,6 +35,10 @@ DRAFT = (
 )
 QUEUED = ("email.queued", E1)
 STARTED = ("email.sending_started", {**E1, "attempt": 1})
+E2 = {"email_id": "em_2"}  # the one that fails
+DRAFT2 = ("email.drafted", {**DRAFT[1], **E2, "subject": "Your receipt"})
+QUEUED2 = ("email.queued", E2)
+STARTED2 = ("email.sending_started", {**E2, "attempt": 1})
 RAW = (
     b"From: Ann Lee <ANN@example.com>\r\nTo: dana@acme.test\r\n"
     b"Subject: =?utf-8?q?Re=3A_Your_refund_=E2=9C=94?=\r\n"
@@ -85,8 +89,8 @@ ENTRIES = [
         h.failed,
         "command",
         "Sending failed, with the server's error (queued -> failed)",
-        {**E1, "error": "550 5.1.1 <ann@example.com>: Recipient address rejected", "code": 550},
-        (ANN, DRAFT, QUEUED, STARTED),
+        {**E2, "error": "550 5.1.1 <ann@example.com>: Recipient address rejected", "code": 550},
+        (ANN, DRAFT2, QUEUED2, STARTED2),
     ),
     (
         "email.received",

@@ -5,7 +5,8 @@ of its `data`, its handler, whether it is a *fact* (recorded whenever it happene
 late, checked only for what it refers to) or a *command* (validated against the current
 state: it may break a named rule, or repeat what is already so and record nothing), and
 an example, with the envelopes that must come before it. docs/events.md is generated from
-this table, and the end-to-end test publishes every example.
+this table, and the end-to-end test publishes every example, each after the envelopes it follows.
+docs/events.md shows them as one story (services/ingest/story.py).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ ANN = (
     },
 )
 BO = ("contact.added", {"contact_id": "c_bo", "name": "Bo Chen", "source": "import"})
+CY = ("contact.added", {"contact_id": "c_cy", "name": "Cy Young", "source": "api"})
 C1 = {"conversation_id": "conv_1"}
 OPEN = (
     "conversation.opened",
@@ -79,6 +81,7 @@ OUT = (
 RESOLVED = ("conversation.resolved", C1)
 CONV, MSG, DONE = (ANN, OPEN), (ANN, OPEN, IN), (ANN, OPEN, RESOLVED)
 REPLY = {**C1, "message_id": "m_3", "body": "Anything else I can help with?"}
+REPLY_ARCHIVE = {**C1, "message_id": "m_4", "body": "Glad it is sorted, closing this one."}
 
 
 def _c(
@@ -125,7 +128,7 @@ CONVERSATION = [
         ch.replied_and_archived,
         "fact",
         "An agent replied and archived the conversation",
-        REPLY,
+        REPLY_ARCHIVE,
     ),
     _c(
         "conversation.replied_and_reopened",
@@ -392,8 +395,8 @@ CONTACT = [
         kh.deleted,
         "command",
         "A user deleted the contact",
-        {"contact_id": "c_bo"},
-        (BO,),
+        {"contact_id": "c_cy"},
+        (CY,),
     ),
     _c(
         "contact.merged",
