@@ -26,14 +26,17 @@ INGEST_SUBJECTS = "audit.ingest.>"
 # for a stream that sources another one. AUDIT_INGEST sources this one so that the
 # envelope ledger, keyed by (workspace, envelope id), is the only judge of repeats: a
 # broker window is stream-wide, so the same id from two workspaces would cost one of them
-# its envelope (docs/producers.md, "Repeats").
-INGEST_WINDOW_OFF = "AUDIT_INGEST_WINDOW_OFF"
+# its envelope (docs/producers.md, "Repeats"). AUDIT_REJECTED too: a notice carries the
+# Nats-Msg-Id of the message it answers, and two workspaces' notices may share one.
+WINDOW_OFF = "AUDIT_WINDOW_OFF"
+
 PARTITIONED = "audit.partitioned"
 REQUEST_SUBJECTS = "audit.request.>"
 EVENTS_STREAM = "AUDIT_EVENTS"
 EVENTS_SUBJECTS = "audit.events.>"
 REJECTED_STREAM = "AUDIT_REJECTED"
 REJECTED_SUBJECTS = "audit.rejected.>"
+NO_WINDOW = (INGEST_STREAM, REJECTED_STREAM)
 
 MSG_ID = "Nats-Msg-Id"
 EXPECTED_LAST_MSG_ID = "Nats-Expected-Last-Msg-Id"
@@ -45,6 +48,8 @@ AGGREGATE_ID = "Chronicle-Aggregate-Id"
 VERSION = "Chronicle-Version"
 CORRELATION_ID = "Chronicle-Correlation-Id"
 REPLY_TO = "Chronicle-Reply-To"
+ANSWERED_SUBJECT = "Chronicle-Subject"  # on verdicts and notices: the subject answered
+INGEST_SEQUENCE = "Chronicle-Ingest-Seq"  # ...and its sequence on AUDIT_INGEST (the PubAck's)
 PARTITION = "Chronicle-Partition"  # "<p>/<n>": the events-stream partition the relay meant
 
 
@@ -155,17 +160,17 @@ def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
     }
     return [
         StreamConfig(
-            name=INGEST_WINDOW_OFF,
-            subjects=["audit.internal.ingest-window-off"],  # never published on
+            name=WINDOW_OFF,
+            subjects=["audit.internal.window-off"],  # never published on
             max_msgs=1,
-            description="Empty: sourced by AUDIT_INGEST so that its duplicate window can be off",
+            description="Empty: sourced by streams whose duplicate window must be off",
             **common,
         ),
         StreamConfig(
             name=INGEST_STREAM,
             subjects=[INGEST_SUBJECTS],
             duplicate_window=0,  # off: the ledger judges repeats per workspace
-            sources=[StreamSource(name=INGEST_WINDOW_OFF)],
+            sources=[StreamSource(name=WINDOW_OFF)],
             max_age=limits.ingest_max_age or None,
             subject_transform=ingest_transform(limits.ingest_partitions),
             description="Producers' envelopes awaiting ingest",
@@ -184,6 +189,8 @@ def stream_configs(limits: StreamLimits) -> list[StreamConfig]:
         StreamConfig(
             name=REJECTED_STREAM,
             subjects=[REJECTED_SUBJECTS],
+            duplicate_window=0,  # off: notices of two workspaces may answer the same id
+            sources=[StreamSource(name=WINDOW_OFF)],
             max_age=30 * 86400,
             description="Notices of rejected ingest messages",
             **common,
@@ -204,10 +211,10 @@ async def ensure_streams(js: JetStreamContext, limits: StreamLimits) -> None:
             info = await js.add_stream(config)
         else:
             info = await js.update_stream(config)
-        if config.name == INGEST_STREAM and info.config.duplicate_window:
+        if config.name in NO_WINDOW and info.config.duplicate_window:
             raise BusTooOld(
                 f"nats-server kept a {info.config.duplicate_window:g} s duplicate window on "
-                f"{INGEST_STREAM}: turning it off needs nats-server 2.14 or newer. With a "
+                f"{config.name}: turning it off needs nats-server 2.14 or newer. With a "
                 "window, the same envelope id published by two workspaces would cost one of "
                 "them its envelope; upgrade nats-server (docs/running.md)"
             )

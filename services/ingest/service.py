@@ -118,14 +118,19 @@ class IngestService(HostedService):
         )
 
     async def _announce(self, item: Incoming, outcome: Outcome) -> None:
+        """The verdict to a requesting producer, and a notice of every reject, each with
+        the producer's correlation id and the Nats-Msg-Id of the message it answers."""
+        correlation_id = correlation_of(item, outcome)
         log.debug(
             "ingest.outcome",
             status=outcome.status,
             envelope_id=outcome.envelope_id,
-            correlation_id=item.headers.get(bus.CORRELATION_ID) or outcome.envelope_id,
+            correlation_id=correlation_id,
             position=outcome.position,
         )
-        reply = msgspec.json.encode(outcome.reply())
+        reply = msgspec.json.encode({**outcome.reply(), "correlation_id": correlation_id})
+        headers = answer_headers(item, correlation_id)
+        nc = self.consumer.nc
         if outcome.status == "rejected":
             log.warning(
                 "ingest.rejected",
@@ -133,15 +138,12 @@ class IngestService(HostedService):
                 workspace_id=outcome.workspace_id,
                 reasons=outcome.reasons,
                 subject=item.subject,
+                correlation_id=correlation_id,
             )
-            await self.broker.publish(
-                reply,
-                bus.rejected_subject(outcome.workspace_id),
-                headers={"Chronicle-Subject": item.subject},
-            )
+            await nc.publish(bus.rejected_subject(outcome.workspace_id), reply, headers=headers)
         reply_to = item.headers.get(bus.REPLY_TO)
         if reply_to:
-            await self.broker.publish(reply, reply_to)
+            await nc.publish(reply_to, reply, headers=headers)
 
     async def handle_request(self, msg: NatsMessage) -> None:
         """Request/reply producers: forward into the durable stream; the answer follows
@@ -155,6 +157,29 @@ class IngestService(HostedService):
         # The ingest stream keeps no duplicate window (adapters/bus.py): a repeat is
         # stored and the ledger answers it, with the original's position.
         await self.broker.publish(raw.data, subject, headers=headers, stream=bus.INGEST_STREAM)
+
+
+def correlation_of(item: Incoming, outcome: Outcome) -> str:
+    """The producer's correlation id; else the envelope id (what its stored events carry
+    too); else, for a body with no id to read, the message's place on the ingest stream."""
+    return (
+        item.headers.get(bus.CORRELATION_ID)
+        or outcome.envelope_id
+        or f"{bus.INGEST_STREAM}-{item.stream_seq}"
+    )
+
+
+def answer_headers(item: Incoming, correlation_id: str) -> dict[str, str]:
+    """What ties an answer to the message it answers, however unreadable its body was."""
+    headers = {
+        bus.CORRELATION_ID: correlation_id,
+        bus.ANSWERED_SUBJECT: item.subject,
+        bus.INGEST_SEQUENCE: str(item.stream_seq),
+    }
+    msg_id = item.headers.get(bus.MSG_ID)
+    if msg_id:
+        headers[bus.MSG_ID] = msg_id
+    return headers
 
 
 def _filters(subjects: list[str]) -> dict:

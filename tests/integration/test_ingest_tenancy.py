@@ -88,6 +88,7 @@ async def test_the_same_envelope_id_in_two_workspaces_is_two_facts_on_every_path
         "id": same,
         "position": positions["ws_x"],
         "events": 0,
+        "correlation_id": same,  # none sent: the envelope id, as its events carry
     }  # one shape: the original's position, no new events
 
 
