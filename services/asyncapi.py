@@ -43,6 +43,10 @@ class Verdict(BaseModel):
         None, description="How many events it recorded (0 for a duplicate: nothing new)"
     )
     error: Error | None = None
+    correlation_id: str = Field(
+        description="The producer's Chronicle-Correlation-Id; else the envelope id; else, "
+        "for a body with no readable id, `AUDIT_INGEST-<its sequence>`"
+    )
 
 
 class ActorOut(BaseModel):
@@ -53,22 +57,73 @@ class ActorOut(BaseModel):
 
 class Meta(BaseModel):
     workspace_id: str
-    actor: ActorOut
+    actor: ActorOut = Field(description="Who did it; `name` is sealed when the actor is a customer")
     occurred_at: datetime = Field(description="Producer clock")
-    envelope_id: str
-    team_id: str | None = None
-    correlation_id: str | None = None
+    envelope_id: str = Field(description="The producer's envelope id it came from")
+    team_id: str | None = Field(None, description="The team the envelope named")
+    correlation_id: str | None = Field(
+        None, description="The producer's Chronicle-Correlation-Id (else the envelope id)"
+    )
+    subjects: list[str] = Field(
+        default_factory=list,
+        description="Whose personal data the event holds (`contact:c_ann`, `address:…`): "
+        "the keys its sealed values are sealed with belong to them",
+    )
+
+
+SEALED = (
+    "Personal values (docs/events.md lists them per wire name) are **sealed**: in place of "
+    'the plain JSON string stands the string `"§e1:<key ids>:<base64>"` (key ids joined '
+    "by `.`; the base64 of a 12-byte nonce and the AES-256-GCM ciphertext of the UTF-8 "
+    "text, bound to the event's aggregate id and version). Only strings are sealed (a list "
+    "of strings element by element), so the event keeps its shape and types. A reader of "
+    "the bus holds no keys: it sees sealed strings, and should show them as hidden. "
+    "Chronicle's own readers open them with the subjects' keys; once `chronicle erase` "
+    "destroyed a key, its values read as `[erased]` everywhere, while the stored bytes, "
+    "and so the hash chain, stay as they were (docs/auditing.md, Erasure)."
+)
+HEADERS = (
+    "Headers: `Nats-Msg-Id` and `Chronicle-Position` (its position in the store, 1, 2, …), "
+    "`Chronicle-Previous-Position` (the event before it in its partition; 0 for the "
+    "first), `Chronicle-Partition` (`p/n`), `Chronicle-Type` (the wire name), "
+    "`Chronicle-Aggregate-Id` (UUID), `Chronicle-Version` (the aggregate's version), "
+    "`Chronicle-Correlation-Id`; and one of `Nats-Expected-Last-Msg-Id` / "
+    "`Nats-Expected-Last-Sequence` (the relay's order guard, for JetStream)."
+)
 
 
 class StoredEvent(BaseModel):
-    """An event as stored and relayed; its other fields are its wire name's
-    (docs/events.md). Headers: Chronicle-Position, Chronicle-Previous-Position (the event
-    before it in its partition), Chronicle-Partition (`p/n`), Chronicle-Type (wire name),
-    Chronicle-Aggregate-Id, Chronicle-Version, Chronicle-Correlation-Id, Nats-Msg-Id."""
-
     model_config = {"extra": "allow"}
     meta: Meta
     timestamp: datetime = Field(description="Chronicle's clock: recorded at")
+    originator_topic: str | None = Field(
+        None,
+        description="Only on an event that creates its aggregate: the aggregate's stable "
+        "name (`chronicle.aggregate.conversation`, …)",
+    )
+    contact_id: str | None = Field(
+        None, description="Contact events: the producer's contact id (events are self-describing)"
+    )
+    conversation_id: str | None = Field(
+        None, description="Conversation events: the producer's conversation id"
+    )
+
+
+StoredEvent.__doc__ = (
+    "An event as stored and relayed: `meta`, `timestamp`, `originator_topic` on creation "
+    "events, and the fields of its wire name (docs/events.md, Stored events), as JSON. "
+    + SEALED
+    + " "
+    + HEADERS
+)
+
+
+ANSWER_HEADERS = (
+    "Headers: `Chronicle-Correlation-Id` (as in the body), `Nats-Msg-Id` (the one the "
+    "answered message came with, when it had one), `Chronicle-Subject` (the subject it was "
+    "published on) and `Chronicle-Ingest-Seq` (its sequence on AUDIT_INGEST: the seq of the "
+    "producer's PubAck), so even a message whose body could not be read is matched."
+)
 
 
 def _model_name(type_: str) -> str:
@@ -114,7 +169,8 @@ def document_broker() -> NatsBroker:
         "{reply_inbox}",
         title="verdict",
         schema=Verdict,
-        description="The answer to a request (or to a `Chronicle-Reply-To` header).",
+        description="The answer to a request (or to a `Chronicle-Reply-To` header). "
+        + ANSWER_HEADERS,
     )
     broker.publisher(
         "audit.rejected.{workspace_id}",
@@ -122,7 +178,7 @@ def document_broker() -> NatsBroker:
         schema=Verdict,
         description="A notice of every rejected message (stream AUDIT_REJECTED, 30 days), "
         "on the workspace of the subject it was published on (never one its body names); "
-        "header `Chronicle-Subject` = the subject it came on. Rejects are kept in the store.",
+        "Rejects are kept in the store. " + ANSWER_HEADERS,
     )
     broker.publisher(
         "audit.events.{aggregate}.{type}.{workspace_id}.{aggregate_id}",
