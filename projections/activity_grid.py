@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import psycopg
 from psycopg import AsyncCursor
 
-from projections.base import Projection, Recorded
+from projections.engine.base import Projection, Recorded
 from projections.grid_lookup import GridLookup
 from projections.grid_pending import PendingRows
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from psycopg import AsyncCursor
 
 from domain.activity import Activity
-from projections.base import Recorded, reader
+from projections.engine.base import Recorded, reader
 from projections.erasure import affected, current_names, history, names
 
 LOGGED = ("activity.logged", "activity.ticket_created", "activity.widget_chat_started")

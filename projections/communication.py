@@ -21,7 +21,6 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
-from projections.base import Projection, Recorded
 from projections.buckets import bucket
 from projections.communication_state import (
     INBOUND,
@@ -33,6 +32,7 @@ from projections.communication_state import (
     load_conversations,
 )
 from projections.communication_write import write
+from projections.engine.base import Projection, Recorded
 
 COMMUNICATION_ACTIVITIES = ("call", "email", "sms", "whatsapp", "meeting", "chat", "ticket")
 

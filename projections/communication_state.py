@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from psycopg import AsyncCursor
 
-from projections.base import Recorded, reader
+from projections.engine.base import Recorded, reader
 
 INBOUND = ("conversation.message_received",)
 # Upper bounds (seconds) of the response-time bins; the last bin is open.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from psycopg import AsyncCursor
 
-from projections.bulk import insert_many
 from projections.communication_state import RESPONSES, VOLUME, Batch
+from projections.engine.bulk import insert_many
 
 
 async def write(cur: AsyncCursor, s: str, batch: Batch) -> None:

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
-from projections.base import Projection, Recorded
 from projections.buckets import bucket
-from projections.bulk import insert_many
+from projections.engine.base import Projection, Recorded
+from projections.engine.bulk import insert_many
 from projections.erasure import affected, current_names, names
 
 LOGS = {

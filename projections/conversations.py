@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
-from projections.base import Projection, Recorded
 from projections.conversations_batch import (
     BARRIERS,
     MESSAGE_EVENTS,
@@ -18,6 +17,7 @@ from projections.conversations_batch import (
     message_row,
     opened,
 )
+from projections.engine.base import Projection, Recorded
 
 
 class Conversations(Projection):

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import msgspec
 from psycopg import AsyncCursor
 
-from projections.base import Recorded, reader
-from projections.bulk import insert_many
+from projections.engine.base import Recorded, reader
+from projections.engine.bulk import insert_many
 
 _json = msgspec.json.Encoder()
 COLUMNS = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 from psycopg import AsyncCursor
 
 from domain.conversation import Conversation
-from projections.base import Recorded, reader
+from projections.engine.base import Recorded, reader
 from projections.erasure import affected, history
 
 

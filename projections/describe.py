@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from projections.base import Recorded
+from projections.engine.base import Recorded
 
 ENVELOPE_FIELDS = frozenset(
     {"originator_id", "originator_version", "timestamp", "originator_topic", "meta"}

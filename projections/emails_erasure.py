@@ -14,7 +14,7 @@ from psycopg import AsyncCursor
 
 from domain.outgoing_email import OutgoingEmail
 from domain.personal import ERASED
-from projections.base import Recorded
+from projections.engine.base import Recorded
 from projections.erasure import affected, history
 
 

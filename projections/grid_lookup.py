@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
-from projections.base import Recorded, reader
+from projections.engine.base import Recorded, reader
 
 Key = tuple[str, str]
 

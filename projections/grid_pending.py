@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from psycopg import AsyncCursor
 
-from projections.bulk import insert_many
+from projections.engine.bulk import insert_many
 
 COLUMNS = (
     "workspace_id, activity_id, position, type, contact_id, contact_name, lead_id, "

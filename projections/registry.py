@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from projections.activity_grid import ActivityGrid
 from projections.audit_trail import AuditTrail
-from projections.base import Projection
 from projections.communication import Communication
 from projections.contacts_report import ContactsReport
 from projections.conversations import Conversations
 from projections.emails import Emails
+from projections.engine.base import Projection
 from projections.timeline import Timeline
 from projections.workspace import WorkspaceDirectory
 

@@ -27,8 +27,8 @@ from adapters.keys import Keyring, MemoryKeys
 from adapters.mapper import MsgspecMapper
 from adapters.sealing import Sealer
 from domain.shared import Actor
+from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
-from projections.runner import ProjectionRunner
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming
 from services.workload import demo_workload

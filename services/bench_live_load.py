@@ -14,7 +14,7 @@ import psycopg
 from tqdm import tqdm
 
 from adapters import bus
-from projections.live import CHANNEL, parse
+from projections.engine.live import CHANNEL, parse
 from services.workload import Producer
 
 DANA = ("user", "u_17", "Dana")

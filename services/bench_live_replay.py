@@ -21,8 +21,8 @@ import time
 import psycopg
 
 from adapters.mapper import MsgspecMapper
-from projections.runner import ProjectionRunner
-from projections.source import read_batches
+from projections.engine.runner import ProjectionRunner
+from projections.engine.source import read_batches
 from projections.timeline import Timeline
 from services.bench_live_clients import cpu_seconds, received, subscribe, wait
 from services.bench_live_load import Announcements, percentile

@@ -21,8 +21,8 @@ from tqdm import tqdm
 
 from adapters.embedded import start_postgres
 from adapters.eventstore import EventStore
+from projections.engine.runner import ProjectionRunner
 from projections.registry import projection
-from projections.runner import ProjectionRunner
 from services.api.queries.contact_charts import charts, needed_metrics
 from services.api.queries.contact_logs import ContactLogQueries
 from services.api.queries.contacts_report import ContactsReportQueries, ReportFilter

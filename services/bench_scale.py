@@ -32,8 +32,8 @@ from adapters.eventstore import EventStore
 from adapters.logging import configure_logging
 from adapters.processes import die_with_parent
 from adapters.settings import Settings
+from projections.engine.source import projection_lag
 from projections.registry import PROJECTIONS, projection
-from projections.source import projection_lag
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming
 from services.workload import demo_workload

@@ -17,8 +17,8 @@ from adapters import bus
 from adapters.embedded import NatsServer, create_database, start_postgres
 from adapters.eventstore import EVENTS_TABLE
 from adapters.settings import Settings
+from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
-from projections.runner import ProjectionRunner
 from services.bench_scale import fill, wait_for
 
 SIZE_SQL = """

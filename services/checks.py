@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from projections.base import Projection
-from projections.partitioning import rebuild_like
+from projections.engine.base import Projection
+from projections.engine.partitioning import rebuild_like
 from projections.registry import PROJECTIONS, projection
 
 

@@ -16,8 +16,8 @@ import psycopg
 from psycopg.rows import dict_row
 
 from adapters import bus
+from projections.engine.source import decode_rows, read_rows
 from projections.registry import projection
-from projections.source import decode_rows, read_rows
 
 REPLAY_OF = "Chronicle-Replay-Of"
 

@@ -25,7 +25,7 @@ from adapters.keys import Keys, read_keys
 from adapters.mapper import MsgspecMapper
 from adapters.sealing import key_ids
 from projections.describe import data_of
-from projections.source import decode
+from projections.engine.source import decode
 from services.time_travel import aware
 
 _encode = msgspec.json.Encoder().encode

@@ -26,10 +26,10 @@ from adapters.consumer import PullConsumer
 from adapters.eventstore import INSERT_DEAD_LETTER, DeadLetter, dead_letter_row
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
-from projections.base import Projection, VersionMismatch
-from projections.partitioning import adopt
-from projections.runner import ProjectionRunner
-from projections.source import Slot, backlog, decode, keys_for, skipped
+from projections.engine.base import Projection, VersionMismatch
+from projections.engine.partitioning import adopt
+from projections.engine.runner import ProjectionRunner
+from projections.engine.source import Slot, backlog, decode, keys_for, skipped
 from services import runtime
 from services.runtime import HostedService, Watchdog
 

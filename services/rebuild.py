@@ -5,7 +5,7 @@ an atomic swap.
    `rm_<name>__b<n>` (n: the rebuild's row in `projection_rebuilds`), reading the store in
    large batches; the live schema keeps serving and its projector keeps feeding it.
 2. Rounds of catch-up follow the log until fewer than `close_enough` events are left.
-3. The swap is one transaction (projections/bluegreen.py): it holds back the live
+3. The swap is one transaction (projections/engine/bluegreen.py): it holds back the live
    projector's writes, applies the last events, renames the live schema away and the new
    one to `rm_<name>`. The held-back write then goes on in the new schema from its
    position (events at or below it are skipped, a gap is filled from the store): nothing
@@ -29,12 +29,12 @@ from psycopg import AsyncConnection
 from tqdm import tqdm
 
 from adapters.schema import REBUILD_DDL
-from projections.base import Projection
-from projections.bluegreen import Rebuilt, drop_retired, swap, target
+from projections.engine.base import Projection
+from projections.engine.bluegreen import Rebuilt, drop_retired, swap, target
+from projections.engine.runner import ProjectionRunner
+from projections.engine.source import max_position
+from projections.engine.together import catch_up_together
 from projections.registry import PROJECTIONS
-from projections.runner import ProjectionRunner
-from projections.source import max_position
-from projections.together import catch_up_together
 
 log = structlog.get_logger()
 LOCK_NAMESPACE = 7114  # pg_advisory_lock(7114, hashtext(name)): one rebuild per projection
@@ -127,7 +127,7 @@ async def build_together(
     progress: bool = True,
 ) -> tuple[int, float]:
     """Step 1 for several projections at once: their new generations are built in one pass
-    over the store (projections/together.py), each batch read and decoded once. `rebuild`
+    over the store (projections/engine/together.py), each batch read and decoded once. `rebuild`
     then resumes each (steps 2-4). Returns (events read, seconds)."""
     started = time.monotonic()
     async with await AsyncConnection.connect(database_url, autocommit=True) as conn:

@@ -12,8 +12,8 @@ import psycopg
 
 from adapters import bus
 from adapters.eventstore import EVENTS_TABLE
+from projections.engine.source import Slot, backlog
 from projections.registry import PROJECTIONS, projection
-from projections.source import Slot, backlog
 
 
 @dataclass

@@ -22,7 +22,7 @@ from adapters.mapper import MsgspecMapper
 from domain.activity import Activity
 from domain.contact import Contact
 from domain.conversation import Conversation
-from projections.source import decode, keys_for
+from projections.engine.source import decode, keys_for
 
 KINDS = {"conversation": Conversation, "contact": Contact, "activity": Activity}
 _mapper = MsgspecMapper()

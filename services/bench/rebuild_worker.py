@@ -16,9 +16,9 @@ import time
 
 import psycopg
 
+from projections.engine.runner import ProjectionRunner
+from projections.engine.together import catch_up_together
 from projections.registry import PROJECTIONS, projection
-from projections.runner import ProjectionRunner
-from projections.together import catch_up_together
 
 BATCH = 5000
 

@@ -4,7 +4,7 @@ the conversation's audit trail or on a contact's timeline (read over HTTP)."""
 import psycopg
 import pytest
 
-from projections.source import read_batches
+from projections.engine.source import read_batches
 from services.ingest.registry import COMMANDS
 from tests.support.bus import publish_all
 from tests.support.every_type import scenario_messages

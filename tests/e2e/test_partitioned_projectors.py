@@ -8,8 +8,8 @@ import psycopg
 import pytest
 
 from adapters import bus
+from projections.engine.source import projection_lag
 from projections.registry import projection
-from projections.source import projection_lag
 from services.ingest.service import IngestService
 from services.relay import Relay
 from services.workload import demo_workload

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.eventstore import EventStore
+from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
-from projections.runner import ProjectionRunner
 from services.api.queries.activity_grid import GridFilter, GridQueries
 from services.api.queries.analytics import AnalyticsQueries
 from services.api.queries.contact_logs import ContactLogQueries

@@ -1,4 +1,4 @@
-"""Read models built together, in one pass over the store (projections/together.py),
+"""Read models built together, in one pass over the store (projections/engine/together.py),
 equal read models built one by one — also when some of them were already part built."""
 
 import itertools
@@ -7,9 +7,9 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
+from projections.engine.runner import ProjectionRunner
+from projections.engine.together import catch_up_together
 from projections.registry import PROJECTIONS, projection
-from projections.runner import ProjectionRunner
-from projections.together import catch_up_together
 from services.bench.workload import BenchWorkload
 from services.checks import compare_with_rebuild
 from tests.support.every_type import scenario_messages

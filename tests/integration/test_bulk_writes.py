@@ -1,4 +1,4 @@
-"""Rows written in bulk (projections/bulk.py: one statement for many rows) equal the rows
+"""Rows written in bulk (projections/engine/bulk.py: one statement for many rows) equal the rows
 the same INSERT ... VALUES statements write one by one, for every read model, over every
 envelope type of the catalogue and a busy mixed workload."""
 
@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
+from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS
-from projections.runner import ProjectionRunner
 from services.bench.workload import BenchWorkload
 from tests.support.every_type import scenario_messages
 from tests.support.store import ingest

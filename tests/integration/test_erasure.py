@@ -9,8 +9,8 @@ import pytest
 
 from adapters.eventstore import EventStore
 from domain.personal import ERASED
+from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
-from projections.runner import ProjectionRunner
 from services.checks import compare_with_rebuild
 from services.erasure import erase_contact
 from services.export import export, import_

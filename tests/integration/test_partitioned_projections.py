@@ -6,10 +6,10 @@ import pytest
 
 from adapters import bus
 from adapters.eventstore import EventStore
-from projections.partitioning import adopt
+from projections.engine.partitioning import adopt
+from projections.engine.runner import PartitioningChanged, ProjectionRunner
+from projections.engine.source import Slot, backlog, max_position
 from projections.registry import PROJECTIONS, projection
-from projections.runner import PartitioningChanged, ProjectionRunner
-from projections.source import Slot, backlog, max_position
 from services.workload import demo_workload
 from tests.support.readmodels import assert_live_equals_rebuilt
 from tests.support.scenario import read_side_scenario

@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
+from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS
-from projections.runner import ProjectionRunner
 from services.bench.workload import BenchWorkload
 from services.checks import compare_with_rebuild
 from services.workload import Producer, demo_workload

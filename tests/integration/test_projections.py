@@ -6,9 +6,9 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
+from projections.engine.runner import ProjectionRunner
+from projections.engine.source import read_batches
 from projections.registry import projection
-from projections.runner import ProjectionRunner
-from projections.source import read_batches
 from services.workload import demo_workload
 from tests.support.readmodels import rows
 from tests.support.store import ingest

@@ -7,11 +7,11 @@ import psycopg
 import pytest
 
 from adapters.schema import REBUILD_DDL
-from projections.base import VersionMismatch
-from projections.bluegreen import target
+from projections.engine.base import VersionMismatch
+from projections.engine.bluegreen import target
+from projections.engine.runner import ProjectionRunner
+from projections.engine.source import read_batches
 from projections.registry import PROJECTIONS, projection
-from projections.runner import ProjectionRunner
-from projections.source import read_batches
 from projections.timeline import Timeline
 from services.checks import compare_with_rebuild
 from services.cli import main

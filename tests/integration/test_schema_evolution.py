@@ -12,8 +12,8 @@ from adapters.mapper import UPCASTERS, MsgspecMapper
 from domain.activity import Ref
 from domain.catalogue import event_classes
 from domain.contact import Contact
+from projections.engine.runner import ProjectionRunner
 from projections.registry import projection
-from projections.runner import ProjectionRunner
 from services.export import export
 from services.verify import verify
 from services.workload import Producer

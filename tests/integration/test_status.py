@@ -9,10 +9,10 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
-from projections.partitioning import adopt
+from projections.engine.partitioning import adopt
+from projections.engine.runner import ProjectionRunner
+from projections.engine.source import Slot
 from projections.registry import PROJECTIONS, projection
-from projections.runner import ProjectionRunner
-from projections.source import Slot
 from services.relay import Relay
 from services.workload import demo_workload
 from tests.support.store import ingest

@@ -3,7 +3,7 @@
 import pytest
 from fastapi import HTTPException
 
-from projections.live import MAX_PAYLOAD, Announcement, parse, payload
+from projections.engine.live import MAX_PAYLOAD, Announcement, parse, payload
 from services.api.live.feed import _position
 from services.api.live.streams import Item, StreamPosition
 

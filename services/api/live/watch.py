@@ -12,7 +12,7 @@ import psycopg
 import structlog
 from psycopg_pool import AsyncConnectionPool
 
-from projections.live import CHANNEL, parse
+from projections.engine.live import CHANNEL, parse
 from services.api.queries import rows
 
 if TYPE_CHECKING:

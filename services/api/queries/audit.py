@@ -9,7 +9,7 @@ from psycopg import AsyncConnection
 
 from adapters.eventstore import EVENTS_TABLE
 from adapters.mapper import MsgspecMapper
-from projections.source import keys_for
+from projections.engine.source import keys_for
 from services.export import record
 from services.time_travel import KINDS
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from psycopg.errors import UndefinedColumn, UndefinedTable
 
 from adapters.eventstore import EVENTS_TABLE
+from projections.engine.source import projection_lag
 from projections.registry import PROJECTIONS, projection
-from projections.source import projection_lag
 from services.api.deps import Conn
 from services.api.models import ConsumerHealth, Health, LiveHealth
 

@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from psycopg import AsyncConnection, AsyncCursor
 
 from adapters.mapper import MsgspecMapper
-from projections.base import Projection, Recorded, VersionMismatch
-from projections.live import announce
-from projections.source import Slot, decode_rows, max_position, read_batches, read_rows
+from projections.engine.base import Projection, Recorded, VersionMismatch
+from projections.engine.live import announce
+from projections.engine.source import Slot, decode_rows, max_position, read_batches, read_rows
 
 # park(conn, (position, aggregate_id, version, wire_name, state), error)
 Park = Callable[[AsyncConnection, tuple, Exception], Awaitable[None]]
@@ -42,7 +42,7 @@ class ProjectionRunner:
         """Lock this runner's watermark for the transaction and return it.
 
         The first statement of every write locks the tracking row: during a blue/green
-        swap (projections/bluegreen.py) it waits on the lock the swap holds, then
+        swap (projections/engine/bluegreen.py) it waits on the lock the swap holds, then
         resolves the schema's name again (the new one). Partition workers share that row
         (FOR SHARE) and each locks its own partition's row."""
         p, slot = self.projection, self.slot

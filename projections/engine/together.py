@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from psycopg import AsyncConnection
 
 from adapters.mapper import MsgspecMapper
-from projections.base import Projection, Recorded
-from projections.runner import ProjectionRunner
-from projections.source import decode_rows, max_position, read_rows
+from projections.engine.base import Projection, Recorded
+from projections.engine.runner import ProjectionRunner
+from projections.engine.source import decode_rows, max_position, read_rows
 
 
 async def catch_up_together(

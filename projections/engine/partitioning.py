@@ -16,9 +16,9 @@ import structlog
 from psycopg import AsyncConnection
 
 from adapters.mapper import MsgspecMapper
-from projections.base import Projection
-from projections.runner import ProjectionRunner
-from projections.source import Slot
+from projections.engine.base import Projection
+from projections.engine.runner import ProjectionRunner
+from projections.engine.source import Slot
 
 log = structlog.get_logger()
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import msgspec
 from psycopg import AsyncCursor
 
-from projections.base import reader
+from projections.engine.base import reader
 
 _INSERT = re.compile(
     r"^\s*INSERT INTO\s+(?P<table>[\w.]+)\s*(?:\((?P<columns>[^)]*)\))?\s*VALUES\s*"

@@ -20,7 +20,7 @@ from adapters.eventstore import EVENTS_TABLE
 from adapters.keys import Keys, fetch_keys
 from adapters.mapper import MsgspecMapper
 from adapters.sealing import key_ids
-from projections.base import Recorded
+from projections.engine.base import Recorded
 
 Wants = Callable[[str], bool]  # does the reader need the events of this wire name?
 

@@ -20,9 +20,9 @@ import psycopg
 import structlog
 from psycopg import AsyncConnection
 
-from projections.base import Projection
-from projections.partitioning import adopt
-from projections.runner import ProjectionRunner
+from projections.engine.base import Projection
+from projections.engine.partitioning import adopt
+from projections.engine.runner import ProjectionRunner
 
 log = structlog.get_logger()
 
