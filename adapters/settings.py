@@ -39,8 +39,10 @@ class Settings(BaseSettings):
     ingest_batch_wait: float = Field(0.05, description="Seconds to wait to fill a batch")
     projector_batch_size: int = Field(1000, description="Events applied per transaction")
     projector_batch_wait: float = Field(0.05, description="Seconds to wait to fill a batch")
-    relay_batch_size: int = Field(2000, description="Events read from the store per query")
-    relay_max_pending: int = Field(2000, description="Unacknowledged publishes in flight")
+    relay_batch_size: int = Field(
+        2000,
+        description="Events read from the store per query, and published per acknowledgement",
+    )
     events_duplicate_window: float = Field(
         3600.0, description="Seconds JetStream remembers Nats-Msg-Id on the events stream"
     )
@@ -112,6 +114,12 @@ class Settings(BaseSettings):
         None,
         description="Port of the /health and /metrics endpoint of ingest, relay and "
         "projectors (unset: none; the API serves both on its own port)",
+    )
+    bus_key: str | None = Field(
+        None,
+        description="Base64 of the 32-byte key the relay authenticates stored events with on "
+        "the bus and projector hosts check (unset: a key file in the data folder, created on "
+        "first use); only the relay and projector hosts need it",
     )
     signing_key: str | None = Field(
         None,

@@ -1,11 +1,17 @@
 """The relay: publish every stored event, in notification order, to the events stream.
 
 Exactly-once into the stream, in order, across crashes:
-- each event is published with `Nats-Msg-Id` = its notification id and
-  `Nats-Expected-Last-Msg-Id` = the previous one, so JetStream refuses anything that
-  would leave a gap or reorder the stream (a failed publish fails all that follow);
-- on start, and after any failure, the relay resumes after the last event the *stream*
-  holds, so nothing is skipped and nothing is published twice;
+- each event is published with `Nats-Expected-Last-Sequence` = the stream sequence just
+  before the one it must get, so JetStream refuses anything that would leave a gap or
+  reorder the stream (a failed publish fails all that follow); a batch is published
+  without waiting for each acknowledgement, and only its last message asks for one: it
+  is accepted at its predicted sequence only if every message before it was;
+- each event carries `Chronicle-MAC` (adapters/bus_auth.py), over its predicted stream
+  sequence and everything a projector believes of it, so nothing else on the stream is
+  taken for Chronicle's;
+- on start, and after any failure, the relay resumes after the last *genuine* event the
+  stream holds (a forged message at the tail is stepped over), so nothing is skipped and
+  nothing is published twice;
 - a PostgreSQL advisory lock keeps a single active relay.
 """
 
@@ -20,7 +26,7 @@ import structlog
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from adapters import bus, metrics
+from adapters import bus, bus_auth, metrics
 from adapters.eventstore import EVENTS_TABLE
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
@@ -49,20 +55,29 @@ _routing = msgspec.json.Decoder(_Routing)
 
 
 class StreamTail(msgspec.Struct):
-    """Where the events stream ends: its last message id (a notification id) and seq."""
+    """Where the events stream ends: the position of its last genuine event (None: none
+    found) and its last sequence (a forged message's included)."""
 
     position: int | None
     last_seq: int
 
 
-async def stream_tail(js: JetStreamContext) -> StreamTail:
+TAIL_SCAN = 1000  # messages looked at, back from the end, for the last genuine one
+
+
+async def stream_tail(js: JetStreamContext, key: bytes) -> StreamTail:
     info = await js.stream_info(bus.EVENTS_STREAM)
-    if not info.state.messages:
-        return StreamTail(None, info.state.last_seq)
-    with contextlib.suppress(NotFoundError):
-        msg = await js.get_msg(bus.EVENTS_STREAM, seq=info.state.last_seq)
-        return StreamTail(int(msg.headers[bus.MSG_ID]), info.state.last_seq)
-    return StreamTail(None, info.state.last_seq)
+    last = info.state.last_seq
+    if info.state.messages:
+        first = max(info.state.first_seq, last - TAIL_SCAN + 1)
+        for seq in range(last, first - 1, -1):
+            with contextlib.suppress(NotFoundError):
+                msg = await js.get_msg(bus.EVENTS_STREAM, seq=seq)
+                headers = dict(msg.headers or {})
+                if bus_auth.check(key, seq, headers, msg.data or b"") is None:
+                    return StreamTail(int(headers[bus.POSITION]), last)
+                log.warning("relay.not_genuine", stream_seq=seq)
+    return StreamTail(None, last)
 
 
 class Relay(HostedService):
@@ -120,8 +135,9 @@ class Relay(HostedService):
             await self._task
 
     async def run(self, stop: asyncio.Event) -> None:
+        self.key = bus_auth.load_key(self.settings.data_dir, self.settings.bus_key)
         nc = await bus.connect(self.settings.nats_url, "chronicle-relay")
-        js = nc.jetstream(publish_async_max_pending=self.settings.relay_max_pending)
+        js = nc.jetstream()
         await bus.ensure_streams(js, bus.StreamLimits.of(self.settings))
         url = self.settings.database_url
         try:
@@ -133,7 +149,7 @@ class Relay(HostedService):
                     ):
                         await self._lead(db, stop)
                         await listener.execute(f"LISTEN {EVENTS_TABLE}")
-                        await self._relay(js, db, listener, stop)
+                        await self._relay(nc, js, db, listener, stop)
                 except bus_errors() as e:
                     log.warning("relay.retry", error=repr(e))
                     await _pause(stop, 1.0)
@@ -150,38 +166,43 @@ class Relay(HostedService):
                 return
             await _pause(stop, 1.0)
 
-    async def _relay(self, js: JetStreamContext, db, listener, stop: asyncio.Event) -> None:
-        tail = await stream_tail(js)
+    async def _relay(self, nc, js: JetStreamContext, db, listener, stop: asyncio.Event) -> None:
+        tail = await stream_tail(js, self.key)
         stored = await self._stored_position(db)
         self.position = tail.position if tail.position is not None else stored
-        previous = tail.position
-        floor = self.position  # nothing exists between it and the first event we publish
-        stamps = PartitionStamps(self.settings.projector_partitions, floor)
-        log.info("relay.resume", position=self.position, stream_seq=tail.last_seq)
+        seq = tail.last_seq  # the sequence the stream's next message will get, minus one
+        stamps = PartitionStamps(self.settings.projector_partitions, self.position)
+        log.info("relay.resume", position=self.position, stream_seq=seq)
+        reading = asyncio.create_task(self._read(db, self.position))
+        try:
+            await self._publish_all(nc, js, db, listener, stop, stamps, seq, reading)
+        finally:
+            self._reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError, psycopg.Error):
+                await self._reading
+
+    async def _publish_all(self, nc, js, db, listener, stop, stamps, seq, reading) -> None:
+        self._reading = reading
         while not stop.is_set():
-            rows = await (
-                await db.execute(_SELECT, (self.position, self.settings.relay_batch_size))
-            ).fetchall()
+            rows = await reading
             if not rows:
                 await _wait_notify(listener, stop, 0.5)
+                reading = self._reading = asyncio.create_task(self._read(db, self.position))
                 continue
-            futures = []
-            for row in rows:
-                subject, headers = _message(row, previous, stamps, tail.last_seq)
-                log.debug(
-                    "relay.event",
-                    position=row[0],
-                    correlation_id=headers[bus.CORRELATION_ID],
-                    partition=headers.get(bus.PARTITION),
-                )
-                futures.append(
-                    await js.publish_async(
-                        subject, bytes(row[4]), headers=headers, wait_stall=PUBLISH_TIMEOUT
-                    )
-                )
-                previous = row[0]
-            await _confirm(futures)
-            self.position = rows[-1][0]
+            *rest, last = rows
+            for row in rest:  # no acknowledgement asked: the last one's covers them
+                seq += 1
+                subject, headers = _message(row, stamps, seq, self.key)
+                await nc.publish(subject, bytes(row[4]), headers=headers)
+            seq += 1
+            subject, headers = _message(last, stamps, seq, self.key)
+            reading = self._reading = asyncio.create_task(self._read(db, last[0]))  # during the ack
+            ack = await js.publish(
+                subject, bytes(last[4]), headers=headers, timeout=PUBLISH_TIMEOUT
+            )
+            if ack.seq != seq or ack.duplicate:
+                raise OutOfStep(f"the stream took position {last[0]} at {ack.seq}, not {seq}")
+            self.position = last[0]
             self.published += len(rows)
             metrics.RELAY_POSITION.set(self.position)
             metrics.RELAY_PUBLISHED.inc(len(rows))
@@ -191,6 +212,10 @@ class Relay(HostedService):
                 (self.position,),
             )
             log.debug("relay.published", count=len(rows), position=self.position)
+
+    async def _read(self, db, after: int) -> list[tuple]:
+        cur = await db.execute(_SELECT, (after, self.settings.relay_batch_size))
+        return await cur.fetchall()
 
     @staticmethod
     async def _stored_position(db) -> int:
@@ -217,49 +242,41 @@ class PartitionStamps:
         return partition, previous
 
 
-def _message(
-    row: tuple, previous: int | None, stamps: PartitionStamps, last_seq: int
-) -> tuple[str, dict[str, str]]:
+class OutOfStep(RuntimeError):
+    """The stream did not take a batch where the relay predicted: resume from its tail."""
+
+
+def _message(row: tuple, stamps: PartitionStamps, seq: int, key: bytes) -> tuple[str, dict]:
     notification_id, originator_id, version, topic, state = row
     meta = _routing.decode(state).meta
     partition, partition_previous = stamps.stamp(meta.workspace_id, notification_id)
+    position = str(notification_id)
     headers = {
-        bus.MSG_ID: str(notification_id),
-        bus.POSITION: str(notification_id),
+        bus.MSG_ID: position,
+        bus.POSITION: position,
         bus.PREVIOUS_POSITION: str(partition_previous),
         bus.PARTITION: f"{partition}/{stamps.partitions}",
         bus.WIRE_NAME: topic,
         bus.AGGREGATE_ID: str(originator_id),
         bus.VERSION: str(version),
         bus.CORRELATION_ID: meta.correlation_id or "",
+        bus.EXPECTED_LAST_SEQUENCE: str(seq - 1),
     }
-    if previous is None:
-        headers[bus.EXPECTED_LAST_SEQUENCE] = str(last_seq)
-    else:
-        headers[bus.EXPECTED_LAST_MSG_ID] = str(previous)
+    headers[bus_auth.HEADER] = bus_auth.sign(key, seq, headers, bytes(state))
     return bus.event_subject(topic, meta.workspace_id, originator_id.hex), headers
-
-
-async def _confirm(futures: list[asyncio.Future]) -> None:
-    """Wait for every PubAck; raise the first refusal (the rest fail after it anyway)."""
-    try:
-        results = await asyncio.wait_for(
-            asyncio.gather(*futures, return_exceptions=True), PUBLISH_TIMEOUT
-        )
-    except TimeoutError:
-        for f in futures:
-            f.cancel()
-        raise
-    errors = [r for r in results if isinstance(r, BaseException)]
-    if errors:
-        raise errors[0]
 
 
 def bus_errors() -> tuple[type[BaseException], ...]:
     import nats.errors
     import nats.js.errors
 
-    return (nats.errors.Error, nats.js.errors.Error, asyncio.TimeoutError, psycopg.OperationalError)
+    return (
+        nats.errors.Error,
+        nats.js.errors.Error,
+        asyncio.TimeoutError,
+        psycopg.OperationalError,
+        OutOfStep,
+    )
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
