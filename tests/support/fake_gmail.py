@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote_plus, urlencode, urlsplit
 
 from adapters.embedded import free_port
 from adapters.mail.gmail_auth import READONLY, SEND, GmailAccount
@@ -167,6 +167,12 @@ def _handler(google: FakeGoogle) -> type[BaseHTTPRequestHandler]:
 
         def _token(self, body: bytes) -> None:
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            basic = self.headers.get("Authorization", "")
+            if basic.startswith("Basic "):  # client authentication in a header (RFC 6749)
+                pair = base64.b64decode(basic[6:]).decode()
+                client_id, _, client_secret = (unquote_plus(p) for p in pair.partition(":"))
+                form.setdefault("client_id", client_id)
+                form.setdefault("client_secret", client_secret)
             with google.lock:
                 try:
                     status, answer = 200, google.oauth.token(form)
@@ -216,8 +222,3 @@ def _handler(google: FakeGoogle) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
     return Handler
-
-
-def raw_of(message: dict) -> bytes:
-    data = message["raw"]
-    return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
