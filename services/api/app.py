@@ -27,12 +27,13 @@ from services.api.routes import (
     emails,
     health,
     live,
+    mailboxes,
     timeline,
     workspace,
 )
 
 ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
-ROUTERS += [audit.router, emails.router, live.router]
+ROUTERS += [audit.router, emails.router, mailboxes.router, live.router]
 ROUTERS += [workspace.router, contacts_report.router, contact_logs.router, analytics.router]
 
 
