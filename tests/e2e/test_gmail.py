@@ -65,7 +65,9 @@ async def _final(stack: Stack, email_id: str) -> dict | None:
     return found if found.get("status") in ("sent", "failed") else None
 
 
-async def test_connect_send_revoke_see_reconnect_needed_and_connect_again(settings, tmp_path):
+async def test_connect_send_revoke_see_reconnect_needed_and_connect_again(
+    settings, tmp_path, capfd
+):
     fast = settings.model_copy(update={"sender_interval": 0.1, "poller_interval": 0.2})
     add = ("mailbox", "add", "--workspace", WS, "--mailbox", "mb_dana", "--address",
            "dana@acme.test", "--team", "support", "--gmail")  # fmt: skip
@@ -94,6 +96,9 @@ async def test_connect_send_revoke_see_reconnect_needed_and_connect_again(settin
                 listed = await chronicle(settings, None, "mailbox", "list")
                 async with stack.client(stack.token(WS)) as api:
                     shown = (await api.get("/v1/mailboxes/mb_dana")).json()
+                other_team = stack.token(WS, role="agent", teams=("sales",))
+                async with stack.client(other_team) as api:
+                    hidden = (await api.get("/v1/mailboxes")).json()["mailboxes"]
                 again = await chronicle(settings, google, *connect)
                 google.deliver("dana@acme.test", INBOUND)
                 async with stack.client(stack.token(WS)) as api:
@@ -120,10 +125,13 @@ async def test_connect_send_revoke_see_reconnect_needed_and_connect_again(settin
         "gmail",
     )
     assert "invalid_grant" in shown["state_reason"]
+    assert hidden == []  # an agent sees the mailboxes of their teams only
     assert again[0] == 0 and [m["state"] for m in reconnected] == ["connected"]
-    # Tokens stay in the mailbox table: not in events, not printed.
+    # Tokens stay in the mailbox table: not in events, not printed, not logged.
+    logged = "".join(capfd.readouterr())
     for value in (secret["refresh_token"], secret["client_secret"]):
         assert value not in events and value not in connected[1] + listed[1] + again[1]
+        assert value not in logged
 
 
 async def _state(settings, wanted: str) -> bool:
