@@ -11,9 +11,14 @@ import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from google.auth.exceptions import RefreshError
+from google.auth.transport.requests import Request
 from google_auth_oauthlib.flow import Flow
 
-from adapters.mail.gmail_auth import GmailAccount
+from adapters.mail.gmail import GmailSender
+from adapters.mail.gmail_auth import GmailAccount, credentials, grant_gone
+from adapters.mail.gmail_calls import Backoff, call
+from adapters.mail.port import ReconnectNeeded
 
 
 class ConsentFailed(Exception):
@@ -39,6 +44,20 @@ class Consent:
             access_type="offline", prompt="consent", include_granted_scopes="false"
         )
         return cls(flow, url, state)
+
+    @classmethod
+    def resume(
+        cls, client_config: dict, scopes: list[str], redirect_uri: str, state: str, verifier: str
+    ) -> Consent:
+        """The consent `begin` started in another request (the web flow)."""
+        flow = Flow.from_client_config(
+            client_config,
+            scopes=scopes,
+            redirect_uri=redirect_uri,
+            state=state,
+            code_verifier=verifier,
+        )
+        return cls(flow, "", state)
 
     def finish(self, pasted: str) -> tuple[GmailAccount, str]:
         """`pasted`: the code, or the whole address the browser was sent back to. Returns
@@ -71,3 +90,18 @@ class Consent:
         )
         secret = {"refresh_token": creds.refresh_token, "client_secret": config["client_secret"]}
         return account, json.dumps(secret)
+
+
+def try_grant(account: GmailAccount, secret: str, address: str) -> str | None:
+    """Use a new grant once (a fresh access token, and the mailbox's own address when the
+    scopes allow reading it), so a refused grant is found when connecting, not by the
+    first email. Returns the address the grant is for, when Gmail says."""
+    if not account.can_read:
+        try:
+            credentials(account, secret, address).refresh(Request())
+        except RefreshError as e:
+            raise ReconnectNeeded(grant_gone(e) or f"Google's token endpoint: {e.args[0]}") from e
+        return None
+    gmail = GmailSender(account, secret, address, backoff=Backoff(tries=3))
+    with gmail.client() as client:
+        return call(lambda: client.users().getProfile(userId="me"), gmail.backoff)["emailAddress"]

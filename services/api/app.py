@@ -25,6 +25,7 @@ from services.api.routes import (
     contacts_report,
     conversations,
     emails,
+    gmail_connect,
     health,
     live,
     mailboxes,
@@ -33,7 +34,7 @@ from services.api.routes import (
 )
 
 ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
-ROUTERS += [audit.router, emails.router, mailboxes.router, live.router]
+ROUTERS += [audit.router, emails.router, mailboxes.router, gmail_connect.router, live.router]
 ROUTERS += [workspace.router, contacts_report.router, contact_logs.router, analytics.router]
 
 

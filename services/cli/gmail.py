@@ -11,14 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from google.auth.exceptions import RefreshError
-from google.auth.transport.requests import Request
 
 from adapters.mail import mailboxes
-from adapters.mail.gmail import GmailSender
-from adapters.mail.gmail_auth import MODIFY, READONLY, SEND, GmailAccount, credentials, grant_gone
-from adapters.mail.gmail_calls import Backoff, GmailError, call
-from adapters.mail.gmail_consent import Consent, ConsentFailed
+from adapters.mail.gmail_auth import MODIFY, READONLY, SEND, GmailAccount
+from adapters.mail.gmail_calls import GmailError
+from adapters.mail.gmail_consent import Consent, ConsentFailed, try_grant
 from adapters.mail.port import ReconnectNeeded
 from adapters.settings import Settings
 from services.cli.common import database, moment
@@ -45,7 +42,7 @@ def add_gmail(settings: Settings, args: argparse.Namespace) -> int:
                 "api_endpoint": args.gmail_endpoint,
             }
         )
-        whose = _try(account, secret, args.address)
+        whose = try_grant(account, secret, args.address)
     except (ConsentFailed, GmailError, ReconnectNeeded, OSError, ValueError) as e:
         print(f"not connected: {getattr(e, 'error', None) or e}", file=sys.stderr)
         return 1
@@ -88,20 +85,6 @@ def _service_account(args: argparse.Namespace, scopes: list[str]) -> tuple[Gmail
     if key.get("type") != "service_account":
         raise ValueError(f"{args.service_account} is not a service account key file")
     return GmailAccount("service_account", tuple(scopes), key["token_uri"]), text
-
-
-def _try(account: GmailAccount, secret: str, address: str) -> str | None:
-    """Use the grant once (a fresh access token, and the mailbox's own address when the
-    scopes allow reading it): a refused grant is found now, not by the first email."""
-    if not account.can_read:
-        try:
-            credentials(account, secret, address).refresh(Request())
-        except RefreshError as e:
-            raise ReconnectNeeded(grant_gone(e) or f"Google's token endpoint: {e.args[0]}") from e
-        return None
-    gmail = GmailSender(account, secret, address, backoff=Backoff(tries=3))
-    with gmail.client() as client:
-        return call(lambda: client.users().getProfile(userId="me"), gmail.backoff)["emailAddress"]
 
 
 def describe(m: mailboxes.Mailbox) -> str:

@@ -228,3 +228,46 @@ async def test_a_mailbox_read_over_imap_and_then_gmail_records_each_message_once
 
 async def _polled(poller: Poller) -> bool:
     return poller.polls >= 1
+
+
+async def test_an_owner_connects_gmail_through_the_api_web_flow(settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake Google is plain HTTP
+    quick = settings.model_copy(update={"sender_interval": 0.1})
+    with FakeGoogle() as google:
+        stack = Stack(quick)
+        callback = f"{stack.url}/v1/gmail/consent/callback"
+        client = tmp_path / "web_client.json"
+        client.write_text(google.oauth_client("web", [callback]))
+        gmail = {"gmail_client_secrets": client, "gmail_redirect_uri": callback,
+                 "gmail_api_endpoint": google.api_endpoint}  # fmt: skip
+        stack.settings = stack.settings.model_copy(update=gmail)  # before the API starts
+        async with stack:
+            wanted = {"address": "dana@acme.test", "team_id": "support", "display_name": "Dana"}
+            async with stack.client(stack.token(WS, role="agent", teams=("support",))) as api:
+                forbidden = await api.post("/v1/mailboxes/mb_dana/gmail/consent", json=wanted)
+            async with stack.client(stack.token(WS)) as api:
+                asked = await api.post("/v1/mailboxes/mb_dana/gmail/consent", json=wanted)
+                begun = asked.json()
+                google.signing_in = "dana@acme.test"
+                back = google.consent(begun["consent_url"])  # the owner allows
+                async with stack.client(None) as browser:
+                    connected = await browser.get(back)
+                    replayed = await browser.get(back)
+                shown = (await api.get("/v1/mailboxes/mb_dana")).json()
+            sender = Sender(quick)
+            await sender.start()
+            try:
+                await publish_all(quick.nats_url, queued_email("em_web"))
+                done = await until(lambda: _final(stack, "em_web"), what="the email")
+            finally:
+                await sender.stop()
+    assert forbidden.status_code == 403
+    assert begun["consent_url"].startswith(google.auth_uri)
+    assert connected.status_code == 200 and connected.json()["state"] == "connected"
+    assert replayed.status_code == 400 and "unknown or expired consent" in replayed.text
+    assert (shown["sends_with"], shown["reads_with"], shown["team_id"]) == (
+        "gmail",
+        "gmail",
+        "support",
+    )
+    assert done["status"] == "sent" and google.count("users.messages.send") == 1
