@@ -74,7 +74,10 @@ class Gmail:
 
 class GmailSender(Gmail):
     def send(self, message: OutgoingMessage) -> Delivery:
-        raw = base64.urlsafe_b64encode(rfc5322(message).as_bytes()).decode()
+        built = rfc5322(message)
+        if message.bcc:  # Gmail takes every recipient from the headers, and drops Bcc's
+            built["Bcc"] = ", ".join(message.bcc)  # from the copies it delivers
+        raw = base64.urlsafe_b64encode(built.as_bytes()).decode()
         try:
             with self.client() as gmail:
                 sent = call(

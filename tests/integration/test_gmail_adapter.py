@@ -33,9 +33,9 @@ def google():
         yield fake
 
 
-def outgoing(message_id: str = "<em-1@acme.test>") -> OutgoingMessage:
+def outgoing(message_id: str = "<em-1@acme.test>", bcc: tuple = ()) -> OutgoingMessage:
     return OutgoingMessage(
-        message_id, DANA, "Dana", ("ann@example.com",), ("boss@acme.test",), (), "Refund",
+        message_id, DANA, "Dana", ("ann@example.com",), ("boss@acme.test",), bcc, "Refund",
         "<p>Your refund is <b>done</b>.</p>", "text/html",
     )  # fmt: skip
 
@@ -68,12 +68,13 @@ def sent_messages(google: FakeGoogle) -> list:
 
 
 def test_sending_hands_gmail_the_message_with_its_message_id_and_keeps_gmails_ids(google):
-    delivery = sender(google).send(outgoing())
+    delivery = sender(google).send(outgoing(bcc=("audit@acme.test",)))
     [sent] = sent_messages(google)
     [stored] = google.mailbox(DANA).messages.values()
     assert delivery.server_response == f"gmail id={stored.id} thread={stored.thread_id}"
     assert sent["Message-ID"] == "<em-1@acme.test>" and sent["From"] == "Dana <dana@acme.test>"
     assert sent["To"] == "ann@example.com" and sent["Cc"] == "boss@acme.test"
+    assert sent["Bcc"] == "audit@acme.test"  # Gmail sends to it and keeps it in Sent only
     assert "<b>done</b>" in sent.get_body(("html",)).get_content()
     assert google.count("users.messages.send") == 1
 
