@@ -79,6 +79,19 @@ class Settings(BaseSettings):
     )
     sender_interval: float = Field(1.0, description="Seconds between the sender's scans")
     poller_interval: float = Field(30.0, description="Seconds between mailbox polls")
+    gmail_client_secrets: Path | None = Field(
+        None,
+        description="The Google OAuth client's JSON (a Web application client) with which "
+        "the HTTP API connects Gmail mailboxes (docs/email.md); unset: only the command line",
+    )
+    gmail_redirect_uri: str | None = Field(
+        None,
+        description="Where Google sends a person back after consenting: this API's "
+        "/v1/gmail/consent/callback as browsers reach it (default: the client's first)",
+    )
+    gmail_api_endpoint: str | None = Field(
+        None, description="Another Gmail API address for mailboxes the API connects (a proxy)"
+    )
     live_heartbeat: float = Field(
         15.0, gt=0, description="Seconds between keep-alive comments on a live stream"
     )

@@ -47,7 +47,7 @@ class Received(IncomingEmailEvent, AggregateCreated):
     attachments: tuple[AttachmentInfo, ...]
     in_reply_to: str | None
     contact_ids: tuple[str, ...]  # contacts with the sender's address (empty: unknown)
-    via: str  # how it came: imap, maildir, raw (a connector's RFC 5322 bytes), parsed
+    via: str  # how it came: imap, maildir, gmail, raw (a connector's RFC 5322 bytes), parsed
 
     def apply(self, e: IncomingEmail) -> None:
         e.workspace_id, e.mailbox_id, e.message_id = (

@@ -27,7 +27,7 @@ from adapters import bus
 from adapters.eventstore import INSERT_REJECT, RejectRecord, reject_row
 from adapters.mail import mailboxes
 from adapters.mail.parse import Unparseable, parse
-from adapters.mail.port import Fetched, MailReader
+from adapters.mail.port import Fetched, MailReader, ReconnectNeeded
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from services import runtime
@@ -125,6 +125,9 @@ class Poller(HostedService):
                 continue
             try:
                 await self.poll(mailbox, reader)
+            except ReconnectNeeded as error:  # left alone until a person connects it again
+                await asyncio.to_thread(self._needs_reconnect, mailbox, error.error)
+                log.warning("poller.reconnect_needed", mailbox_id=mailbox.mailbox_id)
             except Exception as error:  # one unreachable mailbox must not stop the others
                 log.warning(
                     "poller.mailbox_failed",
@@ -146,6 +149,9 @@ class Poller(HostedService):
                 await asyncio.to_thread(self._handled, mailbox, fetched, outcome, kept)
                 handled += 1
             if len(batch) < BATCH:
+                settled = getattr(reader, "settled_cursor", None)
+                if settled is not None:  # caught up: the position moves even with no message
+                    await asyncio.to_thread(self._settle, mailbox, settled)
                 break
         return handled
 
@@ -200,6 +206,19 @@ class Poller(HostedService):
                 (mailbox.workspace_id, mailbox.mailbox_id),
             ).fetchone()
         return row[0] if row else None
+
+    def _settle(self, mailbox: mailboxes.Mailbox, cursor: dict) -> None:
+        with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
+            conn.execute(
+                "INSERT INTO email_poll_state (workspace_id, mailbox_id, cursor) "
+                "VALUES (%s, %s, %s) ON CONFLICT (workspace_id, mailbox_id) DO UPDATE "
+                "SET cursor = EXCLUDED.cursor, polled_at = now()",
+                (mailbox.workspace_id, mailbox.mailbox_id, Jsonb(cursor)),
+            )
+
+    def _needs_reconnect(self, mailbox: mailboxes.Mailbox, reason: str) -> None:
+        with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
+            mailboxes.needs_reconnect(conn, mailbox.workspace_id, mailbox.mailbox_id, reason)
 
     def _known(self, mailbox: mailboxes.Mailbox, keys: list[str]) -> set[str]:
         with psycopg.connect(self.settings.database_url, autocommit=True) as conn:

@@ -27,7 +27,7 @@ import structlog
 from adapters import bus
 from adapters.eventstore import EventStore
 from adapters.mail import mailboxes
-from adapters.mail.port import MailSender, OutgoingMessage, SendFailed
+from adapters.mail.port import MailSender, OutgoingMessage, ReconnectNeeded, SendFailed
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from domain.outgoing_email import OutgoingEmail
@@ -152,6 +152,10 @@ class Sender(HostedService):
         with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
             return mailboxes.load(conn, workspace_id, mailbox_id)
 
+    def _needs_reconnect(self, mailbox: mailboxes.Mailbox, reason: str) -> None:
+        with psycopg.connect(self.settings.database_url, autocommit=True) as conn:
+            mailboxes.needs_reconnect(conn, mailbox.workspace_id, mailbox.mailbox_id, reason)
+
     async def process(self, workspace_id: str, email_id: str) -> None:
         email = await asyncio.to_thread(self._load, workspace_id, email_id)
         if email.status != "queued":
@@ -175,7 +179,12 @@ class Sender(HostedService):
             delivery = await asyncio.to_thread(adapter.send, message_of(email, mailbox))
         except SendFailed as failure:
             log_.warning("sender.failed", error=failure.error, attempt=attempt)
-            await self._failed(email, attempt, failure.error, failure.code, failure.refused)
+            if isinstance(failure, ReconnectNeeded):
+                await asyncio.to_thread(self._needs_reconnect, mailbox, failure.error)
+            unknown = failure.outcome_unknown
+            await self._failed(
+                email, attempt, failure.error, failure.code, failure.refused, unknown
+            )
             return
         log_.info("sender.sent", attempt=attempt, response=delivery.server_response)
         await self._sent(email, attempt, delivery.server_response, delivery.refused)

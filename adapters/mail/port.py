@@ -1,9 +1,9 @@
 """The mailbox ports: how Chronicle sends through, and reads from, a connected mailbox.
 
-`MailSender` is what the sender service needs (SMTP today; a Gmail-API adapter would
-implement the same two methods with the mailbox's OAuth token), `MailReader` what the
-poller needs (IMAP, Maildir; Gmail's history API would fit too). Connection settings and
-secrets stay in the adapters and the `email_mailboxes` table, never in events.
+`MailSender` is what the sender service needs (SMTP, or the Gmail API with the mailbox's
+OAuth grant), `MailReader` what the poller needs (IMAP, Maildir, Gmail's history API).
+Connection settings and secrets stay in the adapters and the `email_mailboxes` table,
+never in events.
 """
 
 from __future__ import annotations
@@ -41,13 +41,24 @@ class Delivery:
 
 class SendFailed(Exception):
     """The server did not take the message: `error` is its answer (or why it could not be
-    reached), `code` its reply code when it gave one."""
+    reached), `code` its reply code when it gave one. `outcome_unknown`: the server's answer
+    was lost or unclear and the message may have gone out all the same."""
 
     def __init__(
-        self, error: str, code: int | None = None, refused: tuple[tuple[str, str], ...] = ()
+        self,
+        error: str,
+        code: int | None = None,
+        refused: tuple[tuple[str, str], ...] = (),
+        outcome_unknown: bool = False,
     ) -> None:
         super().__init__(error)
         self.error, self.code, self.refused = error, code, refused
+        self.outcome_unknown = outcome_unknown
+
+
+class ReconnectNeeded(SendFailed):
+    """The mailbox's grant is gone (revoked, expired, or missing a scope): nothing was sent
+    or read, and nothing will be until a person connects the mailbox again."""
 
 
 class MailSender(Protocol):
@@ -73,6 +84,10 @@ class Fetched:
 
 
 class MailReader(Protocol):
+    """Readers whose position can move without a message (Gmail: the mailbox's history id)
+    also set `settled_cursor` in `new_messages`: where to resume once every message it
+    returned is handled (None: keep the cursor of the last handled message)."""
+
     def new_messages(
         self, cursor: dict[str, Any] | None, known: Callable[[list[str]], set[str]], limit: int
     ) -> list[Fetched]:

@@ -25,8 +25,10 @@ from services.api.routes import (
     contacts_report,
     conversations,
     emails,
+    gmail_connect,
     health,
     live,
+    mailboxes,
     rejects,
     timeline,
     workspace,
@@ -34,6 +36,7 @@ from services.api.routes import (
 
 ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
 ROUTERS += [rejects.router, audit.router, emails.router, live.router]
+ROUTERS += [mailboxes.router, gmail_connect.router]
 ROUTERS += [workspace.router, contacts_report.router, contact_logs.router, analytics.router]
 
 

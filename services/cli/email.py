@@ -9,6 +9,7 @@ import psycopg
 
 from adapters.mail import mailboxes
 from adapters.settings import Settings
+from services.cli import gmail
 from services.cli.common import database
 
 
@@ -20,10 +21,12 @@ def _server(text: str | None, default_port: int) -> tuple[str, int] | None:
 
 
 def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
+    if args.gmail:
+        return gmail.add_gmail(settings, args)
     smtp = _server(args.smtp, 587)
     imap = _server(args.imap, 993)
     if not (smtp or imap or args.maildir):
-        print("give --smtp, --imap and/or --maildir", file=sys.stderr)
+        print("give --smtp, --imap and/or --maildir (or --gmail)", file=sys.stderr)
         return 2
     secret = f"env:{args.password_env}" if args.password_env else args.password
     mailbox = mailboxes.Mailbox(
@@ -68,15 +71,20 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
                 f"smtp {m.smtp['host']}:{m.smtp['port']}" if m.smtp else "",
                 f"imap {m.imap['host']}:{m.imap['port']}" if m.imap else "",
                 f"maildir {m.maildir}" if m.maildir else "",
+                gmail.describe(m) if m.gmail else "",
             ]
             secret = (
                 "env " + m.secret[4:]
                 if (m.secret or "").startswith("env:")
                 else ("stored" if m.secret else "none")
             )
+            state = m.state
+            if m.state != mailboxes.CONNECTED:
+                state += f" since {m.state_changed_at:%Y-%m-%d %H:%M} ({m.state_reason})"
             print(
                 f"{m.workspace_id}/{m.mailbox_id} {m.address} team={m.team_id} "
-                f"owner={m.owner_user_id} {' '.join(w for w in ways if w)} secret={secret}"
+                f"owner={m.owner_user_id} {' '.join(w for w in ways if w)} secret={secret} "
+                f"state={state}"
             )
     return 0
 
@@ -109,6 +117,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--username", help="login (default: the address)")
     add.add_argument("--password-env", help="environment variable holding the password")
     add.add_argument("--password", help="the password, stored in the database")
+    gmail.add_arguments(add)
     add.set_defaults(handler=cmd_add)
     actions.add_parser("list", help="connected mailboxes").set_defaults(handler=cmd_list)
     rm = actions.add_parser("remove", help="disconnect a mailbox")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
+import psycopg
 import pytest
 
+from adapters.mail.mailboxes import Mailbox, save
 from services.api.app import create_app
 from tests.support.bus import publish_all
 from tests.support.scenario import DANA, START, read_side_scenario
@@ -40,6 +42,7 @@ REAL_IDS: dict[str, dict[str, str]] = {
     "/v1/leads/{subject_id}/timeline": {"subject_id": "l_1"},
     "/v1/leads/{subject_id}/timeline/live": {"subject_id": "l_1"},
     "/v1/mailboxes/{mailbox_id}/outgoing": {"mailbox_id": "mb_dana"},
+    "/v1/mailboxes/{mailbox_id}": {"mailbox_id": "mb_dana"},  # connected below
 }
 UNKNOWN = {"reject_id": "987654"}  # ids that are numbers
 NOT_RECORDS = {"log"}  # a path parameter naming one of the report's fixed logs
@@ -93,6 +96,8 @@ async def test_every_record_endpoint_answers_404_for_ids_unknown_in_the_callers_
         await publish_all(settings.nats_url, workload())
         await until(stack.settled, what="pipeline to settle")
         owner, stranger = stack.token("ws_read"), stack.token("ws_empty")
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            save(conn, Mailbox("ws_read", "mb_dana", "dana@acme.test", maildir="/nonexistent"))
         async with stack.client(owner) as api, stack.client(stranger) as other:
             senders = (await api.get("/v1/unknown-senders")).json()["senders"]
             real_ids = dict(REAL_IDS)

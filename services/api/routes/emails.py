@@ -75,7 +75,7 @@ class IncomingEmailOut(BaseModel):
     recorded_at: datetime
     team_id: str | None
     contact_ids: list[str] = Field(description="Contacts matched by the sender's address")
-    via: str = Field(description="imap, maildir, raw or parsed")
+    via: str = Field(description="imap, maildir, gmail, raw or parsed")
     position: int
     entries: list[HistoryEntry]
 

@@ -64,7 +64,9 @@ class Sent(EmailRef):
 
 class Failed(EmailRef):
     error: str = Field(min_length=1, max_length=5000, description="The server's error")
-    code: int | None = Field(None, ge=0, le=999, description="SMTP reply code, if any")
+    code: int | None = Field(
+        None, ge=0, le=999, description="The server's reply code, if any (SMTP; Gmail: HTTP)"
+    )
     refused: list[RefusalIn] = Field(default_factory=list, max_length=500)
     outcome_unknown: bool = Field(
         False, description="The attempt was interrupted: it may or may not have gone out"
@@ -100,6 +102,6 @@ class RawReceived(Strict):
     raw: str = Field(
         min_length=1, max_length=RAW_LIMIT, description="The whole message, base64 (RFC 4648)"
     )
-    via: Literal["raw", "imap", "maildir"] = Field(
-        "raw", description="How the connector read it: raw (a connector), imap, maildir"
+    via: Literal["raw", "imap", "maildir", "gmail"] = Field(
+        "raw", description="How the connector read it: raw (a connector), imap, maildir, gmail"
     )
