@@ -34,7 +34,8 @@ class OpsEndpoint:
     def _app(self) -> Starlette:
         async def health(request: Request) -> JSONResponse:
             state = self.health()
-            return JSONResponse(state, status_code=503 if state["status"] == "stuck" else 200)
+            failing = state["status"] in ("stuck", "ahead_of_store")
+            return JSONResponse(state, status_code=503 if failing else 200)
 
         async def metrics(request: Request) -> Response:
             body, content_type = exposition()

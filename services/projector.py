@@ -1,19 +1,23 @@
-"""A projector service: one read model fed from its own durable consumer.
+"""The projector host: any set of read models fed from one durable consumer (per partition).
 
-On start it catches up straight from the event store (bulk reads), then follows the
-events stream. New durable consumers start at new messages: whatever was published
-before is covered by the catch-up, and any gap is filled from the store by the runner.
-With CHRONICLE_PROJECTOR_PARTITIONS > 1, a worker applies one partition (its durable
-consumer filters the partition's subjects) and tracks that partition's watermark.
+Each batch from the events stream is fetched once, checked once (the relay's MAC, and no
+position beyond the store's head: adapters/bus_auth.py), decoded once (the events some
+hosted model reads) and applied to every hosted model in one transaction
+(projections/engine/group.py), each model keeping its own position. A message that is
+not Chronicle's is parked with its reason and otherwise treated as never delivered: the
+real event at its place is read from the store.
+
+On start the host catches up straight from the event store (bulk reads), then follows the
+stream. New durable consumers start at new messages: whatever was published before is
+covered by the catch-up, and any gap is filled from the store.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import UTC, datetime
-from uuid import UUID
 
-import msgspec
 import psycopg
 import structlog
 from faststream import FastStream
@@ -21,41 +25,40 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from adapters import bus, metrics
+from adapters import bus, bus_auth, metrics
 from adapters.consumer import PullConsumer
-from adapters.eventstore import INSERT_DEAD_LETTER, DeadLetter, dead_letter_row
 from adapters.migrations import ensure_store
+from adapters.pull import delivery
 from adapters.settings import Settings
 from projections.engine.base import Projection, VersionMismatch
+from projections.engine.group import GroupRunner
 from projections.engine.partitioning import adopt
-from projections.engine.runner import ProjectionRunner
-from projections.engine.source import Slot, backlog, decode, keys_for, skipped
+from projections.engine.source import Slot, backlog, max_position
 from services import runtime
+from services.projector_batch import BatchReader, park_event
 from services.runtime import HostedService, Watchdog
 
 log = structlog.get_logger()
 MAX_ATTEMPTS = 3
 
 
-def _meta(state: bytes) -> dict:
-    """The event's meta if it decodes as JSON at all (a dead letter's best description)."""
-    try:
-        meta = msgspec.json.decode(state).get("meta")
-    except (msgspec.DecodeError, AttributeError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
+def durable_name(names: list[str], every: list[str], slot: Slot | None) -> str:
+    """One durable consumer per group of models (and partition): all models share
+    `chronicle-projectors`; a group of some of them gets a name of its own."""
+    base = "chronicle-projectors"
+    if sorted(names) != sorted(every):
+        base += "-" + hashlib.sha256(",".join(sorted(names)).encode()).hexdigest()[:10]
+    return base + (f"-p{slot.index}" if slot else "")
 
 
-class ProjectorService(HostedService):
-    def __init__(self, settings: Settings, projection: Projection) -> None:
+class ProjectorHost(HostedService):
+    def __init__(self, settings: Settings, projections: list[Projection], every: list[str]):
         self.settings = settings
-        self.projection = projection
         self.slot = _slot(settings)
-        self.runner = ProjectionRunner(projection, slot=self.slot)
-        self.durable = f"chronicle-projection-{projection.name}" + (
-            f"-p{self.slot.index}" if self.slot else ""
-        )
-        self.position = 0
+        self.group = GroupRunner(projections, slot=self.slot)
+        self.names = [p.name for p in self.group.projections]
+        self.durable = durable_name(self.names, every, self.slot)
+        self.positions: dict[str, int] = {}
         self.conn: psycopg.AsyncConnection | None = None
         self._lock = asyncio.Lock()
         self._failures = 0
@@ -81,6 +84,11 @@ class ProjectorService(HostedService):
             buffered_fetch=True,  # adapters/pull.py: ~25 us of CPU less per message
         )
 
+    @property
+    def position(self) -> int:
+        """Every hosted model has applied everything up to here."""
+        return min(self.positions.values(), default=0)
+
     async def prepare(self) -> None:
         await asyncio.to_thread(ensure_store, self.settings.database_url)
         nc = await bus.connect(self.settings.nats_url, f"{self.durable}-setup")
@@ -88,14 +96,17 @@ class ProjectorService(HostedService):
             await bus.ensure_streams(nc.jetstream(), bus.StreamLimits.of(self.settings))
         finally:
             await nc.close()
+        key = bus_auth.load_key(self.settings.data_dir, self.settings.bus_key)
+        self.reader = BatchReader(key, self.group, self.slot, self.settings.projector_partitions)
         await self._connect()
-        await self.projection.create(self.conn)
-        await adopt(self.conn, self.projection, self.settings.projector_partitions)
+        for projection in self.group.projections:
+            await projection.create(self.conn)
+            await adopt(self.conn, projection, self.settings.projector_partitions)
         await self.catch_up()
 
     async def begin(self) -> None:
         self.watchdog = Watchdog(
-            f"projector.{self.projection.name}" + (f".p{self.slot.index}" if self.slot else ""),
+            "projectors" + (f".p{self.slot.index}" if self.slot else ""),
             self._probe,
             self.settings.watch_interval,
             self.settings.stuck_after,
@@ -103,7 +114,7 @@ class ProjectorService(HostedService):
         self.watchdog.start()
         await self.consumer.start()
         await self.catch_up()  # what was published before our consumer existed
-        log.info("projector.started", projection=self.projection.name, position=self.position)
+        log.info("projectors.started", models=self.names, position=self.position)
 
     async def finish(self) -> None:
         await self.watchdog.stop()
@@ -114,24 +125,33 @@ class ProjectorService(HostedService):
             await self.conn.close()
 
     async def _probe(self) -> tuple[int, int]:
+        """(least position, events the least advanced model has still to apply); a model
+        ahead of the store's head counts as negative: an error, never lag 0."""
         async with await psycopg.AsyncConnection.connect(
             self.settings.database_url, autocommit=True
         ) as conn:
             if self.slot is not None:
                 async with self._lock:
-                    self.position = await self.runner.advance_idle(conn)
+                    for runner in self.group.runners:
+                        position = await runner.advance_idle(conn)
+                        self.positions[runner.projection.name] = position
+            head = await max_position(conn)
             behind, oldest = await backlog(conn, self.position, self.slot)
         seconds = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
-        labels = self.projection.name, str(self.slot.index) if self.slot else "all"
-        metrics.PROJECTION_POSITION.labels(*labels).set(self.position)
-        metrics.PROJECTION_LAG_EVENTS.labels(*labels).set(behind)
-        metrics.PROJECTION_LAG_SECONDS.labels(*labels).set(max(seconds, 0.0))
-        return self.position, behind
+        partition = str(self.slot.index) if self.slot else "all"
+        for name, position in self.positions.items():
+            lag = behind if position == self.position else max(head - position, 0)
+            metrics.PROJECTION_POSITION.labels(name, partition).set(position)
+            metrics.PROJECTION_LAG_EVENTS.labels(name, partition).set(lag)
+            metrics.PROJECTION_LAG_SECONDS.labels(name, partition).set(max(seconds, 0.0))
+        ahead = max(self.positions.values(), default=0) - head
+        return self.position, -ahead if ahead > 0 else behind
 
     async def catch_up(self) -> None:
         async with self._lock:
+            await self._connect()
             try:
-                self.position = await self.runner.catch_up(self.conn)
+                self.positions = await self.group.catch_up(self.conn)
             except VersionMismatch as mismatch:
                 self._supersede(mismatch)
                 raise
@@ -147,20 +167,19 @@ class ProjectorService(HostedService):
         return self._app
 
     def _supersede(self, mismatch: VersionMismatch) -> None:
-        """The live schema was swapped for another version's (a rollout by `chronicle
-        rebuild`): write nothing more. Under `chronicle run` the process ends, so its
-        supervisor starts it again with the code now installed."""
+        """A hosted model's live schema was swapped for another version's (a rollout by
+        `chronicle rebuild`): write nothing more. Under `chronicle run` the process ends,
+        so its supervisor starts it again with the code now installed."""
         if self.superseded is None:
-            log.error("projector.superseded", projection=self.projection.name, reason=str(mismatch))
+            log.error("projectors.superseded", reason=str(mismatch))
         self.superseded = mismatch
         if self._app is not None:
             self._app.exit()
 
     async def handle_batch(self, raws: list[Msg]) -> None:
         """Apply one batch; raising makes the consumer retry it in place. A batch that keeps
-        failing (not for want of a database) is applied event by event from the store, and
-        the events that fail are parked as dead letters. A schema of another version is
-        never written to (nor are its events parked): the batch stays unacknowledged."""
+        failing (not for want of a database) is applied model by model, event by event,
+        from the store, and the events a model fails on are parked as dead letters."""
         if self.superseded is not None:
             raise self.superseded
         try:
@@ -175,86 +194,35 @@ class ProjectorService(HostedService):
             raise
         except Exception:
             self._failures += 1
-            delivered = max((r.metadata.num_delivered or 1) for r in raws)
+            delivered = max(delivery(r)[1] for r in raws)
             if self._failures + delivered - 1 < MAX_ATTEMPTS:
                 raise
-        log.error("projector.isolating", projection=self.projection.name, size=len(raws))
-        upto = max(int((r.headers or {}).get(bus.POSITION, 0)) for r in raws)
+        log.error("projectors.isolating", models=self.names, size=len(raws))
         async with self._lock:
             await self._connect()
-            self.position = await self.runner.apply_isolating(self.conn, upto, self._park)
+            upto = min(self.reader.last_genuine, await max_position(self.conn))
+            for runner in self.group.runners:
+                name = runner.projection.name
+
+                async def park(conn, row, error, name=name):
+                    await park_event(conn, f"projection:{name}", row, error)
+
+                self.positions[name] = await runner.apply_isolating(self.conn, upto, park)
         await self.consumer.ack(raws)
         self._failures = 0
 
-    async def _park(self, conn: psycopg.AsyncConnection, row: tuple, error: Exception) -> None:
-        position, _, _, wire_name, state = row
-        meta = _meta(bytes(state))
-        dead = DeadLetter(
-            f"projection:{self.projection.name}",
-            None,
-            position,
-            meta.get("workspace_id"),
-            meta.get("envelope_id"),
-            None,
-            wire_name,
-            bytes(state),
-            None,
-            repr(error),
-            MAX_ATTEMPTS,
-        )
-        await conn.execute(INSERT_DEAD_LETTER, dead_letter_row(dead))
-        log.error(
-            "projector.parked",
-            projection=self.projection.name,
-            position=position,
-            error=repr(error),
-        )
-
-    def _previous(self, headers: dict[str, str], position: int) -> int:
-        """The event before this one in our partition, as the relay stamped it; an event
-        stamped for other partitions (relayed before the number changed) says nothing, and
-        whatever of ours precedes it is filled from the store."""
-        stamped = headers.get(bus.PARTITION, "0/1")  # relayed before partitions existed
-        ours = f"{self.slot.index if self.slot else 0}/{self.settings.projector_partitions}"
-        return int(headers[bus.PREVIOUS_POSITION]) if stamped == ours else position - 1
-
     async def _handle(self, raws: list[Msg]) -> None:
-        pairs = []
         async with self._lock:
             await self._connect()
-            wanted = [self.projection.wants((r.headers or {})[bus.WIRE_NAME]) for r in raws]
-            # keys are read now, never cached; only the wanted events are decoded at all
-            states = (r.data for r, w in zip(raws, wanted, strict=True) if w)
-            keys = await keys_for(self.conn, states)
-        for r, w in zip(raws, wanted, strict=True):
-            h = r.headers or {}
-            place = int(h[bus.POSITION]), UUID(h[bus.AGGREGATE_ID]), int(h[bus.VERSION])
-            recorded = (
-                decode(self.runner.mapper, *place, h[bus.WIRE_NAME], r.data, keys)
-                if w
-                else skipped(*place, h[bus.WIRE_NAME])
-            )
-            pairs.append((self._previous(h, recorded.position), recorded))
-            log.debug(
-                "projector.event",
-                projection=self.projection.name,
-                position=recorded.position,
-                correlation_id=h.get(bus.CORRELATION_ID),
-                partition=str(self.slot) if self.slot else None,
-            )
-        async with self._lock:
-            await self._connect()
-            self.position = await self.runner.apply(self.conn, pairs)
+            pairs = await self.reader.read(self.conn, raws, self.durable)
+            if pairs:
+                self.positions = await self.group.apply(self.conn, pairs)
         await self.consumer.ack(raws)
-        labels = self.projection.name, str(self.slot.index) if self.slot else "all"
-        metrics.PROJECTION_POSITION.labels(*labels).set(self.position)
-        metrics.PROJECTION_APPLIED.labels(*labels).inc()
-        log.debug(
-            "projector.batch",
-            projection=self.projection.name,
-            size=len(raws),
-            position=self.position,
-        )
+        partition = str(self.slot.index) if self.slot else "all"
+        for name, position in self.positions.items():
+            metrics.PROJECTION_POSITION.labels(name, partition).set(position)
+            metrics.PROJECTION_APPLIED.labels(name, partition).inc()
+        log.debug("projectors.batch", size=len(raws), position=self.position)
 
 
 def _slot(settings: Settings) -> Slot | None:
@@ -262,8 +230,8 @@ def _slot(settings: Settings) -> Slot | None:
         return None
     if settings.projector_partition is None:
         raise SystemExit(
-            "CHRONICLE_PROJECTOR_PARTITIONS > 1: give each worker its partition "
-            "(`chronicle run projector NAME --partition P`)"
+            "CHRONICLE_PROJECTOR_PARTITIONS > 1: give each host its partition "
+            "(`chronicle run projectors --partition P`)"
         )
     if settings.projector_partition >= settings.projector_partitions:
         raise SystemExit("the partition must be below CHRONICLE_PROJECTOR_PARTITIONS")

@@ -263,6 +263,12 @@ def _message(row: tuple, stamps: PartitionStamps, seq: int, key: bytes) -> tuple
         bus.EXPECTED_LAST_SEQUENCE: str(seq - 1),
     }
     headers[bus_auth.HEADER] = bus_auth.sign(key, seq, headers, bytes(state))
+    log.debug(
+        "relay.event",
+        position=notification_id,
+        correlation_id=meta.correlation_id,
+        partition=headers[bus.PARTITION],
+    )
     return bus.event_subject(topic, meta.workspace_id, originator_id.hex), headers
 
 

@@ -86,7 +86,9 @@ def broker(url: str, name: str) -> NatsBroker:
 
 class Watchdog:
     """Logs a consumer that is behind (`<name>.lagging`) and one that is behind without
-    making progress for `stuck_after` seconds (`<name>.stuck`, a warning)."""
+    making progress for `stuck_after` seconds (`<name>.stuck`, a warning). A probe that
+    finds the consumer *ahead* of the store (negative `behind`: it took a position the
+    store does not have) makes the state `ahead_of_store`, an error, never lag 0."""
 
     def __init__(
         self,
@@ -127,6 +129,10 @@ class Watchdog:
                 continue
             if progress != last:
                 last, since = progress, time.monotonic()
+            if behind < 0:
+                self.state = {"status": "ahead_of_store", "progress": progress, "ahead": -behind}
+                log.error(f"{self.name}.ahead_of_store", ahead=-behind, progress=progress)
+                continue
             idle = time.monotonic() - since
             stuck = bool(behind) and idle > self.stuck_after
             self.state = {

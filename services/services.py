@@ -1,4 +1,4 @@
-"""Start one service in this process: `chronicle run ingest|relay|projector NAME|api|...`."""
+"""Start one service in this process: `chronicle run ingest|relay|projectors [NAME...]|api|...`."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def migrate(settings: Settings) -> None:
     asyncio.run(rest())
 
 
-def hosted_service(settings: Settings, name: str, projection_name: str | None = None):
+def hosted_service(settings: Settings, name: str, names: list[str] | None = None):
     """The hosted service `chronicle run NAME` runs."""
     if name == "ingest":
         from services.ingest.service import IngestService
@@ -46,12 +46,11 @@ def hosted_service(settings: Settings, name: str, projection_name: str | None = 
         from services.relay import Relay
 
         return Relay(settings)
-    if name == "projector":
-        from services.projector import ProjectorService
+    if name == "projectors":
+        from services.projector import ProjectorHost
 
-        if not projection_name:
-            raise SystemExit(f"name a projection: {', '.join(PROJECTIONS)}")
-        return ProjectorService(settings, projection(projection_name))
+        hosted = [projection(n) for n in dict.fromkeys(names or PROJECTIONS)]
+        return ProjectorHost(settings, hosted, list(PROJECTIONS))
     if name == "sender":
         from services.sender import Sender
 
@@ -89,7 +88,7 @@ def quiet_garbage_collector() -> None:
     gc.set_threshold(20_000, 50, 100)
 
 
-def run(settings: Settings, service: str, name: str | None) -> None:
+def run(settings: Settings, service: str, names: list[str] | None = None) -> None:
     if not settings.database_url or not settings.nats_url:
         raise SystemExit(
             "set CHRONICLE_DATABASE_URL and CHRONICLE_NATS_URL "
@@ -98,9 +97,9 @@ def run(settings: Settings, service: str, name: str | None) -> None:
     if service == "api":
         asyncio.run(run_api(settings))
         return
-    if service in ("ingest", "projector", "relay"):
+    if service in ("ingest", "projectors", "relay"):
         # Their caches, keys and ids are a large, long-lived heap that every full
         # collection walks: with the default thresholds, 30-40 % of ingest's CPU went to
         # the collector (in-process bench batches: 164 -> 119 us of CPU per event).
         quiet_garbage_collector()
-    asyncio.run(hosted_service(settings, service, name).app().run())
+    asyncio.run(hosted_service(settings, service, names).app().run())

@@ -24,6 +24,7 @@ class Lag:
     lag_seconds: float
     last_progress_at: datetime | None = None
     bus_pending: int | None = None  # messages its durable consumer has still to take
+    error: str | None = None  # e.g. a position beyond the store's head: never "lag 0"
 
 
 @dataclass
@@ -64,7 +65,9 @@ async def from_store(database_url: str) -> Status:
             ).fetchone()
             position, at = row or (0, None)
             count, oldest = await backlog(conn, position)
-            status.consumers.append(Lag("relay", position, count, _seconds(oldest, now), at))
+            status.consumers.append(
+                _checked(Lag("relay", position, count, _seconds(oldest, now), at), head)
+            )
         for name in PROJECTIONS:
             live = projection(name)
             if not await _table_exists(conn, f"{live.schema}.tracking"):
@@ -82,18 +85,24 @@ async def from_store(database_url: str) -> Status:
                 slot = None if index is None else Slot(index, len(marks))
                 count, oldest = await backlog(conn, position, slot)
                 label = name if slot is None else f"{name} p{index}/{len(marks)}"
-                status.consumers.append(
-                    Lag(label, position, count, _seconds(oldest, now), moved.get(index))
-                )
+                lag = Lag(label, position, count, _seconds(oldest, now), moved.get(index))
+                status.consumers.append(_checked(lag, head))
     return status
 
 
+def _checked(lag: Lag, head: int) -> Lag:
+    """A consumer past the store's head took a position the store never gave: an error."""
+    if lag.position > head:
+        lag.error = f"position {lag.position} is beyond the store's head {head}"
+    return lag
+
+
 def _durable(name: str) -> str | None:
+    """The durable consumer of the projector host that `chronicle up` runs for it."""
     if name == "relay":
         return None
-    projection_name, _, part = name.partition(" p")
-    suffix = f"-p{part.split('/')[0]}" if part else ""
-    return f"chronicle-projection-{projection_name}{suffix}"
+    _, _, part = name.partition(" p")
+    return "chronicle-projectors" + (f"-p{part.split('/')[0]}" if part else "")
 
 
 async def with_streams(status: Status, nats_url: str) -> Status:
@@ -130,6 +139,7 @@ def render(status: Status) -> str:
         pending = "-" if c.bus_pending is None else str(c.bus_pending)
         lines.append(
             f"{c.name:<28} {c.position:>10} {c.lag_events:>11} {c.lag_seconds:>9.1f} {pending:>7}"
+            + (f"  ERROR: {c.error}" if c.error else "")
         )
     if status.streams:
         lines += ["", f"{'stream':<16} {'messages':>10} {'bytes':>14} {'max age s':>10}"]

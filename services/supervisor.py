@@ -13,7 +13,6 @@ from pathlib import Path
 import structlog
 
 from adapters.processes import die_with_parent
-from projections.registry import PROJECTIONS
 
 log = structlog.get_logger()
 
@@ -29,18 +28,13 @@ def service_commands(
     else:
         commands = {"ingest": ["run", "ingest"]}
     commands["relay"] = ["run", "relay"]
-    for name in PROJECTIONS:
-        if projector_partitions > 1:
-            for i in range(projector_partitions):
-                commands[f"projector-{name}-p{i}"] = [
-                    "run",
-                    "projector",
-                    name,
-                    "--partition",
-                    str(i),
-                ]
-        else:
-            commands[f"projector-{name}"] = ["run", "projector", name]
+    # One host feeds every read model (each partition its own host): each event is fetched,
+    # checked and decoded once for all of them (services/projector.py).
+    if projector_partitions > 1:
+        for i in range(projector_partitions):
+            commands[f"projectors-p{i}"] = ["run", "projectors", "--partition", str(i)]
+    else:
+        commands["projectors"] = ["run", "projectors"]
     commands["sender"] = ["run", "sender"]
     commands["poller"] = ["run", "poller"]
     commands["api"] = ["run", "api"]

@@ -56,9 +56,13 @@ async def nats_url(nats_server):
 
 @pytest.fixture
 def settings(database_url, nats_url) -> Settings:
+    import base64
+    import os
+
     return Settings(
         database_url=database_url,
         nats_url=nats_url,
+        bus_key=base64.b64encode(os.urandom(32)).decode(),  # this test's own
         checkpoint_interval=0,
         ingest_batch_wait=0.02,
         projector_batch_wait=0.02,

@@ -85,6 +85,9 @@ class ConsumerHealth(BaseModel):
     lag_events: int = Field(description="Events stored after it")
     last_progress_at: datetime | None = Field(description="When its position last moved")
     stuck: bool = Field(description="Behind, and no progress for `CHRONICLE_STUCK_AFTER` s")
+    ahead_of_store: bool = Field(
+        False, description="Its position is beyond the store's head: an error, never lag 0"
+    )
 
 
 class LiveHealth(BaseModel):
@@ -97,7 +100,10 @@ class LiveHealth(BaseModel):
 
 
 class Health(BaseModel):
-    status: str = Field(description="ok, or degraded when anything is stuck")
+    status: str = Field(
+        description="ok; degraded when anything is stuck; error (HTTP 503) when a consumer is "
+        "beyond the store's head"
+    )
     store_position: int = Field(description="The event store's last position")
     relay: ConsumerHealth
     projections: dict[str, ConsumerHealth]

@@ -38,16 +38,20 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    if args.service != "projectors" and args.names:
+        raise SystemExit(f"`run {args.service}` takes no names (only `run projectors` does)")
     if args.partition is not None:
-        field = "projector_partition" if args.service == "projector" else "ingest_partition"
+        field = "projector_partition" if args.service == "projectors" else "ingest_partition"
         settings = settings.model_copy(update={field: args.partition})
     from services.services import run
 
-    name = args.service if args.service != "projector" else f"projector-{args.name}"
+    name = args.service
+    if args.names:
+        name += "-" + "-".join(args.names)
     if args.partition is not None:
         name += f"-p{args.partition}"
     configure_logging(settings, name)
-    run(settings, args.service, args.name)
+    run(settings, args.service, args.names)
     return 0
 
 
@@ -61,10 +65,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     up = sub.add_parser("up", help="run every service (private PostgreSQL/NATS unless configured)")
     up.set_defaults(handler=cmd_up, hosts_services=True)
     run = sub.add_parser("run", help="run one service in this process")
-    run.add_argument("service", choices=["ingest", "relay", "projector", "api", "sender", "poller"])
-    run.add_argument("name", nargs="?", help="the projection, for `run projector`")
     run.add_argument(
-        "--partition", type=int, help="for `run ingest` / `run projector`: the partition to consume"
+        "service", choices=["ingest", "relay", "projectors", "api", "sender", "poller"]
+    )
+    run.add_argument(
+        "names",
+        nargs="*",
+        help="for `run projectors`: the read models to host (default: all of them)",
+    )
+    run.add_argument(
+        "--partition",
+        type=int,
+        help="for `run ingest` / `run projectors`: the partition to consume",
     )
     run.set_defaults(handler=cmd_run)
     demo = sub.add_parser("demo", help="start everything, publish a sample workload, show it")

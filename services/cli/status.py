@@ -29,6 +29,8 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     status = asyncio.run(gather())
     print(json.dumps(status.as_dict(), default=str) if args.json else render(status))
     behind = [c.name for c in status.consumers if c.lag_events > args.max_lag]
+    if any(c.error for c in status.consumers):
+        return 2  # a consumer past the store's head: wrong, whatever the lag says
     return 1 if args.max_lag >= 0 and behind else 0
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from adapters import bus
 from adapters.eventstore import EventStore
-from projections.registry import projection
-from services.projector import ProjectorService
+from projections.registry import PROJECTIONS, projection
+from services.projector import ProjectorHost
 from services.relay import Relay
 from services.workload import demo_workload
 from tests.support.cluster import NatsCluster
@@ -51,7 +51,7 @@ async def test_losing_the_stream_leader_loses_and_repeats_nothing(database_url, 
     with EventStore(database_url) as store:
         first = ingest(store, demo_workload(21, "ws_cl", "a"))
     relay = Relay(settings)
-    timeline = ProjectorService(settings, projection("timeline"))
+    timeline = ProjectorHost(settings, [projection("timeline")], list(PROJECTIONS))
     await relay.start()
     await timeline.start()
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 SERVICES = {
     "ingest": ("ingest",),
     "relay": ("relay",),
-    "projector": ("projector", "timeline"),
+    "projector": ("projectors", "timeline"),
     "api": ("api",),
 }
 
@@ -139,5 +139,5 @@ async def test_a_correlation_id_goes_from_the_bus_to_the_read_model(settings):
     ]
     assert [(e["event"], e["position"]) for e in journey["relay"]] == [("relay.event", position)]
     assert [(e["event"], e["position"]) for e in journey["projector"]] == [
-        ("projector.event", position)
+        ("projectors.event", position)
     ]

@@ -1,4 +1,4 @@
-"""Projector workers as separate processes, one per partition of the events stream, on one
+"""Projector hosts as separate processes, one per partition of the events stream, on one
 NATS: every event applied once, each workspace in order, live equal to a rebuild, even
 when a worker is killed mid-stream."""
 
@@ -8,9 +8,10 @@ import psycopg
 import pytest
 
 from adapters import bus
-from projections.engine.source import projection_lag
-from projections.registry import projection
+from projections.engine.source import Slot, projection_lag
+from projections.registry import PROJECTIONS, projection
 from services.ingest.service import IngestService
+from services.projector import durable_name
 from services.relay import Relay
 from services.workload import demo_workload
 from tests.support.bus import publish_all
@@ -24,7 +25,7 @@ PARTITIONS = 3
 
 
 def worker(settings, index: int) -> ServiceProcess:
-    process = ServiceProcess(settings, "projector", "timeline", "--partition", str(index))
+    process = ServiceProcess(settings, "projectors", "timeline", "--partition", str(index))
     process.env["CHRONICLE_PROJECTOR_PARTITIONS"] = str(PARTITIONS)
     process.env["CHRONICLE_WATCH_INTERVAL"] = "0.5"
     return process.start()
@@ -77,8 +78,13 @@ async def test_projector_processes_over_partitions_apply_everything_once(setting
         await until(level, within=30, what="every watermark at the store's head")
         nc = await bus.connect(settings.nats_url, "test")
         js = nc.jetstream()
+        every = list(PROJECTIONS)
         delivered = [
-            (await js.consumer_info(bus.EVENTS_STREAM, f"chronicle-projection-timeline-p{i}"))
+            (
+                await js.consumer_info(
+                    bus.EVENTS_STREAM, durable_name(["timeline"], every, Slot(i, PARTITIONS))
+                )
+            )
             for i in range(PARTITIONS)
         ]
         await nc.close()

@@ -77,19 +77,19 @@ async def test_bad_input_gets_its_documented_outcome_and_nothing_leaks(settings)
     assert nobody.status_code == 401
 
 
-async def test_a_projector_killed_mid_stream_converges_to_the_rebuilt_read_model(settings):
+async def test_the_projector_host_killed_mid_stream_converges_to_the_rebuilt_read_models(settings):
     import asyncio
 
     from tests.support.processes import ServiceProcess
     from tests.support.readmodels import assert_live_equals_rebuilt
 
     async with Stack(settings) as stack:
-        await stack.projectors[0].stop()  # the timeline now runs as a process we can kill
-        victim = ServiceProcess(settings, "projector", "timeline").start()
+        await stack.projectors.stop()  # the read models now run in a process we can kill
+        victim = ServiceProcess(stack.settings, "projectors").start()
         for round_ in range(3):
             await publish_all(settings.nats_url, demo_workload(20 + round_, "ws_k", f"r{round_}"))
             await asyncio.to_thread(victim.kill)
-            victim = ServiceProcess(settings, "projector", "timeline").start()
+            victim = ServiceProcess(stack.settings, "projectors").start()
         try:
             await until(stack.settled, within=60, what="pipeline to settle")
         finally:

@@ -7,9 +7,10 @@ import asyncio
 import psycopg
 import pytest
 
+from projections.registry import PROJECTIONS, projection
 from projections.timeline import Timeline
 from services.checks import compare_with_rebuild
-from services.projector import ProjectorService
+from services.projector import ProjectorHost
 from services.rebuild import rebuild
 from services.workload import demo_workload
 from tests.support.bus import publish_all
@@ -85,14 +86,14 @@ async def test_a_new_column_is_rolled_out_without_downtime(settings):
             url, TimelineWithWords, batch=50, close_enough=20, progress=False, keep_old=True
         )
         swapped.set()
-        old_projector = next(p for p in stack.projectors if p.projection.name == "timeline")
+        old_host = stack.projectors
         at_swap = sql(url, f"SELECT position FROM {done.retired}.tracking")
         await producer
-        await until(lambda: _true(old_projector.superseded), what="the old projector to stand down")
-        await old_projector.stop()
-        new_projector = ProjectorService(stack.settings, TimelineWithWords())
-        stack.projectors[stack.projectors.index(old_projector)] = new_projector
-        await new_projector.start()
+        await until(lambda: _true(old_host.superseded), what="the old projectors to stand down")
+        await old_host.stop()
+        models = [TimelineWithWords() if n == "timeline" else projection(n) for n in old_host.names]
+        stack.projectors = ProjectorHost(stack.settings, models, list(PROJECTIONS))
+        await stack.projectors.start()
         await until(stack.settled, what="the new projector to catch up")
         await until(lambda: _true(sum(after for after, _, _ in reads) >= 3), what="reads after")
         stop.set()

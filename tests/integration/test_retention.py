@@ -7,8 +7,8 @@ from nats.js.errors import NotFoundError
 
 from adapters import bus
 from adapters.eventstore import EventStore
-from projections.registry import projection
-from services.projector import ProjectorService
+from projections.registry import PROJECTIONS, projection
+from services.projector import ProjectorHost
 from services.relay import Relay
 from services.workload import demo_workload
 from tests.support.readmodels import assert_live_equals_rebuilt
@@ -52,7 +52,7 @@ async def test_events_that_aged_out_of_the_stream_still_reach_the_read_model(set
             total = first + ingest(store, demo_workload(12, "ws_ret2", "b"))
         relay = Relay(settings)
         await relay.start()
-        timeline = ProjectorService(settings, projection("timeline"))
+        timeline = ProjectorHost(settings, [projection("timeline")], list(PROJECTIONS))
         await timeline.start()  # late: everything it missed comes from the store
 
         async def projected():

@@ -23,7 +23,10 @@ class ServiceProcess:
             "CHRONICLE_WATCH_INTERVAL": str(settings.watch_interval),
             "CHRONICLE_INGEST_PARTITIONS": str(settings.ingest_partitions),
             "CHRONICLE_CHECKPOINT_INTERVAL": str(settings.checkpoint_interval),
+            "CHRONICLE_DATA_DIR": str(settings.data_dir),
         }
+        if settings.bus_key:
+            self.env["CHRONICLE_BUS_KEY"] = settings.bus_key
         fd, self.log_path = tempfile.mkstemp(prefix="chronicle-svc-", suffix=".log")
         self.log = os.fdopen(fd, "wb")
         self.process: subprocess.Popen | None = None

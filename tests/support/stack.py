@@ -14,7 +14,7 @@ from projections.registry import PROJECTIONS, projection
 from services.api.app import create_app
 from services.api.tokens import create_token
 from services.ingest.service import IngestService
-from services.projector import ProjectorService
+from services.projector import ProjectorHost
 from services.relay import Relay
 from tests.support.waiting import until
 
@@ -26,13 +26,15 @@ class Stack:
         self.ingest = IngestService(self.settings)
         self.relay = Relay(self.settings)
         self.names = projections or list(PROJECTIONS)
-        self.projectors = [ProjectorService(self.settings, projection(n)) for n in self.names]
+        self.projectors = ProjectorHost(
+            self.settings, [projection(n) for n in self.names], list(PROJECTIONS)
+        )
         self.url = f"http://127.0.0.1:{self.settings.api_port}"
 
     async def __aenter__(self) -> Stack:
         await self.ingest.start()
         await self.relay.start()
-        await asyncio.gather(*(p.start() for p in self.projectors))
+        await self.projectors.start()
         config = uvicorn.Config(
             create_app(self.settings),
             host="127.0.0.1",
@@ -51,9 +53,7 @@ class Stack:
         self.server.should_exit = True
         await self._api
         # Together: each consumer may wait out its current fetch (a second) before it stops.
-        await asyncio.gather(
-            *(p.stop() for p in self.projectors), self.relay.stop(), self.ingest.stop()
-        )
+        await asyncio.gather(self.projectors.stop(), self.relay.stop(), self.ingest.stop())
 
     def token(
         self,

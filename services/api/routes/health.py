@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from psycopg.errors import UndefinedColumn, UndefinedTable
 
 from adapters.eventstore import EVENTS_TABLE
@@ -44,11 +44,12 @@ async def _consumer(
         lag_events=lag,
         last_progress_at=updated_at,
         stuck=lag > 0 and idle > stuck_after,
+        ahead_of_store=position > head,
     )
 
 
 @router.get("/health", response_model=Health, summary="Store position; relay and projection lag")
-async def health(conn: Conn, request: Request) -> Health:
+async def health(conn: Conn, request: Request, response: Response) -> Health:
     stuck_after = request.app.state.settings.stuck_after
     cur = await conn.execute(f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")
     head = (await cur.fetchone())[0]
@@ -71,6 +72,9 @@ async def health(conn: Conn, request: Request) -> Health:
         for name in PROJECTIONS
     }
     stuck = relay.stuck or any(p.stuck for p in projections.values())
+    ahead = relay.ahead_of_store or any(p.ahead_of_store for p in projections.values())
+    if ahead:
+        response.status_code = 503
     hub = request.app.state.live
     live = LiveHealth(
         subscribers=hub.subscribers,
@@ -81,7 +85,7 @@ async def health(conn: Conn, request: Request) -> Health:
         reading=request.app.state.live_reader.waiting,
     )
     return Health(
-        status="degraded" if stuck else "ok",
+        status="error" if ahead else "degraded" if stuck else "ok",
         store_position=head,
         relay=relay,
         projections=projections,
