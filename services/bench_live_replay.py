@@ -79,7 +79,7 @@ async def throughput(db, api, token, supervisor, o, busy, idle, at: dict) -> dic
     """The timeline projector's rate alone, with the idle subscribers, and with the idle
     and busy ones following along; rounds alternate, and the median of each is kept (the
     machine is shared: its load moves)."""
-    projector = supervisor.processes.pop("projector-timeline")  # the replay takes its place
+    projector = supervisor.processes.pop("projectors")  # the replay takes the timeline's place
     projector.terminate()
     projector.wait()
     runs: dict[str, list[float]] = {"alone": [], "idle": [], "idle_and_busy": []}

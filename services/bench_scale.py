@@ -32,10 +32,11 @@ from adapters.eventstore import EventStore
 from adapters.logging import configure_logging
 from adapters.processes import die_with_parent
 from adapters.settings import Settings
-from projections.engine.source import projection_lag
+from projections.engine.source import Slot, projection_lag
 from projections.registry import PROJECTIONS, projection
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming
+from services.projector import durable_name
 from services.workload import demo_workload
 
 STAGED = ("chronicle_events", "event_chain")
@@ -70,7 +71,7 @@ def _spawn(settings: Settings, name: str, partition: int | None, log: Path):
         "CHRONICLE_LOG_FORMAT": "json",
         "CHRONICLE_CHECKPOINT_INTERVAL": "0",
     }
-    args = ["run", "projector", name] + (
+    args = ["run", "projectors", name] + (
         [] if partition is None else ["--partition", str(partition)]
     )
     out = log.open("ab")
@@ -100,14 +101,15 @@ async def _one_run(settings: Settings, name: str, workers: int, total: int, logs
         await nc.jetstream().delete_stream(info.config.name)
     partitions = [None] if workers == 1 else list(range(workers))
     processes = [_spawn(settings, name, p, logs / f"{name}-{workers}-{p}.log") for p in partitions]
-    suffix = ["" if p is None else f"-p{p}" for p in partitions]
+    every = list(PROJECTIONS)
+    suffix = [  # each worker's durable consumer
+        durable_name([name], every, None if p is None else Slot(p, workers)) for p in partitions
+    ]
 
     async def consumers_ready() -> bool:
         try:
             for s in suffix:
-                await nc.jetstream().consumer_info(
-                    bus.EVENTS_STREAM, f"chronicle-projection-{name}{s}"
-                )
+                await nc.jetstream().consumer_info(bus.EVENTS_STREAM, s)
         except Exception:
             return False
         return True
@@ -133,9 +135,7 @@ async def _one_run(settings: Settings, name: str, workers: int, total: int, logs
             async def applied():
                 """Cheap while the consumers have work (NATS), exact at the end (store)."""
                 for s in suffix:
-                    info = await nc.jetstream().consumer_info(
-                        bus.EVENTS_STREAM, f"chronicle-projection-{name}{s}"
-                    )
+                    info = await nc.jetstream().consumer_info(bus.EVENTS_STREAM, s)
                     if info.num_pending or info.num_ack_pending:
                         return False
                 return (await projection_lag(conn, live))[0] == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-PHASES = ("baselines", "ingest", "pipeline", "rebuild", "queries")
+PHASES = ("baselines", "ingest", "relay", "pipeline", "rebuild", "queries")
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Config:
     es_saves: int = 5_000
     workspaces: int = 50
     contacts: int = 5_000
+    relay_events: int = 200_000  # in the store when the relay starts alone
     ingest_cap: int = 5_000  # envelopes published but not yet committed
     pipeline_cap: int = 20_000  # events published but not yet visible everywhere
     phases: tuple[str, ...] = PHASES
@@ -48,6 +49,7 @@ class Config:
                 workspaces=5,
                 contacts=200,
                 ingest_cap=2_000,
+                relay_events=3_000,
                 pipeline_cap=1_000,
             ),
             "default": cls(),

@@ -115,6 +115,40 @@ class RssSampler:
         return next((mb for t, mb in self.series if t >= end * fraction), self.series[-1][1])
 
 
+class CpuMeter:
+    """CPU seconds (user + system) some processes spent between `start()` and `stop()`,
+    each by name: what a figure cost the machine, beyond how fast it went."""
+
+    def __init__(self, pids: Callable[[], dict[str, int]]) -> None:
+        self.pids = pids
+        self.seconds: dict[str, float] = {}
+
+    @staticmethod
+    def _now(pids: dict[str, int]) -> dict[str, float]:
+        found = {}
+        for name, pid in pids.items():
+            try:
+                times = psutil.Process(pid).cpu_times()
+            except psutil.Error:
+                continue
+            found[name] = times.user + times.system
+        return found
+
+    def start(self) -> None:
+        self._started = self._now(self.pids())
+
+    def stop(self) -> None:
+        ended = self._now(self.pids())
+        self.seconds = {n: ended[n] - self._started[n] for n in ended if n in self._started}
+
+    def per_event_us(self, events: int) -> dict[str, float]:
+        """Microseconds of CPU per event, by process and in all."""
+        if not events:
+            return {}
+        per = {n: round(s / events * 1e6, 1) for n, s in sorted(self.seconds.items())}
+        return {**per, "total": round(sum(self.seconds.values()) / events * 1e6, 1)}
+
+
 def progress(total: float, desc: str, unit: str = "s") -> tqdm:
     """A progress bar for a long phase (in seconds of the run, or in events)."""
     return tqdm(total=int(total), desc=desc, unit=unit, file=sys.stdout, mininterval=1.0)

@@ -16,10 +16,9 @@ import time
 from pathlib import Path
 
 from adapters.embedded import free_port
-from projections.registry import PROJECTIONS
 from services.bench.config import Config
 from services.bench.infra import Infra, reset_streams
-from services.bench.measure import Figure, RssSampler, progress, window_rate
+from services.bench.measure import CpuMeter, Figure, RssSampler, progress, window_rate
 from services.bench.producer import Publisher
 from services.bench.stack import Probe, Services, wait_for_consumers
 from services.bench.workload import BenchWorkload
@@ -72,7 +71,9 @@ async def until_settled(probe: Probe, within: float = 300) -> None:
         await asyncio.sleep(0.05)
 
 
-async def measure(database_url: str, nats_url: str, config: Config) -> tuple[Figure, Figure]:
+async def measure(
+    database_url: str, nats_url: str, config: Config, cpu: CpuMeter
+) -> tuple[Figure, Figure]:
     total = int((config.pipeline_seconds + config.steady_seconds) * 40_000) + 1000
     messages = iter(BenchWorkload(config.seed, total))
     async with Probe(database_url, nats_url) as probe:
@@ -80,9 +81,11 @@ async def measure(database_url: str, nats_url: str, config: Config) -> tuple[Fig
             seen = Visibility(probe, pub, 0.02)
             bar = progress(config.pipeline_seconds, "pipeline, sustained")
             task = asyncio.create_task(seen.run(bar))
+            cpu.start()
             await pub.closed_loop(
                 messages, config.pipeline_seconds, seen.pending, config.pipeline_cap
             )
+            cpu.stop()
             seen.stop.set()
             await task
             bar.close()
@@ -97,6 +100,8 @@ async def measure(database_url: str, nats_url: str, config: Config) -> tuple[Fig
             extra={
                 "stage_events_per_s": {k: window_rate(v) for k, v in seen.stages.items()},
                 "failed_publishes": pub.failed,
+                # over the closed loop: every service's CPU, by the events stored meanwhile
+                "cpu_us_per_event": cpu.per_event_us(seen.stored - seen.stages["store"][0][1]),
             },
         )
         sustained.with_latencies(_end_to_end(pub, seen))
@@ -139,9 +144,10 @@ def run(infra: Infra, config: Config, scratch: Path) -> list[Figure]:
     names = [n for n in service_commands() if n not in ("sender", "poller")]
     services = Services(database_url, infra.nats_url, names, scratch, free_port())
     with services, RssSampler(services.pids) as rss:
-        durables = [DURABLE, *(f"chronicle-projection-{n}" for n in PROJECTIONS)]
+        durables = [DURABLE, "chronicle-projectors"]
         asyncio.run(wait_for_consumers(infra.nats_url, durables))
-        figures = asyncio.run(measure(database_url, infra.nats_url, config))
+        cpu = CpuMeter(services.named_pids)
+        figures = asyncio.run(measure(database_url, infra.nats_url, config, cpu))
         services.check_alive()
     for figure in figures:
         figure.rss_mb = rss.peak_mb

@@ -21,6 +21,7 @@ from services.bench import (
     phase_pipeline,
     phase_queries,
     phase_rebuild,
+    phase_relay,
     report,
 )
 from services.bench.config import Config
@@ -63,6 +64,8 @@ def run(config: Config, database_url: str | None, nats_url: str | None, keep: bo
             add(baseline_es.run(infra, config, samples.mean_state_bytes))
         if "ingest" in phases:
             add([phase_ingest.run(infra, config, scratch)])
+        if "relay" in phases:
+            add(phase_relay.run(infra, config, scratch))
         if "pipeline" in phases:
             add(phase_pipeline.run(infra, config, scratch))
         if phases & {"rebuild", "queries"}:

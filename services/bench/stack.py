@@ -27,7 +27,7 @@ def tracking_query() -> str:
 
 
 class Services:
-    """Some of Chronicle's services (`ingest`, `relay`, `projector-<name>`, `api`)."""
+    """Some of Chronicle's services (`ingest`, `relay`, `projectors`, `api`)."""
 
     def __init__(
         self, database_url: str, nats_url: str, names: list[str], data_dir: Path, api_port: int
@@ -56,6 +56,9 @@ class Services:
 
     def pids(self) -> list[int]:
         return [p.pid for p in self.supervisor.processes.values()]
+
+    def named_pids(self) -> dict[str, int]:
+        return {name: p.pid for name, p in self.supervisor.processes.items()}
 
     def died(self) -> list[str]:
         return [n for n, p in self.supervisor.processes.items() if p.poll() is not None]
