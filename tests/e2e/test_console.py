@@ -121,7 +121,12 @@ async def test_a_timeline_pages_newest_first_filters_and_takes_live_entries(
     url = f"{stack.url}/console/contacts/c_ann/timeline"
     first = (await api.get("/v1/contacts/c_ann/timeline")).json()
     badges = (await api.post("/v1/timeline/badges", json={"contacts": ["c_ann"]})).json()
-    await browser.open(url)
+    # the home page opens a record by its id
+    await browser.until_text("#workspace-facts", "UTC", "the workspace's zone")
+    await checked(browser, shots, "home")
+    await browser.run("document.getElementById('record-id').value = 'c_ann'")
+    await browser.click(".open button")
+    await browser.until(lambda d: d.current_url == url, "the contact's timeline")
     await browser.until_count("#entries li", "the first page")
     await browser.until_js(LIVE, "the live feed")
     # the first page: newest first, the API's 10 entries, the badge's count
@@ -299,6 +304,12 @@ async def test_the_email_history_shows_statuses_and_each_emails_history(console,
     assert await browser.texts("#rows td:nth-child(2)") == [e["type"] for e in sent["entries"]]
     assert await browser.text("#email-status") == "sent"
     await checked(browser, shots, "email")
+    await browser.back()
+    await browser.until_count("#rows tr", "the email history again")
+    await browser.click("#rows tr:first-child a")
+    await browser.until_count("#rows tr", "the received email")
+    facts = await browser.text("#facts")
+    assert "Dee Park <dee@example.com>" in facts and "c_dee" in facts and "Thanks!" in facts
 
 
 async def test_the_contacts_report_shows_the_apis_numbers_states_logs_and_zone(

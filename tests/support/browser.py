@@ -64,6 +64,9 @@ class Browser:
     def open(self, url: str) -> None:
         self.driver.get(url)
 
+    def back(self) -> None:
+        self.driver.back()
+
     def size(self, width: int, height: int) -> None:
         self.driver.set_window_size(width, height)
 

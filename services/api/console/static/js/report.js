@@ -14,7 +14,10 @@ const LOG_COLUMNS = {
   merged: [['timestamp', 'Timestamp'], ['contact_id', 'Primary contact ID'], ['contact_name', 'Contact name'], ['merged_contact_id', 'Merged contact ID'], ['source', 'Source'], ['user', 'User']],
 };
 const PALETTE = ['#1f5fa8', '#c2571a', '#2e7d32', '#8e3b8f', '#b3261e', '#00696e', '#6d5e00', '#4a4a8a', '#7a4b2a'];
-const METRIC_LABELS = { contacts_added: 'Added', contacts_deleted: 'Deleted', contacts_merged: 'Merged' };
+const METRIC_LABELS = {
+  added: 'Added', deleted: 'Deleted', merged: 'Merged',
+  contacts_added: 'Added', contacts_deleted: 'Deleted', contacts_merged: 'Merged',
+};
 let zone = 'UTC';
 const charts = [];
 
@@ -174,9 +177,20 @@ function tabKeys(params) {
   });
 }
 
+// Custom dates only mean something with the custom preset (disabled fields are not sent).
+function customDates() {
+  const custom = form.elements.preset.value === 'custom';
+  for (const name of ['from', 'to']) {
+    form.elements[name].disabled = !custom;
+    form.elements[name].required = custom;
+  }
+}
+form.elements.preset.addEventListener('change', customDates);
+
 showWorkspace().then(async (ws) => {
   zone = filters.time_zone?.[0] || ws.time_zone;
   fillForm(form, filters);
+  customDates();
   const params = apiParams();
   tabKeys(params);
   await loadFilters().catch((error) => failed('state', error));
