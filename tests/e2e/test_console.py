@@ -288,6 +288,8 @@ async def test_the_message_viewer_walks_highlighted_matches_and_the_trail_shows_
         "the live reassignment",
     )
     assert "agent_id: — → u_21" in await browser.text("#rows tr:last-child .changes")
+    await browser.run("document.querySelector('#rows tr:last-child').scrollIntoView()")
+    await browser.screenshot(shots, "trail-live")
 
 
 async def test_the_email_history_shows_statuses_and_each_emails_history(console, browser, shots):
@@ -364,6 +366,8 @@ async def contacts_report(stack: Stack, api, browser: AsyncBrowser, shots) -> No
         "the merged log",
     )
     assert await browser.attribute("#tab-merged", "aria-selected") == "true"
+    await browser.run("document.getElementById('logs-h').scrollIntoView()")
+    await browser.screenshot(shots, "report-logs")
     assert await browser.texts("#log-rows td:nth-child(4)") == [
         r["merged_contact_id"] for r in merged["rows"]
     ]
@@ -373,6 +377,12 @@ async def contacts_report(stack: Stack, api, browser: AsyncBrowser, shots) -> No
         "fetch(arguments[0]).then(r => r.text()).then(arguments[1])", export
     )
     assert len(csv.strip().splitlines()) == 1 + merged["total"]
+    # a log cut at its row cap says so (the cap is 10,000; `limit` makes it smaller)
+    await show({**params, "limit": 2})
+    assert await browser.attribute("#log-state", "data-kind") == "warn"
+    shown_of = f"Showing the newest 2 of {added['total']} rows (a log shows at most 2)"
+    assert (await browser.text("#log-state")).startswith(shown_of)
+    assert await browser.count("#log-rows tr") == 2 < added["total"]
     # a channel filter does not apply to contacts added; a range with nothing has no data
     await show({**params, "channel": "email"})
     assert await browser.attribute("#tile-contacts_added", "data-status") == "filter_not_applicable"
@@ -387,6 +397,7 @@ async def contacts_report(stack: Stack, api, browser: AsyncBrowser, shots) -> No
     await browser.size(*PHONE)
     await show(params)
     assert await browser.run("return document.documentElement.scrollWidth <= innerWidth")
+    await browser.run("document.getElementById('overview-h').scrollIntoView()")
     await browser.screenshot(shots, "report-phone")
     assert "Not yours" not in await browser.page_text()
 
@@ -446,3 +457,21 @@ async def sign_in_and_audit(stack: Stack, browser: AsyncBrowser, shots) -> None:
     await sign_out(browser)
     await browser.open(f"{stack.url}/console/audit")
     await browser.until_count("#token", "the sign-in form again")
+
+
+async def test_communication_analytics_draws_the_apis_numbers(console, browser, shots):
+    stack, api = console
+    params = {"preset": "last_7_days", "period": "day"}
+    found = (await api.get("/v1/analytics/contacts/c_ann", params=params)).json()
+    await browser.open(f"{stack.url}/console/contacts/c_ann/analytics?{urlencode(params)}")
+    await browser.until_js("return document.getElementById('range').textContent", "the analytics")
+    volume = found["volume"]
+    assert await browser.text("#tile-interactions .value") == str(found["interactions"]["total"])
+    assert (
+        await browser.text("#tile-messages .value") == f"{volume['inbound']} / {volume['outbound']}"
+    )
+    first = found["response_times"]["first_response"]
+    assert first["status"] == "ok" and f"({first['count']})" in await browser.text("#tile-first")
+    drawn = ("interactions", "volume", "channels", "response")
+    assert [await browser.attribute(f"#chart-{c}", "data-status") for c in drawn] == ["ok"] * 4
+    await checked(browser, shots, "analytics")

@@ -114,6 +114,8 @@ OPEN = {
     "messages": "/console/conversations/{}/messages",
     "trail": "/console/conversations/{}/trail",
     "emails": "/console/contacts/{}/emails",
+    "analytics": "/console/contacts/{}/analytics",
+    "team": "/console/teams/{}/analytics",
     "email": "/console/emails/{}",
     "incoming": "/console/incoming-emails/{}",
 }
@@ -140,6 +142,16 @@ async def timeline(request: Request, kind: str, subject_id: Id) -> Response:
         return page
     subject = SUBJECTS[kind]
     return _screen(request, "timeline.html", screen="timeline", subject=subject, id=subject_id)
+
+
+@router.get("/{kind}/{subject_id}/analytics", response_class=HTMLResponse)
+async def analytics(request: Request, kind: str, subject_id: Id) -> Response:
+    if kind not in ("contacts", "teams"):
+        page = _page(request, "not_found.html", screen=None)
+        page.status_code = 404
+        return page
+    subject = kind[:-1]
+    return _screen(request, "analytics.html", screen="analytics", subject=subject, id=subject_id)
 
 
 @router.get("/activities", response_class=HTMLResponse)

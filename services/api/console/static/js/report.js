@@ -36,6 +36,11 @@ function apiParams() {
   };
 }
 
+// The logs take the report's parameters and, for trying the cap out, a smaller `limit`.
+function logParams(params) {
+  return { ...params, limit: filters.limit?.[0] };
+}
+
 function option(o) {
   return el('option', { value: o.key, disabled: !o.selectable }, o.label + (o.deleted ? ' (deleted)' : ''));
 }
@@ -153,14 +158,14 @@ async function loadLog(log, params) {
   const body = document.getElementById('log-rows');
   body.replaceChildren();
   setState('log-state', 'Loading…');
-  const page = await api(`/v1/reports/contacts/logs/${log}`, params);
+  const page = await api(`/v1/reports/contacts/logs/${log}`, logParams(params));
   const exportLink = document.getElementById('export');
   exportLink.hidden = page.status === 'filter_not_applicable';
   exportLink.href = page.export;
   body.replaceChildren(...page.rows.map((r) => el('tr', {}, LOG_COLUMNS[log].map(([key]) => logCell(r, key)))));
   if (page.status !== 'ok') setState('log-state', page.message || (page.status === 'no_data' ? 'The selected filters have no data' : 'The selected filters are not applicable here'), page.status);
   else if (page.truncated) setState('log-state', `Showing the newest ${page.returned.toLocaleString('en')} of ${page.total.toLocaleString('en')} rows (a log shows at most ${page.limit.toLocaleString('en')}); the export has every row.`, 'warn');
-  else setState('log-state', `${page.total} rows`);
+  else setState('log-state', `${page.total} ${page.total === 1 ? 'row' : 'rows'}`);
 }
 
 function tabKeys(params) {
