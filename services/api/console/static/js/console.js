@@ -242,7 +242,9 @@ export function changes(details) {
     if (key.startsWith('from_')) { name = key.slice(5); after = `to_${name}`; }
     else if (key.startsWith('old_')) { name = key.slice(4); after = `new_${name}`; }
     else if (key === 'old') { name = d.field || 'value'; after = 'new'; }
-    if (name !== null && after in d) out.push([name, d[key], d[after]]);
+    if (name !== null && after in d && JSON.stringify(d[key]) !== JSON.stringify(d[after])) {
+      out.push([name, d[key], d[after]]);
+    }
   }
   return out;
 }
