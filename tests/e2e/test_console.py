@@ -83,9 +83,11 @@ async def sign_out(browser: AsyncBrowser) -> None:
 
 
 async def checked(browser: AsyncBrowser, shots, screen: str) -> None:
-    """Every screen: no WCAG violation, nothing of another workspace; a screenshot."""
+    """Every screen: no WCAG violation, no script error, nothing of another workspace; a
+    screenshot."""
     violations = await browser.accessibility_violations()
     assert violations == [], f"{screen}: {violations}"
+    assert await browser.script_errors() == [], screen
     assert SECRET not in await browser.page_text()
     await browser.screenshot(shots, screen)
 

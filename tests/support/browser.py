@@ -152,6 +152,12 @@ class Browser:
             WCAG,
         )
 
+    def script_errors(self) -> list[str]:
+        """Uncaught script errors and Content-Security-Policy refusals logged since last asked
+        (failed requests are not errors here: a 403 can be the expected answer)."""
+        logged = [e["message"] for e in self.driver.get_log("browser")]
+        return [m for m in logged if "Uncaught" in m or "Content Security Policy" in m]
+
     def screenshot(self, folder: Path, name: str) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{name}.png"
