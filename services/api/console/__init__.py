@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.api.console.pages import router
+from services.api.console import pages, sign_in
 from services.api.console.session import CookieBearer
 
 PREFIX = "/console"
@@ -23,6 +23,7 @@ STATIC = Path(__file__).parent / "static"
 
 def mount(app: FastAPI) -> None:
     """Serve the console from `app`: its pages, its shipped assets, the cookie sign-in."""
-    app.include_router(router, prefix=PREFIX)
+    app.include_router(sign_in.router, prefix=PREFIX)
+    app.include_router(pages.router, prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_middleware(CookieBearer)
