@@ -142,7 +142,7 @@ async def test_a_timeline_pages_newest_first_filters_and_takes_live_entries(
     await publish(stack, "timeline", "activity.logged", {**call, "summary": "Live call"})
     await browser.until_text("#entries li", "Live call", "the live entry")
     assert await browser.run("return window.notReloaded") is True
-    assert await browser.text("#badge") == f"{badges['contacts']['c_ann'] + 1} Activities"
+    await browser.until_text("#badge", f"{badges['contacts']['c_ann'] + 1} Activities", "badge")
     await browser.screenshot(shots, "timeline-live")
     # the older page is the API's second page
     now = (await api.get("/v1/contacts/c_ann/timeline")).json()
@@ -303,15 +303,18 @@ async def test_the_email_history_shows_statuses_and_each_emails_history(console,
     assert statuses == [e["status"] for e in history["emails"]] == ["received", "sent"]
     await checked(browser, shots, "emails")
     await browser.click("#rows tr:last-child a")
+    await browser.until(lambda d: d.current_url.endswith("/console/emails/em_1"), "the email")
     await browser.until_count("#rows tr", "the sent email's history")
     sent = (await api.get("/v1/emails/em_1")).json()
     assert await browser.texts("#rows td:nth-child(2)") == [e["type"] for e in sent["entries"]]
     assert await browser.text("#email-status") == "sent"
     await checked(browser, shots, "email")
     await browser.back()
-    await browser.until_count("#rows tr", "the email history again")
+    await browser.until(lambda d: d.current_url.endswith("/c_dee/emails"), "the history again")
+    await browser.until_count("#rows tr", "the email history's rows")
     await browser.click("#rows tr:first-child a")
-    await browser.until_count("#rows tr", "the received email")
+    await browser.until(lambda d: "/console/incoming-emails/" in d.current_url, "the received")
+    await browser.until_count("#facts dt", "the received email")
     facts = await browser.text("#facts")
     assert "Dee Park <dee@example.com>" in facts and "c_dee" in facts and "Thanks!" in facts
 
@@ -337,7 +340,11 @@ async def contacts_report(stack: Stack, api, browser: AsyncBrowser, shots) -> No
 
     async def show(query: dict) -> None:
         await browser.open(f"{url}?{urlencode(query)}")
-        await browser.until_js("return document.getElementById('log-state').dataset.kind", "log")
+        await browser.until_js(
+            "const kind = document.getElementById('log-state').dataset.kind;"
+            "return kind && kind !== 'loading'",
+            "the log",
+        )
         await browser.until_js("return document.getElementById('range').textContent", "range")
 
     await show(params)

@@ -71,13 +71,18 @@ async function loadBadges(list) {
   for (const [contact, n] of Object.entries(counts.contacts || {})) badges.set(contact, n);
 }
 
+let asked = 0; // the latest page asked for: an earlier answer arriving late is dropped
+
 async function show(index) {
+  const mine = ++asked;
   setState('state', 'Loading…');
   try {
     const page = await api(pages[index].path, pages[index].params);
+    if (mine !== asked) return;
     shownIndex = index;
     next = nextPage(page, PATH, params);
     await loadBadges(page.activities).catch(() => {});
+    if (mine !== asked) return;
     rows.replaceChildren(...page.activities.map((r) => tr(r)));
     setState('state', page.activities.length ? '' : 'No activities match these filters.');
     nextButton.disabled = !next;

@@ -32,10 +32,14 @@ function row(e) {
     el('td', {}, e.counterpart || '—'));
 }
 
+let asked = 0; // the latest page asked for: an earlier answer arriving late is dropped
+
 async function show(index) {
+  const mine = ++asked;
   setState('state', 'Loading…');
   try {
     const page = await api(pages[index].path, pages[index].params);
+    if (mine !== asked) return;
     shownIndex = index;
     next = nextPage(page, PATH, params);
     rows.replaceChildren(...page.emails.map(row));

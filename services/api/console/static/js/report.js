@@ -145,7 +145,10 @@ function logCell(row, key) {
   return el('td', {}, row[key] ?? '—');
 }
 
+let logShown = 0; // the latest log asked for: an earlier answer arriving late is dropped
+
 async function loadLog(log, params) {
+  const mine = ++logShown;
   const tabs = document.querySelectorAll('[role="tab"]');
   tabs.forEach((t) => {
     const chosen = t.dataset.log === log;
@@ -157,8 +160,9 @@ async function loadLog(log, params) {
   head.replaceChildren(...LOG_COLUMNS[log].map(([, label]) => el('th', { scope: 'col' }, label)));
   const body = document.getElementById('log-rows');
   body.replaceChildren();
-  setState('log-state', 'Loading…');
+  setState('log-state', 'Loading…', 'loading');
   const page = await api(`/v1/reports/contacts/logs/${log}`, logParams(params));
+  if (mine !== logShown) return;
   const exportLink = document.getElementById('export');
   exportLink.hidden = page.status === 'filter_not_applicable';
   exportLink.href = page.export;

@@ -49,10 +49,14 @@ function entry(e, fresh = false) {
   );
 }
 
+let asked = 0; // the latest page asked for: an earlier answer arriving late is dropped
+
 async function show(index) {
+  const mine = ++asked;
   setState('state', 'Loading…');
   try {
     const page = await api(pages[index].path, pages[index].params);
+    if (mine !== asked) return;
     shownIndex = index;
     next = nextPage(page, path, params);
     list.replaceChildren(...page.entries.map((e) => entry(e)));
