@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import sys
 import time
@@ -77,7 +78,24 @@ def wait_for_api(api: str, timeout: float = 60) -> None:
     raise SystemExit("the API did not start; see .chronicle/logs/api.log")
 
 
-def demo(settings: Settings, seed: int = 7) -> int:
+def console_lines(api: str, token: str, workspace: str, kept_open: bool) -> list[str]:
+    """The demo's last lines: where the console is and the token to sign in with."""
+    if kept_open:
+        intro = "The console is open until Ctrl-C stops the demo:"
+    else:
+        intro = "The demo stops now; `chronicle demo --keep-running` keeps its console open:"
+    return [
+        f"\n{intro}",
+        f"  Console: {api}/console/",
+        f"  Token:   {token}  (admin of {workspace}: paste it on the sign-in page)",
+    ]
+
+
+def demo(settings: Settings, seed: int = 7, keep_running: bool | None = None) -> int:
+    """`keep_running`: serve until Ctrl-C after showing the result (default: when run in a
+    terminal), so the console can be opened."""
+    if keep_running is None:
+        keep_running = sys.stdin.isatty()
     run = secrets.token_hex(3)
     workspace = f"acme-{run}"
     port = free_port()
@@ -103,6 +121,10 @@ def demo(settings: Settings, seed: int = 7) -> int:
             with psycopg.connect(db, autocommit=True) as conn:
                 token = create_token(conn, workspace, "u_17", "admin", label="demo")
             showcase.show(api, token, db, workspace)
+            print("\n".join(console_lines(api, token, workspace, keep_running)), flush=True)
+            if keep_running:
+                with contextlib.suppress(KeyboardInterrupt):
+                    supervisor.run_until(lambda: False)
         finally:
             supervisor.stop()
     return 0

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
 
 from adapters.settings import Settings, get_settings
+from services.api import console
 from services.api.deps import no_nul
 from services.api.live.activity_grid import ActivityGridStream
 from services.api.live.audit_trail import AuditTrailStream
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, dependencies=[Depends(no_nul)])
 
     observe(app)
+    console.mount(app)  # the web console at /console, a client of the routes above
 
     @app.exception_handler(psycopg.DataError)
     async def bad_input(request: Request, error: psycopg.DataError) -> JSONResponse:

@@ -58,7 +58,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from services.demo import demo
 
-    return demo(settings, seed=args.seed)
+    return demo(settings, seed=args.seed, keep_running=args.keep_running)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -81,4 +81,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.set_defaults(handler=cmd_run)
     demo = sub.add_parser("demo", help="start everything, publish a sample workload, show it")
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument(
+        "--keep-running",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="serve the console until Ctrl-C after the demo (default: when in a terminal)",
+    )
     demo.set_defaults(handler=cmd_demo, hosts_services=True)

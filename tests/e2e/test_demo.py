@@ -1,6 +1,7 @@
 """The README's first command: `chronicle demo` runs the whole stack and shows its result."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -33,3 +34,8 @@ def test_the_demo_prints_a_timeline_an_audit_trail_and_the_kept_rejects(
     assert trail.startswith("conv_")
     assert "conversation.opened" in trail.splitlines()[1]  # oldest first, from version 1
     assert "rejected and kept" in out and "rejected " in out.split("Ingest:", 1)[1]
+    console, token = out.strip().splitlines()[-2:]  # the last lines: the console and a token
+    assert re.fullmatch(r"  Console: http://127\.0\.0\.1:\d+/console/", console)
+    assert re.fullmatch(
+        r"  Token:   chr_\S+  \(admin of acme-\w+: paste it on the sign-in page\)", token
+    )
