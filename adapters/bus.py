@@ -8,6 +8,8 @@ from typing import Any
 
 import nats
 import nats.errors
+import nats.js.errors
+import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import (
@@ -20,6 +22,7 @@ from nats.js.api import (
 )
 from nats.js.errors import NotFoundError
 
+log = structlog.get_logger()
 INGEST_STREAM = "AUDIT_INGEST"
 INGEST_SUBJECTS = "audit.ingest.>"
 # Empty on purpose: nats-server (2.14 and newer) turns a stream's duplicate window off only
@@ -69,7 +72,8 @@ def rejected_subject(workspace_id: str | None) -> str:
 @dataclass(frozen=True)
 class StreamLimits:
     """How Chronicle's streams are configured: one value for every service, from Settings
-    (`ensure_streams` updates the streams, so a service with other values would undo them)."""
+    (`chronicle migrate` brings the streams to these values; services only create a missing
+    one, when their identity may)."""
 
     events_duplicate_window: float = 3600.0
     events_max_age: float = 0.0  # 0: keep forever; PostgreSQL holds the full log anyway
@@ -203,7 +207,8 @@ class BusTooOld(RuntimeError):
 
 
 async def ensure_streams(js: JetStreamContext, limits: StreamLimits) -> None:
-    """Create Chronicle's streams, or bring their settings up to date."""
+    """Create Chronicle's streams, or bring their settings up to date (`chronicle migrate`,
+    run by `chronicle up` before any service starts; needs the admin identity)."""
     for config in stream_configs(limits):
         try:
             await js.stream_info(config.name)
@@ -211,13 +216,39 @@ async def ensure_streams(js: JetStreamContext, limits: StreamLimits) -> None:
             info = await js.add_stream(config)
         else:
             info = await js.update_stream(config)
-        if config.name in NO_WINDOW and info.config.duplicate_window:
-            raise BusTooOld(
-                f"nats-server kept a {info.config.duplicate_window:g} s duplicate window on "
-                f"{config.name}: turning it off needs nats-server 2.14 or newer. With a "
-                "window, the same envelope id published by two workspaces would cost one of "
-                "them its envelope; upgrade nats-server (docs/running.md)"
-            )
+        _check_window(config.name, info)
+
+
+async def await_streams(js: JetStreamContext, limits: StreamLimits, within: float = 600) -> None:
+    """What a service does at start: wait until Chronicle's streams exist, creating one that
+    is missing when its identity may (the admin's may; a service's own may not, and waits
+    for `chronicle migrate`). Never changes an existing stream's settings."""
+    deadline = asyncio.get_running_loop().time() + within
+    for config in stream_configs(limits):
+        while True:
+            try:
+                _check_window(config.name, await js.stream_info(config.name))
+                break
+            except NotFoundError:
+                try:
+                    _check_window(config.name, await asyncio.wait_for(js.add_stream(config), 3))
+                    break
+                except (TimeoutError, nats.errors.TimeoutError, nats.js.errors.Error):
+                    pass  # not ours to create: someone runs `chronicle migrate`
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"stream {config.name} missing: run `chronicle migrate`")
+            log.warning("bus.waiting_for_stream", stream=config.name)
+            await asyncio.sleep(1.0)
+
+
+def _check_window(name: str, info) -> None:
+    if name in NO_WINDOW and info.config.duplicate_window:
+        raise BusTooOld(
+            f"nats-server kept a {info.config.duplicate_window:g} s duplicate window on "
+            f"{name}: turning it off needs nats-server 2.14 or newer. With a window, the "
+            "same envelope id published by two workspaces would cost one of them its "
+            "envelope; upgrade nats-server (docs/running.md)"
+        )
 
 
 def servers(url: str) -> list[str]:

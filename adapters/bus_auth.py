@@ -84,3 +84,21 @@ def check(key: bytes, seq: int, headers: dict[str, str], state: bytes) -> str | 
             "Chronicle-MAC does not verify: forged, altered, or replayed at another stream sequence"
         )
     return None
+
+
+REPLY_HEADER = "Chronicle-Reply-MAC"
+
+
+def sign_reply(key: bytes, reply_to: str, data: bytes) -> str:
+    """What the ingest gateway adds beside `Chronicle-Reply-To`: only a reply subject it
+    set itself (a requester's own inbox) is ever answered."""
+    message = b"\x00".join([b"chronicle-reply-v1", reply_to.encode(), data])
+    return base64.b64encode(hmac.digest(key, message, "sha256")).decode()
+
+
+def reply_subject(key: bytes, headers: dict[str, str], data: bytes) -> str | None:
+    """The subject to answer on, if Chronicle's gateway set it; else None."""
+    reply_to, given = headers.get(bus.REPLY_TO), headers.get(REPLY_HEADER)
+    if not reply_to or not given:
+        return None
+    return reply_to if hmac.compare_digest(given, sign_reply(key, reply_to, data)) else None

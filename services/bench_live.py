@@ -68,8 +68,9 @@ def rss_mib(pid: int) -> float:
 def run(settings: Settings, options: Options) -> dict:
     with (
         tempfile.TemporaryDirectory(prefix="chronicle-bench-live-") as folder,
-        infrastructure(None, None, Path(folder)) as (db, nats),
+        infrastructure(None, None, Path(folder)) as servers,
     ):
+        db, nats = servers.database_url, servers.nats_url
         settings = settings.model_copy(update={"database_url": db, "nats_url": nats})
         migrate(settings)
         port = free_port()

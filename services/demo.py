@@ -9,11 +9,12 @@ import sys
 import time
 
 import httpx
+import nats
 import psycopg
 from tqdm import tqdm
 
-from adapters import bus
-from adapters.embedded import free_port, infrastructure
+from adapters import bus, bus_credentials
+from adapters.embedded import Servers, free_port, infrastructure
 from adapters.settings import Settings
 from services import showcase
 from services.api.tokens import create_token
@@ -22,13 +23,14 @@ from services.supervisor import Supervisor
 from services.workload import Published, demo_workload
 
 
-async def publish(nats_url: str, messages: list[Published]) -> None:
+async def publish(nats_url: str, messages: list[Published], inbox_prefix: str = "") -> None:
     """Publish as an outside producer would: JetStream, Nats-Msg-Id = envelope id.
 
     A message whose `envelope_id` is None goes without the header (a producer may omit
     it). Either way a repeat reaches Chronicle, whose ledger records it once.
     """
-    nc = await bus.connect(nats_url, "demo-producer")
+    options = {"inbox_prefix": inbox_prefix.encode()} if inbox_prefix else {}
+    nc = await nats.connect(bus.servers(nats_url), name="demo-producer", **options)
     js = nc.jetstream()
     for m in tqdm(messages, desc="publishing", unit="msg", file=sys.stdout, mininterval=0.5):
         headers = {bus.MSG_ID: m.envelope_id} if m.envelope_id else None
@@ -91,6 +93,19 @@ def console_lines(api: str, token: str, workspace: str, kept_open: bool) -> list
     ]
 
 
+def producer_for(servers: Servers, workspace: str) -> tuple[str, str]:
+    """The demo publishes as a producer of its workspace would: with a credential of its
+    own (`chronicle producer create`), which may publish into that workspace only. On a
+    NATS server that is not ours, as the configured user."""
+    if servers.nats is None:
+        return servers.nats_url, ""
+    with psycopg.connect(servers.database_url, autocommit=True) as conn:
+        made = bus_credentials.create(conn, "producer", [workspace], "demo")
+    servers.reload_bus_users()
+    url = servers.nats.address.replace("nats://", f"nats://{made.name}:{made.password}@")
+    return url, made.inbox_prefix()
+
+
 def demo(settings: Settings, seed: int = 7, keep_running: bool | None = None) -> int:
     """`keep_running`: serve until Ctrl-C after showing the result (default: when run in a
     terminal), so the console can be opened."""
@@ -99,7 +114,8 @@ def demo(settings: Settings, seed: int = 7, keep_running: bool | None = None) ->
     run = secrets.token_hex(3)
     workspace = f"acme-{run}"
     port = free_port()
-    with infrastructure(settings.database_url, settings.nats_url, settings.data_dir) as (db, nats):
+    with infrastructure(settings.database_url, settings.nats_url, settings.data_dir) as servers:
+        db, nats = servers.database_url, servers.nats_url
         settings = settings.model_copy(update={"database_url": db, "nats_url": nats})
         migrate(settings)
         supervisor = Supervisor(
@@ -110,13 +126,15 @@ def demo(settings: Settings, seed: int = 7, keep_running: bool | None = None) ->
                 "CHRONICLE_LOG_FORMAT": "json",
             },
             log_dir=settings.data_dir / "logs",
+            nats_url_for=servers.url_for if servers.nats else None,
         )
         supervisor.start()
         try:
             api = f"http://127.0.0.1:{port}"
             wait_for_api(api)
             messages = demo_workload(seed, workspace, run) + showcase.bad_messages(workspace, run)
-            asyncio.run(publish(nats, messages))
+            producer_url, inbox = producer_for(servers, workspace)
+            asyncio.run(publish(producer_url, messages, inbox))
             wait_until_settled(nats, api, len(messages))
             with psycopg.connect(db, autocommit=True) as conn:
                 token = create_token(conn, workspace, "u_17", "admin", label="demo")

@@ -93,7 +93,7 @@ class ProjectorHost(HostedService):
         await asyncio.to_thread(ensure_store, self.settings.database_url)
         nc = await bus.connect(self.settings.nats_url, f"{self.durable}-setup")
         try:
-            await bus.ensure_streams(nc.jetstream(), bus.StreamLimits.of(self.settings))
+            await bus.await_streams(nc.jetstream(), bus.StreamLimits.of(self.settings))
         finally:
             await nc.close()
         key = bus_auth.load_key(self.settings.data_dir, self.settings.bus_key)

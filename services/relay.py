@@ -138,7 +138,7 @@ class Relay(HostedService):
         self.key = bus_auth.load_key(self.settings.data_dir, self.settings.bus_key)
         nc = await bus.connect(self.settings.nats_url, "chronicle-relay")
         js = nc.jetstream()
-        await bus.ensure_streams(js, bus.StreamLimits.of(self.settings))
+        await bus.await_streams(js, bus.StreamLimits.of(self.settings))
         url = self.settings.database_url
         try:
             while not stop.is_set():

@@ -9,7 +9,7 @@ import psycopg
 import structlog
 import uvicorn
 
-from adapters import bus
+from adapters import bus, bus_credentials
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from projections.registry import PROJECTIONS, projection
@@ -18,8 +18,11 @@ log = structlog.get_logger()
 
 
 def migrate(settings: Settings) -> None:
-    """Create the event store, Chronicle's tables, read-model schemas and streams."""
+    """Create the event store, Chronicle's tables, read-model schemas and streams (with the
+    admin identity on the bus), or bring them up to date."""
     ensure_store(settings.database_url)
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute(bus_credentials.DDL)
 
     async def rest() -> None:
         async with await psycopg.AsyncConnection.connect(
@@ -89,14 +92,14 @@ def quiet_garbage_collector() -> None:
 
 
 def run(settings: Settings, service: str, names: list[str] | None = None) -> None:
+    if service == "api" and settings.database_url:  # the API reads the store, not the bus
+        asyncio.run(run_api(settings))
+        return
     if not settings.database_url or not settings.nats_url:
         raise SystemExit(
             "set CHRONICLE_DATABASE_URL and CHRONICLE_NATS_URL "
             "(or use `chronicle up`, which starts private servers)"
         )
-    if service == "api":
-        asyncio.run(run_api(settings))
-        return
     if service in ("ingest", "projectors", "relay"):
         # Their caches, keys and ids are a large, long-lived heap that every full
         # collection walks: with the default thresholds, 30-40 % of ingest's CPU went to

@@ -41,6 +41,21 @@ def service_commands(
     return commands
 
 
+# The bus identity each service connects as (adapters/bus_access.py); the API needs none.
+IDENTITIES = {
+    "ingest": "chronicle-ingest",
+    "relay": "chronicle-relay",
+    "projectors": "chronicle-projectors",
+    "sender": "chronicle-mail",
+    "poller": "chronicle-mail",
+}
+
+
+def identity_of(service: str) -> str | None:
+    """`ingest-p1` -> chronicle-ingest; the API (and anything unknown): None."""
+    return IDENTITIES.get(service.split("-p")[0])
+
+
 class Supervisor:
     def __init__(
         self,
@@ -48,7 +63,11 @@ class Supervisor:
         log_dir: Path | None = None,
         ingest_partitions: int = 1,
         projector_partitions: int = 1,
+        nats_url_for: Callable[[str], str] | None = None,
     ) -> None:
+        """`nats_url_for(identity)`: the bus URL, with credentials, of each service's own
+        identity (unset: every service gets CHRONICLE_NATS_URL from `env`)."""
+        self.nats_url_for = nats_url_for
         self.env = {**os.environ, **env}
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen] = {}
@@ -56,12 +75,16 @@ class Supervisor:
         self.commands = service_commands(ingest_partitions, projector_partitions)
 
     def own_env(self, name: str) -> dict[str, str]:
-        """On one machine each process needs its own metrics port: the base port + its
-        place in the list (`chronicle status` needs none of them)."""
+        """Each process's own bus identity; and on one machine each process needs its own
+        metrics port: the base port + its place in the list."""
+        env = {}
+        if self.nats_url_for is not None:
+            identity = identity_of(name)
+            env["CHRONICLE_NATS_URL"] = self.nats_url_for(identity) if identity else ""
         base = self.env.get("CHRONICLE_METRICS_PORT")
-        if not base or name == "api":
-            return {}
-        return {"CHRONICLE_METRICS_PORT": str(int(base) + list(self.commands).index(name))}
+        if base and name != "api":
+            env["CHRONICLE_METRICS_PORT"] = str(int(base) + list(self.commands).index(name))
+        return env
 
     def _spawn(self, name: str, args: list[str]) -> None:
         out = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from adapters import runstate
 from adapters.logging import configure_logging
 from adapters.processes import terminate_on_sigterm
 from adapters.settings import Settings
@@ -17,6 +18,7 @@ from services.cli import (
     admin,
     audit,
     bench,
+    credentials,
     email,
     erasure,
     live,
@@ -27,7 +29,8 @@ from services.cli import (
     workspace,
 )
 
-MODULES = [stack, admin, audit, rejects, rebuild, email, workspace, status, erasure, live, bench]
+MODULES = [stack, admin, credentials, audit, rejects, rebuild, email, workspace, status, erasure]
+MODULES += [live, bench]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -40,11 +43,21 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    settings = Settings()
+    settings = beside_a_running_chronicle(Settings(), args.command)
     if getattr(args, "hosts_services", False):
         configure_logging(settings, args.command)
         terminate_on_sigterm()
     return args.handler(settings, args)
+
+
+def beside_a_running_chronicle(settings: Settings, command: str) -> Settings:
+    """Unset servers are those of the `chronicle up` running on this data folder, if one is
+    (adapters/runstate.py); `up` and `demo` start their own."""
+    if command in ("up", "demo") or (settings.database_url and settings.nats_url):
+        return settings
+    state = runstate.read(settings.data_dir)
+    found = {k: state[k] for k in ("database_url", "nats_url") if not getattr(settings, k)}
+    return settings.model_copy(update=found) if state else settings
 
 
 if __name__ == "__main__":

@@ -14,18 +14,22 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     from services.services import migrate
     from services.supervisor import Supervisor
 
-    with infrastructure(settings.database_url, settings.nats_url, settings.data_dir) as (db, nats):
+    with infrastructure(settings.database_url, settings.nats_url, settings.data_dir) as servers:
+        db, nats = servers.database_url, servers.nats_url
         settings = settings.model_copy(update={"database_url": db, "nats_url": nats})
         migrate(settings)
         supervisor = Supervisor(
             {"CHRONICLE_DATABASE_URL": db, "CHRONICLE_NATS_URL": nats},
             ingest_partitions=settings.ingest_partitions,
             projector_partitions=settings.projector_partitions,
+            nats_url_for=servers.url_for if servers.nats else None,
         )
         supervisor.start()
+        where = servers.nats.address if servers.nats else "as configured"
         print(
             f"Chronicle is up: API http://{settings.api_host}:{settings.api_port}  "
-            f"NATS {nats}  PostgreSQL {db}  (Ctrl-C stops)",
+            f"NATS {where} (authorization on; `chronicle producer create` for producers)  "
+            "(Ctrl-C stops)",
             file=sys.stderr,
         )
         try:
@@ -55,6 +59,17 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from services.cli.common import database
+    from services.services import migrate
+
+    if not settings.nats_url:
+        raise SystemExit("set CHRONICLE_NATS_URL (the admin identity's, docs/security.md)")
+    migrate(settings.model_copy(update={"database_url": database(settings)}))
+    print("store, read models and streams are up to date", file=sys.stderr)
+    return 0
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from services.demo import demo
 
@@ -64,6 +79,12 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     up = sub.add_parser("up", help="run every service (private PostgreSQL/NATS unless configured)")
     up.set_defaults(handler=cmd_up, hosts_services=True)
+    migrate = sub.add_parser(
+        "migrate",
+        help="create or update the store's tables, the read models' schemas and the streams "
+        "(before services start; `up` does it itself)",
+    )
+    migrate.set_defaults(handler=cmd_migrate)
     run = sub.add_parser("run", help="run one service in this process")
     run.add_argument(
         "service", choices=["ingest", "relay", "projectors", "api", "sender", "poller"]

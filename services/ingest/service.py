@@ -17,7 +17,7 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from adapters import bus, metrics
+from adapters import bus, bus_auth, metrics
 from adapters.consumer import PullConsumer
 from adapters.eventstore import EventStore
 from adapters.migrations import ensure_store
@@ -64,9 +64,10 @@ class IngestService(HostedService):
         self.batches = 0
 
     async def prepare(self) -> None:
+        self.key = bus_auth.load_key(self.settings.data_dir, self.settings.bus_key)
         nc = await bus.connect(self.settings.nats_url, "chronicle-ingest-setup")
         try:
-            await bus.ensure_streams(nc.jetstream(), bus.StreamLimits.of(self.settings))
+            await bus.await_streams(nc.jetstream(), bus.StreamLimits.of(self.settings))
         finally:
             await nc.close()
         await asyncio.to_thread(ensure_store, self.settings.database_url)
@@ -141,8 +142,8 @@ class IngestService(HostedService):
                 correlation_id=correlation_id,
             )
             await nc.publish(bus.rejected_subject(outcome.workspace_id), reply, headers=headers)
-        reply_to = item.headers.get(bus.REPLY_TO)
-        if reply_to:
+        reply_to = bus_auth.reply_subject(self.key, item.headers, item.data)
+        if reply_to:  # set by our gateway, never by whoever published the message
             await nc.publish(reply_to, reply, headers=headers)
 
     async def handle_request(self, msg: NatsMessage) -> None:
@@ -154,6 +155,7 @@ class IngestService(HostedService):
         subject = "audit.ingest." + raw.subject.removeprefix("audit.request.")
         headers = {k: v for k, v in (raw.headers or {}).items()}
         headers[bus.REPLY_TO] = raw.reply
+        headers[bus_auth.REPLY_HEADER] = bus_auth.sign_reply(self.key, raw.reply, raw.data)
         # The ingest stream keeps no duplicate window (adapters/bus.py): a repeat is
         # stored and the ledger answers it, with the original's position.
         await self.broker.publish(raw.data, subject, headers=headers, stream=bus.INGEST_STREAM)

@@ -1,0 +1,134 @@
+"""Who may do what on the bus, written as nats-server users and permissions.
+
+The bus is a trust boundary: no anonymous connection, and every user may publish and
+subscribe on its own subjects only.
+- Chronicle's services each have an identity: only `chronicle-relay` publishes stored
+  events, only `chronicle-ingest` consumes the ingest stream (and answers producers);
+  `chronicle-admin` (migrations, the command line) manages the streams.
+- A producer publishes on `audit.ingest.<ws>.>` and `audit.request.<ws>.>` of its own
+  workspaces and reads their `audit.rejected.<ws>`; its replies come to its own inbox
+  prefix, `_INBOX.<user>.` (the client sets it), which nobody else may read.
+- A reader gets the stored events of its workspaces: live (`audit.events.*.*.<ws>.>`) or
+  through one durable JetStream consumer per workspace, named `<user>-<ws>` and filtered to
+  it (created with the filter in the request subject, which the server checks).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from adapters.bus import EVENTS_STREAM, INGEST_STREAM, REJECTED_STREAM, WINDOW_OFF
+
+API = "$JS.API"
+STREAMS = (INGEST_STREAM, EVENTS_STREAM, REJECTED_STREAM, WINDOW_OFF)
+
+
+def _stream_info() -> list[str]:
+    """A service checks at start that Chronicle's streams exist, as migrated."""
+    return [f"{API}.STREAM.INFO.{s}" for s in STREAMS]
+
+
+def _consumer(stream: str, name: str = "*") -> list[str]:
+    return [
+        f"{API}.CONSUMER.CREATE.{stream}.{name}",
+        f"{API}.CONSUMER.CREATE.{stream}.{name}.>",
+        f"{API}.CONSUMER.DURABLE.CREATE.{stream}.{name}",
+        f"{API}.CONSUMER.INFO.{stream}.{name}",
+        f"{API}.CONSUMER.MSG.NEXT.{stream}.{name}",
+        f"$JS.ACK.{stream}.{name}.>",
+    ]
+
+
+@dataclass(frozen=True)
+class BusUser:
+    """One nats-server user: a name, its password (plain, or a bcrypt hash) and what it may
+    publish and subscribe to (`None`: anything)."""
+
+    name: str
+    password: str
+    publish: list[str] | None = field(default_factory=list)
+    subscribe: list[str] | None = field(default_factory=list)
+
+    def as_config(self) -> dict:
+        entry: dict = {"user": self.name, "password": self.password}
+        if self.publish is not None or self.subscribe is not None:
+            entry["permissions"] = {
+                "publish": {"allow": self.publish if self.publish is not None else [">"]},
+                "subscribe": {"allow": self.subscribe if self.subscribe is not None else [">"]},
+            }
+        return entry
+
+
+INBOX = "_INBOX.>"
+
+# What each of Chronicle's own identities may do (publish, subscribe).
+SERVICES: dict[str, tuple[list[str] | None, list[str] | None]] = {
+    "chronicle-admin": (None, None),
+    "chronicle-ingest": (
+        [
+            "audit.ingest.>",  # the request gateway forwards into the ingest stream
+            "audit.rejected.>",
+            INBOX,  # verdicts, to producers' own inboxes
+            *_stream_info(),
+            *_consumer(INGEST_STREAM),
+        ],
+        ["audit.request.>", INBOX],
+    ),
+    "chronicle-relay": (
+        [
+            "audit.events.>",
+            *_stream_info(),
+            f"{API}.STREAM.MSG.GET.{EVENTS_STREAM}",
+        ],
+        [INBOX],
+    ),
+    "chronicle-projectors": (
+        [*_stream_info(), *_consumer(EVENTS_STREAM)],
+        [INBOX],
+    ),
+    "chronicle-mail": (  # the email sender and poller tell Chronicle what happened
+        ["audit.ingest.>", "audit.request.>", *_stream_info()],
+        [INBOX],
+    ),
+}
+
+
+def service_users(passwords: dict[str, str]) -> list[BusUser]:
+    return [BusUser(name, passwords[name], *SERVICES[name]) for name in SERVICES]
+
+
+def producer_user(name: str, password: str, workspaces: list[str]) -> BusUser:
+    return BusUser(
+        name,
+        password,
+        [s for ws in workspaces for s in (f"audit.ingest.{ws}.>", f"audit.request.{ws}.>")],
+        [f"_INBOX.{name}.>", *(f"audit.rejected.{ws}" for ws in workspaces)],
+    )
+
+
+def reader_user(name: str, password: str, workspaces: list[str]) -> BusUser:
+    publish = []
+    for ws in workspaces:
+        consumer = f"{name}-{ws}"
+        publish += [
+            f"{API}.CONSUMER.CREATE.{EVENTS_STREAM}.{consumer}.audit.events.*.*.{ws}.>",
+            f"{API}.CONSUMER.INFO.{EVENTS_STREAM}.{consumer}",
+            f"{API}.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.{consumer}",
+            f"$JS.ACK.{EVENTS_STREAM}.{consumer}.>",
+        ]
+    subscribe = [f"_INBOX.{name}.>", *(f"audit.events.*.*.{ws}.>" for ws in workspaces)]
+    return BusUser(name, password, publish, subscribe)
+
+
+def server_config(port: int, store_dir: str, pid_file: str, users: list[BusUser]) -> str:
+    """A nats-server configuration (JSON is valid nats-server config) with JetStream, and
+    authorization on: no user, no connection."""
+    config = {
+        "host": "127.0.0.1",
+        "port": port,
+        "pid_file": pid_file,
+        "jetstream": {"store_dir": store_dir},
+        "authorization": {"users": [u.as_config() for u in users]},
+    }
+    return json.dumps(config, indent=2)
