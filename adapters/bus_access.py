@@ -121,14 +121,18 @@ def reader_user(name: str, password: str, workspaces: list[str]) -> BusUser:
     return BusUser(name, password, publish, subscribe)
 
 
-def server_config(port: int, store_dir: str, pid_file: str, users: list[BusUser]) -> str:
+def server_config(
+    port: int, store_dir: str, pid_file: str, users: list[BusUser], host: str = "127.0.0.1"
+) -> str:
     """A nats-server configuration (JSON is valid nats-server config) with JetStream, and
     authorization on: no user, no connection."""
     config = {
-        "host": "127.0.0.1",
+        "host": host,
         "port": port,
         "pid_file": pid_file,
         "jetstream": {"store_dir": store_dir},
         "authorization": {"users": [u.as_config() for u in users]},
+        "http_port": 8222 if host != "127.0.0.1" else None,  # /healthz for containers
     }
+    config = {k: v for k, v in config.items() if v is not None}
     return json.dumps(config, indent=2)

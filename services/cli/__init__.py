@@ -56,8 +56,8 @@ def beside_a_running_chronicle(settings: Settings, command: str) -> Settings:
     if command in ("up", "demo") or (settings.database_url and settings.nats_url):
         return settings
     state = runstate.read(settings.data_dir)
-    found = {k: state[k] for k in ("database_url", "nats_url") if not getattr(settings, k)}
-    return settings.model_copy(update=found) if state else settings
+    found = {k: state[k] for k in ("database_url", "nats_url") if k in state}
+    return settings.model_copy(update={k: v for k, v in found.items() if not getattr(settings, k)})
 
 
 if __name__ == "__main__":

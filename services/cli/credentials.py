@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import psycopg
 
@@ -79,26 +80,46 @@ def cmd_credentials(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def password_variable(identity: str) -> str:
+    """chronicle-ingest -> CHRONICLE_INGEST_PASSWORD."""
+    return identity.upper().replace("-", "_") + "_PASSWORD"
+
+
 def cmd_bus_users(settings: Settings, args: argparse.Namespace) -> int:
-    """The authorization block for a NATS server of one's own: Chronicle's identities
-    (passwords from the environment variables named) and every active credential."""
+    """A NATS server of one's own: `--env` makes passwords for Chronicle's identities (for
+    a `.env` file); otherwise the server's whole configuration is written, with those
+    passwords (from the environment) and every active producer and reader."""
+    import os
+    import secrets
+
     from adapters.bus_access import SERVICES, service_users
 
-    with psycopg.connect(database(settings), autocommit=True) as conn:
-        users = bus_credentials.users(conn)
-    passwords = {name: "$" + name.upper().replace("-", "_") + "_PASSWORD" for name in SERVICES}
-    config = json.loads(
-        server_config(
-            4222,
-            "/data",
-            "/var/run/nats.pid",
-            [
-                *service_users(passwords),
-                *users,
-            ],
+    if args.env:
+        for name in SERVICES:
+            print(f"{password_variable(name)}={secrets.token_urlsafe(24)}")
+        return 0
+    missing = [password_variable(n) for n in SERVICES if not os.environ.get(password_variable(n))]
+    if missing:
+        print(
+            f"chronicle bus-users: set {', '.join(missing)} (`--env` makes them)", file=sys.stderr
         )
+        return 2
+    passwords = {name: os.environ[password_variable(name)] for name in SERVICES}
+    with psycopg.connect(database(settings), autocommit=True) as conn:
+        conn.execute(bus_credentials.DDL)
+        users = bus_credentials.users(conn)
+    text = server_config(
+        args.port,
+        args.store_dir,
+        args.pid_file,
+        [*service_users(passwords), *users],
+        host="0.0.0.0",
     )
-    print(json.dumps({"authorization": config["authorization"]}, indent=2))
+    if args.output:
+        Path(args.output).write_text(text)
+        os.chmod(args.output, 0o600)
+    else:
+        print(text)
     return 0
 
 
@@ -119,5 +140,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         listing.add_argument("--all", action="store_true")
         revoke = actions.add_parser("revoke", help="take one back, without restarting the bus")
         revoke.add_argument("name", help="the user name (`p_…`, `r_…`)")
-    users = sub.add_parser("bus-users", help="the NATS authorization block for your own server")
+    users = sub.add_parser(
+        "bus-users", help="a NATS server configuration with Chronicle's users, for your own server"
+    )
+    users.add_argument("--env", action="store_true", help="print new identity passwords")
+    users.add_argument("--output", help="write the configuration here (default: print it)")
+    users.add_argument("--port", type=int, default=4222, help="client port (default 4222)")
+    users.add_argument("--store-dir", default="/data", help="JetStream's folder (default /data)")
+    users.add_argument("--pid-file", default="/tmp/nats-server.pid", help="for reloads")
     users.set_defaults(handler=cmd_bus_users)

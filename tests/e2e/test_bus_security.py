@@ -15,7 +15,7 @@ import nats.errors
 import psycopg
 import pytest
 
-from adapters import bus, bus_credentials
+from adapters import bus, bus_access, bus_credentials
 from adapters.embedded import NatsServer, free_port
 from services.ingest.service import IngestService
 from services.projector import ProjectorHost
@@ -237,3 +237,48 @@ async def test_chronicle_reply_to_is_honoured_only_when_chronicles_gateway_set_i
         await nc.close()
         await service.stop()
     assert msgspec.json.decode(answered.data)["status"] == "accepted"
+
+
+async def test_bus_users_writes_a_configuration_nats_server_runs_with(settings, tmp_path):
+    """For a NATS server of one's own (compose's `bus-config`): Chronicle's identities with
+    the passwords given, every active producer, authorization on."""
+    from adapters.embedded import nats_server_binary, wait_for_port
+    from services.cli.credentials import password_variable
+
+    made = credential(settings.database_url, "producer", ["ws_c"])
+    env = {**os.environ, "CHRONICLE_DATABASE_URL": settings.database_url}
+    env |= {password_variable(n): f"pw-{n}" for n in bus_access.SERVICES}
+    port, config = free_port(), tmp_path / "nats.conf"
+    written = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "services.cli",
+            "bus-users",
+            "--output",
+            str(config),
+            "--port",
+            str(port),
+            "--store-dir",
+            str(tmp_path / "js"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert written.returncode == 0, written.stderr
+    server = await asyncio.to_thread(subprocess.Popen, [nats_server_binary(), "-c", str(config)])
+    try:
+        await asyncio.to_thread(wait_for_port, port)
+        admin = await nats.connect(f"nats://chronicle-admin:pw-chronicle-admin@127.0.0.1:{port}")
+        producer = await nats.connect(
+            f"nats://{made.name}:{made.password}@127.0.0.1:{port}", allow_reconnect=False
+        )
+        await admin.close()
+        await producer.close()
+        with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+            await nats.connect(f"nats://127.0.0.1:{port}", allow_reconnect=False)
+    finally:
+        server.terminate()
+        server.wait()

@@ -18,16 +18,23 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
-CHRONICLE = {name: s for name, s in SERVICES.items() if s.get("build")}
+BUILT = {name: s for name, s in SERVICES.items() if s.get("build")}
+ONE_SHOTS = {name: s for name, s in BUILT.items() if s.get("restart") == "no"}
+CHRONICLE = {name: s for name, s in BUILT.items() if name not in ONE_SHOTS}
+# Read by `chronicle bus-users` (the bus identities' passwords), not by the settings object.
+PASSWORDS = {"CHRONICLE_" + n.upper() + "_PASSWORD" for n in ("admin", "ingest", "relay")}
+PASSWORDS |= {"CHRONICLE_PROJECTORS_PASSWORD", "CHRONICLE_MAIL_PASSWORD"}
 
 
 def resolved(value) -> str:
-    """A compose value with `${VAR:-default}` replaced by its default."""
-    return re.sub(r"\$\{\w+(?::?-([^}]*))?\}", lambda m: m.group(1) or "", str(value))
+    """A compose value with `${VAR:-default}` replaced by its default, `${VAR:?error}` (a
+    value the operator must give) by a placeholder."""
+    text = re.sub(r"\$\{\w+:\?[^}]*\}", "given", str(value))
+    return re.sub(r"\$\{\w+(?::?-([^}]*))?\}", lambda m: m.group(1) or "", text)
 
 
 def settings_of(service: dict) -> Settings:
-    env = {k: resolved(v) for k, v in service["environment"].items()}
+    env = {k: resolved(v) for k, v in service["environment"].items() if k not in PASSWORDS}
     fields = {k.removeprefix("CHRONICLE_").lower(): v for k, v in env.items()}
     return Settings(_env_file=None, **{k: v for k, v in fields.items() if v != ""})
 
@@ -49,10 +56,35 @@ def test_every_chronicle_container_runs_a_service_of_the_code_and_each_has_one()
         assert args.command == "run", name
 
 
+def test_the_one_shot_containers_run_commands_of_the_code_before_the_services():
+    assert {tuple(s["command"][:1]) for s in ONE_SHOTS.values()} == {("migrate",), ("bus-users",)}
+    for service in ONE_SHOTS.values():
+        subcommand(service["command"])
+    for name, service in CHRONICLE.items():
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully", (
+            name
+        )
+    assert SERVICES["nats"]["depends_on"]["bus-config"]["condition"] == (
+        "service_completed_successfully"
+    )
+
+
+def test_each_service_connects_to_the_bus_as_its_own_identity():
+    from services.supervisor import identity_of
+
+    for name, service in CHRONICLE.items():
+        url = service["environment"].get("CHRONICLE_NATS_URL")
+        identity = identity_of(service["command"][1])
+        if identity is None:
+            assert url is None, f"{name} needs no bus"
+        else:
+            assert url.startswith(f"nats://{identity}:"), name
+
+
 def test_every_setting_passed_is_a_field_of_the_settings_object():
     fields = set(Settings.model_fields)
-    for name, service in CHRONICLE.items():
-        passed = set(service["environment"])
+    for name, service in BUILT.items():
+        passed = set(service["environment"]) - PASSWORDS
         unknown = {k for k in passed if k.removeprefix("CHRONICLE_").lower() not in fields}
         assert not unknown, f"{name} passes settings no code reads: {unknown}"
         assert all(k.startswith("CHRONICLE_") for k in passed), name
@@ -86,10 +118,9 @@ def test_every_container_has_a_health_check_that_reaches_its_service():
 
 
 def test_nats_keeps_jetstream_on_a_volume_and_the_image_holds_every_package():
-    nats = SERVICES["nats"]
-    command = nats["command"]
-    store = command[command.index("-sd") + 1]
-    assert "-js" in command
+    nats, config = SERVICES["nats"], SERVICES["bus-config"]["command"]
+    store = config[config.index("--store-dir") + 1]
+    assert nats["command"] == ["-c", config[config.index("--output") + 1]]
     assert any(v.split(":")[1] == store for v in nats["volumes"])
     dockerfile = (ROOT / "Dockerfile").read_text()
     for package in ("domain", "adapters", "projections", "services"):
