@@ -73,6 +73,11 @@ INGEST_DDL = [
         revoked_at timestamptz
     )
     """,
+    # Tokens expire (NULL: made before expiry existed, or made with none), and have an id
+    # to be listed and revoked by, without their plaintext.
+    "ALTER TABLE api_tokens ADD COLUMN IF NOT EXISTS expires_at timestamptz",
+    "ALTER TABLE api_tokens ADD COLUMN IF NOT EXISTS id bigserial",
+    "CREATE UNIQUE INDEX IF NOT EXISTS api_tokens_id ON api_tokens (id)",
 ]
 
 # Blue/green rebuilds of read models (services/rebuild.py): one row per rebuild; its id

@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     log_level: str = Field("info", description="debug, info, warning or error")
     api_host: str = Field("127.0.0.1", description="HTTP API bind address")
     api_port: int = Field(8000, description="HTTP API port")
+    api_docs: bool = Field(
+        False,
+        description="Serve /docs (Swagger UI, whose assets come from a CDN) and /openapi.json "
+        "(the same as docs/openapi.json)",
+    )
+    api_statement_timeout: float = Field(
+        10.0, gt=0, description="Seconds an API query may run before PostgreSQL cancels it"
+    )
     ingest_batch_size: int = Field(500, description="Envelopes taken from the bus per batch")
     ingest_batch_wait: float = Field(0.05, description="Seconds to wait to fill a batch")
     projector_batch_size: int = Field(1000, description="Events applied per transaction")
@@ -125,8 +133,8 @@ class Settings(BaseSettings):
     )
     metrics_port: int | None = Field(
         None,
-        description="Port of the /health and /metrics endpoint of ingest, relay and "
-        "projectors (unset: none; the API serves both on its own port)",
+        description="Port of each process's ops endpoint: /health with the details (lag of "
+        "every consumer) and /metrics, for operators (unset: none)",
     )
     bus_key: str | None = Field(
         None,

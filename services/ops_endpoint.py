@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 from starlette.applications import Starlette
@@ -26,7 +27,7 @@ class _Server(uvicorn.Server):
 class OpsEndpoint:
     """GET /health: the service's state as JSON (503 when stuck); GET /metrics."""
 
-    def __init__(self, host: str, port: int, health: Callable[[], dict]) -> None:
+    def __init__(self, host: str, port: int, health: Callable[[], dict | Awaitable[dict]]) -> None:
         self.host, self.port, self.health = host, port, health
         self._server: _Server | None = None
         self._task: asyncio.Task | None = None
@@ -34,7 +35,9 @@ class OpsEndpoint:
     def _app(self) -> Starlette:
         async def health(request: Request) -> JSONResponse:
             state = self.health()
-            failing = state["status"] in ("stuck", "ahead_of_store")
+            if inspect.isawaitable(state):
+                state = await state
+            failing = state["status"] in ("stuck", "ahead_of_store", "error")
             return JSONResponse(state, status_code=503 if failing else 200)
 
         async def metrics(request: Request) -> Response:

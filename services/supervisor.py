@@ -82,7 +82,7 @@ class Supervisor:
             identity = identity_of(name)
             env["CHRONICLE_NATS_URL"] = self.nats_url_for(identity) if identity else ""
         base = self.env.get("CHRONICLE_METRICS_PORT")
-        if base and name != "api":
+        if base:
             env["CHRONICLE_METRICS_PORT"] = str(int(base) + list(self.commands).index(name))
         return env
 

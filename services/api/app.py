@@ -51,7 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             min_size=1,
             max_size=10,
             open=False,
-            kwargs={"autocommit": True},
+            # A query that runs away is cancelled, not left to hold a pooled connection.
+            kwargs={
+                "autocommit": True,
+                "options": f"-c statement_timeout={int(settings.api_statement_timeout * 1000)}",
+            },
         )
         await pool.open()
         app.state.pool = pool
@@ -65,7 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.live_reader = Reader(pool, limit=settings.live_batch + 1)
         await app.state.live.start()
+        ops = await open_ops_endpoint(app, settings)
         yield
+        if ops:
+            await ops.stop()
         await app.state.live.stop()
         await pool.close()
 
@@ -76,6 +83,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Read models of Chronicle, the audit backend for conversations. "
         "Every call needs `Authorization: Bearer <token>` (except /health) and sees "
         "only its token's workspace.",
+        # The interactive docs load their assets from a CDN: off unless asked for.
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(no_nul)])
@@ -92,10 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def observe(app: FastAPI) -> None:
-    """Every request's latency, by route template, on GET /metrics (Prometheus)."""
+    """Every request's latency, by route template (the ops endpoint's /metrics)."""
     import time
-
-    from fastapi.responses import Response
 
     from adapters import metrics
 
@@ -109,8 +118,20 @@ def observe(app: FastAPI) -> None:
         ).observe(time.perf_counter() - started)
         return response
 
-    async def exposition(request: Request) -> Response:
-        body, content_type = metrics.exposition()
-        return Response(body, media_type=content_type)
 
-    app.add_route("/metrics", exposition, include_in_schema=False)
+async def open_ops_endpoint(app: FastAPI, settings: Settings):
+    """/health with every consumer's lag, and /metrics, for operators only: on
+    CHRONICLE_METRICS_HOST:CHRONICLE_METRICS_PORT (loopback by default), not the API's port."""
+    if settings.metrics_port is None:
+        return None
+    from services.api.routes.health import health_report
+    from services.ops_endpoint import OpsEndpoint
+
+    async def report() -> dict:
+        async with app.state.pool.connection() as conn:
+            found = await health_report(conn, app.state)
+        return {"service": "api", **found.model_dump(mode="json")}
+
+    endpoint = OpsEndpoint(settings.metrics_host, settings.metrics_port, report)
+    await endpoint.start()
+    return endpoint

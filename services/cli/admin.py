@@ -14,10 +14,13 @@ from services.cli.common import database
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
-    from services.api.tokens import create_token, revoke_token
+    from datetime import timedelta
+
+    from services.api.tokens import create_token, list_tokens, revoke_token
 
     with psycopg.connect(database(settings), autocommit=True) as conn:
         if args.action == "create":
+            lifetime = timedelta(days=args.expires_in_days) if args.expires_in_days else None
             print(
                 create_token(
                     conn,
@@ -27,11 +30,34 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
                     tuple(args.team),
                     args.label,
                     email_access=args.email_access,
+                    lifetime=lifetime,
                 )
             )
-        elif not revoke_token(conn, args.token):
-            print("no such active token", file=sys.stderr)
-            return 1
+        elif args.action == "list":
+            for t in list_tokens(conn, args.workspace, args.all):
+                ends = f"expires {t['expires_at']:%Y-%m-%d}" if t["expires_at"] else "no expiry"
+                if t["revoked_at"]:
+                    ends = f"revoked {t['revoked_at']:%Y-%m-%d}"
+                print(
+                    f"{t['id']:>5}  {t['workspace_id']}  {t['user_id']}  {t['role']}  "
+                    f"{t['label'] or '-'}  made {t['created_at']:%Y-%m-%d}  {ends}"
+                )
+        else:
+            try:
+                revoked = revoke_token(
+                    conn,
+                    args.token,
+                    token_id=args.id,
+                    label=args.label,
+                    workspace_id=args.workspace,
+                )
+            except ValueError as error:
+                print(f"chronicle token revoke: {error}", file=sys.stderr)
+                return 2
+            if not revoked:
+                print("no such active token", file=sys.stderr)
+                return 1
+            print(f"revoked {revoked} token(s)", file=sys.stderr)
     return 0
 
 
@@ -107,5 +133,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="see email content (default: yes for admin/manager/auditor)",
     )
-    revoke = actions.add_parser("revoke")
-    revoke.add_argument("token")
+    create.add_argument(
+        "--expires-in-days",
+        type=int,
+        default=90,
+        help="days it is valid (default 90; 0: until revoked)",
+    )
+    listing = actions.add_parser("list", help="tokens (never their plaintext), by id")
+    listing.add_argument("--workspace", help="only this workspace's")
+    listing.add_argument("--all", action="store_true", help="revoked and expired ones too")
+    revoke = actions.add_parser("revoke", help="by the token, its id or its label")
+    revoke.add_argument("token", nargs="?", help="the token itself")
+    revoke.add_argument("--id", type=int, help="its id (`chronicle token list`)")
+    revoke.add_argument("--label", help="every active token with this label")
+    revoke.add_argument("--workspace", help="with --label: only in this workspace")

@@ -125,7 +125,7 @@ async def test_another_workspaces_events_never_arrive(settings):
             pushed = await timeline.wait_for(1)
             rows = await grid.wait_for(1, "activity")
             replayed = await replay.wait_for(2)
-            health = (await api.get("/health")).json()
+            health = await stack.health()
     assert [e.json["summary"] for e in pushed] == ["Activity logged: note with c_same: ours"]
     assert [r.json["summary"] for r in rows] == ["ours"]
     assert [e.json["type"] for e in replayed] == ["contact.added", "activity.logged"]

@@ -109,7 +109,7 @@ async def test_a_vanished_client_is_forgotten(settings):
         async with stack.client(stack.token("ws_live")) as api:
 
             async def subscribers() -> int:
-                return (await api.get("/health")).json()["live"]["subscribers"]
+                return (await stack.health())["live"]["subscribers"]
 
             streams = [LiveStream(api, "/v1/contacts/c_ann/timeline/live") for _ in range(3)]
             for stream in streams:

@@ -149,10 +149,10 @@ async def test_entries_still_arrive_when_the_listening_connection_is_lost(settin
                 ).fetchall()
             await publish_all(settings.nats_url, [ws.note("a_1", "c_ann", "During the outage")])
             pushed = await live.wait_for(1)
-            await until(lambda: _listening(api), what="the hub to listen again")
+            await until(lambda: _listening(stack), what="the hub to listen again")
     assert killed == [(True,)]
     assert pushed[0].json["details"]["activity_id"] == "a_1"
 
 
-async def _listening(api) -> bool:
-    return (await api.get("/health")).json()["live"]["listening"]
+async def _listening(stack) -> bool:
+    return (await stack.health())["live"]["listening"]

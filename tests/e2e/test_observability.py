@@ -36,7 +36,8 @@ def metric(text: str, name: str, **labels: str) -> float | None:
 
 
 async def test_a_correlation_id_goes_from_the_bus_to_the_read_model(settings):
-    ports = {name: free_port() for name in SERVICES}
+    ports = {name: free_port() for name in SERVICES}  # each process's ops endpoint
+    api_port = free_port()
     processes = {}
     for name, args in SERVICES.items():
         process = ServiceProcess(settings, *args)
@@ -44,7 +45,7 @@ async def test_a_correlation_id_goes_from_the_bus_to_the_read_model(settings):
             "CHRONICLE_LOG_LEVEL": "debug",
             "CHRONICLE_WATCH_INTERVAL": "0.2",
             "CHRONICLE_METRICS_PORT": str(ports[name]),
-            "CHRONICLE_API_PORT": str(ports[name]),
+            "CHRONICLE_API_PORT": str(api_port),
         }
         processes[name] = process.start()
     producer = Producer("ws_obs", "obs")
@@ -56,6 +57,7 @@ async def test_a_correlation_id_goes_from_the_bus_to_the_read_model(settings):
     )
     bad = producer.envelope("contact.added", {"contact_id": "c_bad"}, ("user", "u_1", None), START)
     base = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    base["public api"] = f"http://127.0.0.1:{api_port}"
 
     async def get(name: str, path: str) -> httpx.Response | None:
         try:
@@ -94,12 +96,15 @@ async def test_a_correlation_id_goes_from_the_bus_to_the_read_model(settings):
         await until(projected, within=60, what="the event in the timeline, lag 0")
         health = {name: await get(name, "/health") for name in SERVICES}
         scraped = {name: (await get(name, "/metrics")).text for name in SERVICES}
-        await get("api", "/v1/contacts/c_obs/timeline")  # unauthenticated: 401, still timed
+        public = await get("public api", "/health")
+        await get("public api", "/v1/contacts/c_obs/timeline")  # unauthenticated: 401, timed
         api_metrics = (await get("api", "/metrics")).text
     finally:
         for process in processes.values():
             process.stop()
     assert all(r.status_code == 200 for r in health.values())
+    assert public.json() == {"status": health["api"].json()["status"]}  # no details
+    assert health["api"].json()["projections"]["timeline"]["lag_events"] == 0
     assert health["projector"].json()["status"] == "ok"
     assert health["projector"].json()["behind"] == 0
     assert metric(scraped["ingest"], "chronicle_ingest_envelopes_total", outcome="accepted") == 1

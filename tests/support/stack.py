@@ -23,6 +23,8 @@ class Stack:
     def __init__(self, settings: Settings, projections: list[str] | None = None) -> None:
         """`projections`: only these read models (default: all)."""
         self.settings = settings.model_copy(update={"api_port": free_port()})
+        # The API's ops endpoint (/health with details); the services here open none.
+        self.api_settings = self.settings.model_copy(update={"metrics_port": free_port()})
         self.ingest = IngestService(self.settings)
         self.relay = Relay(self.settings)
         self.names = projections or list(PROJECTIONS)
@@ -36,7 +38,7 @@ class Stack:
         await self.relay.start()
         await self.projectors.start()
         config = uvicorn.Config(
-            create_app(self.settings),
+            create_app(self.api_settings),
             host="127.0.0.1",
             port=self.settings.api_port,
             log_level="warning",
@@ -70,12 +72,20 @@ class Stack:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=10)
 
+    @property
+    def ops(self) -> str:
+        """The API process's ops endpoint: /health with every consumer's lag, /metrics."""
+        return f"http://127.0.0.1:{self.api_settings.metrics_port}"
+
+    async def health(self) -> dict:
+        async with httpx.AsyncClient(base_url=self.ops) as client:
+            return (await client.get("/health")).json()
+
     async def settled(self) -> bool:
         """Every ingested message has an outcome and every projection is at the store's head."""
         from services.demo import ingest_backlog
 
         if await ingest_backlog(self.settings.nats_url):
             return False
-        async with httpx.AsyncClient(base_url=self.url) as client:
-            health = (await client.get("/health")).json()
+        health = await self.health()
         return all(health["projections"][name]["lag_events"] == 0 for name in self.names)

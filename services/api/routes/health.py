@@ -1,4 +1,7 @@
-"""Health: the store's head position, and how far the relay and each projection are behind."""
+"""Health. To anyone, up or down only (`GET /health`); to operators, on the process's ops
+endpoint (CHRONICLE_METRICS_HOST:PORT), the store's head position and how far the relay
+and each read model are behind: that is every tenant's activity, never shown to callers
+of the API."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 from psycopg.errors import UndefinedColumn, UndefinedTable
+from pydantic import BaseModel, Field
 
 from adapters.eventstore import EVENTS_TABLE
 from projections.engine.source import projection_lag
@@ -48,9 +52,21 @@ async def _consumer(
     )
 
 
-@router.get("/health", response_model=Health, summary="Store position; relay and projection lag")
-async def health(conn: Conn, request: Request, response: Response) -> Health:
-    stuck_after = request.app.state.settings.stuck_after
+class Status(BaseModel):
+    status: str = Field(description="ok, degraded, or error (503)")
+
+
+@router.get("/health", response_model=Status, summary="Up or down (details: the ops endpoint)")
+async def health(conn: Conn, request: Request, response: Response) -> Status:
+    report = await health_report(conn, request.app.state)
+    if report.status == "error":
+        response.status_code = 503
+    return Status(status=report.status)
+
+
+async def health_report(conn, state) -> Health:
+    """Every consumer's position and lag, and this process's live streams."""
+    stuck_after = state.settings.stuck_after
     cur = await conn.execute(f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")
     head = (await cur.fetchone())[0]
     relay = await _consumer(
@@ -73,16 +89,14 @@ async def health(conn: Conn, request: Request, response: Response) -> Health:
     }
     stuck = relay.stuck or any(p.stuck for p in projections.values())
     ahead = relay.ahead_of_store or any(p.ahead_of_store for p in projections.values())
-    if ahead:
-        response.status_code = 503
-    hub = request.app.state.live
+    hub = state.live
     live = LiveHealth(
         subscribers=hub.subscribers,
         listening=hub.watcher.listening,
         announcements=hub.watcher.announcements,
         cycles=hub.cycles,
-        reads=request.app.state.live_reader.queries,
-        reading=request.app.state.live_reader.waiting,
+        reads=state.live_reader.queries,
+        reading=state.live_reader.waiting,
     )
     return Health(
         status="error" if ahead else "degraded" if stuck else "ok",
