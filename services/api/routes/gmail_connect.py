@@ -22,9 +22,16 @@ from adapters.mail.gmail_calls import GmailError
 from adapters.mail.gmail_consent import Consent, ConsentFailed, try_grant
 from adapters.mail.port import ReconnectNeeded
 from adapters.settings import Settings
-from services.api.deps import ERRORS, CallerScope
+from services.api.deps import ERRORS, CallerScope, ErrorOut
 
-router = APIRouter(tags=["mailboxes"], responses=ERRORS)
+router = APIRouter(
+    tags=["mailboxes"],
+    responses={
+        **ERRORS,
+        403: {"model": ErrorOut, "description": "Connecting a mailbox needs admin or manager"},
+        409: {"model": ErrorOut, "description": "No Google OAuth client is configured"},
+    },
+)
 SCOPES = {"send+readonly": [SEND, READONLY], "modify": [MODIFY], "send": [SEND]}
 CONNECTS = ("admin", "manager")
 
@@ -53,8 +60,8 @@ class ConnectedOut(BaseModel):
 
 def _client(settings: Settings) -> dict:
     if not settings.gmail_client_secrets:
-        raise HTTPException(
-            503, "this API has no Google OAuth client (CHRONICLE_GMAIL_CLIENT_SECRETS)"
+        raise HTTPException(  # the deployment's choice, not a failure: 409, not 5xx
+            409, "this API has no Google OAuth client (CHRONICLE_GMAIL_CLIENT_SECRETS)"
         )
     return json.loads(settings.gmail_client_secrets.read_text())
 
