@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     live_max_subscribers: int = Field(
         10_000, ge=1, description="Live subscribers one API process serves at most"
     )
+    live_max_per_token: int = Field(
+        20, ge=1, description="Live streams one token may have open at once (in one process)"
+    )
+    live_max_per_workspace: int = Field(
+        2_000, ge=1, description="Live streams one workspace may have open at once (one process)"
+    )
     ingest_partition: int | None = Field(
         None, ge=0, description="The partition this ingest worker consumes (unset: all)"
     )

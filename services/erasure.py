@@ -159,8 +159,10 @@ def _destroy(erasure: Erasure, curs: Any) -> None:
     )
     ws, ids = erasure.workspace_id, erasure.identifiers
     curs.execute(
-        f"UPDATE ingest_rejects SET payload = %s WHERE workspace_id = %s AND {_MATCHES} "
-        "RETURNING id, stream_seq, reason",
+        # Input kept with no workspace (a subject naming none, a body not JSON) may hold
+        # their data too: their identifiers decide, whatever workspace it came for.
+        "UPDATE ingest_rejects SET payload = %s WHERE (workspace_id = %s OR workspace_id IS "
+        f"NULL) AND {_MATCHES} RETURNING id, stream_seq, reason",
         (REDACTED, ws, ids),
     )
     found = curs.fetchall()
@@ -174,7 +176,7 @@ def _destroy(erasure: Erasure, curs: Any) -> None:
             )
     curs.execute(
         "UPDATE dead_letters SET payload = %s WHERE consumer = 'ingest' AND "
-        f"workspace_id = %s AND {_MATCHES} RETURNING stream_seq",
+        f"(workspace_id = %s OR workspace_id IS NULL) AND {_MATCHES} RETURNING stream_seq",
         (REDACTED, ws, ids),
     )
     parked = [r["stream_seq"] for r in curs.fetchall()]

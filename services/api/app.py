@@ -66,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             [TimelineStream, AuditTrailStream, ActivityGridStream],
             poll_interval=settings.live_poll_interval,
             max_subscribers=settings.live_max_subscribers,
+            max_per_token=settings.live_max_per_token,
+            max_per_workspace=settings.live_max_per_workspace,
         )
         app.state.live_reader = Reader(pool, limit=settings.live_batch + 1)
         await app.state.live.start()

@@ -259,7 +259,14 @@ def _emails(tell) -> None:
 
 
 def rejected_about_zed() -> list:
-    """An envelope that is rejected (a bad field name), naming Zed's address."""
+    """Envelopes that are rejected, naming Zed's address: one with a bad field name, and one
+    on a subject that names no workspace with a body that is not JSON (kept with none)."""
+    from services.workload import Published
+
     p = Producer(WS, "bad")
     data = {"contact_id": "c_zed", "field": "Bad Field!", "new": "zed.quill@example.com"}
-    return [p.envelope("contact.updated", data, DANA, START)]
+    broken = b'{"id": "nowhere-1", "data": {"email": "zed.quill@example.com", "name": "Zed'
+    return [
+        p.envelope("contact.updated", data, DANA, START),
+        Published("audit.ingest.no!workspace.contact.added", broken, None),
+    ]

@@ -53,6 +53,7 @@ STREAM: dict[int | str, dict[str, Any]] = {
         "description": "An endless event stream: `ready`, then one event per item (see "
         "docs/live.md); `: ping` comments keep the connection alive",
     },
+    429: {"description": "The token, or its workspace, has its maximum of live streams open"},
     503: {"description": "The API process already serves its maximum of live subscribers"},
 }
 
@@ -67,8 +68,9 @@ async def respond(
             raise not_found(*stream.describe())
         given = last_event_id or after
         start = StreamPosition.parse(given, stream.tiebreak) if given else await stream.head(conn)
-    if state.live.subscribers >= state.live.max_subscribers:
-        raise HTTPException(503, "too many live subscribers, retry later")
+    refused = state.live.refusal(stream)
+    if refused:
+        raise HTTPException(refused[0], f"{refused[1]}; retry later")
     events = feed(state.live, state.live_reader, stream, start, retry_ms=RETRY_MS)
     return EventSourceResponse(
         events,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import psycopg
 import structlog
@@ -49,11 +49,18 @@ class LiveHub:
         *,
         poll_interval: float,
         max_subscribers: int,
+        max_per_token: int | None = None,
+        max_per_workspace: int | None = None,
         reconnect_delay: float = 1.0,
     ) -> None:
         self.pool = pool
         self.kinds = {kind.schema: kind for kind in kinds}
         self.max_subscribers = max_subscribers
+        # One caller cannot take the whole allowance from everyone else.
+        self.max_per_token = max_per_token or max_subscribers
+        self.max_per_workspace = max_per_workspace or max_subscribers
+        self.by_token: Counter[str | None] = Counter()
+        self.by_workspace: Counter[str] = Counter()
         self.reconnect_delay = reconnect_delay
         self.watcher = Watcher(self, database_url, poll_interval, reconnect_delay)
         self.subscribers = 0
@@ -65,12 +72,25 @@ class LiveHub:
         self._dirty = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
 
-    def subscribe(self, stream: Stream, position: StreamPosition) -> Subscription:
+    def refusal(self, stream: Stream) -> tuple[int, str] | None:
+        """(HTTP status, why) when the stream may not be opened now; None when it may."""
         if self.subscribers >= self.max_subscribers:
-            raise HubFull(f"at most {self.max_subscribers} live subscribers per API process")
+            return 503, f"at most {self.max_subscribers} live subscribers per API process"
+        if self.by_token[stream.token_hash] >= self.max_per_token:
+            return 429, f"at most {self.max_per_token} live streams per token"
+        if self.by_workspace[stream.scope.workspace_id] >= self.max_per_workspace:
+            return 429, f"at most {self.max_per_workspace} live streams per workspace"
+        return None
+
+    def subscribe(self, stream: Stream, position: StreamPosition) -> Subscription:
+        refused = self.refusal(stream)
+        if refused:
+            raise HubFull(refused[1])
         subscription = Subscription(stream, position)
         self._by_key[stream.schema].setdefault(stream.key(), set()).add(subscription)
         self.subscribers += 1
+        self.by_token[stream.token_hash] += 1
+        self.by_workspace[stream.scope.workspace_id] += 1
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -79,6 +99,8 @@ class LiveHub:
         if subscription in following:
             following.discard(subscription)
             self.subscribers -= 1
+            self.by_token[stream.token_hash] -= 1
+            self.by_workspace[stream.scope.workspace_id] -= 1
             if not following:
                 del self._by_key[stream.schema][stream.key()]
 
