@@ -51,6 +51,15 @@ TREE_DDL = [
         UNIQUE (workspace_id, tree_size, key_id)
     )
     """,
+    # Which signed heads each witness acknowledged (services/witness.py).
+    """
+    CREATE TABLE IF NOT EXISTS witnessed_heads (
+        witness text NOT NULL,
+        head_id bigint NOT NULL,
+        sent_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (witness, head_id)
+    )
+    """,
 ]
 _PROBE = SQL(
     "SELECT w.ws, l.idx, l.hash, l.position, c.notification_id "

@@ -116,6 +116,11 @@ class Settings(BaseSettings):
         description="Port of the /health and /metrics endpoint of ingest, relay and "
         "projectors (unset: none; the API serves both on its own port)",
     )
+    witnesses: str | None = Field(
+        None,
+        description="Where signed tree heads are also sent, comma-separated: file:PATH, "
+        "nats-kv:BUCKET@nats://user:password@host:port (docs/auditing.md, witnesses)",
+    )
     signing_key: str | None = Field(
         None,
         description="Base64 ed25519 seed that signs chain checkpoints (unset: a key file in "
