@@ -123,8 +123,8 @@ class Settings(BaseSettings):
     )
     signing_key: str | None = Field(
         None,
-        description="Base64 ed25519 seed that signs chain checkpoints (unset: a key file in "
-        "the data folder, created on first use)",
+        description="Base64 ed25519 seed that signs chain checkpoints and tree heads (unset: a key "
+        "file in the data folder, created on first use)",
     )
 
 

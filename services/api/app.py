@@ -27,12 +27,13 @@ from services.api.routes import (
     emails,
     health,
     live,
+    proofs,
     timeline,
     workspace,
 )
 
 ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
-ROUTERS += [audit.router, emails.router, live.router]
+ROUTERS += [audit.router, proofs.router, emails.router, live.router]
 ROUTERS += [workspace.router, contacts_report.router, contact_logs.router, analytics.router]
 
 

@@ -20,13 +20,14 @@ from services.cli import (
     email,
     erasure,
     live,
+    proofs,
     rebuild,
     stack,
     status,
     workspace,
 )
 
-MODULES = [stack, admin, audit, rebuild, email, workspace, status, erasure, live, bench]
+MODULES = [stack, admin, audit, proofs, rebuild, email, workspace, status, erasure, live, bench]
 
 
 def parser() -> argparse.ArgumentParser:
