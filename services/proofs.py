@@ -41,17 +41,17 @@ async def _head(conn: AsyncConnection, workspace_id: str, size: int) -> dict[str
     return {"workspace_id": workspace_id, "tree_size": size, "root_hash": root, "signature": None}
 
 
-async def _size(conn: AsyncConnection, workspace_id: str, wanted: int | None) -> int:
-    """The tree size asked for (checked), else that of the newest signed head."""
+async def _tree(conn: AsyncConnection, workspace_id: str, wanted: int | None) -> dict[str, Any]:
+    """The head of the tree size asked for (checked), else the newest signed head."""
+    if wanted is None:
+        newest = await heads(conn, workspace_id, limit=1)
+        if not newest:
+            raise ProofError(409, f"no signed tree head of {workspace_id} yet: give tree_size")
+        return newest[0]
     current = await tree_size(conn, workspace_id)
-    if wanted is not None:
-        if wanted > current:
-            raise ProofError(404, f"the log of {workspace_id} has {current} entries, not {wanted}")
-        return wanted
-    newest = await heads(conn, workspace_id, limit=1)
-    if not newest:
-        raise ProofError(409, f"no signed tree head of {workspace_id} yet: give tree_size")
-    return newest[0]["tree_size"]
+    if wanted > current:
+        raise ProofError(404, f"the log of {workspace_id} has {current} entries, not {wanted}")
+    return await _head(conn, workspace_id, wanted)
 
 
 async def inclusion(
@@ -67,7 +67,8 @@ async def inclusion(
     index = await leaf_index(conn, workspace_id, position)
     if index is None:
         raise ProofError(404, f"no event at position {position} in {workspace_id}'s log")
-    size = await _size(conn, workspace_id, size)
+    head = await _tree(conn, workspace_id, size)
+    size = head["tree_size"]
     if index >= size:
         raise ProofError(
             409,
@@ -84,7 +85,7 @@ async def inclusion(
         "tree_size": size,
         "leaf_hash": path[-1].hex(),
         "inclusion_path": [h.hex() for h in path[:-1]],
-        "tree_head": await _head(conn, workspace_id, size),
+        "tree_head": head,
     }
     if with_event:
         proof["event"] = await _event(conn, position)
@@ -116,7 +117,8 @@ async def consistency(
 ) -> dict[str, Any]:
     """The proof that the workspace's tree of `second` entries (default: the newest signed
     head's) extends its tree of `first` entries."""
-    second = await _size(conn, workspace_id, second)
+    newer = await _tree(conn, workspace_id, second)
+    second = newer["tree_size"]
     if not 0 < first <= second:
         raise ProofError(400, f"first must be from 1 to second ({second}), not {first}")
     path = await range_hashes(conn, workspace_id, merkle.consistency_ranges(first, second))
@@ -125,6 +127,6 @@ async def consistency(
         "type": "consistency",
         "workspace_id": workspace_id,
         "first": await _head(conn, workspace_id, first),
-        "second": await _head(conn, workspace_id, second),
+        "second": newer,
         "consistency_path": [h.hex() for h in path],
     }
