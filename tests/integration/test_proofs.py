@@ -223,3 +223,27 @@ async def test_heads_beyond_the_log_and_forged_heads_are_reported(database_url, 
     report = verify(database_url, tree_heads=[forged, longer])  # no key: contents only
     assert sorted(p.kind for p in report.problems) == ["tree_rewritten", "tree_truncated"]
     assert report.tree_heads == len(heads) + 2
+
+
+async def test_an_imported_log_proves_against_the_heads_signed_before_the_export(
+    database_url, store, postgres
+):
+    import io
+
+    from services.export import export, import_
+
+    heads = await grow(database_url, store, 8, ["ws_a", "ws_b"])
+    exported = io.BytesIO()
+    export(database_url, exported, progress=False)
+    other = postgres.create_database()
+    try:
+        import_(other, io.BytesIO(exported.getvalue()), progress=False)
+        query = "SELECT * FROM merkle_nodes ORDER BY workspace_id, level, idx"
+        with psycopg.connect(database_url) as a, psycopg.connect(other) as b:
+            assert a.execute(query).fetchall() == b.execute(query).fetchall()
+        for head in heads:
+            ws, size = head["workspace_id"], head["tree_size"]
+            last = entries(other, ws)[size - 1][0]
+            assert offline(await prove(other, ws, last, size), heads).ok
+    finally:
+        postgres.drop_database(other)
