@@ -130,7 +130,7 @@ async def signing_round(database_url: str, key: Ed25519PrivateKey, witness_spec:
 
     import psycopg
 
-    from adapters.merkle_store import catch_up_all
+    from adapters.merkle_catch_up import catch_up_all
     from services.witness import deliver, witnesses
 
     def catch_up() -> int:

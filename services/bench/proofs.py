@@ -147,7 +147,7 @@ async def _measure(url: str, calls: int, seed: int) -> list[Figure]:
 def proofs_at(infra: Infra, events: int, calls: int, seed: int) -> list[Figure]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from adapters.merkle_store import catch_up_all
+    from adapters.merkle_catch_up import catch_up_all
     from services.bench.loader import load_store
     from services.bench.workload import BenchWorkload
     from services.tree_heads import sign_tree_heads
