@@ -127,6 +127,8 @@ class TreeAppender:
         for e, position, ws in zip(stored_events, ids, workspaces, strict=True):
             leaf = event_leaf(position, e.originator_id, e.originator_version, e.topic, e.state)
             leaves.setdefault(ws, []).append((position, leaf))
+        for found in leaves.values():
+            found.sort()  # position order, the chain's (the ids come ascending already)
         names = sorted(leaves)
         with curs.connection.cursor(row_factory=tuple_row) as reads:  # apart from the pipeline's
             reads.execute(_PROBE, (names, [leaves[ws][0][0] for ws in names]), prepare=True)

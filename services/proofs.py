@@ -67,13 +67,15 @@ async def inclusion(
     index = await leaf_index(conn, workspace_id, position)
     if index is None:
         raise ProofError(404, f"no event at position {position} in {workspace_id}'s log")
+    size_asked = size is not None
     head = await _tree(conn, workspace_id, size)
     size = head["tree_size"]
     if index >= size:
+        later = "a later tree" if size_asked else "the next signed head"
         raise ProofError(
             409,
             f"event {position} is entry {index} of {workspace_id}'s log, after the tree of "
-            f"{size} entries (the next signed head will cover it)",
+            f"{size} entries ({later} will cover it)",
         )
     ranges = merkle.inclusion_ranges(index, size)
     path = await range_hashes(conn, workspace_id, [*ranges, (index, index + 1)])
