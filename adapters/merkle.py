@@ -36,12 +36,20 @@ def event_leaf(
     """The leaf hash of a stored event: its position, aggregate, version, wire name and
     stored bytes, length-prefixed as the chain hashes them (sealed values as stored)."""
     topic = wire_name.encode()
-    h = hashlib.sha256(b"\x00")
-    h.update(struct.pack(">qq", position, version))
-    h.update(aggregate_id.bytes)
-    h.update(struct.pack(">I", len(topic)) + topic)
-    h.update(struct.pack(">Q", len(state)) + state)
-    return h.digest()
+    return hashlib.sha256(
+        b"\x00%b%b%b%b%b%b"
+        % (
+            _POSITION_VERSION(position, version),
+            aggregate_id.bytes,
+            len(topic).to_bytes(4, "big"),
+            topic,
+            len(state).to_bytes(8, "big"),
+            state,
+        )
+    ).digest()
+
+
+_POSITION_VERSION = struct.Struct(">qq").pack
 
 
 def split(width: int) -> int:

@@ -81,19 +81,26 @@ class Edge:
 
     def append(self, leaf: bytes) -> list[Row]:
         """Add a leaf; the stored rows it completes (the leaf's own first)."""
-        index = self.size
+        return [(0, self.size, leaf), *self.push(leaf)]
+
+    def push(self, leaf: bytes) -> list[Row] | tuple[()]:
+        """Add a leaf; the stored rows above the leaves it completes (mostly none)."""
         self.size += 1
-        rows = [(0, index, leaf)]
-        level, node = 0, leaf
-        while True:
-            group = self.groups.setdefault(level, [])
-            group.append(node)
-            if len(group) < GROUP:
-                return rows
+        group = self.groups.get(0)
+        if group is None:
+            group = self.groups[0] = []
+        group.append(leaf)
+        if len(group) < GROUP:
+            return ()
+        rows, level, node = [], 0, leaf
+        while len(group) == GROUP:
             node = perfect(group)
             group.clear()
             level += STRIDE
             rows.append((level, (self.size >> level) - 1, node))
+            group = self.groups.setdefault(level, [])
+            group.append(node)
+        return rows
 
     def extend(self, leaves: Iterable[bytes]) -> list[Row]:
         return [row for leaf in leaves for row in self.append(leaf)]

@@ -77,7 +77,10 @@ RANGES = SQL(
 )
 _INSERT = SQL(
     "INSERT INTO merkle_nodes (workspace_id, level, idx, hash, position) "
-    "SELECT * FROM unnest(%b::text[], %b::int2[], %b::int8[], %b::bytea[], %b::int8[])"
+    "SELECT ws, 0, idx, h, p FROM unnest(%b::text[], %b::int8[], %b::bytea[], %b::int8[]) "
+    "AS l(ws, idx, h, p) UNION ALL "
+    "SELECT ws, lv, idx, h, NULL FROM unnest(%b::text[], %b::int2[], %b::int8[], %b::bytea[]) "
+    "AS n(ws, lv, idx, h)"
 )
 _MISSING = SQL(
     "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state "
@@ -99,14 +102,31 @@ def read_edges(curs: Any, sizes: dict[str, int]) -> dict[str, Edge]:
     return {ws: Edge.of(size, stored[ws]) for ws, size in sizes.items()}
 
 
-def insert(curs: Any, rows: Sequence[tuple]) -> None:
-    """Rows (workspace, level, index, hash, position or None) in one statement."""
-    if rows:
-        curs.execute(_INSERT, [list(c) for c in zip(*rows, strict=True)], prepare=True)
+class Rows:
+    """A batch's new rows by column (as the INSERT takes them): its leaves, and the nodes
+    above them that they complete."""
 
+    def __init__(self) -> None:
+        self.leaves: tuple[list, list, list, list] = ([], [], [], [])  # ws, index, hash, event
+        self.nodes: tuple[list, list, list, list] = ([], [], [], [])  # ws, level, index, hash
 
-def _rows(ws: str, position: int, nodes: list[tuple[int, int, bytes]]) -> list[tuple]:
-    return [(ws, level, i, h, position if level == 0 else None) for level, i, h in nodes]
+    def append(self, ws: str, edge: Edge, position: int, leaf: bytes) -> None:
+        workspaces, indexes, hashes, positions = self.leaves
+        workspaces.append(ws)
+        indexes.append(edge.size)
+        hashes.append(leaf)
+        positions.append(position)
+        for level, index, h in edge.push(leaf):
+            for column, value in zip(self.nodes, (ws, level, index, h), strict=True):
+                column.append(value)
+
+    def insert(self, curs: Any) -> int:
+        """Write them in one statement; how many leaves."""
+        count = len(self.leaves[0])
+        if count:
+            curs.execute(_INSERT, [*self.leaves, *self.nodes], prepare=True)
+        self.__init__()
+        return count
 
 
 class TreeAppender:
@@ -134,16 +154,16 @@ class TreeAppender:
             reads.execute(_PROBE, (names, [leaves[ws][0][0] for ws in names]), prepare=True)
             probes = {row[0]: row[1:] for row in reads.fetchall()}
             edges = self._edges(reads, probes)
-            rows: list[tuple] = []
+            rows = Rows()
             for ws in names:
                 _, _, last_position, chained_before = probes[ws]
                 edge = edges[ws]
                 if chained_before is not None and (last_position or 0) < chained_before:
                     catch_up(reads, ws, edge, last_position or 0, leaves[ws][0][0])
                 for position, leaf in leaves[ws]:
-                    rows += _rows(ws, position, edge.append(leaf))
+                    rows.append(ws, edge, position, leaf)
                 self._keep(ws, edge, leaves[ws][-1][1])
-            insert(reads, rows)
+            rows.insert(reads)
 
     def _edges(self, curs: Any, probes: dict[str, tuple]) -> dict[str, Edge]:
         found, missing = {}, {}
@@ -169,16 +189,13 @@ class TreeAppender:
 def catch_up(curs: Any, ws: str, edge: Edge, after: int, before: int) -> int:
     """Append the workspace's chained events between two positions (exclusive) to its
     tree, reading and writing in batches; how many leaves were added."""
-    added = 0
+    added, rows = 0, Rows()
     while True:
         curs.execute(_MISSING, (ws, after, before, CATCH_UP_BATCH))
         found = curs.fetchall()
-        rows = []
         for position, agg, version, topic, state in found:
-            leaf = event_leaf(position, agg, version, topic, bytes(state))
-            rows += _rows(ws, position, edge.append(leaf))
-        insert(curs, rows)
-        added += len(found)
+            rows.append(ws, edge, position, event_leaf(position, agg, version, topic, bytes(state)))
+        added += rows.insert(curs)
         if len(found) < CATCH_UP_BATCH:
             return added
         after = found[-1][0]
