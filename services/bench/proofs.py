@@ -8,7 +8,8 @@ ingest service takes them) into fresh stores, alternately with each workspace's 
 kept (as Chronicle stores events) and with the tree's append switched off (as before
 trees existed): events/s of each round, and the time spent in the append itself.
 
-`proofs`: a store of N events (loaded as `chronicle bench` loads its stores), its trees
+`proofs`: a store of N events in --workspaces workspaces (the benchmark's workload, 50 by
+default; 1 makes one log of N entries), loaded as `chronicle bench` loads its stores, its trees
 built from the log and signed; then server-side latency of inclusion proofs of random
 events against the newest head, and of consistency proofs from a random earlier size,
 beside the raw baseline of reading one event by its position (primary key).
@@ -146,7 +147,9 @@ async def _measure(url: str, calls: int, seed: int) -> list[Figure]:
     ]
 
 
-def proofs_at(infra: Infra, events: int, calls: int, seed: int) -> list[Figure]:
+def proofs_at(
+    infra: Infra, events: int, calls: int, seed: int, workspaces: int = 50
+) -> list[Figure]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from adapters.merkle_catch_up import catch_up_all
@@ -156,7 +159,8 @@ def proofs_at(infra: Infra, events: int, calls: int, seed: int) -> list[Figure]:
 
     url = infra.fresh_database("proofs")
     bar = progress(events, f"loading {events:,} events", unit="ev")
-    load_store(url, iter(BenchWorkload(seed, events)), events, progress=bar.update)
+    workload = BenchWorkload(seed, events, workspaces=workspaces)
+    load_store(url, iter(workload), events, progress=bar.update)
     bar.close()
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
@@ -209,13 +213,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workspaces", type=int, default=50, help="of the proofs' store")
     parser.add_argument("--out", default="bench-results")
     args = parser.parse_args()
     with infrastructure(None, None, keep=False) as infra:
         if args.what == "cost":
             figures = cost(infra, args.envelopes, args.rounds, args.seed)
         else:
-            figures = proofs_at(infra, args.events, args.calls, args.seed)
+            figures = proofs_at(infra, args.events, args.calls, args.seed, args.workspaces)
     print(table(figures))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
