@@ -107,6 +107,9 @@ class Rows:
     above them that they complete."""
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
         self.leaves: tuple[list, list, list, list] = ([], [], [], [])  # ws, index, hash, event
         self.nodes: tuple[list, list, list, list] = ([], [], [], [])  # ws, level, index, hash
 
@@ -125,7 +128,7 @@ class Rows:
         count = len(self.leaves[0])
         if count:
             curs.execute(_INSERT, [*self.leaves, *self.nodes], prepare=True)
-        self.__init__()
+        self.clear()
         return count
 
 
@@ -181,9 +184,6 @@ class TreeAppender:
         self.edges.move_to_end(ws)
         while len(self.edges) > self.cache_size:
             self.edges.popitem(last=False)
-
-    def forget(self) -> None:
-        self.edges.clear()
 
 
 def catch_up(curs: Any, ws: str, edge: Edge, after: int, before: int) -> int:
