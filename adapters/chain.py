@@ -92,10 +92,10 @@ _INSERT = SQL(
 )
 
 
-def extend(curs: Any, stored_events: Sequence[Any], ids: Sequence[int]) -> None:
-    """Chain the events just inserted (in the recorder's transaction)."""
+def extend(curs: Any, stored_events: Sequence[Any], ids: Sequence[int]) -> list[str]:
+    """Chain the events just inserted (in the recorder's transaction); their workspaces."""
     if not ids:
-        return
+        return []
     workspaces = [workspace_of(e.state) for e in stored_events]
     curs.execute(_HEADS, (sorted(set(workspaces)),))
     heads = {row["workspace_id"]: bytes(row["hash"]) for row in curs.fetchall()}
@@ -107,3 +107,4 @@ def extend(curs: Any, stored_events: Sequence[Any], ids: Sequence[int]) -> None:
         )
         rows.append((position, ws, prev, heads[ws]))
     curs.execute(_INSERT, [list(column) for column in zip(*rows, strict=True)])
+    return workspaces

@@ -22,7 +22,7 @@ from eventsourcing.utils import get_topic
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.sql import SQL, Identifier
 
-from adapters import address_index, chain
+from adapters import address_index, chain, merkle_store
 from adapters.keys import EPOCH_CHECK, KEYS_DDL, Keyring, KeysErased, PostgresKeys
 from adapters.mapper import MsgspecMapper
 from adapters.schema import INGEST_DDL
@@ -118,8 +118,15 @@ class ChronicleRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.sql_create_statements.extend(
             SQL(ddl)
-            for ddl in [*INGEST_DDL, *chain.CHAIN_DDL, *address_index.ADDRESS_DDL, *KEYS_DDL]
+            for ddl in [
+                *INGEST_DDL,
+                *chain.CHAIN_DDL,
+                *merkle_store.TREE_DDL,
+                *address_index.ADDRESS_DDL,
+                *KEYS_DDL,
+            ]
         )
+        self.trees = merkle_store.TreeAppender()
         self._insert_columns = SQL(
             "INSERT INTO {} (originator_id, originator_version, topic, state) "
             "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
@@ -184,7 +191,8 @@ class ChronicleRecorder(PostgresApplicationRecorder):
         # update of every row), and before the chain, whose head query syncs the pipeline:
         # a concurrent writer's duplicate envelope still surfaces here, as IntegrityError.
         _record_envelopes(curs, envelopes, repeats, ids or ())
-        chain.extend(curs, stored_events, ids or ())
+        workspaces = chain.extend(curs, stored_events, ids or ())
+        self.trees.extend(curs, stored_events, ids or (), workspaces)  # adapters/merkle_store
         return ids
 
 

@@ -148,10 +148,15 @@ class Settings(BaseSettings):
         "the bus and projector hosts check (unset: a key file in the data folder, created on "
         "first use); only the relay and projector hosts need it",
     )
+    witnesses: str | None = Field(
+        None,
+        description="Where signed tree heads are also sent, comma-separated: file:PATH, "
+        "nats-kv:BUCKET@nats://user:password@host:port (docs/auditing.md, witnesses)",
+    )
     signing_key: str | None = Field(
         None,
-        description="Base64 ed25519 seed that signs chain checkpoints (unset: a key file in "
-        "the data folder, created on first use)",
+        description="Base64 ed25519 seed that signs chain checkpoints and tree heads (unset: a key "
+        "file in the data folder, created on first use)",
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -56,3 +57,14 @@ def known_public_key(data_dir: Path, env_value: str | None = None) -> Ed25519Pub
     if env_value or os.environ.get("CHRONICLE_SIGNING_KEY") or (data_dir / "signing.key").exists():
         return private_key(data_dir, env_value).public_key()
     return None
+
+
+def tree_head_statement(workspace_id: str, tree_size: int, root: bytes, signed_at: str) -> bytes:
+    """What a signed tree head signs: this workspace's Merkle tree had this many leaves and
+    this root hash at this time (ISO 8601, UTC, as `signed_at_text` writes it)."""
+    fields = ("chronicle-tree-head", workspace_id, str(tree_size), root.hex(), signed_at)
+    return "\x00".join(fields).encode()
+
+
+def signed_at_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")

@@ -145,6 +145,7 @@ def import_(
     exported one; unless `partial`, each workspace's chain must also be whole (every
     line's previous hash is that of the workspace's line before it), so a line left out
     or moved is refused here, not found later."""
+    from adapters.merkle_catch_up import catch_up_all
     from adapters.migrations import ensure_store
 
     ensure_store(database_url)
@@ -191,6 +192,7 @@ def import_(
             f"SELECT setval(pg_get_serial_sequence('{EVENTS_TABLE}', 'notification_id'), "
             f"(SELECT coalesce(max(notification_id), 1) FROM {EVENTS_TABLE}))"
         )
+        catch_up_all(conn)  # each workspace's Merkle tree, from the imported events
     return count
 
 

@@ -94,20 +94,23 @@ class Relay(HostedService):
         await asyncio.to_thread(ensure_store, self.settings.database_url)
 
     async def _checkpoints(self) -> None:
-        """Sign every workspace's chain head now and then (docs/auditing.md)."""
+        """Sign every workspace's chain head and tree head now and then (docs/auditing.md)."""
         from adapters import signing
+        from services.tree_heads import signing_round
         from services.verify import checkpoint
 
         key = signing.private_key(self.settings.data_dir, self.settings.signing_key)
+        url = self.settings.database_url
         while not self._stop.is_set():
             await _pause(self._stop, self.settings.checkpoint_interval)
             if self._stop.is_set():
                 return
             try:
-                made = await asyncio.to_thread(checkpoint, self.settings.database_url, key)
+                made = await asyncio.to_thread(checkpoint, url, key)
+                heads = await signing_round(url, key, self.settings.witnesses)  # and trees'
                 self.checkpoint_rounds += 1
-                if made:
-                    log.info("relay.checkpoints", signed=len(made))
+                if made or heads:
+                    log.info("relay.checkpoints", signed=len(made), tree_heads=len(heads))
             except Exception as error:  # a missed checkpoint is retried at the next interval
                 log.warning("relay.checkpoint_failed", error=repr(error))
 

@@ -13,6 +13,8 @@ verify walks every event in position order with its chain row, per workspace, an
   chain rows and all);
 - `bad_signature`: a checkpoint whose signature does not verify.
 
+The walk also rebuilds each workspace's Merkle tree from its events and checks signed tree
+heads (the store's, and any kept elsewhere) and the stored tree: services/tree_check.py.
 The same walk runs over an export file (`verify_export`), without any database.
 """
 
@@ -31,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from adapters import signing
 from adapters.chain import genesis, link
 from adapters.eventstore import EVENTS_TABLE
+from services import tree_check
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Report:
     events: int = 0
     workspaces: set[str] = field(default_factory=set)
     checkpoints: int = 0
+    tree_heads: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -80,19 +84,35 @@ def verify(
     workspace: str | None = None,
     public_key: Ed25519PublicKey | None = None,
     external_checkpoints: list[dict] | None = None,
+    tree_heads: list[dict] = (),
 ) -> Report:
     """Walk the stored log (one workspace's chain, or every chain) and its checkpoints:
-    those kept in the database, or `external_checkpoints` an auditor kept elsewhere."""
+    those kept in the database, or `external_checkpoints` an auditor kept elsewhere; and
+    the signed tree heads kept in the database and `tree_heads` (witnessed, kept)."""
+    from services.tree_heads import stored_heads_sync
+
     # Checkpoints first: one signed while we walk could be past the end the walk saw.
     checkpoints = (
         external_checkpoints
         if external_checkpoints is not None
         else stored_checkpoints(database_url, workspace)
     )
+    heads = tree_check.unique([*stored_heads_sync(database_url, workspace), *tree_heads], workspace)
     with psycopg.connect(database_url) as conn:
-        report, stored = walk(rows(conn, workspace))
-    _check_all(report, checkpoints, stored, public_key, workspace)
+        sizes = tree_check.stored_sizes(conn, workspace)
+        trees = tree_check.TreeWalk(tree_check.wanted(heads, sizes), sizes)
+        report, stored = walk(rows(conn, workspace), trees)
+        _check_all(report, checkpoints, stored, public_key, workspace)
+        broken = {p.workspace_id for p in report.problems}
+        damaged = tree_check.stored_problems(conn, trees, broken)
+    _check_trees(report, heads, trees, public_key, damaged)
     return report
+
+
+def _check_trees(report: Report, heads: list[dict], trees, public_key, damaged=()) -> None:
+    report.tree_heads += len(heads)
+    found = [*tree_check.head_problems(heads, trees, public_key), *damaged]
+    report.problems.extend(Problem(kind, position, ws, why) for kind, position, ws, why in found)
 
 
 def verify_export(
@@ -100,6 +120,7 @@ def verify_export(
     workspace: str | None = None,
     public_key: Ed25519PublicKey | None = None,
     checkpoints: list[dict] | None = None,
+    tree_heads: list[dict] = (),
 ) -> Report:
     """The same walk over an export file, without a database: an auditor holding signed
     checkpoints proves that a later export is the log they were signed over."""
@@ -122,14 +143,20 @@ def verify_export(
                 bytes.fromhex(r["hash"]) if r["hash"] else None,
             )
 
-    report, stored = walk(lines())
+    heads = tree_check.unique(tree_heads, workspace)
+    trees = tree_check.TreeWalk(tree_check.wanted(heads, {}))
+    report, stored = walk(lines(), trees)
     _check_all(report, checkpoints or [], stored, public_key, workspace)
+    _check_trees(report, heads, trees, public_key)
     return report
 
 
-def walk(found: Iterable[tuple]) -> tuple[Report, dict[tuple[str, int], bytes]]:
+def walk(
+    found: Iterable[tuple], trees: tree_check.TreeWalk | None = None
+) -> tuple[Report, dict[tuple[str, int], bytes]]:
     """Check every link of rows (position, aggregate, version, wire name, state,
-    workspace, prev, hash), in position order; return the report and each chain's hashes."""
+    workspace, prev, hash), in position order; return the report and each chain's hashes.
+    Each chained event is also added to its workspace's tree in `trees`."""
     report = Report()
     heads: dict[str, bytes] = {}
     stored: dict[tuple[str, int], bytes] = {}
@@ -149,6 +176,8 @@ def walk(found: Iterable[tuple]) -> tuple[Report, dict[tuple[str, int], bytes]]:
                 Problem("broken_link", position, ws, "its previous hash is not its predecessor's")
             )
         heads[ws] = chained
+        if trees is not None and agg is not None:
+            trees.add(ws, position, agg, version, topic, bytes(state))
         if agg is None:
             report.problems.append(Problem("missing", position, ws, "the event was deleted"))
         elif link(prev, position, agg, version, topic, bytes(state)) != chained:

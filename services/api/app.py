@@ -30,13 +30,14 @@ from services.api.routes import (
     health,
     live,
     mailboxes,
+    proofs,
     rejects,
     timeline,
     workspace,
 )
 
 ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
-ROUTERS += [rejects.router, audit.router, emails.router, live.router]
+ROUTERS += [rejects.router, audit.router, proofs.router, emails.router, live.router]
 ROUTERS += [mailboxes.router, gmail_connect.router]
 ROUTERS += [workspace.router, contacts_report.router, contact_logs.router, analytics.router]
 

@@ -22,6 +22,7 @@ from services.cli import (
     email,
     erasure,
     live,
+    proofs,
     rebuild,
     rejects,
     stack,
@@ -29,8 +30,8 @@ from services.cli import (
     workspace,
 )
 
-MODULES = [stack, admin, credentials, audit, rejects, rebuild, email, workspace, status, erasure]
-MODULES += [live, bench]
+MODULES = [stack, admin, credentials, audit, proofs, rejects, rebuild, email, workspace, status]
+MODULES += [erasure, live, bench]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -21,14 +21,15 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
         else signing.known_public_key(settings.data_dir, settings.signing_key)
     )
     external = load_checkpoints(args.checkpoints) if args.checkpoints else None
+    heads = witnessed_heads(settings, args.tree_heads)
     if args.export:
         with open(args.export, "rb") as source:
-            report = verify_export(source, args.workspace, key, external)
+            report = verify_export(source, args.workspace, key, external, heads)
     else:
-        report = verify(database(settings), args.workspace, key, external)
+        report = verify(database(settings), args.workspace, key, external, heads)
     print(
         f"{report.events} events in {len(report.workspaces)} workspace chains, "
-        f"{report.checkpoints} signed checkpoints: "
+        f"{report.checkpoints} signed checkpoints, {report.tree_heads} signed tree heads: "
         + ("intact" if report.intact else f"{len(report.problems)} PROBLEMS")
     )
     for ws, p in report.first().items():
@@ -40,6 +41,19 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
     for p in report.problems[: args.show]:
         print(f"    {p.position:>10}  {p.kind:<13} {p.workspace_id}  {p.detail}")
     return 0 if report.intact else 1
+
+
+def witnessed_heads(settings: Settings, files: list[str] | None) -> list[dict]:
+    """Tree heads kept outside the store: given files, and the configured witnesses'."""
+    import asyncio
+
+    from services.cli.proofs import load_heads
+    from services.witness import witnesses
+
+    async def held() -> list[dict]:
+        return [h for w in witnesses(settings.witnesses) for h in await w.held()]
+
+    return load_heads(files) + (asyncio.run(held()) if settings.witnesses else [])
 
 
 def cmd_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
@@ -57,6 +71,12 @@ def cmd_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     for made in checkpoint(database(settings), key):
         print(json.dumps(made))
+    import asyncio
+
+    from services.tree_heads import signing_round
+
+    heads = asyncio.run(signing_round(database(settings), key, settings.witnesses))
+    print(f"signed {len(heads)} tree heads (chronicle tree-heads lists them)", file=sys.stderr)
     return 0
 
 
@@ -134,10 +154,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     verify.add_argument("--workspace")
     verify.add_argument("--public-key", help="the signer's public key (default: this host's)")
     verify.add_argument("--checkpoints", help="checkpoints kept outside the database (JSONL)")
+    verify.add_argument(
+        "--tree-heads", action="append", help="tree heads kept elsewhere (JSON Lines; repeatable)"
+    )
     verify.add_argument("--export", help="walk this export file instead of the database")
     verify.add_argument("--show", type=int, default=20, help="problems to list")
     verify.set_defaults(handler=cmd_verify)
-    checkpoint = sub.add_parser("checkpoint", help="sign every workspace's chain head")
+    checkpoint = sub.add_parser(
+        "checkpoint", help="sign every workspace's chain head (and tree head) now"
+    )
     checkpoint.add_argument("--public-key", action="store_true", help="print the public key")
     checkpoint.add_argument(
         "--list", action="store_true", help="print the checkpoints kept so far (to keep a copy)"
