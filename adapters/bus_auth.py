@@ -37,14 +37,14 @@ COVERED = (
 )
 
 
-def load_key(data_dir: Path, env_value: str | None = None) -> bytes:
-    """The bus key from the setting, else the data folder's key file (made once)."""
+def load_key(data_dir: Path, env_value: str | None = None, name: str = "bus") -> bytes:
+    """A secret key from its setting, else the data folder's `<name>.key` (made once)."""
     if env_value:
         key = base64.b64decode(env_value)
         if len(key) < 32:
-            raise ValueError("CHRONICLE_BUS_KEY must be the base64 of at least 32 bytes")
+            raise ValueError(f"the {name} key must be the base64 of at least 32 bytes")
         return key
-    path = data_dir / "bus.key"
+    path = data_dir / f"{name}.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         description="Serve /docs (Swagger UI, whose assets come from a CDN) and /openapi.json "
         "(the same as docs/openapi.json)",
     )
+    api_key: str | None = Field(
+        None,
+        description="Base64 of the 32-byte key the API seals its page cursors with (unset: "
+        "a key file in the data folder, created on first use); every API process the same",
+    )
     api_statement_timeout: float = Field(
         10.0, gt=0, description="Seconds an API query may run before PostgreSQL cancels it"
     )

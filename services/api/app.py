@@ -10,8 +10,10 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
 
+from adapters import bus_auth
 from adapters.settings import Settings, get_settings
 from services.api import console
+from services.api import cursor as cursors
 from services.api.deps import no_nul
 from services.api.live.activity_grid import ActivityGridStream
 from services.api.live.audit_trail import AuditTrailStream
@@ -44,6 +46,7 @@ ROUTERS += [workspace.router, contacts_report.router, contact_logs.router, analy
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    cursors.configure(bus_auth.load_key(settings.data_dir, settings.api_key, "api"))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

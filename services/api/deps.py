@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import AsyncConnection
 from pydantic import BaseModel, Field
 
+from services.api import cursor as cursors
 from services.api.scope import Scope
 from services.api.tokens import SELECT_PRINCIPAL, Principal, token_hash
 
@@ -41,7 +42,9 @@ async def principal(
     return Principal(workspace_id, user_id, role, tuple(teams), email_access)
 
 
-async def scope(caller: Annotated[Principal, Depends(principal)]) -> Scope:
+async def scope(request: Request, caller: Annotated[Principal, Depends(principal)]) -> Scope:
+    route = getattr(request.scope.get("route"), "path", request.url.path)
+    cursors.bind(caller.workspace_id, caller.user_id, route)
     return Scope(caller)
 
 
