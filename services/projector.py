@@ -114,6 +114,9 @@ class ProjectorHost(HostedService):
         self.watchdog.start()
         await self.consumer.start()
         await self.catch_up()  # what was published before our consumer existed
+        partition = str(self.slot.index) if self.slot else "all"
+        for name, position in self.positions.items():  # true from the start
+            metrics.projections().position.labels(name, partition).set(position)
         log.info("projectors.started", models=self.names, position=self.position)
 
     async def finish(self) -> None:
@@ -141,9 +144,9 @@ class ProjectorHost(HostedService):
         partition = str(self.slot.index) if self.slot else "all"
         for name, position in self.positions.items():
             lag = behind if position == self.position else max(head - position, 0)
-            metrics.PROJECTION_POSITION.labels(name, partition).set(position)
-            metrics.PROJECTION_LAG_EVENTS.labels(name, partition).set(lag)
-            metrics.PROJECTION_LAG_SECONDS.labels(name, partition).set(max(seconds, 0.0))
+            metrics.projections().position.labels(name, partition).set(position)
+            metrics.projections().lag_events.labels(name, partition).set(lag)
+            metrics.projections().lag_seconds.labels(name, partition).set(max(seconds, 0.0))
         ahead = max(self.positions.values(), default=0) - head
         return self.position, -ahead if ahead > 0 else behind
 
@@ -220,8 +223,8 @@ class ProjectorHost(HostedService):
         await self.consumer.ack(raws)
         partition = str(self.slot.index) if self.slot else "all"
         for name, position in self.positions.items():
-            metrics.PROJECTION_POSITION.labels(name, partition).set(position)
-            metrics.PROJECTION_APPLIED.labels(name, partition).inc()
+            metrics.projections().position.labels(name, partition).set(position)
+            metrics.projections().batches.labels(name, partition).inc()
         log.debug("projectors.batch", size=len(raws), position=self.position)
 
 

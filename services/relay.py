@@ -126,7 +126,7 @@ class Relay(HostedService):
 
     async def _probe(self) -> tuple[int, int]:
         behind = await events_after(self.settings.database_url, self.position)
-        metrics.RELAY_LAG.set(behind)
+        metrics.relay().lag.set(behind)
         return self.position, behind
 
     async def finish(self) -> None:
@@ -176,6 +176,7 @@ class Relay(HostedService):
         seq = tail.last_seq  # the sequence the stream's next message will get, minus one
         stamps = PartitionStamps(self.settings.projector_partitions, self.position)
         log.info("relay.resume", position=self.position, stream_seq=seq)
+        metrics.relay().position.set(self.position)  # true from the start, not after a publish
         reading = asyncio.create_task(self._read(db, self.position))
         try:
             await self._publish_all(nc, js, db, listener, stop, stamps, seq, reading)
@@ -207,8 +208,8 @@ class Relay(HostedService):
                 raise OutOfStep(f"the stream took position {last[0]} at {ack.seq}, not {seq}")
             self.position = last[0]
             self.published += len(rows)
-            metrics.RELAY_POSITION.set(self.position)
-            metrics.RELAY_PUBLISHED.inc(len(rows))
+            metrics.relay().position.set(self.position)
+            metrics.relay().published.inc(len(rows))
             await db.execute(
                 "INSERT INTO relay_position (name, position) VALUES ('events', %s) "
                 "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",

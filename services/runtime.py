@@ -68,8 +68,11 @@ class HostedService:
         settings = getattr(self, "settings", None)
         if settings is None or settings.metrics_port is None:
             return
+        from adapters import metrics
         from services.ops_endpoint import OpsEndpoint
 
+        watchdog = getattr(self, "watchdog", None)
+        metrics.build_info(watchdog.name.split(".")[0] if watchdog else type(self).__name__)
         self.endpoint = OpsEndpoint(settings.metrics_host, settings.metrics_port, self.health)
         await self.endpoint.start()
 

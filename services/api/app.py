@@ -119,7 +119,7 @@ def observe(app: FastAPI) -> None:
         started = time.perf_counter()
         response = await call_next(request)
         route = request.scope.get("route")
-        metrics.HTTP_LATENCY.labels(
+        metrics.http().labels(
             request.method, getattr(route, "path", "unmatched"), str(response.status_code)
         ).observe(time.perf_counter() - started)
         return response
@@ -130,8 +130,12 @@ async def open_ops_endpoint(app: FastAPI, settings: Settings):
     CHRONICLE_METRICS_HOST:CHRONICLE_METRICS_PORT (loopback by default), not the API's port."""
     if settings.metrics_port is None:
         return None
+    from adapters import metrics
     from services.api.routes.health import health_report
     from services.ops_endpoint import OpsEndpoint
+
+    metrics.build_info("api")
+    metrics.http()
 
     async def report() -> dict:
         async with app.state.pool.connection() as conn:

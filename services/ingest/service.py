@@ -75,6 +75,7 @@ class IngestService(HostedService):
             EventStore, self.settings.database_url, create_tables=False
         )  # ensure_store made them
         self.processor = IngestProcessor(store, self.settings.aggregate_cache_size)
+        metrics.ingest()  # its series exist from the start, at zero
 
     async def begin(self) -> None:
         await self.consumer.start()
@@ -87,7 +88,7 @@ class IngestService(HostedService):
     async def _probe(self) -> tuple[int, int]:
         info = await self.consumer.nc.jetstream().consumer_info(bus.INGEST_STREAM, self.durable)
         backlog = info.num_pending + info.num_ack_pending
-        metrics.INGEST_BACKLOG.set(backlog)
+        metrics.ingest().backlog.set(backlog)
         return self.batches, backlog
 
     async def finish(self) -> None:
@@ -112,8 +113,10 @@ class IngestService(HostedService):
         await self.consumer.ack(raws)
         self.batches += 1
         for outcome in outcomes:
-            metrics.ENVELOPES.labels(outcome.status).inc()
-        metrics.EVENTS_STORED.inc(sum(o.events for o in outcomes if o.status == "accepted"))
+            metrics.ingest().envelopes.labels(outcome.status).inc()
+        metrics.ingest().events_stored.inc(
+            sum(o.events for o in outcomes if o.status == "accepted")
+        )
         log.debug(
             "ingest.batch", size=len(raws), accepted=sum(o.status == "accepted" for o in outcomes)
         )

@@ -35,6 +35,13 @@ def metric(text: str, name: str, **labels: str) -> float | None:
     return None
 
 
+def build_labels(text: str) -> dict:
+    for family in text_string_to_metric_families(text):
+        if family.name == "chronicle_build_info":
+            return family.samples[0].labels
+    return {}
+
+
 async def test_a_correlation_id_goes_from_the_bus_to_the_read_model(settings):
     ports = {name: free_port() for name in SERVICES}  # each process's ops endpoint
     api_port = free_port()
@@ -99,10 +106,34 @@ async def test_a_correlation_id_goes_from_the_bus_to_the_read_model(settings):
         public = await get("public api", "/health")
         await get("public api", "/v1/contacts/c_obs/timeline")  # unauthenticated: 401, timed
         api_metrics = (await get("api", "/metrics")).text
+        processes["relay"].stop()  # a restarted relay knows its position before any publish
+        first_relay = processes["relay"]
+        processes["relay"] = ServiceProcess(settings, "relay")
+        processes["relay"].env |= {"CHRONICLE_METRICS_PORT": str(ports["relay"])}
+        processes["relay"].start()
+
+        async def relay_position_known():
+            response = await get("relay", "/metrics")
+            return response and metric(response.text, "chronicle_relay_position") == 1
+
+        await until(relay_position_known, within=60, what="the restarted relay's position")
     finally:
         for process in processes.values():
             process.stop()
     assert all(r.status_code == 200 for r in health.values())
+    own = {  # each process lists its own series only (and its build)
+        "ingest": "chronicle_ingest_",
+        "relay": "chronicle_relay_",
+        "projector": "chronicle_projection_",
+        "api": "chronicle_http_",
+    }
+    for name, text in {**scraped, "api": api_metrics}.items():
+        families = {f.name for f in text_string_to_metric_families(text)}
+        chronicle = {f for f in families if f.startswith("chronicle_")}
+        assert chronicle - {"chronicle_build_info"}, name
+        assert all(f.startswith(own[name]) for f in chronicle - {"chronicle_build_info"}), name
+        assert metric(text, "chronicle_build_info", **build_labels(text)) == 1, name
+        assert not [f for f in families if f.endswith("_created")], name
     assert public.json() == {"status": health["api"].json()["status"]}  # no details
     assert health["api"].json()["projections"]["timeline"]["lag_events"] == 0
     assert health["projector"].json()["status"] == "ok"
@@ -135,6 +166,7 @@ async def test_a_correlation_id_goes_from_the_bus_to_the_read_model(settings):
         ).fetchone()
     assert msgspec.json.decode(bytes(state))["meta"]["correlation_id"] == "corr-7f3a"
     journey = {}
+    processes["relay"] = first_relay  # the one that relayed the event
     for name in ("ingest", "relay", "projector"):
         lines = [json.loads(line) for line in processes[name].output().splitlines() if line]
         assert all(line["service"].startswith(name) for line in lines)  # JSON, every line
