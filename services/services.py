@@ -73,7 +73,8 @@ async def run_api(settings: Settings) -> None:
         host=settings.api_host,
         port=settings.api_port,
         log_level="warning",
-        access_log=False,
+        access_log=False,  # ours is services/api/app.py's, with route, status and request id
+        log_config=None,  # uvicorn's lines go through our logging (adapters/logging.py)
     )
     quiet_garbage_collector()
     await uvicorn.Server(config).serve()

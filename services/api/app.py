@@ -109,19 +109,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def observe(app: FastAPI) -> None:
-    """Every request's latency, by route template (the ops endpoint's /metrics)."""
+    """Every request's latency, by route template (the ops endpoint's /metrics), and an
+    access log line: method, route, status, duration and request id (X-Request-ID, given
+    or made, sent back)."""
     import time
+    import uuid
+
+    import structlog
 
     from adapters import metrics
+
+    access = structlog.get_logger("access")
 
     @app.middleware("http")
     async def timed(request: Request, call_next):
         started = time.perf_counter()
+        request_id = request.headers.get("x-request-id", "")[:100] or uuid.uuid4().hex
         response = await call_next(request)
-        route = request.scope.get("route")
-        metrics.http().labels(
-            request.method, getattr(route, "path", "unmatched"), str(response.status_code)
-        ).observe(time.perf_counter() - started)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        seconds = time.perf_counter() - started
+        metrics.http().labels(request.method, route, str(response.status_code)).observe(seconds)
+        response.headers["X-Request-ID"] = request_id
+        access.info(
+            "http.request",
+            method=request.method,
+            route=route,
+            status=response.status_code,
+            duration_ms=round(seconds * 1000, 2),
+            request_id=request_id,
+        )
         return response
 
 

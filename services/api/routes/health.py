@@ -67,8 +67,10 @@ async def health(conn: Conn, request: Request, response: Response) -> Status:
 async def health_report(conn, state) -> Health:
     """Every consumer's position and lag, and this process's live streams."""
     stuck_after = state.settings.stuck_after
-    cur = await conn.execute(f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")
-    head = (await cur.fetchone())[0]
+    head = 0
+    if (await (await conn.execute("SELECT to_regclass(%s)", (EVENTS_TABLE,))).fetchone())[0]:
+        cur = await conn.execute(f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")
+        head = (await cur.fetchone())[0]  # else a store nothing has migrated yet
     relay = await _consumer(
         conn,
         "SELECT position, updated_at FROM relay_position WHERE name = 'events'",
