@@ -120,7 +120,8 @@ class ProjectorHost(HostedService):
         log.info("projectors.started", models=self.names, position=self.position)
 
     async def finish(self) -> None:
-        await self.watchdog.stop()
+        if self.watchdog:
+            await self.watchdog.stop()
         await self.consumer.stop()
 
     async def close(self) -> None:
@@ -162,7 +163,7 @@ class ProjectorHost(HostedService):
     async def _connect(self) -> None:
         if self.conn is None or self.conn.closed:
             self.conn = await psycopg.AsyncConnection.connect(
-                self.settings.database_url, autocommit=True
+                self.settings.database_url, autocommit=True, connect_timeout=10
             )
 
     def app(self) -> FastStream:

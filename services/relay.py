@@ -130,7 +130,8 @@ class Relay(HostedService):
         return self.position, behind
 
     async def finish(self) -> None:
-        await self.watchdog.stop()
+        if self.watchdog:
+            await self.watchdog.stop()
         self._stop.set()
         if getattr(self, "_signer", None):
             await self._signer
@@ -139,7 +140,15 @@ class Relay(HostedService):
 
     async def run(self, stop: asyncio.Event) -> None:
         self.key = bus_auth.load_key(self.settings.data_dir, self.settings.bus_key)
-        nc = await bus.connect(self.settings.nats_url, "chronicle-relay")
+        while True:  # NATS may be away when the relay starts: it waits, it does not die
+            try:
+                nc = await bus.connect(self.settings.nats_url, "chronicle-relay")
+                break
+            except bus_errors() as e:
+                log.warning("relay.waiting_for_nats", error=repr(e))
+                await _pause(stop, 1.0)
+                if stop.is_set():
+                    return
         js = nc.jetstream()
         await bus.await_streams(js, bus.StreamLimits.of(self.settings))
         url = self.settings.database_url
@@ -147,8 +156,12 @@ class Relay(HostedService):
             while not stop.is_set():
                 try:
                     async with (
-                        await psycopg.AsyncConnection.connect(url, autocommit=True) as db,
-                        await psycopg.AsyncConnection.connect(url, autocommit=True) as listener,
+                        await psycopg.AsyncConnection.connect(
+                            url, autocommit=True, connect_timeout=10
+                        ) as db,
+                        await psycopg.AsyncConnection.connect(
+                            url, autocommit=True, connect_timeout=10
+                        ) as listener,
                     ):
                         await self._lead(db, stop)
                         await listener.execute(f"LISTEN {EVENTS_TABLE}")

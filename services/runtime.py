@@ -22,6 +22,27 @@ class HostedService:
     """
 
     broker: NatsBroker
+    watchdog: Watchdog | None = None  # made by `begin`, when it got that far
+    PREPARE_PATIENCE = 600.0  # seconds a service waits at start for PostgreSQL and NATS
+
+    async def prepare_patiently(self) -> None:
+        """`prepare`, again and again while PostgreSQL or NATS is not there yet (being
+        started or restarted): a service started in that moment waits instead of dying."""
+        import nats.errors
+        import psycopg
+        from eventsourcing.persistence import PersistenceError
+
+        transient = (psycopg.OperationalError, PersistenceError, nats.errors.Error, OSError)
+        deadline, delay = time.monotonic() + self.PREPARE_PATIENCE, 0.2
+        while True:
+            try:
+                return await self.prepare()
+            except (*transient, TimeoutError) as error:
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("service.waiting", service=type(self).__name__, error=repr(error))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def prepare(self) -> None:
         """Before the broker starts: databases, streams."""
@@ -36,7 +57,7 @@ class HostedService:
         """After the broker stopped."""
 
     async def start(self) -> None:
-        await self.prepare()
+        await self.prepare_patiently()
         await self.broker.start()
         await self.begin()
         await self.open_endpoint()
@@ -51,7 +72,7 @@ class HostedService:
         return FastStream(
             self.broker,
             logger=None,
-            on_startup=[self.prepare],
+            on_startup=[self.prepare_patiently],
             after_startup=[self.begin, self.open_endpoint],
             on_shutdown=[self.close_endpoint, self.finish],
             after_shutdown=[self.close],

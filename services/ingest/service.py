@@ -92,7 +92,8 @@ class IngestService(HostedService):
         return self.batches, backlog
 
     async def finish(self) -> None:
-        await self.watchdog.stop()
+        if self.watchdog:
+            await self.watchdog.stop()
         await self.consumer.stop()
 
     async def close(self) -> None:

@@ -65,6 +65,7 @@ async def chaos(fleet: Fleet, servers: Servers, rng: random.Random, producing) -
         else:
             await asyncio.to_thread(fleet.kill, victim)
             fleet.restart(victim)
+        fleet.revive()
         crashed.append(victim)
     return crashed
 
@@ -89,8 +90,13 @@ async def test_everything_crashed_at_random_moments_loses_and_duplicates_nothing
             )
             crashed = await chaos(fleet, servers, rng, producing)
             await producing
+
+            async def caught_up() -> bool:
+                fleet.revive()  # as chronicle up's supervisor would
+                return await settled(settings)
+
             try:
-                await until(lambda: settled(settings), within=180, what="services to catch up")
+                await until(caught_up, within=180, what="services to catch up")
             except AssertionError:
                 print(await diagnosis(settings, fleet))
                 raise

@@ -87,6 +87,14 @@ class Fleet:
     def kill(self, name: str) -> None:
         self.processes[name].kill()
 
+    def revive(self) -> list[str]:
+        """Start again every process that ended on its own, as `chronicle up`'s supervisor
+        does (a service may give up at start when PostgreSQL or NATS stays away)."""
+        ended = [n for n, p in self.processes.items() if p.process.poll() is not None]
+        for name in ended:
+            self.restart(name)
+        return ended
+
     def stop(self) -> None:
         for process in self.processes.values():
             process.stop()
