@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import psycopg
 from psycopg import AsyncCursor
 
+from domain.conversation.ownership import owner_after
 from projections.engine.base import Projection, Recorded
 from projections.grid_lookup import GridLookup
 from projections.grid_pending import PendingRows
@@ -21,6 +22,7 @@ CHANNEL_TYPES = {"email": "email", "sms": "sms", "whatsapp": "whatsapp", "phone"
 
 class ActivityGrid(Projection):
     name = "activity_grid"
+    version = 2  # 2: a chatbot handover moves the conversation (domain ownership rule)
     families = ("contact", "conversation", "activity")
     # the renames' UPDATE finds a contact's rows by activities_contact_id: not deferred
     deferred_indexes = tuple(
@@ -133,13 +135,16 @@ class ActivityGrid(Projection):
                 "ON CONFLICT DO NOTHING",
                 (ws, e.conversation_id, e.contact_id, r.meta.team_id),
             )
-        elif r.type == "conversation.reassigned":
-            lookup.reassigned((ws, e.conversation_id), e.to_agent_id, e.to_team_id)
-            await cur.execute(
-                f"UPDATE {s}.conversations SET agent_id = %s, team_id = %s "
-                "WHERE workspace_id = %s AND conversation_id = %s",
-                (e.to_agent_id, e.to_team_id, ws, e.conversation_id),
-            )
+        elif r.type in ("conversation.reassigned", "conversation.chatbot_handed_over"):
+            owner = await lookup.owner(cur, (ws, e.conversation_id))
+            if owner is not None:  # UPDATE: only an existing row
+                owner = owner_after(e, owner)
+                lookup.reassigned((ws, e.conversation_id), owner.agent_id, owner.team_id)
+                await cur.execute(
+                    f"UPDATE {s}.conversations SET agent_id = %s, team_id = %s "
+                    "WHERE workspace_id = %s AND conversation_id = %s",
+                    (owner.agent_id, owner.team_id, ws, e.conversation_id),
+                )
         elif r.type == "conversation.interaction_closed":
             pending.insert(await self._interaction(cur, r, lookup))
         elif r.type == "activity.deleted":

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
+from domain.conversation.ownership import team_after
 from projections.buckets import bucket
 from projections.communication_state import (
     INBOUND,
@@ -98,11 +99,10 @@ class Communication(Projection):
             c = batch.conversation(ws, e.conversation_id)
             c.contact_id, c.team_id = e.contact_id, r.meta.team_id
             batch.count(ws, c.contact_id, c.team_id, bucket(at), e.channel, "conversation", None)
-        elif r.type == "conversation.reassigned" or (
-            r.type == "conversation.chatbot_handed_over" and e.to_team_id
-        ):
-            batch.conversation(ws, e.conversation_id).team_id = e.to_team_id
-            batch.team(ws, e.to_team_id)
+        elif r.type in ("conversation.reassigned", "conversation.chatbot_handed_over"):
+            c = batch.conversation(ws, e.conversation_id)
+            c.team_id = team_after(e, c.team_id)
+            batch.team(ws, c.team_id)
         elif r.type in INBOUND or r.type in OUTBOUND:
             self._message(batch, r)
         elif r.type == "activity.deleted":

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
+from domain.conversation.ownership import Owner, owner_after
 from projections.conversations_batch import (
     BARRIERS,
     MESSAGE_EVENTS,
@@ -22,6 +23,7 @@ from projections.engine.base import Projection, Recorded
 
 class Conversations(Projection):
     name = "conversations"
+    version = 2  # 2: the assignee follows the domain's ownership rule
     families = ("conversation",)
     deferred_indexes = ("messages_order",)  # readers' only
 
@@ -132,16 +134,10 @@ def _change(pending: Pending, r: Recorded, key: tuple[str, str]) -> None:
             )
     if r.type in STATUS:
         pending.change(key, status=STATUS[r.type])
-    if r.type == "conversation.reassigned" or (
-        r.type == "conversation.chatbot_handed_over" and e.to_team_id
-    ):
+    if r.type in ("conversation.reassigned", "conversation.chatbot_handed_over"):
         if row is not None:
-            agent = e.to_agent_id
-            pending.change(
-                key,
-                team_id=e.to_team_id,
-                assignee_id=row["assignee_id"] if agent is None else agent,
-            )
+            owner = owner_after(e, Owner(row["team_id"], row["assignee_id"]))
+            pending.change(key, team_id=owner.team_id, assignee_id=owner.agent_id)
     elif r.type == "conversation.moved":
         pending.change(key, queue=e.to_inbox_id)
     elif r.type == "conversation.subject_edited":

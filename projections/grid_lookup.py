@@ -14,9 +14,16 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
+from domain.conversation.ownership import Owner
 from projections.engine.base import Recorded, reader
 
 Key = tuple[str, str]
+# the events whose rows or statements read the conversation's row
+CONVERSATION_READERS = (
+    "conversation.interaction_closed",
+    "conversation.reassigned",
+    "conversation.chatbot_handed_over",
+)
 
 
 class GridLookup:
@@ -29,7 +36,7 @@ class GridLookup:
         closed = {
             (r.meta.workspace_id, r.event.conversation_id)
             for r in events
-            if r.type == "conversation.interaction_closed"
+            if r.type in CONVERSATION_READERS
         }
         contacts = {
             (r.meta.workspace_id, r.event.contact_id)
@@ -86,14 +93,22 @@ class GridLookup:
             self.names[key] = rows[0][2] if rows else None
         return self.names[key]
 
-    async def conversation(self, cur: AsyncCursor, key: Key) -> tuple:
-        """(contact id, contact name, agent id, team id), as the grid's join reads them."""
+    async def _conversation(self, cur: AsyncCursor, key: Key) -> list | None:
         if key not in self.conversations:
             rows = await self._rows(
                 cur, "conversation_id, contact_id, agent_id, team_id", "conversations", {key}
             )
             self.conversations[key] = list(rows[0][2:]) if rows else None
-        row = self.conversations[key]
+        return self.conversations[key]
+
+    async def owner(self, cur: AsyncCursor, key: Key) -> Owner | None:
+        """The conversation's owner as its row has it (None: no row)."""
+        row = await self._conversation(cur, key)
+        return None if row is None else Owner(row[2], row[1])
+
+    async def conversation(self, cur: AsyncCursor, key: Key) -> tuple:
+        """(contact id, contact name, agent id, team id), as the grid's join reads them."""
+        row = await self._conversation(cur, key)
         if row is None:
             return (None, None, None, None)
         contact_id, agent_id, team_id = row

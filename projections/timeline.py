@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
+from domain.conversation.ownership import team_after
 from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS
 from projections.engine.base import Projection, Recorded, reader
 from projections.engine.bulk import insert_many
@@ -233,9 +234,7 @@ class Timeline(Projection):
 def _follow(conversations: dict, key: tuple[str, str], r: Recorded) -> tuple:
     """The conversation's contact and owning team after event `r`."""
     if r.type == "conversation.opened":
-        conversations[key] = [r.event.contact_id, r.meta.team_id]
+        conversations[key] = [r.event.contact_id, None]
     state = conversations.setdefault(key, [None, None])
-    handed_over = r.type == "conversation.chatbot_handed_over" and r.event.to_team_id
-    if r.type == "conversation.reassigned" or handed_over:
-        state[1] = r.event.to_team_id
+    state[1] = team_after(r.event, state[1])
     return state[0], state[1]

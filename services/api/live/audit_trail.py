@@ -9,13 +9,22 @@ conversations read model (which the read endpoint asks) has not caught up yet.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 from psycopg import AsyncConnection
 
+from domain.conversation import ownership
+from domain.conversation.lifecycle import Opened
+from domain.conversation.ownership import Owner, owner_after
 from services.api.live.streams import Item, Stream, StreamPosition, scope_key
 from services.api.queries import rows
 from services.api.queries.conversations import AUDIT, ConversationQueries, audit_entry
 from services.api.scope import Scope
 
+# the entries that can move a conversation to another team (opening it makes it visible)
+TRANSFERS = {k.TOPIC.rsplit(".", 1)[0]: k for k in ownership.TRANSFERS if k is not Opened}
+_UNCHANGED: Any = object()  # the team before, unknown here: an entry that keeps it keeps it
 CHANGES = (
     "SELECT DISTINCT workspace_id, conversation_id FROM rm_audit_trail.entries "
     "WHERE position > %s AND position <= %s"
@@ -77,13 +86,13 @@ class AuditTrailStream(Stream):
         return items
 
     def moves_away(self, type_: str, details: dict) -> bool:
-        """A reassignment or hand-over to a team the caller may not see (the team a
-        conversation event leaves it with, as in domain/conversation/work.py)."""
-        if type_ == "conversation.reassigned":
-            return not self.scope.may_see_team(details.get("to_team_id"))
-        if type_ == "conversation.chatbot_handed_over" and details.get("to_team_id"):
-            return not self.scope.may_see_team(details["to_team_id"])
-        return False
+        """Does the entry leave the conversation with a team the caller may not see (the
+        owner after it: domain/conversation/ownership.py)?"""
+        kind = TRANSFERS.get(type_)
+        if kind is None:
+            return False
+        after = owner_after(SimpleNamespace(**details), Owner(_UNCHANGED), kind)
+        return after.team_id is not _UNCHANGED and not self.scope.may_see_team(after.team_id)
 
     def key(self) -> tuple:
         return (self.workspace_id, self.conversation_id)
