@@ -12,7 +12,7 @@ from psycopg import AsyncCursor
 
 from domain.activity import Activity
 from projections.engine.base import Recorded, reader
-from projections.erasure import affected, current_names, history, names
+from projections.shared.erasure import affected, current_names, history, names
 
 LOGGED = ("activity.logged", "activity.ticket_created", "activity.widget_chat_started")
 

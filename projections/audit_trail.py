@@ -6,10 +6,15 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
-from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS, common_columns
 from projections.engine.base import Projection, Recorded
 from projections.engine.bulk import insert_many
-from projections.erasure import affected, rewrite_common
+from projections.shared.describe import (
+    COMMON_COLUMNS,
+    COMMON_DDL,
+    COMMON_PLACEHOLDERS,
+    common_columns,
+)
+from projections.shared.erasure import affected, rewrite_common
 
 
 class AuditTrail(Projection):

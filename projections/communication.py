@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from psycopg import AsyncCursor
 
 from domain.conversation.ownership import team_after
-from projections.buckets import bucket
 from projections.communication_state import (
     INBOUND,
     OUTBOUND,
@@ -34,6 +33,7 @@ from projections.communication_state import (
 )
 from projections.communication_write import write
 from projections.engine.base import Projection, Recorded
+from projections.shared.buckets import bucket
 
 COMMUNICATION_ACTIVITIES = ("call", "email", "sms", "whatsapp", "meeting", "chat", "ticket")
 

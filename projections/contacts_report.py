@@ -21,10 +21,10 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
-from projections.buckets import bucket
 from projections.engine.base import Projection, Recorded
 from projections.engine.bulk import insert_many
-from projections.erasure import affected, current_names, names
+from projections.shared.buckets import bucket
+from projections.shared.erasure import affected, current_names, names
 
 LOGS = {
     "contact.added": "added",

@@ -14,7 +14,7 @@ from psycopg import AsyncCursor
 
 from domain.conversation import Conversation
 from projections.engine.base import Recorded, reader
-from projections.erasure import affected, history
+from projections.shared.erasure import affected, history
 
 
 async def erase(conversations, cur: AsyncCursor, erasure: Recorded) -> None:

@@ -19,8 +19,8 @@ from psycopg import AsyncCursor
 from adapters.mail.html_text import html_to_text
 from domain.email_values import address_key
 from domain.personal import ERASED
-from projections.describe import data_of, summary
 from projections.engine.base import Projection, Recorded, reader
+from projections.shared.describe import data_of, summary
 
 SEARCHED = 20_000  # characters of an email's text kept for search
 _json = msgspec.json.Encoder()

@@ -15,7 +15,7 @@ from psycopg import AsyncCursor
 from domain.outgoing_email import OutgoingEmail
 from domain.personal import ERASED
 from projections.engine.base import Recorded
-from projections.erasure import affected, history
+from projections.shared.erasure import affected, history
 
 
 async def erase(emails, cur: AsyncCursor, erasure: Recorded) -> None:

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from psycopg import AsyncCursor
 
 from domain.conversation.ownership import team_after
-from projections.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS
 from projections.engine.base import Projection, Recorded, reader
 from projections.engine.bulk import insert_many
-from projections.erasure import affected, rewrite_common
+from projections.shared.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS
+from projections.shared.erasure import affected, rewrite_common
 from projections.timeline_rows import (
     OWN_PLACEHOLDERS,
     Row,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.describe import common_columns, data_of
 from projections.engine.base import Recorded
+from projections.shared.describe import common_columns, data_of
 
 SUBJECTS = ("contact", "lead", "account")
 # Entries that are record-keeping about the contact or conversation, not activities:

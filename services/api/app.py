@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
 
 from adapters.settings import Settings, get_settings
+from projections.shared.cursor import BadCursor
 from services.api.deps import no_nul
 from services.api.live.activity_grid import ActivityGridStream
 from services.api.live.audit_trail import AuditTrailStream
@@ -77,6 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, dependencies=[Depends(no_nul)])
 
     observe(app)
+
+    @app.exception_handler(BadCursor)
+    async def bad_cursor(request: Request, error: BadCursor) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=400)
 
     @app.exception_handler(psycopg.DataError)
     async def bad_input(request: Request, error: psycopg.DataError) -> JSONResponse:

@@ -44,9 +44,9 @@ async def badges(conn, ctx: Context):
 
 async def contacts_report(conn, ctx: Context):
     """As the route: the counts of the metrics the charts need, then the charts."""
+    from projections.shared.report_range import resolve
     from services.api.queries.contact_charts import charts, needed_metrics
     from services.api.queries.contacts_report import ContactsReportQueries, ReportFilter
-    from services.api.queries.report_range import resolve
     from services.api.queries.workspace import WorkspaceQueries
 
     queries, r, f = (
@@ -61,9 +61,9 @@ async def contacts_report(conn, ctx: Context):
 
 async def contact_log(conn, ctx: Context):
     """The 'added' log of the last 30 days, a page of 100 newest first."""
+    from projections.shared.report_range import resolve
     from services.api.queries.contact_logs import ContactLogQueries
     from services.api.queries.contacts_report import ReportFilter
-    from services.api.queries.report_range import resolve
 
     r = resolve("UTC", "last_30_days")
     return await ContactLogQueries(conn, ctx.scope).page("added", r, ReportFilter(), None, 100)

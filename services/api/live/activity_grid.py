@@ -12,7 +12,7 @@ import json
 
 from psycopg import AsyncConnection
 
-from services.api.live.streams import Item, Stream, StreamPosition, scope_key
+from projections.shared.streams import Item, Stream, StreamPosition
 from services.api.queries import rows
 from services.api.queries.activity_grid import COLUMNS, GridFilter, GridQueries
 from services.api.routes.activity_grid import ActivityRow
@@ -34,7 +34,7 @@ class ActivityGridStream(Stream):
 
     def batch_key(self) -> tuple:
         values = (tuple(v) if isinstance(v, list) else v for v in vars(self.filter).values())
-        return (ActivityGridStream, scope_key(self.scope), *values)
+        return (ActivityGridStream, self.scope.view_key(), *values)
 
     @classmethod
     async def read_many(

@@ -17,7 +17,7 @@ from psycopg import AsyncConnection
 from domain.conversation import ownership
 from domain.conversation.lifecycle import Opened
 from domain.conversation.ownership import Owner, owner_after
-from services.api.live.streams import Item, Stream, StreamPosition, scope_key
+from projections.shared.streams import Item, Stream, StreamPosition
 from services.api.queries import rows
 from services.api.queries.conversations import AUDIT, ConversationQueries, audit_entry
 from services.api.scope import Scope
@@ -45,7 +45,7 @@ class AuditTrailStream(Stream):
         return await ConversationQueries(conn, self.scope).summary(self.conversation_id) is not None
 
     def batch_key(self) -> tuple:
-        return (AuditTrailStream, scope_key(self.scope))
+        return (AuditTrailStream, self.scope.view_key())
 
     @classmethod
     async def read_many(

@@ -8,9 +8,9 @@ from fastapi import Depends, Header, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from sse_starlette import EventSourceResponse
 
+from projections.shared.streams import BadPosition, Stream, StreamPosition
 from services.api.deps import _bearer, not_found, principal
 from services.api.live.feed import feed
-from services.api.live.streams import Stream, StreamPosition
 from services.api.scope import Scope
 from services.api.tokens import token_hash
 
@@ -66,7 +66,12 @@ async def respond(
         if not await stream.visible(conn):
             raise not_found(*stream.describe())
         given = last_event_id or after
-        start = StreamPosition.parse(given, stream.tiebreak) if given else await stream.head(conn)
+        try:
+            start = (
+                StreamPosition.parse(given, stream.tiebreak) if given else await stream.head(conn)
+            )
+        except BadPosition as bad:
+            raise HTTPException(400, detail=str(bad)) from None
     if state.live.subscribers >= state.live.max_subscribers:
         raise HTTPException(503, "too many live subscribers, retry later")
     events = feed(state.live, state.live_reader, stream, start, retry_ms=RETRY_MS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from psycopg import AsyncConnection
 
-from services.api.live.streams import Item, Stream, StreamPosition, scope_key
+from projections.shared.streams import Item, Stream, StreamPosition
 from services.api.queries import rows
 from services.api.queries.timeline import COLUMNS, TimelineQueries, entry
 from services.api.scope import Scope
@@ -79,7 +79,7 @@ class TimelineStream(Stream):
         f = self.filter
         return (
             TimelineStream,
-            scope_key(self.scope),
+            self.scope.view_key(),
             self.subject_type,
             tuple(f["types"]),
             tuple(f["categories"]),

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from psycopg import AsyncConnection
 
-from services.api import cursor as cursors
+from projections.shared import cursor as cursors
 from services.api.queries import rows
 from services.api.scope import Scope
 
@@ -74,7 +74,7 @@ class GridQueries:
 
     def redact(self, found: list[dict]) -> list[dict]:
         """Email rows without their content, unless the caller has email access."""
-        if not self.scope.principal.email_access:
+        if not self.scope.email_access:
             for row in found:
                 if row["type"] == "email":
                     row["summary"], row["first_message"] = (

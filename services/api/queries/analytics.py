@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from psycopg import AsyncConnection
 
+from projections.shared.report_range import ReportRange
 from services.api.queries import rows
-from services.api.queries.report_range import ReportRange
 from services.api.scope import Scope
 
 S = "rm_communication"

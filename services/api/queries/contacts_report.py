@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from psycopg import AsyncConnection
 
+from projections.shared.report_range import ReportRange
 from services.api.queries import rows
-from services.api.queries.report_range import ReportRange
 from services.api.scope import Scope
 
 MAX_CONTACTS = 1000

@@ -6,7 +6,7 @@ import re
 
 from psycopg import AsyncConnection
 
-from services.api import cursor as cursors
+from projections.shared import cursor as cursors
 from services.api.models import ActorOut, AuditEntry, AuditTrailPage
 from services.api.queries import rows
 from services.api.scope import Scope

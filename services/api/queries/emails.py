@@ -8,7 +8,7 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
-from services.api import cursor as cursors
+from projections.shared import cursor as cursors
 from services.api.queries import rows
 from services.api.queries.timeline import TimelineQueries, _escape
 from services.api.scope import HIDDEN, Scope
@@ -33,7 +33,7 @@ CONTENT = (
 def hide(scope: Scope, item: dict[str, Any]) -> dict[str, Any]:
     """The item without its content (subjects, bodies, addresses), unless the caller has
     email permission; status, direction and times stay."""
-    if scope.principal.email_access:
+    if scope.email_access:
         return item
     out = {k: (None if k in CONTENT else v) for k, v in item.items()}
     if "summary" in out:
@@ -223,7 +223,7 @@ class EmailQueries:
         )
         page, more = found[:limit], len(found) > limit
         last = page[-1] if page else None
-        if not self.scope.principal.email_access:
+        if not self.scope.email_access:
             page = [{**r, "address": None, "last_subject": None, "name": None} for r in page]
         return {
             "senders": page,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from psycopg import AsyncConnection
 
-from services.api import cursor as cursors
+from projections.shared import cursor as cursors
 from services.api.models import ActorOut, SourceOut, TimelineEntry, TimelinePage
 from services.api.queries import rows
 from services.api.scope import Scope

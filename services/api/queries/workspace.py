@@ -5,7 +5,7 @@ from __future__ import annotations
 from psycopg import AsyncConnection
 
 from domain.workspace import DEFAULT_TIME_ZONE
-from services.api import cursor as cursors
+from projections.shared import cursor as cursors
 from services.api.queries import rows
 from services.api.scope import Scope
 

@@ -6,11 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from projections.shared.report_range import ReportRange
 from services.api.analytics_models import Analytics
 from services.api.deps import ERRORS, CallerScope, Conn, not_found
 from services.api.queries import analytics_charts as sections
 from services.api.queries.analytics import AnalyticsQueries
-from services.api.queries.report_range import ReportRange
 from services.api.queries.workspace import WorkspaceQueries
 from services.api.routes.report_params import Range
 

@@ -9,13 +9,13 @@ from typing import Annotated, Literal
 from fastapi import Depends, HTTPException, Query
 
 from domain.workspace import known_time_zone
+from projections.shared.report_range import RangeError, ReportRange, resolve
 from services.api.deps import CallerScope, Conn
 from services.api.queries.contacts_report import (
     MAX_CONTACTS,
     ContactsReportQueries,
     ReportFilter,
 )
-from services.api.queries.report_range import RangeError, ReportRange, resolve
 from services.api.queries.workspace import WorkspaceQueries
 
 Preset = Literal[

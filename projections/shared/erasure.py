@@ -18,9 +18,9 @@ from psycopg import AsyncCursor
 from adapters.eventstore import EVENTS_TABLE
 from adapters.mapper import MsgspecMapper
 from domain.contact import Contact
-from projections.describe import common_columns
 from projections.engine.base import Recorded
 from projections.engine.source import decode_rows
+from projections.shared.describe import common_columns
 
 _mapper = MsgspecMapper()
 _COLUMNS = "notification_id, originator_id, originator_version, topic, state"

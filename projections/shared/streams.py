@@ -14,11 +14,16 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
-from fastapi import HTTPException
 from psycopg import AsyncConnection
 
-from services.api.queries import rows
-from services.api.scope import Scope
+from projections.shared.reading import Scope, rows
+
+
+class BadPosition(ValueError):
+    """A position this stream never sent (the API answers 400)."""
+
+    def __init__(self) -> None:
+        super().__init__("Last-Event-ID: not a position this stream sent")
 
 
 @dataclass(frozen=True)
@@ -41,9 +46,7 @@ class StreamPosition:
             rest = parts[1:]
             within = tuple(kind(p) for kind, p in zip(tiebreak, rest, strict=True)) if rest else ()
         except ValueError:
-            raise HTTPException(
-                400, detail="Last-Event-ID: not a position this stream sent"
-            ) from None
+            raise BadPosition() from None
         return cls(group, within or None)
 
 
@@ -57,17 +60,6 @@ class Item:
     @property
     def position(self) -> StreamPosition:
         return StreamPosition(self.group, self.tiebreak)
-
-
-def scope_key(scope: Scope) -> tuple:
-    """What of a caller decides what a query returns (not who the caller is)."""
-    p = scope.principal
-    return (
-        p.workspace_id,
-        scope.team_limited,
-        p.teams if scope.team_limited else (),
-        p.email_access,
-    )
 
 
 class Stream(ABC):

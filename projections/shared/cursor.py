@@ -6,7 +6,13 @@ import base64
 from typing import Any
 
 import msgspec
-from fastapi import HTTPException
+
+
+class BadCursor(ValueError):
+    """A cursor no page returned (the API answers 400)."""
+
+    def __init__(self) -> None:
+        super().__init__("cursor: not a cursor this API returned")
 
 
 def encode(*key: Any) -> str:
@@ -18,4 +24,4 @@ def decode(cursor: str, types: tuple[type, ...]) -> tuple:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return tuple(msgspec.json.decode(raw, type=tuple[types]))
     except (ValueError, msgspec.DecodeError, msgspec.ValidationError):
-        raise HTTPException(400, detail="cursor: not a cursor this API returned") from None
+        raise BadCursor() from None
