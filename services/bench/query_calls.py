@@ -7,7 +7,7 @@ from services.bench.query_context import Context
 
 
 async def timeline(conn, ctx: Context, contact: str, cursor=None, text=None):
-    from services.api.queries.timeline import TimelineQueries
+    from projections.timeline.queries import TimelineQueries
 
     return await TimelineQueries(conn, ctx.scope).page(
         "contact",
@@ -37,7 +37,7 @@ async def audit_trail(conn, ctx: Context):
 
 
 async def badges(conn, ctx: Context):
-    from services.api.queries.timeline import TimelineQueries
+    from projections.timeline.queries import TimelineQueries
 
     return await TimelineQueries(conn, ctx.scope).badges("contact", ctx.contacts[:100])
 

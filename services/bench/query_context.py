@@ -72,7 +72,7 @@ async def build(conn: AsyncConnection) -> Context:
 async def _deep_timeline_cursor(conn: AsyncConnection, ctx: Context) -> str | None:
     """The cursor of the page 80 % down the busiest contact's timeline (walked page by
     page, as a client would)."""
-    from services.api.queries.timeline import TimelineQueries
+    from projections.timeline.queries import TimelineQueries
 
     entries = await _column(
         conn,

@@ -9,8 +9,8 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from projections.shared import cursor as cursors
+from projections.timeline.queries import TimelineQueries, _escape
 from services.api.queries import rows
-from services.api.queries.timeline import TimelineQueries, _escape
 from services.api.scope import HIDDEN, Scope
 
 CONTENT = (

@@ -10,8 +10,8 @@ from __future__ import annotations
 from psycopg import AsyncConnection
 
 from projections.shared.streams import Item, Stream, StreamPosition
+from projections.timeline.queries import COLUMNS, TimelineQueries, entry
 from services.api.queries import rows
-from services.api.queries.timeline import COLUMNS, TimelineQueries, entry
 from services.api.scope import Scope
 
 E_COLUMNS = ", ".join(f"e.{column.strip()}" for column in COLUMNS.split(","))

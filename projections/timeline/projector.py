@@ -21,7 +21,7 @@ from projections.engine.base import Projection, Recorded, reader
 from projections.engine.bulk import insert_many
 from projections.shared.describe import COMMON_COLUMNS, COMMON_DDL, COMMON_PLACEHOLDERS
 from projections.shared.erasure import affected, rewrite_common
-from projections.timeline_rows import (
+from projections.timeline.rows import (
     OWN_PLACEHOLDERS,
     Row,
     activity_rows,

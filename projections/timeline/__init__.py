@@ -1,0 +1,5 @@
+"""The timeline read model."""
+
+from projections.timeline.projector import Timeline
+
+__all__ = ["Timeline"]
