@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
+from domain.conversation import Conversation
 from projections.engine.base import Projection, Recorded
 from projections.engine.bulk import insert_many
 from projections.shared.describe import (
@@ -35,7 +36,7 @@ class AuditTrail(Projection):
         ]
 
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
-        events = await affected(cur, erasure, "conversation.")
+        events = await affected(cur, erasure, Conversation.Event)
         await rewrite_common(cur, f"{self.schema}.entries", events)
 
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:

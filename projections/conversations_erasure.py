@@ -19,7 +19,7 @@ from projections.shared.erasure import affected, history
 
 async def erase(conversations, cur: AsyncCursor, erasure: Recorded) -> None:
     s, ws = conversations.schema, erasure.meta.workspace_id
-    erased = {r.event.conversation_id for r in await affected(cur, erasure, "conversation.")}
+    erased = {r.event.conversation_id for r in await affected(cur, erasure, Conversation.Event)}
     if not erased:
         return
     cur = reader(cur)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from psycopg import AsyncCursor
 
+from domain.incoming_email import IncomingEmail
 from domain.outgoing_email import OutgoingEmail
 from domain.personal import ERASED
 from projections.engine.base import Recorded
@@ -20,7 +21,7 @@ from projections.shared.erasure import affected, history
 
 async def erase(emails, cur: AsyncCursor, erasure: Recorded) -> None:
     s, ws = emails.schema, erasure.meta.workspace_id
-    events = await affected(cur, erasure, "email.")
+    events = await affected(cur, erasure, OutgoingEmail.Event, IncomingEmail.Event)
     outgoing = sorted({r.event.email_id for r in events if r.type != "email.received"})
     received = [r for r in events if r.type == "email.received"]
     if outgoing:

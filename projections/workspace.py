@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
+from domain.workspace import Workspace
 from projections.engine.base import Projection, Recorded
 from projections.engine.bulk import insert_many
 from projections.shared.describe import (
@@ -122,7 +123,7 @@ class WorkspaceDirectory(Projection):
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
         """Only the history's actor names can hold personal data (a customer's); users
         are the workspace's own people, channels its own names."""
-        events = await affected(cur, erasure, "workspace.")
+        events = await affected(cur, erasure, Workspace.Event)
         await rewrite_common(cur, f"{self.schema}.history", events)
 
     async def _change(self, cur: AsyncCursor, r: Recorded) -> None:

@@ -37,10 +37,11 @@ async def _read(cur: AsyncCursor, where: str, params: tuple) -> list[Recorded]:
     return await decode_rows(conn, _mapper, rows)
 
 
-async def affected(cur: AsyncCursor, erasure: Recorded, prefix: str = "") -> list[Recorded]:
-    """The events the erasure names (of types starting with `prefix`), as they read now."""
+async def affected(cur: AsyncCursor, erasure: Recorded, *of: type) -> list[Recorded]:
+    """The events the erasure names (those of the event classes `of`, if given: a base
+    class stands for all its aggregate's events), as they read now."""
     found = await _read(cur, "notification_id = ANY(%s)", (list(erasure.event.positions),))
-    return [r for r in found if r.type.startswith(prefix)]
+    return [r for r in found if not of or isinstance(r.event, of)]
 
 
 async def history(cur: AsyncCursor, aggregate_ids: Sequence[UUID], before: int) -> list[Recorded]:
@@ -56,7 +57,13 @@ async def history(cur: AsyncCursor, aggregate_ids: Sequence[UUID], before: int) 
 
 def names(r: Recorded) -> bool:
     """Does the event give its contact a name (added, or a rename)?"""
-    return r.type == "contact.added" or (r.type == "contact.updated" and r.event.field == "name")
+    kind = type(r.event)
+    return kind is Contact.Added or (kind is Contact.Updated and r.event.field == "name")
+
+
+def name_given(r: Recorded) -> str | tuple | None:
+    """The name a name-giving event gives (see `names`)."""
+    return r.event.name if type(r.event) is Contact.Added else r.event.new
 
 
 async def current_names(
@@ -67,8 +74,7 @@ async def current_names(
     found = {}
     for r in await history(cur, ids, before):
         if names(r):
-            name = r.event.name if r.type == "contact.added" else r.event.new
-            found[r.event.contact_id] = (r.position, name)
+            found[r.event.contact_id] = (r.position, name_given(r))
     return found
 
 
@@ -79,7 +85,7 @@ async def rewrite_common(
     search: Callable[[Recorded, str], str] | None = None,
 ) -> None:
     """Rows of `table` keyed by (workspace_id, position) with the common columns
-    (projections/describe.py): their actor name, summary and details again from their
+    (projections/shared/describe.py): their actor name, summary and details again from their
     event, and their search text (`search(event, summary)`) when the table has one."""
     values = []
     for r in events:

@@ -32,7 +32,7 @@ Handler = Callable[..., Any]
 ERASED = Contact.Erased  # every model rewrites what an erasure names (`erase`)
 
 
-def _concrete(cls: type) -> list[type]:
+def concrete(cls: type) -> list[type]:
     """The event classes `cls` stands for: itself, or, for a base, every event under it."""
     known = event_classes().values()
     if not isinstance(cls, type) or not any(issubclass(k, cls) for k in known):
@@ -42,7 +42,7 @@ def _concrete(cls: type) -> list[type]:
 
 def handles(*classes: type) -> Callable[[Handler], Handler]:
     """Register the decorated method as the handler of events of these classes."""
-    found = [k for cls in classes for k in _concrete(cls)]
+    found = [k for cls in classes for k in concrete(cls)]
 
     def register(handler: Handler) -> Handler:
         handler.handles = (*getattr(handler, "handles", ()), *found)  # type: ignore[attr-defined]

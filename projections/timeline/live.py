@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from psycopg import AsyncConnection
 
+from domain.contact import Contact
+from projections.shared.reading import Scope, rows
 from projections.shared.streams import Item, Stream, StreamPosition
 from projections.timeline.queries import COLUMNS, TimelineQueries, entry
-from services.api.queries import rows
-from services.api.scope import Scope
+from projections.timeline.tables import CONTACT_MERGES, ENTRIES, SCHEMA
 
 E_COLUMNS = ", ".join(f"e.{column.strip()}" for column in COLUMNS.split(","))
+MERGED_INTO = Contact.MergedInto.TOPIC.rsplit(".", 1)[0]
 # one row per stream read together: (n, record, position group, tiebreak position, subject)
 STREAMS = (
     "WITH RECURSIVE s(n, root, g, tp, ts) AS (SELECT * FROM "
@@ -24,9 +26,9 @@ STREAMS = (
 MERGED = (
     "ids(n, id, since) AS (SELECT n, root, 0::bigint FROM s UNION "
     "SELECT ids.n, m.merged_contact_id, greatest(ids.since, coalesce((SELECT max(x.position) "
-    "FROM rm_timeline.entries x WHERE x.workspace_id = m.workspace_id AND "
+    f"FROM {ENTRIES} x WHERE x.workspace_id = m.workspace_id AND "
     "x.subject_type = 'contact' AND x.subject_id = m.merged_contact_id AND "
-    "x.type = 'contact.merged_into'), 0)) FROM rm_timeline.contact_merges m JOIN ids "
+    f"x.type = '{MERGED_INTO}'), 0)) FROM {CONTACT_MERGES} m JOIN ids "
     "ON m.workspace_id = %s AND m.primary_contact_id = ids.id) "
 )
 ALONE = "ids(n, id, since) AS (SELECT n, root, 0::bigint FROM s) "
@@ -39,15 +41,15 @@ AFTER = (  # the stream's position: after group g, or inside it after (tp, ts)
 # however indirectly (a contact's stream includes its merged contacts').
 CHANGES = (
     "WITH RECURSIVE up(ws, st, sid) AS (SELECT DISTINCT workspace_id, subject_type, "
-    "subject_id FROM rm_timeline.entries WHERE position > %s AND position <= %s UNION "
-    "SELECT m.workspace_id, 'contact', m.primary_contact_id FROM rm_timeline.contact_merges m "
+    f"subject_id FROM {ENTRIES} WHERE position > %s AND position <= %s UNION "
+    f"SELECT m.workspace_id, 'contact', m.primary_contact_id FROM {CONTACT_MERGES} m "
     "JOIN up ON up.st = 'contact' AND m.workspace_id = up.ws AND m.merged_contact_id = up.sid) "
     "SELECT ws, st, sid FROM up"
 )
 
 
 class TimelineStream(Stream):
-    schema = "rm_timeline"
+    schema = SCHEMA
     tiebreak = (int, str)  # the entry's own position, then its subject
 
     def __init__(
@@ -100,7 +102,7 @@ class TimelineStream(Stream):
             STREAMS
             + (MERGED if merged else ALONE)
             + f"SELECT s.n, r.* FROM s CROSS JOIN LATERAL (SELECT {VISIBLE_AT} AS visible_at, "
-            f"e.subject_id, {E_COLUMNS} FROM ids JOIN rm_timeline.entries e ON "
+            f"e.subject_id, {E_COLUMNS} FROM ids JOIN {ENTRIES} e ON "
             f"e.subject_id = ids.id WHERE ids.n = s.n AND {where} AND e.subject_type = %s "
             # lets the primary key find only new rows of contacts merged long ago
             "AND e.position >= CASE WHEN ids.since >= s.g THEN 0 ELSE s.g END "

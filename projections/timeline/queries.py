@@ -1,4 +1,4 @@
-"""Timeline and badge queries."""
+"""Timeline and badge queries (the routes: services/api/routes/timeline.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,19 @@ from datetime import datetime
 from psycopg import AsyncConnection
 
 from projections.shared import cursor as cursors
-from services.api.models import ActorOut, SourceOut, TimelineEntry, TimelinePage
-from services.api.queries import rows
-from services.api.scope import Scope
+from projections.shared.answers import ActorOut, SourceOut
+from projections.shared.reading import Scope, like, rows
+from projections.timeline.answers import TimelineEntry, TimelinePage
+from projections.timeline.rows import NOT_COUNTED, UNCOUNTED_TYPE
+from projections.timeline.tables import BADGES, CONTACT_MERGES, ENTRIES
 
-COLUMNS = (
-    "position, category, source_type, source_id, link_type, link_id, occurred_at, "
-    "recorded_at, type, summary, actor_type, actor_id, actor_name, team_id, details"
+COLUMNS = ENTRIES.names(
+    "position", "category", "source_type", "source_id", "link_type", "link_id", "occurred_at",
+    "recorded_at", "type", "summary", "actor_type", "actor_id", "actor_name", "team_id",
+    "details",
+)  # fmt: skip
+COUNTED = (  # as the projector counts a badge (rows.py)
+    f"category NOT IN ({', '.join(repr(c) for c in NOT_COUNTED)}) AND type <> '{UNCOUNTED_TYPE}'"
 )
 
 
@@ -49,7 +55,7 @@ class TimelineQueries:
         found = await rows(
             self.conn,
             "WITH RECURSIVE ids(id) AS (SELECT %s::text UNION "
-            "SELECT m.merged_contact_id FROM rm_timeline.contact_merges m JOIN ids "
+            f"SELECT m.merged_contact_id FROM {CONTACT_MERGES} m JOIN ids "
             "ON m.primary_contact_id = ids.id AND m.workspace_id = %s "
             "AND (%s::timestamptz IS NULL OR m.merged_at <= %s)) SELECT id FROM ids",
             (subject_id, self.scope.workspace_id, as_of, as_of),
@@ -66,7 +72,7 @@ class TimelineQueries:
         as_of: datetime | None = None,
         alias: str = "",
     ) -> tuple[str, list]:
-        """The caller's scope and the timeline filters, as SQL over `rm_timeline.entries`:
+        """The caller's scope and the timeline filters, as SQL over ENTRIES:
         the same for a page and for a live stream."""
         e = f"{alias}." if alias else ""
         where, params = self.scope.where(alias)
@@ -86,7 +92,7 @@ class TimelineQueries:
             params.append(categories)
         if text:
             where += f" AND {e}search_text LIKE %s"
-            params.append("%" + _escape(text.lower()) + "%")
+            params.append(like(text.lower()))
         return where, params
 
     async def page(
@@ -121,7 +127,7 @@ class TimelineQueries:
         found = await rows(
             self.conn,
             f"SELECT e.* FROM unnest(%s::text[]) AS s(id) CROSS JOIN LATERAL (SELECT {COLUMNS} "
-            f"FROM rm_timeline.entries WHERE {where} ORDER BY occurred_at DESC, position DESC "
+            f"FROM {ENTRIES} WHERE {where} ORDER BY occurred_at DESC, position DESC "
             "LIMIT %s) AS e ORDER BY e.occurred_at DESC, e.position DESC LIMIT %s",
             (subjects, *params, limit + 1, limit + 1),
         )
@@ -140,7 +146,7 @@ class TimelineQueries:
         where, params = self.scope.where()
         found = await rows(
             self.conn,
-            f"SELECT 1 FROM rm_timeline.entries WHERE {where} AND subject_type = %s "
+            f"SELECT 1 FROM {ENTRIES} WHERE {where} AND subject_type = %s "
             "AND subject_id = ANY(%s) LIMIT 1",
             (*params, subject_type, subjects),
         )
@@ -157,19 +163,18 @@ class TimelineQueries:
         if self.scope.team_limited:
             where, params = self.scope.where()
             count = (
-                f"SELECT count(*) AS n FROM rm_timeline.entries WHERE {where} AND "
-                "subject_type = %s AND subject_id = ids.id AND NOT deleted AND "
-                "category NOT IN ('contact', 'conversation') AND type <> 'activity.deleted'"
+                f"SELECT count(*) AS n FROM {ENTRIES} WHERE {where} AND "
+                f"subject_type = %s AND subject_id = ids.id AND NOT deleted AND {COUNTED}"
             )
         else:
             where, params = self.scope.where(team_column=None)
             count = (
-                f"SELECT coalesce(sum(count), 0) AS n FROM rm_timeline.badges WHERE {where} "
+                f"SELECT coalesce(sum(count), 0) AS n FROM {BADGES} WHERE {where} "
                 "AND subject_type = %s AND subject_id = ids.id"
             )
         # each record with the contacts merged into it, however indirectly (as `subjects`)
         merged = (
-            "UNION SELECT ids.root, m.merged_contact_id FROM rm_timeline.contact_merges m "
+            f"UNION SELECT ids.root, m.merged_contact_id FROM {CONTACT_MERGES} m "
             "JOIN ids ON m.primary_contact_id = ids.id AND m.workspace_id = %s"
             if subject_type == "contact"
             else ""
@@ -188,7 +193,3 @@ class TimelineQueries:
         )
         counts = {r["root"]: int(r["n"]) for r in found}
         return {subject_id: counts.get(subject_id, 0) for subject_id in ids}
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,21 +1,30 @@
-"""Rows of the timeline read model: what each event becomes, for whom, and how it is found."""
+"""Rows of the timeline: what each event becomes, for whom, and how it is found."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from domain.activity import Activity
+from domain.conversation import Conversation
+from domain.outgoing_email import OutgoingEmail
 from projections.engine.base import Recorded
-from projections.shared.describe import common_columns, data_of
+from projections.shared.describe import COMMON_PLACEHOLDERS, common_columns, data_of
+from projections.timeline.tables import ENTRIES
 
 SUBJECTS = ("contact", "lead", "account")
 # Entries that are record-keeping about the contact or conversation, not activities:
 # they show on the timeline but do not count on its badge ("6 Activities").
 NOT_COUNTED = ("contact", "conversation")
+UNCOUNTED_TYPE = Activity.Deleted.TOPIC.rsplit(".", 1)[0]  # a deletion counts for nothing
+# The INSERT of a whole row: its own columns, then the common ones (describe.py).
+_OWN = ENTRIES.columns[: ENTRIES.columns.index("occurred_at")]
+PLACEHOLDERS = ", ".join(["%s"] * len(_OWN)) + ", " + COMMON_PLACEHOLDERS
+_INDEX = {name: i for i, name in enumerate(ENTRIES.columns)}
 
 
 def category(r: Recorded) -> str:
     """What a timeline filter by type means: an activity's type, else the event's family."""
-    if r.type == "conversation.interaction_closed":
+    if type(r.event) is Conversation.InteractionClosed:
         return "interaction"
     details = getattr(r.event, "details", None)
     if details is not None and hasattr(details, "type"):
@@ -33,40 +42,8 @@ def _words(value: Any) -> list[str]:
     return []
 
 
-OWN = (
-    "workspace_id",
-    "subject_type",
-    "subject_id",
-    "position",
-    "category",
-    "source_type",
-    "source_id",
-    "link_type",
-    "link_id",
-    "deleted",
-    "deleted_at",
-    "search_text",
-)
-COMMON = (
-    "occurred_at",
-    "recorded_at",
-    "type",
-    "actor_type",
-    "actor_id",
-    "actor_name",
-    "team_id",
-    "summary",
-    "details",
-)
-NAMES = (*OWN, *COMMON)
-_INDEX = {name: i for i, name in enumerate(NAMES)}
-OWN_PLACEHOLDERS = ", ".join(["%s"] * len(OWN))
-
-
 class Row(list):
-    """One entry: the values of `NAMES`, in order (what the INSERT takes)."""
-
-    COLUMNS = ", ".join(OWN)
+    """One entry: the values of every column of ENTRIES, in order (what the INSERT takes)."""
 
     def __getattr__(self, name: str):
         try:
@@ -87,7 +64,7 @@ class Row(list):
 
     @property
     def counted(self) -> bool:
-        return self.category not in NOT_COUNTED and self.type != "activity.deleted"
+        return self.category not in NOT_COUNTED and self.type != UNCOUNTED_TYPE
 
 
 def search_text(r: Recorded, summary: str) -> str:
@@ -103,7 +80,7 @@ def row(
     team_id: str | None = None,
     kind: str | None = None,
 ) -> Row:
-    common = dict(zip(COMMON, common_columns(r), strict=True))
+    common = dict(zip(ENTRIES.columns[len(_OWN) :], common_columns(r), strict=True))
     if team_id is not None:
         common["team_id"] = team_id
     search = search_text(r, common["summary"])
@@ -136,7 +113,7 @@ def activity_rows(r: Recorded) -> list[Row]:
 def email_rows(r: Recorded) -> list[Row]:
     """A sent email on each recipient contact's timeline, a received one on the sender's;
     the source is the email (outgoing: its id; incoming: its id in Chronicle)."""
-    if r.type == "email.sent":
+    if type(r.event) is OutgoingEmail.Sent:
         source, team = ("email", r.event.email_id), r.event.team_id
     else:
         source, team = ("incoming_email", str(r.aggregate_id)), r.meta.team_id

@@ -7,40 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-
-class ActorOut(BaseModel):
-    type: str = Field(description="user, customer, system, bot, workflow or assistant")
-    id: str = Field(description="The actor's id (a deleted user shows only as this)")
-    name: str | None = Field(None, description="Display name at the time")
-
-
-class SourceOut(BaseModel):
-    type: str = Field(
-        description="What the entry links to: conversation, ticket, chat, email, activity, contact"
-    )
-    id: str
-
-
-class TimelineEntry(BaseModel):
-    position: int = Field(description="The event's place in the store's log")
-    occurred_at: datetime = Field(description="When it happened (producer clock)")
-    recorded_at: datetime = Field(description="When Chronicle stored it")
-    type: str = Field(description="Event type, e.g. conversation.message_received")
-    category: str = Field(
-        description="Activity type (call, email, note, ...), interaction, conversation or contact"
-    )
-    summary: str
-    actor: ActorOut
-    team_id: str | None = Field(description="The team that owns the entry")
-    source: SourceOut
-    details: dict[str, Any] = Field(description="The event's own data")
-
-
-class TimelinePage(BaseModel):
-    subject_type: str = Field(description="contact, lead or account")
-    subject_id: str
-    entries: list[TimelineEntry]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page")
+from projections.shared.answers import ActorOut
 
 
 class BadgeRequest(BaseModel):

@@ -9,7 +9,8 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from projections.shared import cursor as cursors
-from projections.timeline.queries import TimelineQueries, _escape
+from projections.shared.reading import like
+from projections.timeline.queries import TimelineQueries
 from services.api.queries import rows
 from services.api.scope import HIDDEN, Scope
 
@@ -127,7 +128,7 @@ class EmailQueries:
             params.append(direction)
         if text:
             where += " AND c.search_text LIKE %s"
-            params.append("%" + _escape(text.lower()) + "%")
+            params.append(like(text.lower()))
         if cursor:
             occurred_at, position = cursors.decode(cursor, (datetime, int))
             where += " AND (c.occurred_at, c.position) < (%s, %s)"
