@@ -31,7 +31,7 @@ async def grid(conn, ctx: Context, cursor=None, **filters):
 
 
 async def audit_trail(conn, ctx: Context):
-    from services.api.queries.conversations import ConversationQueries
+    from projections.conversations.queries import ConversationQueries
 
     return await ConversationQueries(conn, ctx.scope).audit_trail(ctx.conversation(), 50, None)
 

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.eventstore import EventStore
+from projections.conversations.queries import ConversationQueries
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
 from projections.shared.report_range import resolve
@@ -18,7 +19,6 @@ from services.api.queries.activity_grid import GridFilter, GridQueries
 from services.api.queries.analytics import AnalyticsQueries
 from services.api.queries.contact_logs import ContactLogQueries
 from services.api.queries.contacts_report import ContactsReportQueries, ReportFilter
-from services.api.queries.conversations import ConversationQueries
 from services.api.scope import HIDDEN, Scope
 from services.api.tokens import Principal
 from services.ingest.processor import IngestProcessor

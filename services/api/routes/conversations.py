@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from projections.conversations.queries import ConversationQueries
 from services.api.deps import ERRORS, CallerScope, Conn, not_found
 from services.api.models import AuditTrailPage
-from services.api.queries.conversations import ConversationQueries
 
 router = APIRouter(tags=["conversations"], responses=ERRORS)
 ConversationId = Annotated[str, Path(description="The producer's conversation id")]

@@ -9,10 +9,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from sse_starlette import EventSourceResponse
 
+from projections.audit_trail.live import AuditTrailStream
 from projections.timeline.live import TimelineStream
 from services.api.deps import ERRORS
 from services.api.live.activity_grid import ActivityGridStream
-from services.api.live.audit_trail import AuditTrailStream
 from services.api.live.http import STREAM, After, CallerScope, LastEventId, respond
 from services.api.queries.activity_grid import GridFilter
 from services.api.routes.timeline import Categories, Deleted, SubjectId, Text, Types

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from psycopg import AsyncCursor
 
 from domain.conversation.ownership import Owner, owner_after
-from projections.conversations_batch import (
+from projections.conversations.batch import (
     BARRIERS,
     MESSAGE_EVENTS,
     STATUS,
@@ -69,7 +69,7 @@ class Conversations(Projection):
         await pending.flush(cur)
 
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
-        from projections.conversations_erasure import erase
+        from projections.conversations.erasure import erase
 
         await erase(self, cur, erasure)
 

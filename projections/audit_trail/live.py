@@ -17,9 +17,9 @@ from psycopg import AsyncConnection
 from domain.conversation import ownership
 from domain.conversation.lifecycle import Opened
 from domain.conversation.ownership import Owner, owner_after
+from projections.conversations.queries import AUDIT, ConversationQueries, audit_entry
 from projections.shared.streams import Item, Stream, StreamPosition
 from services.api.queries import rows
-from services.api.queries.conversations import AUDIT, ConversationQueries, audit_entry
 from services.api.scope import Scope
 
 # the entries that can move a conversation to another team (opening it makes it visible)

@@ -1,0 +1,5 @@
+"""The conversations read model."""
+
+from projections.conversations.projector import Conversations
+
+__all__ = ["Conversations"]
