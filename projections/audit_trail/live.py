@@ -17,22 +17,24 @@ from psycopg import AsyncConnection
 from domain.conversation import ownership
 from domain.conversation.lifecycle import Opened
 from domain.conversation.ownership import Owner, owner_after
-from projections.conversations.queries import AUDIT, ConversationQueries, audit_entry
+from projections.audit_trail.queries import COLUMNS, audit_entry
+from projections.audit_trail.tables import ENTRIES, SCHEMA
+from projections.conversations.queries import ConversationQueries
+from projections.conversations.tables import CONVERSATIONS
+from projections.shared.reading import Scope, rows
 from projections.shared.streams import Item, Stream, StreamPosition
-from services.api.queries import rows
-from services.api.scope import Scope
 
 # the entries that can move a conversation to another team (opening it makes it visible)
 TRANSFERS = {k.TOPIC.rsplit(".", 1)[0]: k for k in ownership.TRANSFERS if k is not Opened}
 _UNCHANGED: Any = object()  # the team before, unknown here: an entry that keeps it keeps it
 CHANGES = (
-    "SELECT DISTINCT workspace_id, conversation_id FROM rm_audit_trail.entries "
+    f"SELECT DISTINCT workspace_id, conversation_id FROM {ENTRIES} "
     "WHERE position > %s AND position <= %s"
 )
 
 
 class AuditTrailStream(Stream):
-    schema = "rm_audit_trail"
+    schema = SCHEMA
 
     def __init__(self, scope: Scope, conversation_id: str) -> None:
         super().__init__(scope)
@@ -57,7 +59,7 @@ class AuditTrailStream(Stream):
         ids = [s.conversation_id for s in streams]
         visible = await rows(
             conn,
-            f"SELECT conversation_id FROM rm_conversations.conversations WHERE {where} "
+            f"SELECT conversation_id FROM {CONVERSATIONS} WHERE {where} "
             "AND conversation_id = ANY(%s)",
             (*params, ids),
         )
@@ -66,8 +68,8 @@ class AuditTrailStream(Stream):
         found = await rows(
             conn,
             "SELECT s.n, r.* FROM unnest(%s::int[], %s::text[], %s::bigint[]) AS "
-            f"s(n, conversation, after) CROSS JOIN LATERAL (SELECT {AUDIT} FROM "
-            f"rm_audit_trail.entries e WHERE {where} AND e.conversation_id = s.conversation "
+            f"s(n, conversation, after) CROSS JOIN LATERAL (SELECT {COLUMNS} FROM "
+            f"{ENTRIES} e WHERE {where} AND e.conversation_id = s.conversation "
             "AND e.position > s.after ORDER BY e.position LIMIT %s) r ORDER BY s.n, r.position",
             (list(range(len(streams))), ids, [p.group for _, p in requests], *params, limit),
         )

@@ -2,60 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from psycopg import AsyncCursor
 
 from domain.conversation import Conversation
-from projections.engine.base import Projection, Recorded
+from projections.audit_trail.tables import ENTRIES, ddl
+from projections.engine.base import Recorded
 from projections.engine.bulk import insert_many
-from projections.shared.describe import (
-    COMMON_COLUMNS,
-    COMMON_DDL,
-    COMMON_PLACEHOLDERS,
-    common_columns,
-)
+from projections.shared.describe import COMMON_PLACEHOLDERS, common_columns
 from projections.shared.erasure import affected, rewrite_common
+from projections.shared.handlers import Model, handles
 
 
-class AuditTrail(Projection):
+class AuditTrail(Model):
     name = "audit_trail"
-    families = ("conversation",)
 
     def tables(self) -> list[str]:
-        return [
-            f"""CREATE TABLE IF NOT EXISTS {self.schema}.entries (
-                workspace_id text NOT NULL,
-                conversation_id text NOT NULL,
-                position bigint NOT NULL,
-                version bigint NOT NULL,
-                {COMMON_DDL},
-                PRIMARY KEY (workspace_id, conversation_id, position))""",
-            # what a transaction wrote, for live subscribers (services/api/live)
-            f"CREATE INDEX IF NOT EXISTS entries_position ON {self.schema}.entries (position)",
-        ]
+        return ddl(self.schema)
 
-    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
-        events = await affected(cur, erasure, Conversation.Event)
-        await rewrite_common(cur, f"{self.schema}.entries", events)
+    @handles(Conversation.Event)
+    def entry(self, batch: list, r: Recorded) -> None:
+        e = r.event
+        batch.append(
+            (r.meta.workspace_id, e.conversation_id, r.position, r.version, *common_columns(r))
+        )
 
-    async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
-        rows = [
-            (
-                r.meta.workspace_id,
-                r.event.conversation_id,
-                r.position,
-                r.version,
-                *common_columns(r),
-            )
-            for r in events
-            if r.type.startswith("conversation.")
-        ]
-        if rows:
+    async def end(self, cur: AsyncCursor, batch: list) -> None:
+        if batch:
             await insert_many(
                 cur,
-                f"INSERT INTO {self.schema}.entries "
-                f"(workspace_id, conversation_id, position, version, {COMMON_COLUMNS}) "
+                f"INSERT INTO {ENTRIES.at(self.schema)} ({ENTRIES.names()}) "
                 f"VALUES (%s, %s, %s, %s, {COMMON_PLACEHOLDERS}) ON CONFLICT DO NOTHING",
-                rows,
+                batch,
             )
+
+    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
+        """Each entry is its event's: summary, details and actor again."""
+        events = await affected(cur, erasure, Conversation.Event)
+        await rewrite_common(cur, ENTRIES.at(self.schema), events)

@@ -18,53 +18,46 @@ from collections.abc import Sequence
 import msgspec
 from psycopg import AsyncCursor
 
+from domain.conversation import Conversation
+from projections.conversations.tables import CONVERSATIONS, MESSAGES, VIEWS
 from projections.engine.base import Recorded, reader
 from projections.engine.bulk import insert_many
 
 _json = msgspec.json.Encoder()
-COLUMNS = (
-    "workspace_id, conversation_id, contact_id, channel, queue, subject, status, team_id, "
-    "assignee_id, message_count, first_message, merged_into, opened_at"
-)
-NAMES = [c.strip() for c in COLUMNS.split(",")]
-MESSAGE_EVENTS = {
-    "conversation.message_received": "inbound",
-    "conversation.message_sent": "outbound",
-    "conversation.replied_and_archived": "outbound",
-    "conversation.replied_and_reopened": "outbound",
+NAMES = CONVERSATIONS.columns
+COLUMNS = CONVERSATIONS.names()
+DIRECTION = {
+    Conversation.MessageReceived: "inbound",
+    Conversation.MessageSent: "outbound",
+    Conversation.RepliedAndArchived: "outbound",
+    Conversation.RepliedAndReopened: "outbound",
 }
 STATUS = {
-    "conversation.resolved": "resolved",
-    "conversation.chatbot_resolved": "resolved",
-    "conversation.reopened": "open",
-    "conversation.replied_and_reopened": "open",
-    "conversation.put_on_hold": "on_hold",
+    Conversation.Resolved: "resolved",
+    Conversation.ChatbotResolved: "resolved",
+    Conversation.Reopened: "open",
+    Conversation.RepliedAndReopened: "open",
+    Conversation.PutOnHold: "on_hold",
 }
-BARRIERS = (
-    "conversation.merged_from",
-    "conversation.delivery_failed",
-    "conversation.bounce_detected",
-    "conversation.attachment_deleted",
-)
 
 
 class Pending:
     """The batch's conversations (as rows by key), and its new messages and views."""
 
-    def __init__(self, schema: str) -> None:
-        self.schema = schema
+    def __init__(self, cur: AsyncCursor, schema: str) -> None:
+        self.cur, self.schema = cur, schema
         self.rows: dict[tuple[str, str], dict] = {}
         self.dirty: set[tuple[str, str]] = set()
         self.messages: dict[tuple, tuple] = {}  # the first insert of a key wins, as ON CONFLICT
         self.views: dict[tuple, tuple] = {}
 
-    async def load(self, cur: AsyncCursor, keys: Sequence[tuple[str, str]]) -> None:
+    async def load(self, keys: Sequence[tuple[str, str]]) -> None:
         if not keys:
             return
         workspaces, conversations = zip(*keys, strict=True)
-        cur = reader(cur)
+        cur = reader(self.cur)
         await cur.execute(
-            f"SELECT {COLUMNS} FROM {self.schema}.conversations WHERE (workspace_id, "
+            f"SELECT {COLUMNS} FROM {CONVERSATIONS.at(self.schema)} WHERE (workspace_id, "
             "conversation_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
             (list(workspaces), list(conversations)),
         )
@@ -77,12 +70,12 @@ class Pending:
             row.update(values)
             self.dirty.add(key)
 
-    async def flush(self, cur: AsyncCursor) -> None:
-        s = self.schema
+    async def flush(self) -> None:
+        cur, s = self.cur, self.schema
         if self.dirty:
             await insert_many(
                 cur,
-                f"INSERT INTO {s}.conversations ({COLUMNS}) VALUES "
+                f"INSERT INTO {CONVERSATIONS.at(s)} ({COLUMNS}) VALUES "
                 f"({', '.join(['%s'] * len(NAMES))}) ON CONFLICT (workspace_id, "
                 "conversation_id) DO UPDATE SET "
                 + ", ".join(f"{c} = EXCLUDED.{c}" for c in NAMES[2:]),
@@ -92,7 +85,7 @@ class Pending:
         if self.messages:
             await insert_many(
                 cur,
-                f"INSERT INTO {s}.messages VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, "
+                f"INSERT INTO {MESSAGES.at(s)} VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, "
                 "%s, %s, %s, 'sent', NULL) ON CONFLICT DO NOTHING",
                 list(self.messages.values()),
             )
@@ -100,14 +93,15 @@ class Pending:
         if self.views:
             await insert_many(
                 cur,
-                f"INSERT INTO {s}.views VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                f"INSERT INTO {VIEWS.at(s)} VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT DO NOTHING",
                 list(self.views.values()),
             )
             self.views.clear()
 
-    async def reload(self, cur: AsyncCursor, key: tuple[str, str]) -> None:
+    async def reload(self, key: tuple[str, str]) -> None:
         self.rows.pop(key, None)
-        await self.load(cur, [key])
+        await self.load([key])
 
 
 def opened(r: Recorded, key: tuple[str, str]) -> dict:
@@ -125,7 +119,7 @@ def opened(r: Recorded, key: tuple[str, str]) -> dict:
 def message_row(r: Recorded, key: tuple[str, str]) -> tuple:
     m, actor = r.event.message, r.meta.actor
     return (
-        *key, m.message_id, r.position, MESSAGE_EVENTS[r.type], m.channel, m.body,
+        *key, m.message_id, r.position, DIRECTION[type(r.event)], m.channel, m.body,
         _json.encode(m.attachments).decode(), actor.type, actor.id, actor.name,
         r.meta.occurred_at,
     )  # fmt: skip

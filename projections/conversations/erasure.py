@@ -13,6 +13,7 @@ from __future__ import annotations
 from psycopg import AsyncCursor
 
 from domain.conversation import Conversation
+from projections.conversations.tables import MESSAGES, TABLES
 from projections.engine.base import Recorded, reader
 from projections.shared.erasure import affected, history
 
@@ -24,20 +25,22 @@ async def erase(conversations, cur: AsyncCursor, erasure: Recorded) -> None:
         return
     cur = reader(cur)
     await cur.execute(
-        f"SELECT DISTINCT conversation_id FROM {s}.messages WHERE workspace_id = %s "
+        f"SELECT DISTINCT conversation_id FROM {MESSAGES.at(s)} WHERE workspace_id = %s "
         "AND origin_conversation_id = ANY(%s)",
         (ws, sorted(erased)),
     )
     targets = erased | {c for (c,) in await cur.fetchall()}
     events = await history(cur, [Conversation.id_for(ws, c) for c in targets], erasure.position)
     merged_at = {
-        r.event.conversation_id: r.position for r in events if r.type == "conversation.merged_into"
+        r.event.conversation_id: r.position
+        for r in events
+        if type(r.event) is Conversation.MergedInto
     }
     order = sorted(targets, key=lambda c: (merged_at.get(c, erasure.position), c))
     for conversation_id in order:
-        for table in ("conversations", "messages", "views"):
+        for table in TABLES:
             await cur.execute(
-                f"DELETE FROM {s}.{table} WHERE workspace_id = %s AND conversation_id = %s",
+                f"DELETE FROM {table.at(s)} WHERE workspace_id = %s AND conversation_id = %s",
                 (ws, conversation_id),
             )
         await conversations.apply(

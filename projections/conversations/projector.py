@@ -1,6 +1,10 @@
 """Conversations as the inbox shows them: a summary, the messages in order (with delivery
 status and deleted attachments), and who viewed which message when (viewed indicators).
 A merged-in conversation's messages are copied into the target, marked with their origin.
+
+Handlers change the batch's rows in memory (batch.py); the few that read or change
+stored messages are barriers: what is pending is written first, and their conversation
+is read again after them.
 """
 
 from __future__ import annotations
@@ -9,144 +13,136 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
+from domain.conversation import Conversation
 from domain.conversation.ownership import Owner, owner_after
-from projections.conversations.batch import (
-    BARRIERS,
-    MESSAGE_EVENTS,
-    STATUS,
-    Pending,
-    message_row,
-    opened,
-)
-from projections.engine.base import Projection, Recorded
+from projections.conversations.batch import STATUS, Pending, message_row, opened
+from projections.conversations.erasure import erase
+from projections.conversations.tables import CONVERSATIONS, MESSAGES, ddl
+from projections.engine.base import Recorded
+from projections.shared.handlers import Model, handles
 
-
-class Conversations(Projection):
-    name = "conversations"
-    version = 2  # 2: the assignee follows the domain's ownership rule
-    families = ("conversation",)
-    deferred_indexes = ("messages_order",)  # readers' only
-
-    def tables(self) -> list[str]:
-        s = self.schema
-        return [
-            f"""CREATE TABLE IF NOT EXISTS {s}.conversations (
-                workspace_id text NOT NULL, conversation_id text NOT NULL,
-                contact_id text, channel text NOT NULL, queue text, subject text,
-                status text NOT NULL, team_id text, assignee_id text,
-                message_count int NOT NULL DEFAULT 0, first_message text,
-                merged_into text, opened_at timestamptz NOT NULL,
-                PRIMARY KEY (workspace_id, conversation_id))""",
-            f"""CREATE TABLE IF NOT EXISTS {s}.messages (
-                workspace_id text NOT NULL, conversation_id text NOT NULL,
-                message_id text NOT NULL, position bigint NOT NULL,
-                direction text NOT NULL, channel text NOT NULL, body text NOT NULL,
-                attachments jsonb NOT NULL, sender_type text NOT NULL, sender_id text NOT NULL,
-                sender_name text, occurred_at timestamptz NOT NULL,
-                status text NOT NULL DEFAULT 'sent', origin_conversation_id text,
-                PRIMARY KEY (workspace_id, conversation_id, message_id))""",
-            f"CREATE INDEX IF NOT EXISTS messages_order ON {s}.messages "
-            "(workspace_id, conversation_id, position)",
-            f"""CREATE TABLE IF NOT EXISTS {s}.views (
-                workspace_id text NOT NULL, conversation_id text NOT NULL,
-                message_id text NOT NULL, viewer_type text NOT NULL, viewer_id text NOT NULL,
-                viewer_name text, viewed_at timestamptz NOT NULL,
-                PRIMARY KEY (workspace_id, conversation_id, message_id, viewer_type, viewer_id))""",
-        ]
-
-    async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
-        """In log order, in memory (projections/conversations_batch.py)."""
-        mine = [r for r in events if r.type.startswith("conversation.")]
-        pending = Pending(self.schema)
-        await pending.load(cur, sorted({_key(r) for r in mine}))
-        for r in mine:
-            if r.type in BARRIERS:
-                await pending.flush(cur)
-                await self._barrier(cur, r, _key(r))
-                await pending.reload(cur, _key(r))
-            else:
-                _change(pending, r, _key(r))
-        await pending.flush(cur)
-
-    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
-        from projections.conversations.erasure import erase
-
-        await erase(self, cur, erasure)
-
-    async def _barrier(self, cur: AsyncCursor, r: Recorded, key: tuple[str, str]) -> None:
-        """The statements of an event that reads or changes stored messages."""
-        s, e = self.schema, r.event
-        where = "WHERE workspace_id = %s AND conversation_id = %s"
-        if r.type == "conversation.merged_from":
-            await self._take_messages(cur, key, e.from_conversation_id)
-        elif r.type in ("conversation.delivery_failed", "conversation.bounce_detected"):
-            if e.message_id:
-                status = "failed" if r.type == "conversation.delivery_failed" else "bounced"
-                await cur.execute(
-                    f"UPDATE {s}.messages SET status = %s {where} AND message_id = %s",
-                    (status, *key, e.message_id),
-                )
-        elif r.type == "conversation.attachment_deleted":
-            await cur.execute(
-                f"UPDATE {s}.messages SET attachments = (SELECT coalesce(jsonb_agg(CASE WHEN "
-                "a->>'name' = %s THEN a || '{\"deleted\": true}' ELSE a END), '[]') FROM "
-                f"jsonb_array_elements(attachments) a) {where} AND message_id = %s",
-                (e.attachment_name, *key, e.message_id),
-            )
-
-    async def _take_messages(self, cur: AsyncCursor, key: tuple[str, str], source: str) -> None:
-        s = self.schema
-        await cur.execute(
-            f"INSERT INTO {s}.messages SELECT workspace_id, %s, message_id, position, direction, "
-            "channel, body, attachments, sender_type, sender_id, sender_name, occurred_at, "
-            "status, coalesce(origin_conversation_id, conversation_id) FROM "
-            f"{s}.messages WHERE workspace_id = %s AND conversation_id = %s "
-            "ON CONFLICT DO NOTHING",
-            (key[1], key[0], source),
-        )
-        await cur.execute(
-            f"UPDATE {s}.conversations SET message_count = (SELECT count(*) FROM {s}.messages "
-            "WHERE workspace_id = %s AND conversation_id = %s) WHERE workspace_id = %s AND "
-            "conversation_id = %s",
-            (*key, *key),
-        )
+C = Conversation
 
 
 def _key(r: Recorded) -> tuple[str, str]:
     return (r.meta.workspace_id, r.event.conversation_id)
 
 
-def _change(pending: Pending, r: Recorded, key: tuple[str, str]) -> None:
-    """What the event's statements did to the conversation's row, messages and views."""
-    e, row = r.event, pending.rows.get(key)
-    if r.type == "conversation.opened":
-        if row is None:  # INSERT ... ON CONFLICT DO NOTHING
-            pending.rows[key] = opened(r, key)
-            pending.dirty.add(key)
-    elif r.type in MESSAGE_EVENTS:
-        pending.messages.setdefault((*key, e.message.message_id), message_row(r, key))
-        if row is not None:
+class Conversations(Model):
+    name = "conversations"
+    version = 2  # 2: the assignee follows the domain's ownership rule
+    deferred_indexes = ("messages_order",)  # readers' only
+
+    def tables(self) -> list[str]:
+        return ddl(self.schema)
+
+    async def begin(self, cur: AsyncCursor, events: Sequence[Recorded]) -> Pending:
+        pending = Pending(cur, self.schema)
+        await pending.load(sorted({_key(r) for r in events if isinstance(r.event, C.Event)}))
+        return pending
+
+    async def end(self, cur: AsyncCursor, pending: Pending) -> None:
+        await pending.flush()
+
+    async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
+        await erase(self, cur, erasure)
+
+    @handles(C.Opened)
+    def opened(self, p: Pending, r: Recorded) -> None:
+        key = _key(r)
+        if key not in p.rows:  # INSERT ... ON CONFLICT DO NOTHING
+            p.rows[key] = opened(r, key)
+            p.dirty.add(key)
+
+    @handles(C.MessageReceived, C.MessageSent, C.RepliedAndArchived, C.RepliedAndReopened)
+    def message(self, p: Pending, r: Recorded) -> None:
+        key, body = _key(r), r.event.message.body
+        p.messages.setdefault((*key, r.event.message.message_id), message_row(r, key))
+        if (row := p.rows.get(key)) is not None:
             first = row["first_message"]
-            pending.change(
+            p.change(
                 key,
                 message_count=row["message_count"] + 1,
-                first_message=e.message.body if first is None else first,
+                first_message=body if first is None else first,
             )
-    if r.type in STATUS:
-        pending.change(key, status=STATUS[r.type])
-    if r.type in ("conversation.reassigned", "conversation.chatbot_handed_over"):
-        if row is not None:
-            owner = owner_after(e, Owner(row["team_id"], row["assignee_id"]))
-            pending.change(key, team_id=owner.team_id, assignee_id=owner.agent_id)
-    elif r.type == "conversation.moved":
-        pending.change(key, queue=e.to_inbox_id)
-    elif r.type == "conversation.subject_edited":
-        pending.change(key, subject=e.new_subject)
-    elif r.type == "conversation.merged_into":
-        pending.change(key, merged_into=e.into_conversation_id)
-    elif r.type == "conversation.message_viewed":
+
+    @handles(*STATUS)
+    def status(self, p: Pending, r: Recorded) -> None:
+        p.change(_key(r), status=STATUS[type(r.event)])
+
+    @handles(C.Reassigned, C.ChatbotHandedOver)
+    def owner(self, p: Pending, r: Recorded) -> None:
+        key = _key(r)
+        if (row := p.rows.get(key)) is not None:
+            owner = owner_after(r.event, Owner(row["team_id"], row["assignee_id"]))
+            p.change(key, team_id=owner.team_id, assignee_id=owner.agent_id)
+
+    @handles(C.Moved)
+    def moved(self, p: Pending, r: Recorded) -> None:
+        p.change(_key(r), queue=r.event.to_inbox_id)
+
+    @handles(C.SubjectEdited)
+    def subject_edited(self, p: Pending, r: Recorded) -> None:
+        p.change(_key(r), subject=r.event.new_subject)
+
+    @handles(C.MergedInto)
+    def merged_into(self, p: Pending, r: Recorded) -> None:
+        p.change(_key(r), merged_into=r.event.into_conversation_id)
+
+    @handles(C.MessageViewed)
+    def viewed(self, p: Pending, r: Recorded) -> None:
+        e, key = r.event, _key(r)
         v = e.viewer
-        pending.views.setdefault(
+        p.views.setdefault(
             (*key, e.message_id, v.type, v.id),
             (*key, e.message_id, v.type, v.id, v.name, e.viewed_at),
         )
+
+    @handles(C.MergedFrom)
+    async def merged_from(self, p: Pending, r: Recorded) -> None:
+        """The source's messages (and their origins) copied in; the count is theirs too."""
+        key, s = _key(r), self.schema
+        await p.flush()
+        await p.cur.execute(
+            f"INSERT INTO {MESSAGES.at(s)} SELECT workspace_id, %s, message_id, position, "
+            "direction, channel, body, attachments, sender_type, sender_id, sender_name, "
+            "occurred_at, status, coalesce(origin_conversation_id, conversation_id) FROM "
+            f"{MESSAGES.at(s)} WHERE workspace_id = %s AND conversation_id = %s "
+            "ON CONFLICT DO NOTHING",
+            (key[1], key[0], r.event.from_conversation_id),
+        )
+        await p.cur.execute(
+            f"UPDATE {CONVERSATIONS.at(s)} SET message_count = (SELECT count(*) FROM "
+            f"{MESSAGES.at(s)} WHERE workspace_id = %s AND conversation_id = %s) "
+            "WHERE workspace_id = %s AND conversation_id = %s",
+            (*key, *key),
+        )
+        await p.reload(key)
+
+    @handles(C.DeliveryFailed, C.BounceDetected)
+    async def undelivered(self, p: Pending, r: Recorded) -> None:
+        if r.event.message_id:
+            status = "failed" if type(r.event) is C.DeliveryFailed else "bounced"
+            await self._change_message(p, r, "status = %s", (status,))
+
+    @handles(C.AttachmentDeleted)
+    async def attachment_deleted(self, p: Pending, r: Recorded) -> None:
+        await self._change_message(
+            p,
+            r,
+            "attachments = (SELECT coalesce(jsonb_agg(CASE WHEN a->>'name' = %s THEN "
+            "a || '{\"deleted\": true}' ELSE a END), '[]') "
+            "FROM jsonb_array_elements(attachments) a)",
+            (r.event.attachment_name,),
+        )
+
+    async def _change_message(self, p: Pending, r: Recorded, change: str, values: tuple) -> None:
+        """A statement on a stored message: a barrier (what is pending is written first)."""
+        key = _key(r)
+        await p.flush()
+        await p.cur.execute(
+            f"UPDATE {MESSAGES.at(self.schema)} SET {change} WHERE workspace_id = %s "
+            "AND conversation_id = %s AND message_id = %s",
+            (*values, *key, r.event.message_id),
+        )
+        await p.reload(key)

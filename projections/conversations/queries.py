@@ -1,4 +1,5 @@
-"""Conversation audit trail, message viewer and viewed indicators."""
+"""A conversation's summary, its messages (the message viewer) and viewed indicators
+(the routes: services/api/routes/conversations.py)."""
 
 from __future__ import annotations
 
@@ -6,29 +7,19 @@ import re
 
 from psycopg import AsyncConnection
 
+from projections.conversations.tables import CONVERSATIONS, MESSAGES, VIEWS
 from projections.shared import cursor as cursors
-from services.api.models import ActorOut, AuditEntry, AuditTrailPage
-from services.api.queries import rows
-from services.api.scope import Scope
+from projections.shared.reading import Scope, rows
 
-AUDIT = (
-    "position, version, occurred_at, recorded_at, type, summary, actor_type, actor_id, "
-    "actor_name, team_id, details"
-)
-
-
-def audit_entry(r: dict) -> AuditEntry:
-    return AuditEntry(
-        position=r["position"],
-        version=r["version"],
-        occurred_at=r["occurred_at"],
-        recorded_at=r["recorded_at"],
-        type=r["type"],
-        summary=r["summary"],
-        team_id=r["team_id"],
-        details=r["details"],
-        actor=ActorOut(type=r["actor_type"], id=r["actor_id"], name=r["actor_name"]),
-    )
+SUMMARY = CONVERSATIONS.names(
+    "conversation_id", "contact_id", "channel", "queue", "subject", "status", "team_id",
+    "message_count", "first_message", "merged_into", "opened_at",
+)  # fmt: skip
+MESSAGE = MESSAGES.names(
+    "message_id", "position", "direction", "channel", "body", "attachments", "sender_type",
+    "sender_id", "sender_name", "occurred_at", "status", "origin_conversation_id",
+)  # fmt: skip
+VIEW = VIEWS.names("message_id", "viewer_type", "viewer_id", "viewer_name", "viewed_at")
 
 
 class ConversationQueries:
@@ -44,43 +35,16 @@ class ConversationQueries:
         where, params = self.visible_where()
         found = await rows(
             self.conn,
-            f"SELECT conversation_id, contact_id, channel, queue, subject, status, team_id, "
-            f"message_count, first_message, merged_into, opened_at FROM "
-            f"rm_conversations.conversations WHERE {where} AND conversation_id = %s",
+            f"SELECT {SUMMARY} FROM {CONVERSATIONS} WHERE {where} AND conversation_id = %s",
             (*params, conversation_id),
         )
         return found[0] if found else None
-
-    async def audit_trail(
-        self, conversation_id: str, limit: int, cursor: str | None
-    ) -> AuditTrailPage:
-        after = cursors.decode(cursor, (int,))[0] if cursor else 0
-        found = await self.audit_entries(conversation_id, after, limit + 1)
-        page, more = found[:limit], len(found) > limit
-        return AuditTrailPage(
-            conversation_id=conversation_id,
-            entries=page,
-            next_cursor=cursors.encode(page[-1].position) if more else None,
-        )
-
-    async def audit_entries(self, conversation_id: str, after: int, limit: int) -> list:
-        """Up to `limit` entries after position `after`, oldest first (a page; a live
-        stream). Visibility is the conversation's, see `summary`."""
-        where, params = self.scope.where(team_column=None)
-        found = await rows(
-            self.conn,
-            f"SELECT {AUDIT} FROM rm_audit_trail.entries WHERE {where} AND "
-            "conversation_id = %s AND position > %s ORDER BY position LIMIT %s",
-            (*params, conversation_id, after, limit),
-        )
-        return [audit_entry(r) for r in found]
 
     async def views(self, conversation_id: str) -> list[dict]:
         where, params = self.scope.where(team_column=None)
         return await rows(
             self.conn,
-            f"SELECT message_id, viewer_type, viewer_id, viewer_name, viewed_at FROM "
-            f"rm_conversations.views WHERE {where} AND conversation_id = %s "
+            f"SELECT {VIEW} FROM {VIEWS} WHERE {where} AND conversation_id = %s "
             "ORDER BY viewed_at, message_id",
             (*params, conversation_id),
         )
@@ -90,9 +54,7 @@ class ConversationQueries:
         where, params = self.scope.where(team_column=None)
         found = await rows(
             self.conn,
-            f"SELECT message_id, position, direction, channel, body, attachments, sender_type, "
-            f"sender_id, sender_name, occurred_at, status, origin_conversation_id FROM "
-            f"rm_conversations.messages WHERE {where} AND conversation_id = %s AND "
+            f"SELECT {MESSAGE} FROM {MESSAGES} WHERE {where} AND conversation_id = %s AND "
             "position > %s ORDER BY position, message_id LIMIT %s",
             (*params, conversation_id, after, limit + 1),
         )
@@ -105,7 +67,7 @@ class ConversationQueries:
         where, params = self.scope.where(team_column=None)
         found = await rows(
             self.conn,
-            f"SELECT message_id, body FROM rm_conversations.messages WHERE {where} AND "
+            f"SELECT message_id, body FROM {MESSAGES} WHERE {where} AND "
             "conversation_id = %s AND strpos(lower(body), lower(%s)) > 0 "
             "ORDER BY position, message_id",
             (*params, conversation_id, text),

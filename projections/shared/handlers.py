@@ -82,10 +82,11 @@ class Model(Projection):
         return wire_name in self.reads
 
     async def begin(self, cur: AsyncCursor, events: Sequence[Recorded]) -> Any:
-        """The batch's state, read from the tables as the batch needs it."""
-        return cur
+        """The batch's state (handlers' first argument), read from the tables as the
+        batch needs it. By default a list: the rows to write."""
+        return []
 
-    async def end(self, batch: Any) -> None:
+    async def end(self, cur: AsyncCursor, batch: Any) -> None:
         """Write what the batch's state holds."""
 
     async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
@@ -97,7 +98,7 @@ class Model(Projection):
                     await handler(self, batch, r)
                 else:
                     handler(self, batch, r)
-        await self.end(batch)
+        await self.end(cur, batch)
 
 
 def _members(cls: type) -> list[tuple[str, Any]]:

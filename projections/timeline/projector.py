@@ -130,8 +130,8 @@ class Timeline(Model):
         )
         return Batch(cur, {(w, c): [k, t] for w, c, k, t in await found.fetchall()})
 
-    async def end(self, b: Batch) -> None:
-        cur, s = b.cur, self.schema
+    async def end(self, cur: AsyncCursor, b: Batch) -> None:
+        s = self.schema
         if b.conversations:
             await insert_many(
                 cur,

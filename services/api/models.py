@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
-
-from projections.shared.answers import ActorOut
 
 
 class BadgeRequest(BaseModel):
@@ -27,24 +24,6 @@ class Badges(BaseModel):
     contacts: dict[str, int] = Field(description="Activities, emails and closed interactions")
     leads: dict[str, int]
     accounts: dict[str, int]
-
-
-class AuditEntry(BaseModel):
-    position: int
-    version: int = Field(description="The conversation's version after this event")
-    occurred_at: datetime
-    recorded_at: datetime
-    type: str
-    summary: str
-    actor: ActorOut
-    team_id: str | None
-    details: dict[str, Any]
-
-
-class AuditTrailPage(BaseModel):
-    conversation_id: str
-    entries: list[AuditEntry]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next (newer) page")
 
 
 class ConsumerHealth(BaseModel):

@@ -31,9 +31,9 @@ async def grid(conn, ctx: Context, cursor=None, **filters):
 
 
 async def audit_trail(conn, ctx: Context):
-    from projections.conversations.queries import ConversationQueries
+    from projections.audit_trail.queries import AuditTrailQueries
 
-    return await ConversationQueries(conn, ctx.scope).audit_trail(ctx.conversation(), 50, None)
+    return await AuditTrailQueries(conn, ctx.scope).page(ctx.conversation(), 50, None)
 
 
 async def badges(conn, ctx: Context):

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.eventstore import EventStore
+from projections.audit_trail.queries import AuditTrailQueries
 from projections.conversations.queries import ConversationQueries
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
@@ -195,7 +196,7 @@ async def check(database_url: str, caller: Principal, truth: Truth) -> None:
             if summary is None:
                 continue
             assert scope.may_see_team(summary["team_id"])
-            trail = await conversations.audit_trail(conversation, 1000, None)
+            trail = await AuditTrailQueries(conn, scope).page(conversation, 1000, None)
             assert all(truth.workspace[e.position] == ws for e in trail.entries)
             messages, _ = await conversations.messages(conversation, 500, None)
             assert all(m["body"] == f"secret {ws}" for m in messages)
