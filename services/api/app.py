@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
 
 from adapters.settings import Settings, get_settings
+from projections.activity_grid.live import ActivityGridStream
 from projections.audit_trail.live import AuditTrailStream
 from projections.shared.cursor import BadCursor
 from projections.timeline.live import TimelineStream
 from services.api.deps import no_nul
-from services.api.live.activity_grid import ActivityGridStream
 from services.api.live.hub import LiveHub
 from services.api.live.reader import Reader
 from services.api.routes import (

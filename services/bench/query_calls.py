@@ -22,7 +22,7 @@ async def timeline(conn, ctx: Context, contact: str, cursor=None, text=None):
 
 
 async def grid(conn, ctx: Context, cursor=None, **filters):
-    from services.api.queries.activity_grid import GridFilter, GridQueries
+    from projections.activity_grid.queries import GridFilter, GridQueries
 
     grid_filter = GridFilter(filters.pop("types", []), filters.pop("agents", []), [], **filters)
     return await GridQueries(conn, ctx.scope).page(

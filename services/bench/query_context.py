@@ -101,7 +101,7 @@ async def _deep_timeline_cursor(conn: AsyncConnection, ctx: Context) -> str | No
 
 
 async def _deep_grid_cursor(conn: AsyncConnection, ctx: Context) -> str | None:
-    from services.api.queries.activity_grid import GridFilter, GridQueries
+    from projections.activity_grid.queries import GridFilter, GridQueries
 
     rows = await _column(
         conn,

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from projections.activity_grid.queries import GridFilter, GridQueries
 from services.api.deps import ERRORS, CallerScope, Conn
-from services.api.queries.activity_grid import GridFilter, GridQueries
 
 router = APIRouter(tags=["activities"], responses=ERRORS)
 

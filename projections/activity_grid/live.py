@@ -12,9 +12,9 @@ import json
 
 from psycopg import AsyncConnection
 
+from projections.activity_grid.queries import COLUMNS, GridFilter, GridQueries
 from projections.shared.streams import Item, Stream, StreamPosition
 from services.api.queries import rows
-from services.api.queries.activity_grid import COLUMNS, GridFilter, GridQueries
 from services.api.routes.activity_grid import ActivityRow
 from services.api.scope import Scope
 

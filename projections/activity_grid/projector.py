@@ -13,9 +13,9 @@ import psycopg
 from psycopg import AsyncCursor
 
 from domain.conversation.ownership import owner_after
+from projections.activity_grid.lookup import GridLookup
+from projections.activity_grid.pending import PendingRows
 from projections.engine.base import Projection, Recorded
-from projections.grid_lookup import GridLookup
-from projections.grid_pending import PendingRows
 
 CHANNEL_TYPES = {"email": "email", "sms": "sms", "whatsapp": "whatsapp", "phone": "call"}
 
@@ -108,7 +108,7 @@ class ActivityGrid(Projection):
         await pending.flush(cur)
 
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
-        from projections.activity_grid_erasure import erase
+        from projections.activity_grid.erasure import erase
 
         await erase(cur, self.schema, erasure)
 
