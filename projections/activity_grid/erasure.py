@@ -11,26 +11,28 @@ from __future__ import annotations
 from psycopg import AsyncCursor
 
 from domain.activity import Activity
+from domain.conversation import Conversation
+from projections.activity_grid.tables import ACTIVITIES, CONTACTS
 from projections.engine.base import Recorded, reader
 from projections.shared.erasure import affected, current_names, history, names
 
-LOGGED = ("activity.logged", "activity.ticket_created", "activity.widget_chat_started")
+LOGGED = (Activity.Logged, Activity.TicketCreated, Activity.WidgetChatStarted)
 
 
 async def erase(cur: AsyncCursor, s: str, erasure: Recorded) -> None:
     ws, before = erasure.meta.workspace_id, erasure.position
     events = await affected(cur, erasure)
     renamed = {r.event.contact_id for r in events if names(r)}
-    logged = {r.event.activity_id: r for r in events if r.type in LOGGED}
+    logged = {r.event.activity_id: r for r in events if type(r.event) in LOGGED}
     found = await current_names(cur, ws, sorted(renamed), before)
     await _many(
         cur,
-        f"UPDATE {s}.contacts SET name = %s WHERE workspace_id = %s AND contact_id = %s",
+        f"UPDATE {CONTACTS.at(s)} SET name = %s WHERE workspace_id = %s AND contact_id = %s",
         [(name, ws, c) for c, (_, name) in found.items()],
     )
     cur = reader(cur)
     await cur.execute(
-        f"SELECT activity_id, position, source, contact_id FROM {s}.activities WHERE "
+        f"SELECT activity_id, position, source, contact_id FROM {ACTIVITIES.at(s)} WHERE "
         "workspace_id = %s AND (contact_id = ANY(%s) OR activity_id = ANY(%s))",
         (ws, sorted(renamed), sorted(logged)),
     )
@@ -49,10 +51,10 @@ async def erase(cur: AsyncCursor, s: str, erasure: Recorded) -> None:
             name = given
         changes.append((name if contact_id else None, ws, activity_id))
     where = "WHERE workspace_id = %s AND activity_id = %s"
-    await _many(cur, f"UPDATE {s}.activities SET contact_name = %s {where}", changes)
+    await _many(cur, f"UPDATE {ACTIVITIES.at(s)} SET contact_name = %s {where}", changes)
     await _many(
         cur,
-        f"UPDATE {s}.activities SET summary = %s, first_message = %s, lead_name = %s {where}",
+        f"UPDATE {ACTIVITIES.at(s)} SET summary = %s, first_message = %s, lead_name = %s {where}",
         [
             (d.summary, d.first_message, d.lead.name if d.lead else None, ws, a)
             for a, r in logged.items()
@@ -61,11 +63,11 @@ async def erase(cur: AsyncCursor, s: str, erasure: Recorded) -> None:
     )
     await _many(
         cur,
-        f"UPDATE {s}.activities SET first_message = %s {where}",
+        f"UPDATE {ACTIVITIES.at(s)} SET first_message = %s {where}",
         [
             (r.event.first_message, ws, f"interaction-{r.event.conversation_id}-{r.position}")
             for r in events
-            if r.type == "conversation.interaction_closed"
+            if type(r.event) is Conversation.InteractionClosed
         ],
     )
 
@@ -78,4 +80,6 @@ async def _many(cur: AsyncCursor, sql: str, rows: list) -> None:
 async def _activities(cur: AsyncCursor, ws: str, activity_ids: list[str], before: int) -> dict:
     """activity id -> its logged event, as it reads now."""
     ids = [Activity.id_for(ws, a) for a in activity_ids]
-    return {r.event.activity_id: r for r in await history(cur, ids, before) if r.type in LOGGED}
+    return {
+        r.event.activity_id: r for r in await history(cur, ids, before) if type(r.event) in LOGGED
+    }

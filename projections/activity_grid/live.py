@@ -12,17 +12,16 @@ import json
 
 from psycopg import AsyncConnection
 
-from projections.activity_grid.queries import COLUMNS, GridFilter, GridQueries
+from projections.activity_grid.queries import COLUMNS, ActivityRow, GridFilter, GridQueries
+from projections.activity_grid.tables import ACTIVITIES, SCHEMA
+from projections.shared.reading import Scope, rows
 from projections.shared.streams import Item, Stream, StreamPosition
-from services.api.queries import rows
-from services.api.routes.activity_grid import ActivityRow
-from services.api.scope import Scope
 
 CHANGED = "coalesce(changed_position, position)"
 
 
 class ActivityGridStream(Stream):
-    schema = "rm_activity_grid"
+    schema = SCHEMA
     tiebreak = (int,)  # the row's own position
 
     def __init__(self, scope: Scope, grid_filter: GridFilter) -> None:
@@ -48,7 +47,7 @@ class ActivityGridStream(Stream):
             conn,
             "SELECT s.n, r.* FROM unnest(%s::int[], %s::bigint[], %s::bigint[]) AS s(n, g, tp) "
             f"CROSS JOIN LATERAL (SELECT {COLUMNS}, deleted, {CHANGED} AS changed FROM "
-            f"rm_activity_grid.activities WHERE {where} "
+            f"{ACTIVITIES} WHERE {where} "
             # a row added and deleted since the position was never sent: nothing to remove
             f"AND NOT (deleted AND position > s.g) AND ({CHANGED} > s.g OR (s.tp IS NOT NULL "
             f"AND {CHANGED} = s.g AND position > s.tp)) ORDER BY changed, position LIMIT %s) r "

@@ -14,16 +14,21 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
+from domain.activity import Activity
+from domain.conversation import Conversation
 from domain.conversation.ownership import Owner
+from projections.activity_grid.tables import CONTACTS, CONVERSATIONS
 from projections.engine.base import Recorded, reader
+from projections.shared.tables import Table
 
 Key = tuple[str, str]
 # the events whose rows or statements read the conversation's row
 CONVERSATION_READERS = (
-    "conversation.interaction_closed",
-    "conversation.reassigned",
-    "conversation.chatbot_handed_over",
+    Conversation.InteractionClosed,
+    Conversation.Reassigned,
+    Conversation.ChatbotHandedOver,
 )
+OWNER = "conversation_id, contact_id, agent_id, team_id"  # a conversation's row, as read
 
 
 class GridLookup:
@@ -36,39 +41,40 @@ class GridLookup:
         closed = {
             (r.meta.workspace_id, r.event.conversation_id)
             for r in events
-            if r.type in CONVERSATION_READERS
+            if isinstance(r.event, CONVERSATION_READERS)
         }
         contacts = {
             (r.meta.workspace_id, r.event.contact_id)
             for r in events
-            if r.type == "conversation.opened" and r.event.contact_id
+            if type(r.event) is Conversation.Opened and r.event.contact_id
         }
         for r in events:
-            details = getattr(r.event, "details", None) if r.type.startswith("activity.") else None
+            details = getattr(r.event, "details", None)
             contact = getattr(details, "contact", None)
-            if contact is not None and contact.name is None:
+            if isinstance(r.event, Activity.Event) and contact is not None and contact.name is None:
                 contacts.add((r.meta.workspace_id, contact.id))
         for key in closed:
             self.conversations[key] = None
         for ws, cid, contact_id, agent_id, team_id in await self._rows(
-            cur, "conversation_id, contact_id, agent_id, team_id", "conversations", closed
+            cur, OWNER, CONVERSATIONS, closed
         ):
             self.conversations[(ws, cid)] = [contact_id, agent_id, team_id]
             if contact_id:
                 contacts.add((ws, contact_id))
         for key in contacts:
             self.names[key] = None
-        for ws, contact_id, name in await self._rows(cur, "contact_id, name", "contacts", contacts):
+        for ws, contact_id, name in await self._rows(cur, "contact_id, name", CONTACTS, contacts):
             self.names[(ws, contact_id)] = name
 
-    async def _rows(self, cur: AsyncCursor, columns: str, table: str, keys: set[Key]) -> list:
+    async def _rows(self, cur: AsyncCursor, columns: str, table: Table, keys: set[Key]) -> list:
         if not keys:
             return []
+        columns = table.names(*(c.strip() for c in columns.split(",")))
         id_column = columns.split(",", 1)[0]
         workspaces, ids = (list(c) for c in zip(*keys, strict=True))
         cur = reader(cur)
         await cur.execute(
-            f"SELECT workspace_id, {columns} FROM {self.schema}.{table} WHERE "
+            f"SELECT workspace_id, {columns} FROM {table.at(self.schema)} WHERE "
             f"(workspace_id, {id_column}) IN (SELECT * FROM unnest(%b::text[], %b::text[]))",
             (workspaces, ids),
         )
@@ -89,15 +95,13 @@ class GridLookup:
 
     async def contact_name(self, cur: AsyncCursor, key: Key) -> str | None:
         if key not in self.names:
-            rows = await self._rows(cur, "contact_id, name", "contacts", {key})
+            rows = await self._rows(cur, "contact_id, name", CONTACTS, {key})
             self.names[key] = rows[0][2] if rows else None
         return self.names[key]
 
     async def _conversation(self, cur: AsyncCursor, key: Key) -> list | None:
         if key not in self.conversations:
-            rows = await self._rows(
-                cur, "conversation_id, contact_id, agent_id, team_id", "conversations", {key}
-            )
+            rows = await self._rows(cur, OWNER, CONVERSATIONS, {key})
             self.conversations[key] = list(rows[0][2:]) if rows else None
         return self.conversations[key]
 

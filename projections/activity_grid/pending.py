@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from psycopg import AsyncCursor
 
+from projections.activity_grid.tables import ACTIVITIES, CONTACTS
 from projections.engine.bulk import insert_many
 
-COLUMNS = (
-    "workspace_id, activity_id, position, type, contact_id, contact_name, lead_id, "
-    "lead_name, account_id, account_name, summary, direction, agent_id, agent_name, "
-    "source, first_message, created_at, team_id"
+# places in a waiting row (every column of ACTIVITIES, in order)
+CONTACT, CONTACT_NAME, DELETED, CHANGED = (
+    ACTIVITIES.columns.index(c)
+    for c in ("contact_id", "contact_name", "deleted", "changed_position")
 )
-CONTACT, CONTACT_NAME, DELETED, CHANGED = 4, 5, 18, 19  # places in a waiting row
 
 
 class PendingRows:
@@ -31,7 +31,7 @@ class PendingRows:
     def insert(self, values: tuple) -> None:
         key = (values[0], values[1])
         if key not in self.activities:
-            row = self.activities[key] = [*values, False, None]
+            row = self.activities[key] = [*values, False, None]  # not deleted, not changed
             if values[CONTACT] is not None:
                 self.by_contact.setdefault((values[0], values[CONTACT]), []).append(row)
 
@@ -53,14 +53,14 @@ class PendingRows:
         if self.contacts:
             await insert_many(
                 cur,
-                f"INSERT INTO {s}.contacts VALUES (%s, %s, %s) ON CONFLICT (workspace_id, "
+                f"INSERT INTO {CONTACTS.at(s)} VALUES (%s, %s, %s) ON CONFLICT (workspace_id, "
                 "contact_id) DO UPDATE SET name = EXCLUDED.name",
                 [(*key, name) for key, name in self.contacts.items()],
             )
         if self.activities:
             await insert_many(
                 cur,
-                f"INSERT INTO {s}.activities ({COLUMNS}, deleted, changed_position) VALUES "
-                f"({', '.join(['%s'] * 20)}) ON CONFLICT DO NOTHING",
+                f"INSERT INTO {ACTIVITIES.at(s)} ({ACTIVITIES.names()}) VALUES "
+                f"({', '.join(['%s'] * len(ACTIVITIES.columns))}) ON CONFLICT DO NOTHING",
                 list(self.activities.values()),
             )
