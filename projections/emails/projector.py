@@ -104,7 +104,7 @@ class Emails(Projection):
                 await self._outgoing(cur, r)
 
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
-        from projections.emails_erasure import erase
+        from projections.emails.erasure import erase
 
         await erase(self, cur, erasure)
 
