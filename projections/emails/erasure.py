@@ -15,39 +15,41 @@ from psycopg import AsyncCursor
 from domain.incoming_email import IncomingEmail
 from domain.outgoing_email import OutgoingEmail
 from domain.personal import ERASED
+from projections.emails.tables import CONTACT_EMAILS, HISTORY, INCOMING, OUTGOING, UNKNOWN_SENDERS
+from projections.emails.writes import incoming, outgoing
 from projections.engine.base import Recorded
 from projections.shared.erasure import affected, history
 
 
-async def erase(emails, cur: AsyncCursor, erasure: Recorded) -> None:
-    s, ws = emails.schema, erasure.meta.workspace_id
+async def erase(s: str, cur: AsyncCursor, erasure: Recorded) -> None:
+    ws = erasure.meta.workspace_id
     events = await affected(cur, erasure, OutgoingEmail.Event, IncomingEmail.Event)
-    outgoing = sorted({r.event.email_id for r in events if r.type != "email.received"})
-    received = [r for r in events if r.type == "email.received"]
-    if outgoing:
-        for table in ("outgoing", "history"):
+    sent = sorted({r.event.email_id for r in events if isinstance(r.event, OutgoingEmail.Event)})
+    received = [r for r in events if isinstance(r.event, IncomingEmail.Received)]
+    if sent:
+        for table in (OUTGOING, HISTORY):
             await cur.execute(
-                f"DELETE FROM {s}.{table} WHERE workspace_id = %s AND email_id = ANY(%s)",
-                (ws, outgoing),
+                f"DELETE FROM {table.at(s)} WHERE workspace_id = %s AND email_id = ANY(%s)",
+                (ws, sent),
             )
-        await _forget(cur, s, ws, "outbound", outgoing)
-        ids = [OutgoingEmail.id_for(ws, e) for e in outgoing]
+        await _forget(cur, s, ws, "outbound", sent)
+        ids = [OutgoingEmail.id_for(ws, e) for e in sent]
         for r in await history(cur, ids, erasure.position):
-            await emails._outgoing(cur, r)
+            await outgoing(cur, s, r)
     if received:
         keys = [str(r.aggregate_id) for r in received]
         await cur.execute(
-            f"DELETE FROM {s}.incoming WHERE workspace_id = %s AND id = ANY(%s)", (ws, keys)
+            f"DELETE FROM {INCOMING.at(s)} WHERE workspace_id = %s AND id = ANY(%s)", (ws, keys)
         )
         await _forget(cur, s, ws, "inbound", keys)
         for r in received:
-            await emails._incoming(cur, r)
+            await incoming(cur, s, r)
             await _unknown_sender(cur, s, r)
 
 
 async def _forget(cur: AsyncCursor, s: str, ws: str, direction: str, keys: list[str]) -> None:
     await cur.execute(
-        f"DELETE FROM {s}.contact_emails WHERE workspace_id = %s AND direction = %s "
+        f"DELETE FROM {CONTACT_EMAILS.at(s)} WHERE workspace_id = %s AND direction = %s "
         "AND email_key = ANY(%s)",
         (ws, direction, keys),
     )
@@ -59,8 +61,8 @@ async def _unknown_sender(cur: AsyncCursor, s: str, r: Recorded) -> None:
         return
     key = (r.meta.workspace_id, str(r.aggregate_id))
     if e.sender.address == ERASED:
-        await cur.execute(f"DELETE FROM {s}.unknown_senders {where}", key)
+        await cur.execute(f"DELETE FROM {UNKNOWN_SENDERS.at(s)} {where}", key)
     else:
         await cur.execute(
-            f"UPDATE {s}.unknown_senders SET last_subject = %s {where}", (e.subject, *key)
+            f"UPDATE {UNKNOWN_SENDERS.at(s)} SET last_subject = %s {where}", (e.subject, *key)
         )

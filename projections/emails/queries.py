@@ -8,26 +8,22 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
+from projections.emails.tables import CONTACT_EMAILS, HISTORY, INCOMING, OUTGOING, UNKNOWN_SENDERS
 from projections.shared import cursor as cursors
-from projections.shared.reading import like
+from projections.shared.reading import Scope, like, rows
 from projections.timeline.queries import TimelineQueries
-from services.api.queries import rows
-from services.api.scope import HIDDEN, Scope
 
+# What email content is: hidden from callers without email permission.
 CONTENT = (
-    "subject",
-    "content",
-    "recipients",
-    "snippet",
-    "body",
-    "sender",
-    "to",
-    "cc",
-    "error",
-    "counterpart",
-    "attachments",
-    "last_subject",
-    "name",
+    OUTGOING.c.subject,
+    OUTGOING.c.content,
+    OUTGOING.c.recipients,
+    OUTGOING.c.error,
+    INCOMING.c.snippet,
+    INCOMING.c.body,
+    UNKNOWN_SENDERS.c.last_subject,
+    UNKNOWN_SENDERS.c.name,
+    *("sender", "to", "cc", "counterpart", "attachments"),  # answers' own fields
 )
 
 
@@ -38,7 +34,7 @@ def hide(scope: Scope, item: dict[str, Any]) -> dict[str, Any]:
         return item
     out = {k: (None if k in CONTENT else v) for k, v in item.items()}
     if "summary" in out:
-        out["summary"] = HIDDEN
+        out["summary"] = scope.redact("email", "", {})[0]  # what hidden content reads as
     if isinstance(out.get("details"), dict):
         out["summary"], out["details"] = scope.redact("email", out["summary"], out["details"])
     return out
@@ -56,7 +52,7 @@ class EmailQueries:
         where, params = self.scope.where()
         found = await rows(
             self.conn,
-            f"SELECT * FROM rm_emails.outgoing WHERE {where} AND email_id = %s",
+            f"SELECT * FROM {OUTGOING} WHERE {where} AND email_id = %s",
             (*params, email_id),
         )
         if not found:
@@ -65,7 +61,7 @@ class EmailQueries:
         history = await rows(
             self.conn,
             "SELECT position, type, status, occurred_at, recorded_at, actor_type, actor_id, "
-            "actor_name, summary, details FROM rm_emails.history "
+            f"actor_name, summary, details FROM {HISTORY} "
             "WHERE workspace_id = %s AND email_id = %s ORDER BY position",
             (self.scope.workspace_id, email_id),
         )
@@ -78,7 +74,7 @@ class EmailQueries:
         where, params = self.scope.where()
         found = await rows(
             self.conn,
-            f"SELECT * FROM rm_emails.incoming WHERE {where} AND id = %s",
+            f"SELECT * FROM {INCOMING} WHERE {where} AND id = %s",
             (*params, id_),
         )
         if not found:
@@ -141,10 +137,10 @@ class EmailQueries:
             "coalesce(i.snippet, left(o.content, 200)) AS snippet, "
             "coalesce(o.status, 'received') AS status, "
             "coalesce(i.sender_address, o.recipients->0->>'address') AS counterpart "
-            "FROM rm_emails.contact_emails c "
-            "LEFT JOIN rm_emails.outgoing o ON c.direction = 'outbound' "
+            f"FROM {CONTACT_EMAILS} c "
+            f"LEFT JOIN {OUTGOING} o ON c.direction = 'outbound' "
             "AND o.workspace_id = c.workspace_id AND o.email_id = c.email_key "
-            "LEFT JOIN rm_emails.incoming i ON c.direction = 'inbound' "
+            f"LEFT JOIN {INCOMING} i ON c.direction = 'inbound' "
             "AND i.workspace_id = c.workspace_id AND i.id = c.email_key "
             f"WHERE {where} ORDER BY c.occurred_at DESC, c.position DESC, c.email_key LIMIT %s",
             (*params, limit + 1),
@@ -181,7 +177,7 @@ class EmailQueries:
         found = await rows(
             self.conn,
             "SELECT email_id, status, subject, recipients, owner_user_id, team_id, attempts, "
-            "in_doubt, error, drafted_at, updated_at FROM rm_emails.outgoing "
+            f"in_doubt, error, drafted_at, updated_at FROM {OUTGOING} "
             f"WHERE {where} ORDER BY updated_at DESC, email_id DESC LIMIT %s",
             (*params, limit + 1),
         )
@@ -198,7 +194,7 @@ class EmailQueries:
     async def mailbox_known(self, mailbox_id: str) -> bool:
         """A mailbox is known once connected, or once an email of it was recorded."""
         where, params = self.scope.where()
-        tables = ["rm_emails.outgoing", "rm_emails.incoming"]
+        tables = [str(OUTGOING), str(INCOMING)]
         if (await rows(self.conn, "SELECT to_regclass('email_mailboxes') AS t", ()))[0]["t"]:
             tables.append("email_mailboxes")  # made by the sender or poller, once either ran
         checks = " OR ".join(
@@ -218,7 +214,7 @@ class EmailQueries:
         found = await rows(
             self.conn,
             "SELECT address, name, emails, first_seen_at, last_seen_at, last_subject, "
-            "last_email, mailbox_id, team_id FROM rm_emails.unknown_senders "
+            f"last_email, mailbox_id, team_id FROM {UNKNOWN_SENDERS} "
             f"WHERE {where} ORDER BY last_seen_at DESC, address DESC LIMIT %s",
             (*params, limit + 1),
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
+_LITERAL = re.compile(r"'[^']*'")
 
 
 class Columns:
@@ -73,8 +74,9 @@ class Index:
             where,
             using,
         )
-        for word in _WORD.findall(f"{columns} {where}"):
-            if word.upper() not in _SQL and not _is_call(word, f"{columns} {where}"):
+        text = _LITERAL.sub("", f"{columns} {where}")
+        for word in _WORD.findall(text):
+            if word.upper() not in _SQL and not _is_call(word, text):
                 getattr(table.c, word)
 
     def create(self, schema: str) -> str:
