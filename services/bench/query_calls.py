@@ -44,10 +44,10 @@ async def badges(conn, ctx: Context):
 
 async def contacts_report(conn, ctx: Context):
     """As the route: the counts of the metrics the charts need, then the charts."""
+    from projections.contacts_report.charts import charts, needed_metrics
+    from projections.contacts_report.queries import ContactsReportQueries, ReportFilter
     from projections.shared.report_range import resolve
-    from services.api.queries.contact_charts import charts, needed_metrics
-    from services.api.queries.contacts_report import ContactsReportQueries, ReportFilter
-    from services.api.queries.workspace import WorkspaceQueries
+    from projections.workspace.queries import WorkspaceQueries
 
     queries, r, f = (
         ContactsReportQueries(conn, ctx.scope),
@@ -61,9 +61,9 @@ async def contacts_report(conn, ctx: Context):
 
 async def contact_log(conn, ctx: Context):
     """The 'added' log of the last 30 days, a page of 100 newest first."""
+    from projections.contacts_report.logs import ContactLogQueries
+    from projections.contacts_report.queries import ReportFilter
     from projections.shared.report_range import resolve
-    from services.api.queries.contact_logs import ContactLogQueries
-    from services.api.queries.contacts_report import ReportFilter
 
     r = resolve("UTC", "last_30_days")
     return await ContactLogQueries(conn, ctx.scope).page("added", r, ReportFilter(), None, 100)

@@ -12,14 +12,14 @@ from hypothesis import strategies as st
 from adapters.eventstore import EventStore
 from projections.activity_grid.queries import GridFilter, GridQueries
 from projections.audit_trail.queries import AuditTrailQueries
+from projections.communication.queries import AnalyticsQueries
+from projections.contacts_report.logs import ContactLogQueries
+from projections.contacts_report.queries import ContactsReportQueries, ReportFilter
 from projections.conversations.queries import ConversationQueries
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
 from projections.shared.report_range import resolve
 from projections.timeline.queries import TimelineQueries
-from services.api.queries.analytics import AnalyticsQueries
-from services.api.queries.contact_logs import ContactLogQueries
-from services.api.queries.contacts_report import ContactsReportQueries, ReportFilter
 from services.api.scope import HIDDEN, Scope
 from services.api.tokens import Principal
 from services.ingest.processor import IngestProcessor

@@ -7,8 +7,8 @@ neither shows a zero that could be read as a measurement.
 
 from __future__ import annotations
 
+from projections.contacts_report.queries import ReportFilter
 from projections.shared.report_range import ReportRange
-from services.api.queries.contacts_report import ReportFilter
 
 # chart -> (filters that apply to it, metrics it shows). Deletions and merges are always
 # done by a user and happen on no channel, so source and channel do not apply to them;

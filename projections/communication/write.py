@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from psycopg import AsyncCursor
 
-from projections.communication_state import RESPONSES, VOLUME, Batch
+from projections.communication.state import RESPONSES, VOLUME, Batch
 from projections.engine.bulk import insert_many
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from projections.communication_state import BIN_LABELS
-from services.api.queries.contact_charts import NO_DATA
+from projections.communication.state import BIN_LABELS
+from projections.contacts_report.charts import NO_DATA
 
 INTERACTIONS = ("conversation", "activity")
 COMMUNICATIONS = ("message", "activity")

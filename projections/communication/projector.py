@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from psycopg import AsyncCursor
 
 from domain.conversation.ownership import team_after
-from projections.communication_state import (
+from projections.communication.state import (
     INBOUND,
     OUTBOUND,
     RESPONSES,
@@ -31,7 +31,7 @@ from projections.communication_state import (
     load_activities,
     load_conversations,
 )
-from projections.communication_write import write
+from projections.communication.write import write
 from projections.engine.base import Projection, Recorded
 from projections.shared.buckets import bucket
 

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from projections.contacts_report.queries import ReportFilter, S, dimensions
 from projections.shared.report_range import ReportRange
 from services.api.queries import rows
-from services.api.queries.contacts_report import ReportFilter, S, dimensions
 from services.api.scope import Scope
 
 MAX_ROWS = 10_000

@@ -1,0 +1,5 @@
+"""The contacts report read model."""
+
+from projections.contacts_report.projector import ContactsReport
+
+__all__ = ["ContactsReport"]
