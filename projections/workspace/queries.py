@@ -1,4 +1,5 @@
-"""The workspace directory: its time zone, channels, users and settings history."""
+"""The workspace directory: its time zone, channels, users and settings history (the
+routes: services/api/routes/workspace.py; reports read the zone and channels too)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from psycopg import AsyncConnection
 
 from domain.workspace import DEFAULT_TIME_ZONE
 from projections.shared import cursor as cursors
-from services.api.queries import rows
-from services.api.scope import Scope
+from projections.shared.reading import Scope, rows
+from projections.workspace.tables import CHANNELS, HISTORY, SETTINGS, USERS
 
 
 class WorkspaceQueries:
@@ -18,7 +19,7 @@ class WorkspaceQueries:
         where, params = self.scope.where(team_column=None)
         found = await rows(
             self.conn,
-            f"SELECT time_zone, changed_at FROM rm_workspace.settings WHERE {where}",
+            f"SELECT time_zone, changed_at FROM {SETTINGS} WHERE {where}",
             params,
         )
         if found:
@@ -33,7 +34,7 @@ class WorkspaceQueries:
         where, params = self.scope.where(team_column=None)
         found = await rows(
             self.conn,
-            f"SELECT channel, name, deleted_at FROM rm_workspace.channels WHERE {where} "
+            f"SELECT channel, name, deleted_at FROM {CHANNELS} WHERE {where} "
             "ORDER BY channel",
             params,
         )
@@ -46,7 +47,7 @@ class WorkspaceQueries:
         where, params = self.scope.where(team_column=None)
         found = await rows(
             self.conn,
-            f"SELECT user_id, name, deleted_at FROM rm_workspace.users WHERE {where} "
+            f"SELECT user_id, name, deleted_at FROM {USERS} WHERE {where} "
             "ORDER BY user_id",
             params,
         )
@@ -61,7 +62,7 @@ class WorkspaceQueries:
         found = await rows(
             self.conn,
             "SELECT position, occurred_at, recorded_at, type, summary, actor_type, actor_id, "
-            f"actor_name, details FROM rm_workspace.history WHERE {where} AND position > %s "
+            f"actor_name, details FROM {HISTORY} WHERE {where} AND position > %s "
             "ORDER BY position LIMIT %s",
             (*params, after, limit + 1),
         )
