@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from projections.contacts_report.queries import ReportFilter, S, dimensions
+from projections.contacts_report.queries import ReportFilter, dimensions
+from projections.contacts_report.tables import CONTACTS, LOGS
+from projections.shared.reading import Scope, rows
 from projections.shared.report_range import ReportRange
-from services.api.queries import rows
-from services.api.scope import Scope
+from projections.workspace.tables import USERS
 
 MAX_ROWS = 10_000
 EXPORT_BATCH = 2000
@@ -60,8 +61,8 @@ class ContactLogQueries:
             "SELECT l.position, l.occurred_at, l.contact_id, k.name AS contact_name, "
             "l.merged_contact_id, l.source, l.channel, l.user_id, l.user_name, "
             "u.name AS current_user_name, u.deleted_at IS NOT NULL AS user_deleted, l.team_id "
-            f"FROM {S}.logs l LEFT JOIN {S}.contacts k ON k.workspace_id = l.workspace_id "
-            "AND k.contact_id = l.contact_id LEFT JOIN rm_workspace.users u ON "
+            f"FROM {LOGS} l LEFT JOIN {CONTACTS} k ON k.workspace_id = l.workspace_id "
+            f"AND k.contact_id = l.contact_id LEFT JOIN {USERS} u ON "
             "u.workspace_id = l.workspace_id AND u.user_id = l.user_id "
             f"WHERE {where} AND l.log = %s AND l.occurred_at >= %s AND l.occurred_at < %s"
             f"{extra} ORDER BY l.occurred_at DESC, l.position DESC"

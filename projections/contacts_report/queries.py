@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 
 from psycopg import AsyncConnection
 
+from projections.contacts_report.tables import CONTACTS, COUNTS, LOGS, USER_COUNTS
+from projections.shared.reading import Scope, rows
 from projections.shared.report_range import ReportRange
-from services.api.queries import rows
-from services.api.scope import Scope
 
 MAX_CONTACTS = 1000
-S = "rm_contacts_report"
 
 
 @dataclass(frozen=True)
@@ -47,15 +46,16 @@ class ReportFilter:
 
 
 def dimensions(f: ReportFilter, contact_ids: list[str] | None, alias: str = "") -> tuple:
-    """The WHERE clauses of the channel, user, source (and contact) filters."""
-    p = f"{alias}." if alias else ""
+    """The WHERE clauses of the channel, user, source (and contact) filters, on the logs
+    or the counts (the same columns)."""
+    p, c = f"{alias}." if alias else "", LOGS.c
     sql, params = "", []
-    for column, values in (("user_id", f.users), ("source", f.sources), ("channel", f.channels)):
+    for column, values in ((c.user_id, f.users), (c.source, f.sources), (c.channel, f.channels)):
         if values:
             sql += f" AND {p}{column} = ANY(%s)"
             params.append(values)
     if contact_ids is not None:
-        sql += f" AND ({p}contact_id = ANY(%s) OR {p}merged_contact_id = ANY(%s))"
+        sql += f" AND ({p}{c.contact_id} = ANY(%s) OR {p}{c.merged_contact_id} = ANY(%s))"
         params += [contact_ids, contact_ids]
     return sql, params
 
@@ -70,9 +70,9 @@ class ContactsReportQueries:
         ws = self.scope.workspace_id
         found = await rows(
             self.conn,
-            f"WITH RECURSIVE matched(id) AS (SELECT contact_id FROM {S}.contacts "
+            f"WITH RECURSIVE matched(id) AS (SELECT contact_id FROM {CONTACTS} "
             "WHERE workspace_id = %s AND (contact_id = ANY(%s) OR lower(name) = ANY(%s)) "
-            f"UNION SELECT c.contact_id FROM {S}.contacts c JOIN matched m "
+            f"UNION SELECT c.contact_id FROM {CONTACTS} c JOIN matched m "
             "ON c.workspace_id = %s AND c.merged_into = m.id) "
             "SELECT id FROM matched LIMIT %s",
             (ws, values, [v.lower() for v in values], ws, MAX_CONTACTS + 1),
@@ -86,16 +86,16 @@ class ContactsReportQueries:
         extra, extra_params = dimensions(f, contact_ids)
         where, params = self.scope.where()
         if contact_ids is None:
-            table = "user_counts" if f.users else "counts"  # users multiply rows: apart
+            table = USER_COUNTS if f.users else COUNTS  # users multiply rows: apart
             sql = (
                 f"SELECT metric, (bucket AT TIME ZONE %s)::date AS day, source, channel, "
-                f"sum(count)::bigint AS n FROM {S}.{table} WHERE {where} AND metric = ANY(%s) "
+                f"sum(count)::bigint AS n FROM {table} WHERE {where} AND metric = ANY(%s) "
                 f"AND bucket >= %s AND bucket < %s{extra} GROUP BY 1, 2, 3, 4"
             )
         else:
             sql = (
                 f"SELECT log AS metric, (occurred_at AT TIME ZONE %s)::date AS day, source, "
-                f"channel, count(*) AS n FROM {S}.logs WHERE {where} AND log = ANY(%s) AND "
+                f"channel, count(*) AS n FROM {LOGS} WHERE {where} AND log = ANY(%s) AND "
                 f"occurred_at >= %s AND occurred_at < %s{extra} GROUP BY 1, 2, 3, 4"
             )
         return await rows(

@@ -34,8 +34,7 @@ class WorkspaceQueries:
         where, params = self.scope.where(team_column=None)
         found = await rows(
             self.conn,
-            f"SELECT channel, name, deleted_at FROM {CHANNELS} WHERE {where} "
-            "ORDER BY channel",
+            f"SELECT channel, name, deleted_at FROM {CHANNELS} WHERE {where} ORDER BY channel",
             params,
         )
         for c in found:
@@ -47,8 +46,7 @@ class WorkspaceQueries:
         where, params = self.scope.where(team_column=None)
         found = await rows(
             self.conn,
-            f"SELECT user_id, name, deleted_at FROM {USERS} WHERE {where} "
-            "ORDER BY user_id",
+            f"SELECT user_id, name, deleted_at FROM {USERS} WHERE {where} ORDER BY user_id",
             params,
         )
         for u in found:  # seed 004: a deleted user is shown by id
