@@ -2,7 +2,8 @@
 how fast we answer, and how much, over time.
 
 Pre-aggregated per subject (a contact, a team) and 15-minute UTC bucket (see
-projections/buckets.py), so a team's report costs the same however many contacts it has:
+projections/shared/buckets.py), so a team's report costs the same however many contacts
+it has:
 - `volume`: conversations opened, messages (in/out) and logged communication activities
   (call, email, sms, whatsapp, meeting, chat, ticket; notes and tasks are not
   communication), per channel; a deleted activity is taken off again;
@@ -11,8 +12,10 @@ projections/buckets.py), so a team's report costs the same however many contacts
   counts, sums in milliseconds (integers, so a rebuild adds up to the same) and bins.
 
 An outbound message answers unless it is a broadcast. Rows of a contact are kept per
-owning team (the conversation's team when it happened), so agents see only their teams'
-share. Times follow the log's order, as every projection does.
+owning team (the conversation's team when it happened: domain/conversation/ownership.py),
+so agents see only their teams' share. Times follow the log's order, as every projection
+does. A batch is loaded in one query per table, changed in memory (state.py) and written
+back in bulk (write.py).
 """
 
 from __future__ import annotations
@@ -21,121 +24,94 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
+from domain.activity import Activity
+from domain.contact import Contact
+from domain.conversation import Conversation as C
 from domain.conversation.ownership import team_after
-from projections.communication.state import (
-    INBOUND,
-    OUTBOUND,
-    RESPONSES,
-    VOLUME,
-    Batch,
-    load_activities,
-    load_conversations,
-)
+from projections.communication.state import Batch, load_activities, load_conversations
+from projections.communication.tables import ddl
 from projections.communication.write import write
-from projections.engine.base import Projection, Recorded
+from projections.engine.base import Recorded
 from projections.shared.buckets import bucket
+from projections.shared.handlers import Model, handles
 
 COMMUNICATION_ACTIVITIES = ("call", "email", "sms", "whatsapp", "meeting", "chat", "ticket")
+CONTACT_STATUS = {Contact.Added: "active", Contact.Deleted: "deleted", Contact.MergedInto: "merged"}
 
 
-class Communication(Projection):
+class Communication(Model):
     name = "communication"
-    families = ("contact", "conversation", "activity")
 
     def tables(self) -> list[str]:
-        s = self.schema
-        return [
-            f"""CREATE TABLE IF NOT EXISTS {s}.volume (
-                workspace_id text NOT NULL, subject_type text NOT NULL, subject_id text NOT NULL,
-                team_id text, bucket timestamptz NOT NULL, channel text NOT NULL,
-                kind text NOT NULL, direction text, count bigint NOT NULL,
-                CONSTRAINT volume_key UNIQUE NULLS NOT DISTINCT ({VOLUME}))""",
-            f"""CREATE TABLE IF NOT EXISTS {s}.responses (
-                workspace_id text NOT NULL, subject_type text NOT NULL, subject_id text NOT NULL,
-                team_id text, bucket timestamptz NOT NULL, channel text NOT NULL,
-                kind text NOT NULL, bin smallint NOT NULL, count bigint NOT NULL,
-                total_ms bigint NOT NULL,
-                CONSTRAINT responses_key UNIQUE NULLS NOT DISTINCT ({RESPONSES}))""",
-            f"""CREATE TABLE IF NOT EXISTS {s}.conversations (
-                workspace_id text NOT NULL, conversation_id text NOT NULL, contact_id text,
-                team_id text, first_inbound_at timestamptz, first_response_at timestamptz,
-                awaiting_since timestamptz, PRIMARY KEY (workspace_id, conversation_id))""",
-            f"""CREATE TABLE IF NOT EXISTS {s}.activities (
-                workspace_id text NOT NULL, activity_id text NOT NULL, contact_id text,
-                team_id text, bucket timestamptz NOT NULL, channel text NOT NULL,
-                direction text, deleted boolean NOT NULL,
-                PRIMARY KEY (workspace_id, activity_id))""",
-            f"""CREATE TABLE IF NOT EXISTS {s}.contacts (
-                workspace_id text NOT NULL, contact_id text NOT NULL, status text NOT NULL,
-                merged_into text, PRIMARY KEY (workspace_id, contact_id))""",
-            f"CREATE INDEX IF NOT EXISTS contacts_merged_into ON {s}.contacts "
-            "(workspace_id, merged_into) WHERE merged_into IS NOT NULL",
-            f"""CREATE TABLE IF NOT EXISTS {s}.teams (
-                workspace_id text NOT NULL, team_id text NOT NULL,
-                PRIMARY KEY (workspace_id, team_id))""",
-        ]
+        return ddl(self.schema)
 
-    async def apply(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
-        batch = Batch(
+    async def begin(self, cur: AsyncCursor, events: Sequence[Recorded]) -> Batch:
+        return Batch(
             await load_conversations(cur, self.schema, events),
             await load_activities(cur, self.schema, events),
         )
-        for r in events:
-            self._apply(batch, r)
+
+    async def end(self, cur: AsyncCursor, batch: Batch) -> None:
         await write(cur, self.schema, batch)
 
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
         """Nothing to rewrite: counts, channels, teams and times hold no personal data."""
 
-    def _apply(self, batch: Batch, r: Recorded) -> None:
-        e, ws, at = r.event, r.meta.workspace_id, r.meta.occurred_at
-        if r.type == "contact.added":
-            batch.contacts.append((ws, e.contact_id, "active", None))
-        elif r.type == "contact.deleted":
-            batch.contacts.append((ws, e.contact_id, "deleted", None))
-        elif r.type == "contact.merged_into":
-            batch.contacts.append((ws, e.contact_id, "merged", e.primary_contact_id))
-        elif r.type == "conversation.opened":
-            c = batch.conversation(ws, e.conversation_id)
-            c.contact_id, c.team_id = e.contact_id, r.meta.team_id
-            batch.count(ws, c.contact_id, c.team_id, bucket(at), e.channel, "conversation", None)
-        elif r.type in ("conversation.reassigned", "conversation.chatbot_handed_over"):
-            c = batch.conversation(ws, e.conversation_id)
-            c.team_id = team_after(e, c.team_id)
-            batch.team(ws, c.team_id)
-        elif r.type in INBOUND or r.type in OUTBOUND:
-            self._message(batch, r)
-        elif r.type == "activity.deleted":
-            batch.delete_activity(ws, e.activity_id)
-        elif r.type.startswith("activity.") and e.details.type in COMMUNICATION_ACTIVITIES:
-            d = e.details
-            contact = d.contact.id if d.contact else None
-            batch.log_activity(
-                ws, e.activity_id, contact, r.meta.team_id, bucket(at), d.type, d.direction
-            )
+    @handles(*CONTACT_STATUS)
+    def contact(self, b: Batch, r: Recorded) -> None:
+        merged_into = getattr(r.event, "primary_contact_id", None)
+        status = CONTACT_STATUS[type(r.event)]
+        b.contacts.append((r.meta.workspace_id, r.event.contact_id, status, merged_into))
 
-    def _message(self, batch: Batch, r: Recorded) -> None:
-        e, ws, at = r.event, r.meta.workspace_id, r.meta.occurred_at
-        c = batch.conversation(ws, e.conversation_id)
-        channel, slot = e.message.channel, bucket(at)
-        inbound = r.type in INBOUND
-        batch.count(
-            ws,
-            c.contact_id,
-            c.team_id,
-            slot,
-            channel,
-            "message",
-            "inbound" if inbound else "outbound",
-        )
-        if inbound:
-            c.awaiting_since = c.awaiting_since or at
-            c.first_inbound_at = c.first_inbound_at or at
-            return
+    @handles(C.Opened)
+    def opened(self, b: Batch, r: Recorded) -> None:
+        e, ws = r.event, r.meta.workspace_id
+        c = b.conversation(ws, e.conversation_id)
+        c.contact_id, c.team_id = e.contact_id, team_after(e, None)
+        slot = bucket(r.meta.occurred_at)
+        b.count(ws, c.contact_id, c.team_id, slot, e.channel, "conversation", None)
+
+    @handles(C.Reassigned, C.ChatbotHandedOver)
+    def owner_changed(self, b: Batch, r: Recorded) -> None:
+        c = b.conversation(r.meta.workspace_id, r.event.conversation_id)
+        c.team_id = team_after(r.event, c.team_id)
+        b.team(r.meta.workspace_id, c.team_id)
+
+    @handles(C.MessageReceived)
+    def inbound(self, b: Batch, r: Recorded) -> None:
+        c, at = self._message(b, r, "inbound"), r.meta.occurred_at
+        c.awaiting_since = c.awaiting_since or at
+        c.first_inbound_at = c.first_inbound_at or at
+
+    @handles(C.MessageSent, C.RepliedAndArchived, C.RepliedAndReopened)
+    def outbound(self, b: Batch, r: Recorded) -> None:
+        """A reply: the response times of what it answers, unless it is a broadcast."""
+        c, at, e = self._message(b, r, "outbound"), r.meta.occurred_at, r.event
         if e.message.source == "broadcast" or c.awaiting_since is None or at < c.awaiting_since:
             return  # not an answer to anything waiting
-        batch.respond(ws, c, slot, channel, "reply", at - c.awaiting_since)
+        ws, slot, channel = r.meta.workspace_id, bucket(at), e.message.channel
+        b.respond(ws, c, slot, channel, "reply", at - c.awaiting_since)
         if c.first_response_at is None and c.first_inbound_at is not None:
-            batch.respond(ws, c, slot, channel, "first_response", at - c.first_inbound_at)
+            b.respond(ws, c, slot, channel, "first_response", at - c.first_inbound_at)
             c.first_response_at = at
         c.awaiting_since = None
+
+    @handles(Activity.Logged, Activity.TicketCreated, Activity.WidgetChatStarted)
+    def logged(self, b: Batch, r: Recorded) -> None:
+        e, d = r.event, r.event.details
+        if d.type in COMMUNICATION_ACTIVITIES:
+            contact, slot = d.contact.id if d.contact else None, bucket(r.meta.occurred_at)
+            ws, team = r.meta.workspace_id, r.meta.team_id
+            b.log_activity(ws, e.activity_id, contact, team, slot, d.type, d.direction)
+
+    @handles(Activity.Deleted)
+    def deleted(self, b: Batch, r: Recorded) -> None:
+        b.delete_activity(r.meta.workspace_id, r.event.activity_id)
+
+    def _message(self, b: Batch, r: Recorded, direction: str):
+        """Count the message (in its conversation's contact's and team's volume)."""
+        e, ws = r.event, r.meta.workspace_id
+        c = b.conversation(ws, e.conversation_id)
+        slot = bucket(r.meta.occurred_at)
+        b.count(ws, c.contact_id, c.team_id, slot, e.message.channel, "message", direction)
+        return c

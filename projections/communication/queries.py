@@ -1,14 +1,14 @@
-"""Communication analytics of a contact or a team, from the pre-aggregated tables."""
+"""Communication analytics of a contact or a team, from the pre-aggregated tables (the
+routes: GET /v1/analytics/contacts/{id}, /v1/analytics/teams/{id},
+services/api/routes/analytics.py); charts.py makes the report's sections."""
 
 from __future__ import annotations
 
 from psycopg import AsyncConnection
 
+from projections.communication.tables import CONTACTS, RESPONSES, TEAMS, VOLUME
+from projections.shared.reading import Scope, rows
 from projections.shared.report_range import ReportRange
-from services.api.queries import rows
-from services.api.scope import Scope
-
-S = "rm_communication"
 
 
 class AnalyticsQueries:
@@ -21,14 +21,14 @@ class AnalyticsQueries:
         ws = self.scope.workspace_id
         found = await rows(
             self.conn,
-            f"SELECT status, merged_into FROM {S}.contacts WHERE workspace_id = %s "
+            f"SELECT status, merged_into FROM {CONTACTS} WHERE workspace_id = %s "
             "AND contact_id = %s",
             (ws, contact_id),
         )
         if not found:
             seen = await rows(
                 self.conn,
-                f"SELECT 1 FROM {S}.volume WHERE workspace_id = %s AND subject_type = 'contact' "
+                f"SELECT 1 FROM {VOLUME} WHERE workspace_id = %s AND subject_type = 'contact' "
                 "AND subject_id = %s LIMIT 1",
                 (ws, contact_id),
             )
@@ -38,7 +38,7 @@ class AnalyticsQueries:
         merged = await rows(
             self.conn,
             f"WITH RECURSIVE ids(id) AS (SELECT %s::text UNION SELECT c.contact_id FROM "
-            f"{S}.contacts c JOIN ids ON c.workspace_id = %s AND c.merged_into = ids.id) "
+            f"{CONTACTS} c JOIN ids ON c.workspace_id = %s AND c.merged_into = ids.id) "
             "SELECT id FROM ids",
             (contact_id, ws),
         )
@@ -50,7 +50,7 @@ class AnalyticsQueries:
         where, params = self.scope.where(team_column=None)
         found = await rows(
             self.conn,
-            f"SELECT 1 FROM {S}.teams WHERE {where} AND team_id = %s",
+            f"SELECT 1 FROM {TEAMS} WHERE {where} AND team_id = %s",
             (*params, team_id),
         )
         return bool(found)
@@ -72,7 +72,7 @@ class AnalyticsQueries:
         return await rows(
             self.conn,
             "SELECT kind, direction, channel, date_trunc(%s, bucket AT TIME ZONE %s)::date "
-            f"AS period, sum(count)::bigint AS n FROM {S}.volume WHERE {where} "
+            f"AS period, sum(count)::bigint AS n FROM {VOLUME} WHERE {where} "
             "GROUP BY 1, 2, 3, 4",
             (period, r.time_zone, *params),
         )
@@ -85,6 +85,6 @@ class AnalyticsQueries:
         return await rows(
             self.conn,
             "SELECT kind, bin, sum(count)::bigint AS n, sum(total_ms)::bigint AS total_ms "
-            f"FROM {S}.responses WHERE {where} GROUP BY 1, 2",
+            f"FROM {RESPONSES} WHERE {where} GROUP BY 1, 2",
             params,
         )

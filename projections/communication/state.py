@@ -9,19 +9,14 @@ from datetime import datetime, timedelta
 
 from psycopg import AsyncCursor
 
+from domain.activity import Activity
+from domain.conversation import Conversation
+from projections.communication.tables import ACTIVITIES, CONVERSATIONS
 from projections.engine.base import Recorded, reader
 
-INBOUND = ("conversation.message_received",)
 # Upper bounds (seconds) of the response-time bins; the last bin is open.
 BINS = (60, 300, 900, 3600, 14400, 86400)
 BIN_LABELS = ("<1m", "1-5m", "5-15m", "15m-1h", "1-4h", "4-24h", ">=24h")
-VOLUME = "workspace_id, subject_type, subject_id, team_id, bucket, channel, kind, direction"
-RESPONSES = "workspace_id, subject_type, subject_id, team_id, bucket, channel, kind, bin"
-OUTBOUND = (
-    "conversation.message_sent",
-    "conversation.replied_and_archived",
-    "conversation.replied_and_reopened",
-)
 
 
 def response_bin(ms: int) -> int:
@@ -47,23 +42,21 @@ class ActivityState:
     deleted: bool = False
 
 
-def _keys(events: Sequence[Recorded], prefix: str, field: str, only: str | None = None) -> list:
+def _keys(events: Sequence[Recorded], kind: type, field: str) -> list:
     keys = {
-        (r.meta.workspace_id, getattr(r.event, field))
-        for r in events
-        if r.type.startswith(prefix) and (only is None or r.type == only)
+        (r.meta.workspace_id, getattr(r.event, field)) for r in events if isinstance(r.event, kind)
     }
     return [list(column) for column in zip(*keys, strict=True)] if keys else []
 
 
 async def load_conversations(cur: AsyncCursor, schema: str, events: Sequence[Recorded]) -> dict:
-    keys = _keys(events, "conversation.", "conversation_id")
+    keys = _keys(events, Conversation.Event, "conversation_id")
     if not keys:
         return {}
     cur = reader(cur)
     await cur.execute(
         f"SELECT workspace_id, conversation_id, contact_id, team_id, first_inbound_at, "
-        f"first_response_at, awaiting_since FROM {schema}.conversations WHERE "
+        f"first_response_at, awaiting_since FROM {CONVERSATIONS.at(schema)} WHERE "
         "(workspace_id, conversation_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
         keys,
     )
@@ -71,13 +64,13 @@ async def load_conversations(cur: AsyncCursor, schema: str, events: Sequence[Rec
 
 
 async def load_activities(cur: AsyncCursor, schema: str, events: Sequence[Recorded]) -> dict:
-    keys = _keys(events, "activity.", "activity_id", only="activity.deleted")
+    keys = _keys(events, Activity.Deleted, "activity_id")
     if not keys:
         return {}
     cur = reader(cur)
     await cur.execute(
         f"SELECT workspace_id, activity_id, contact_id, team_id, bucket, channel, direction, "
-        f"deleted FROM {schema}.activities WHERE (workspace_id, activity_id) IN "
+        f"deleted FROM {ACTIVITIES.at(schema)} WHERE (workspace_id, activity_id) IN "
         "(SELECT * FROM unnest(%s::text[], %s::text[]))",
         keys,
     )

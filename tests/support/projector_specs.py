@@ -79,13 +79,13 @@ class Then:
         self.database_url, self.model, self.stored = database_url, model, stored
 
     def rows(self, table: Any, *columns: str, where: str = "true") -> list[tuple]:
-        """`columns` of every row of `table` (ordered by them) where `where` holds."""
+        """`columns` (default: all) of every row of `table` where `where` holds, in order."""
         listed = ", ".join(columns) or "*"
         with psycopg.connect(self.database_url) as conn:
-            return conn.execute(
-                f"SELECT {listed} FROM {self.model.schema}.{_name(table)} WHERE {where} "
-                f"ORDER BY {', '.join(str(n + 1) for n in range(len(columns) or 1))}"
+            found = conn.execute(
+                f"SELECT {listed} FROM {self.model.schema}.{_name(table)} WHERE {where}"
             ).fetchall()
+        return sorted(found, key=lambda row: [(v is not None, v) for v in row])
 
     def row(self, table: Any, *columns: str, where: str = "true") -> tuple:
         found = self.rows(table, *columns, where=where)
