@@ -12,7 +12,8 @@ from domain.email_values import address_key
 from domain.outgoing_email import OutgoingEmail
 from projections.emails.tables import CONTACT_EMAILS, HISTORY, INCOMING, OUTGOING, UNKNOWN_SENDERS
 from projections.engine.base import Recorded, reader
-from projections.shared.describe import data_of, summary
+from projections.shared.describe import data_of
+from projections.shared.summaries import summary
 
 SEARCHED = 20_000  # characters of an email's text kept for search
 _json = msgspec.json.Encoder()

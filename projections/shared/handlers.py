@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from psycopg import AsyncCursor
 
-from domain.catalogue import event_classes
+from domain.catalogue import AGGREGATES, event_classes
 from domain.contact import Contact
 from domain.upcasters import UPCASTERS
 from projections.engine.base import Projection, Recorded
@@ -33,11 +33,14 @@ ERASED = Contact.Erased  # every model rewrites what an erasure names (`erase`)
 
 
 def concrete(cls: type) -> list[type]:
-    """The event classes `cls` stands for: itself, or, for a base, every event under it."""
+    """The event classes `cls` stands for: itself, or, for an aggregate's base event class
+    (`Conversation.Event`), every event of that aggregate."""
     known = event_classes().values()
-    if not isinstance(cls, type) or not any(issubclass(k, cls) for k in known):
-        raise TypeError(f"{cls!r} is not an event class of the domain")
-    return [cls] if "TOPIC" in vars(cls) else [k for k in known if issubclass(k, cls)]
+    if cls in known:
+        return [cls]
+    if cls in {aggregate.Event for aggregate in AGGREGATES}:
+        return [k for k in known if issubclass(k, cls)]
+    raise TypeError(f"{cls!r} is not an event class of the domain")
 
 
 def handles(*classes: type) -> Callable[[Handler], Handler]:

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from projections.shared import cursor as cursors
+from projections.shared.reading import rows
 from services.api.deps import Conn, not_found
-from services.api.queries import rows
 from services.api.routes.audit import Auditor, router_responses
 from services.rejects import RejectFilter, one, select, with_input
 
