@@ -21,12 +21,12 @@ from tqdm import tqdm
 
 from adapters.embedded import start_postgres
 from adapters.eventstore import EventStore
+from projections.contacts_report.charts import charts, needed_metrics
+from projections.contacts_report.logs import ContactLogQueries
+from projections.contacts_report.queries import ContactsReportQueries, ReportFilter
 from projections.engine.runner import ProjectionRunner
 from projections.registry import projection
-from services.api.queries.contact_charts import charts, needed_metrics
-from services.api.queries.contact_logs import ContactLogQueries
-from services.api.queries.contacts_report import ContactsReportQueries, ReportFilter
-from services.api.queries.report_range import resolve
+from projections.shared.report_range import resolve
 from services.api.scope import Scope
 from services.api.tokens import Principal
 from services.ingest.processor import IngestProcessor

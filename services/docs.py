@@ -14,6 +14,7 @@ import domain
 from domain.catalogue import event_classes
 from domain.shared import RuleViolation
 from domain.upcasters import UPCASTERS as DOMAIN_UPCASTERS
+from services.docs_read_models import read_models_markdown
 from services.ingest import story
 from services.ingest.dry_run import Workspace
 from services.ingest.registry import COMMANDS, Command
@@ -272,6 +273,7 @@ def running_markdown() -> str:
 
 DOCUMENTS = {
     "docs/events.md": events_markdown,
+    "docs/read-models.md": read_models_markdown,
     "docs/openapi.json": openapi_json,
     "docs/asyncapi.json": asyncapi_json,
     "docs/running.md": running_markdown,

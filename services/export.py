@@ -24,8 +24,8 @@ from adapters.eventstore import EVENTS_TABLE
 from adapters.keys import Keys, read_keys
 from adapters.mapper import MsgspecMapper
 from adapters.sealing import key_ids
-from projections.describe import data_of
 from projections.engine.source import decode
+from projections.shared.describe import data_of
 from services.time_travel import aware
 
 _encode = msgspec.json.Encoder().encode

@@ -31,6 +31,7 @@ from adapters.mail.port import MailSender, OutgoingMessage, ReconnectNeeded, Sen
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from domain.outgoing_email import OutgoingEmail
+from projections.emails.tables import OUTGOING
 from services import runtime
 from services.mail_bus import IngestClient, Stopped
 from services.runtime import HostedService
@@ -38,7 +39,8 @@ from services.runtime import HostedService
 log = structlog.get_logger()
 LOCK_KEY = 7_114_245_002  # pg advisory lock id of the single active sender
 ACTOR = "chronicle-sender"
-_QUEUED = "SELECT workspace_id, email_id FROM rm_emails.outgoing WHERE status = 'queued' "
+# the emails read model's queued ones (its index outgoing_queued), oldest first
+_QUEUED = f"SELECT workspace_id, email_id FROM {OUTGOING} WHERE status = 'queued' "
 _QUEUED += "ORDER BY position LIMIT 200"
 
 

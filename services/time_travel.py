@@ -6,7 +6,7 @@ order, so folding by them would not give a state that ever existed; both clocks 
 every event for who wants to compare them. The fold stops at the first event recorded
 after the moment, so the answer is always a prefix of the aggregate's history (a state
 it really had), even if a clock ever stepped back. The read side answers "what did the
-timeline show at T" with the same clock (services/api/queries/timeline.py).
+timeline show at T" with the same clock (projections/timeline/queries.py).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from domain.conversation import lifecycle as lc
 from domain.conversation import messages as msg
 from domain.conversation import work
 from domain.conversation.message_commands import MessageCommands
+from domain.conversation.ownership import Owner, owner_after
 from domain.conversation.values import Message
 from domain.conversation.work_commands import WorkCommands
 from domain.shared import EventMeta, aggregate_id
@@ -61,7 +62,8 @@ class Conversation(MessageCommands, WorkCommands, BaseAggregate[UUID]):
         self.status, self.reopened = "open", False
         self.archived = self.ever_archived = self.spam = self.ever_spam = False
         self.chat_ended = False
-        self.assignee_id, self.team_id = None, opened.meta.team_id
+        self.assignee_id = self.team_id = None
+        self.take_owner(opened)
         self.merged_into: str | None = None
         self.merged_from: set[str] = set()
         self.tags: set[str] = set()
@@ -75,6 +77,11 @@ class Conversation(MessageCommands, WorkCommands, BaseAggregate[UUID]):
         self.views: set[tuple[str, str, str]] = set()
         self.spam_reports: set[str] = set()
         self.surveys: set[str] = set()
+
+    def take_owner(self, event: lc.ConversationEvent) -> None:
+        """Its team and agent after `event` (domain/conversation/ownership.py)."""
+        owner = owner_after(event, Owner(self.team_id, self.assignee_id))
+        self.team_id, self.assignee_id = owner.team_id, owner.agent_id
 
     def add_message(self, message: Message, kind: str) -> None:
         self.message_ids.add(message.message_id)

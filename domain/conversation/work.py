@@ -14,7 +14,7 @@ class Reassigned(ConversationEvent):
     to_team_id: str | None
 
     def apply(self, c) -> None:
-        c.assignee_id, c.team_id = self.to_agent_id, self.to_team_id
+        c.take_owner(self)
 
 
 class Moved(ConversationEvent):
@@ -75,8 +75,7 @@ class ChatbotHandedOver(ConversationEvent):
     to_team_id: str | None
 
     def apply(self, c) -> None:
-        c.assignee_id = self.to_agent_id or c.assignee_id
-        c.team_id = self.to_team_id or c.team_id
+        c.take_owner(self)
 
 
 class ChatbotResolved(ConversationEvent):

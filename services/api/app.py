@@ -12,14 +12,15 @@ from psycopg_pool import AsyncConnectionPool
 
 from adapters import bus_auth
 from adapters.settings import Settings, get_settings
+from projections.activity_grid.live import ActivityGridStream
+from projections.audit_trail.live import AuditTrailStream
+from projections.shared import cursor as cursors
+from projections.shared.cursor import BadCursor
+from projections.timeline.live import TimelineStream
 from services.api import console
-from services.api import cursor as cursors
 from services.api.deps import no_nul
-from services.api.live.activity_grid import ActivityGridStream
-from services.api.live.audit_trail import AuditTrailStream
 from services.api.live.hub import LiveHub
 from services.api.live.reader import Reader
-from services.api.live.timeline import TimelineStream
 from services.api.routes import (
     activity_grid,
     analytics,
@@ -99,6 +100,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     observe(app)
     console.mount(app)  # the web console at /console, a client of the routes above
+
+    @app.exception_handler(BadCursor)
+    async def bad_cursor(request: Request, error: BadCursor) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=400)
 
     @app.exception_handler(psycopg.DataError)
     async def bad_input(request: Request, error: psycopg.DataError) -> JSONResponse:

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import AsyncConnection
 from pydantic import BaseModel, Field
 
-from services.api import cursor as cursors
+from projections.shared import cursor as cursors
 from services.api.scope import Scope
 from services.api.tokens import SELECT_PRINCIPAL, Principal, token_hash
 

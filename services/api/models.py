@@ -3,44 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
-
-
-class ActorOut(BaseModel):
-    type: str = Field(description="user, customer, system, bot, workflow or assistant")
-    id: str = Field(description="The actor's id (a deleted user shows only as this)")
-    name: str | None = Field(None, description="Display name at the time")
-
-
-class SourceOut(BaseModel):
-    type: str = Field(
-        description="What the entry links to: conversation, ticket, chat, email, activity, contact"
-    )
-    id: str
-
-
-class TimelineEntry(BaseModel):
-    position: int = Field(description="The event's place in the store's log")
-    occurred_at: datetime = Field(description="When it happened (producer clock)")
-    recorded_at: datetime = Field(description="When Chronicle stored it")
-    type: str = Field(description="Event type, e.g. conversation.message_received")
-    category: str = Field(
-        description="Activity type (call, email, note, ...), interaction, conversation or contact"
-    )
-    summary: str
-    actor: ActorOut
-    team_id: str | None = Field(description="The team that owns the entry")
-    source: SourceOut
-    details: dict[str, Any] = Field(description="The event's own data")
-
-
-class TimelinePage(BaseModel):
-    subject_type: str = Field(description="contact, lead or account")
-    subject_id: str
-    entries: list[TimelineEntry]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page")
 
 
 class BadgeRequest(BaseModel):
@@ -60,24 +24,6 @@ class Badges(BaseModel):
     contacts: dict[str, int] = Field(description="Activities, emails and closed interactions")
     leads: dict[str, int]
     accounts: dict[str, int]
-
-
-class AuditEntry(BaseModel):
-    position: int
-    version: int = Field(description="The conversation's version after this event")
-    occurred_at: datetime
-    recorded_at: datetime
-    type: str
-    summary: str
-    actor: ActorOut
-    team_id: str | None
-    details: dict[str, Any]
-
-
-class AuditTrailPage(BaseModel):
-    conversation_id: str
-    entries: list[AuditEntry]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next (newer) page")
 
 
 class ConsumerHealth(BaseModel):

@@ -1,7 +1,7 @@
 """What a caller may see, decided in this one place.
 
-Every read query takes its WHERE clause from `Scope.where`, so no endpoint can forget the
-workspace, and team limits apply the same way everywhere:
+Every read query (projections/*/queries.py) takes its WHERE clause from `Scope.where`, so
+no endpoint can forget the workspace, and team limits apply the same way everywhere:
 - the workspace of the token, always;
 - agents see rows their teams own, and rows no team owns; other roles see the workspace;
 - email content (subject, body, addresses) only for callers with email access; others
@@ -31,6 +31,20 @@ class Scope:
     def team_limited(self) -> bool:
         return self.principal.role == "agent"
 
+    @property
+    def email_access(self) -> bool:
+        return self.principal.email_access
+
+    def view_key(self) -> tuple:
+        """What of the caller decides what a query returns (not who the caller is)."""
+        p = self.principal
+        return (
+            p.workspace_id,
+            self.team_limited,
+            p.teams if self.team_limited else (),
+            p.email_access,
+        )
+
     def where(self, alias: str = "", team_column: str | None = "team_id") -> tuple[str, list]:
         """SQL predicate and parameters restricting rows to what the caller may see."""
         prefix = f"{alias}." if alias else ""
@@ -46,7 +60,7 @@ class Scope:
 
     def redact(self, category: str, summary: str, details: dict[str, Any]) -> tuple[str, dict]:
         """An email entry without its content, unless the caller has email access."""
-        if category != "email" or self.principal.email_access:
+        if category != "email" or self.email_access:
             return summary, details
         kept = {k: v for k, v in _flat(details).items() if k in EMAIL_KEEP}
         return HIDDEN, kept

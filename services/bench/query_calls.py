@@ -7,7 +7,7 @@ from services.bench.query_context import Context
 
 
 async def timeline(conn, ctx: Context, contact: str, cursor=None, text=None):
-    from services.api.queries.timeline import TimelineQueries
+    from projections.timeline.queries import TimelineQueries
 
     return await TimelineQueries(conn, ctx.scope).page(
         "contact",
@@ -22,7 +22,7 @@ async def timeline(conn, ctx: Context, contact: str, cursor=None, text=None):
 
 
 async def grid(conn, ctx: Context, cursor=None, **filters):
-    from services.api.queries.activity_grid import GridFilter, GridQueries
+    from projections.activity_grid.queries import GridFilter, GridQueries
 
     grid_filter = GridFilter(filters.pop("types", []), filters.pop("agents", []), [], **filters)
     return await GridQueries(conn, ctx.scope).page(
@@ -31,23 +31,23 @@ async def grid(conn, ctx: Context, cursor=None, **filters):
 
 
 async def audit_trail(conn, ctx: Context):
-    from services.api.queries.conversations import ConversationQueries
+    from projections.audit_trail.queries import AuditTrailQueries
 
-    return await ConversationQueries(conn, ctx.scope).audit_trail(ctx.conversation(), 50, None)
+    return await AuditTrailQueries(conn, ctx.scope).page(ctx.conversation(), 50, None)
 
 
 async def badges(conn, ctx: Context):
-    from services.api.queries.timeline import TimelineQueries
+    from projections.timeline.queries import TimelineQueries
 
     return await TimelineQueries(conn, ctx.scope).badges("contact", ctx.contacts[:100])
 
 
 async def contacts_report(conn, ctx: Context):
     """As the route: the counts of the metrics the charts need, then the charts."""
-    from services.api.queries.contact_charts import charts, needed_metrics
-    from services.api.queries.contacts_report import ContactsReportQueries, ReportFilter
-    from services.api.queries.report_range import resolve
-    from services.api.queries.workspace import WorkspaceQueries
+    from projections.contacts_report.charts import charts, needed_metrics
+    from projections.contacts_report.queries import ContactsReportQueries, ReportFilter
+    from projections.shared.report_range import resolve
+    from projections.workspace.queries import WorkspaceQueries
 
     queries, r, f = (
         ContactsReportQueries(conn, ctx.scope),
@@ -61,9 +61,9 @@ async def contacts_report(conn, ctx: Context):
 
 async def contact_log(conn, ctx: Context):
     """The 'added' log of the last 30 days, a page of 100 newest first."""
-    from services.api.queries.contact_logs import ContactLogQueries
-    from services.api.queries.contacts_report import ReportFilter
-    from services.api.queries.report_range import resolve
+    from projections.contacts_report.logs import ContactLogQueries
+    from projections.contacts_report.queries import ReportFilter
+    from projections.shared.report_range import resolve
 
     r = resolve("UTC", "last_30_days")
     return await ContactLogQueries(conn, ctx.scope).page("added", r, ReportFilter(), None, 100)

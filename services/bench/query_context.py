@@ -72,7 +72,7 @@ async def build(conn: AsyncConnection) -> Context:
 async def _deep_timeline_cursor(conn: AsyncConnection, ctx: Context) -> str | None:
     """The cursor of the page 80 % down the busiest contact's timeline (walked page by
     page, as a client would)."""
-    from services.api.queries.timeline import TimelineQueries
+    from projections.timeline.queries import TimelineQueries
 
     entries = await _column(
         conn,
@@ -101,7 +101,7 @@ async def _deep_timeline_cursor(conn: AsyncConnection, ctx: Context) -> str | No
 
 
 async def _deep_grid_cursor(conn: AsyncConnection, ctx: Context) -> str | None:
-    from services.api.queries.activity_grid import GridFilter, GridQueries
+    from projections.activity_grid.queries import GridFilter, GridQueries
 
     rows = await _column(
         conn,

@@ -10,15 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.eventstore import EventStore
+from projections.activity_grid.queries import GridFilter, GridQueries
+from projections.audit_trail.queries import AuditTrailQueries
+from projections.communication.queries import AnalyticsQueries
+from projections.contacts_report.logs import ContactLogQueries
+from projections.contacts_report.queries import ContactsReportQueries, ReportFilter
+from projections.conversations.queries import ConversationQueries
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
-from services.api.queries.activity_grid import GridFilter, GridQueries
-from services.api.queries.analytics import AnalyticsQueries
-from services.api.queries.contact_logs import ContactLogQueries
-from services.api.queries.contacts_report import ContactsReportQueries, ReportFilter
-from services.api.queries.conversations import ConversationQueries
-from services.api.queries.report_range import resolve
-from services.api.queries.timeline import TimelineQueries
+from projections.shared.report_range import resolve
+from projections.timeline.queries import TimelineQueries
 from services.api.scope import HIDDEN, Scope
 from services.api.tokens import Principal
 from services.ingest.processor import IngestProcessor
@@ -195,7 +196,7 @@ async def check(database_url: str, caller: Principal, truth: Truth) -> None:
             if summary is None:
                 continue
             assert scope.may_see_team(summary["team_id"])
-            trail = await conversations.audit_trail(conversation, 1000, None)
+            trail = await AuditTrailQueries(conn, scope).page(conversation, 1000, None)
             assert all(truth.workspace[e.position] == ws for e in trail.entries)
             messages, _ = await conversations.messages(conversation, 500, None)
             assert all(m["body"] == f"secret {ws}" for m in messages)

@@ -92,3 +92,27 @@ def test_every_contract_model_has_a_name_of_its_own():
                 stack.extend(typing.get_args(t))
                 if isinstance(t, type) and issubclass(t, BaseModel) and t not in seen.values():
                     pending.append(t)
+
+
+def test_every_endpoint_a_read_model_names_exists_and_every_read_endpoint_is_named():
+    import json
+
+    from projections.registry import PROJECTIONS
+    from services.docs_read_models import endpoints
+
+    spec = json.loads(DOCUMENTS["docs/openapi.json"]())
+    served = {f"{m.upper()} {path}" for path, ops in spec["paths"].items() for m in ops}
+    named = [e for model in PROJECTIONS.values() for e in endpoints(model)]
+    assert sorted(set(named) - served) == []
+    # what the API serves that no read model names: its own, the event store's, and the
+    # connected mailboxes (configuration, not a read model of events)
+    mailboxes = {
+        "GET /v1/mailboxes",
+        "GET /v1/mailboxes/{mailbox_id}",
+        "POST /v1/mailboxes/{mailbox_id}/gmail/consent",
+        "GET /v1/gmail/consent/callback",
+    }
+    rest = {
+        e for e in served - set(named) if not e.split()[1].startswith(("/v1/audit/", "/health"))
+    }
+    assert rest == mailboxes

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projections.buckets import bucket
-from services.api.queries.report_range import RangeError, local_midnight, resolve
+from projections.shared.buckets import bucket
+from projections.shared.report_range import RangeError, local_midnight, resolve
 
 pytestmark = pytest.mark.unit
 NY = "America/New_York"

@@ -17,9 +17,9 @@ from collections.abc import AsyncIterator
 
 from sse_starlette import ServerSentEvent
 
+from projections.shared.streams import Item, Stream, StreamPosition
 from services.api.live.hub import HubFull, LiveHub
 from services.api.live.reader import Reader
-from services.api.live.streams import Item, Stream, StreamPosition
 
 
 def _position(items: list[Item], i: int) -> StreamPosition:

@@ -8,9 +8,9 @@ from fastapi import Depends, Header, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from sse_starlette import EventSourceResponse
 
+from projections.shared.streams import BadPosition, Stream, StreamPosition
 from services.api.deps import _bearer, not_found, principal
 from services.api.live.feed import feed
-from services.api.live.streams import Stream, StreamPosition
 from services.api.scope import Scope
 from services.api.tokens import token_hash
 
@@ -67,7 +67,12 @@ async def respond(
         if not await stream.visible(conn):
             raise not_found(*stream.describe())
         given = last_event_id or after
-        start = StreamPosition.parse(given, stream.tiebreak) if given else await stream.head(conn)
+        try:
+            start = (
+                StreamPosition.parse(given, stream.tiebreak) if given else await stream.head(conn)
+            )
+        except BadPosition as bad:
+            raise HTTPException(400, detail=str(bad)) from None
     refused = state.live.refusal(stream)
     if refused:
         raise HTTPException(refused[0], f"{refused[1]}; retry later")

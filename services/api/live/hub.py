@@ -21,7 +21,7 @@ import psycopg
 import structlog
 from psycopg_pool import AsyncConnectionPool
 
-from services.api.live.streams import Stream, StreamPosition
+from projections.shared.streams import Stream, StreamPosition
 from services.api.live.watch import Watcher, tracked_positions
 
 log = structlog.get_logger()

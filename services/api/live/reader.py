@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from psycopg_pool import AsyncConnectionPool
 
-from services.api.live.streams import Item, Stream, StreamPosition
+from projections.shared.streams import Item, Stream, StreamPosition
 
 Request = tuple[Stream, StreamPosition, asyncio.Future]
 

@@ -13,7 +13,7 @@ import structlog
 from psycopg_pool import AsyncConnectionPool
 
 from projections.engine.live import CHANNEL, parse
-from services.api.queries import rows
+from projections.shared.reading import rows
 
 if TYPE_CHECKING:
     from services.api.live.hub import LiveHub

@@ -8,33 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from projections.activity_grid.queries import ActivityRow, GridFilter, GridQueries
 from services.api.deps import ERRORS, CallerScope, Conn
-from services.api.queries.activity_grid import GridFilter, GridQueries
 
 router = APIRouter(tags=["activities"], responses=ERRORS)
-
-
-class ActivityRow(BaseModel):
-    activity_id: str
-    position: int
-    type: str = Field(
-        description="call, email, sms, whatsapp, note, meeting, task, "
-        "lead_conversion, chat or ticket"
-    )
-    contact_id: str | None
-    contact_name: str | None
-    lead_id: str | None
-    lead_name: str | None
-    account_id: str | None
-    account_name: str | None
-    summary: str | None
-    direction: str | None = Field(description="inbound or outbound")
-    agent_id: str | None = Field(description="The user associated with the activity")
-    agent_name: str | None
-    source: str = Field(description="manual, interaction, external or campaign")
-    first_message: str | None = Field(description="Opening message of an interaction")
-    created_at: datetime = Field(description="When the activity happened")
-    team_id: str | None
 
 
 class ActivityPage(BaseModel):

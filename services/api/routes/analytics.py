@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from projections.communication import charts as sections
+from projections.communication.queries import AnalyticsQueries
+from projections.shared.report_range import ReportRange
+from projections.workspace.queries import WorkspaceQueries
 from services.api.analytics_models import Analytics
 from services.api.deps import ERRORS, CallerScope, Conn, not_found
-from services.api.queries import analytics_charts as sections
-from services.api.queries.analytics import AnalyticsQueries
-from services.api.queries.report_range import ReportRange
-from services.api.queries.workspace import WorkspaceQueries
 from services.api.routes.report_params import Range
 
 router = APIRouter(tags=["analytics"], responses=ERRORS)

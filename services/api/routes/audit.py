@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from projections.shared.answers import ActorOut
 from services.api.deps import ERRORS, CallerScope, Conn, ErrorOut
-from services.api.models import ActorOut
 from services.api.queries.audit import aggregate_events
 from services.api.scope import Scope
 from services.time_travel import aware, state_at

@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
+from projections.contacts_report.charts import LOGS, NOT_APPLICABLE, not_applicable
+from projections.contacts_report.logs import MAX_ROWS, ContactLogQueries, export_csv
+from projections.contacts_report.queries import ContactsReportQueries
 from services.api.deps import ERRORS, CallerScope, Conn
-from services.api.queries.contact_charts import LOGS, NOT_APPLICABLE, not_applicable
-from services.api.queries.contact_logs import MAX_ROWS, ContactLogQueries, export_csv
-from services.api.queries.contacts_report import ContactsReportQueries
 from services.api.report_models import LogPage
 from services.api.routes.report_params import Filter, Range, contact_ids, invalid
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.api.deps import ERRORS, CallerScope, Conn
-from services.api.queries.contact_charts import (
+from projections.contacts_report.charts import (
     SOURCE_LABELS,
     needed_metrics,
 )
-from services.api.queries.contact_charts import charts as build_charts
-from services.api.queries.contacts_report import ContactsReportQueries
-from services.api.queries.workspace import WorkspaceQueries
+from projections.contacts_report.charts import charts as build_charts
+from projections.contacts_report.queries import ContactsReportQueries
+from projections.workspace.queries import WorkspaceQueries
+from services.api.deps import ERRORS, CallerScope, Conn
 from services.api.report_models import ContactsReportOut, Option, ReportFilters
 from services.api.routes.report_params import Filter, Range, contact_ids
 

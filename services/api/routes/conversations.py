@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from projections.audit_trail.queries import AuditTrailPage, AuditTrailQueries
+from projections.conversations.queries import ConversationQueries
 from services.api.deps import ERRORS, CallerScope, Conn, not_found
-from services.api.models import AuditTrailPage
-from services.api.queries.conversations import ConversationQueries
 
 router = APIRouter(tags=["conversations"], responses=ERRORS)
 ConversationId = Annotated[str, Path(description="The producer's conversation id")]
@@ -81,9 +81,8 @@ async def audit_trail(
     limit: Annotated[int, Query(ge=1, le=1000, description="Entries per page")] = 100,
     cursor: Cursor = None,
 ) -> AuditTrailPage:
-    queries = ConversationQueries(conn, scope)
-    await _visible(queries, conversation_id)
-    return await queries.audit_trail(conversation_id, limit, cursor)
+    await _visible(ConversationQueries(conn, scope), conversation_id)
+    return await AuditTrailQueries(conn, scope).page(conversation_id, limit, cursor)
 
 
 @router.get(

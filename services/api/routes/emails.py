@@ -10,9 +10,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from projections.emails.queries import EmailQueries
+from projections.shared.answers import ActorOut, SourceOut
 from services.api.deps import ERRORS, CallerScope, Conn, not_found
-from services.api.models import ActorOut, SourceOut
-from services.api.queries.emails import EmailQueries
 
 router = APIRouter(tags=["emails"], responses=ERRORS)
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page (default 10)")]

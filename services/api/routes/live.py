@@ -9,12 +9,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from sse_starlette import EventSourceResponse
 
+from projections.activity_grid.live import ActivityGridStream
+from projections.activity_grid.queries import GridFilter
+from projections.audit_trail.live import AuditTrailStream
+from projections.timeline.live import TimelineStream
 from services.api.deps import ERRORS
-from services.api.live.activity_grid import ActivityGridStream
-from services.api.live.audit_trail import AuditTrailStream
 from services.api.live.http import STREAM, After, CallerScope, LastEventId, respond
-from services.api.live.timeline import TimelineStream
-from services.api.queries.activity_grid import GridFilter
 from services.api.routes.timeline import Categories, Deleted, SubjectId, Text, Types
 
 router = APIRouter(tags=["live"], responses=ERRORS)

@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from services.api import cursor as cursors
+from projections.shared import cursor as cursors
+from projections.shared.reading import rows
 from services.api.deps import Conn, not_found
-from services.api.queries import rows
 from services.api.routes.audit import Auditor, router_responses
 from services.rejects import RejectFilter, one, select, with_input
 

@@ -9,14 +9,14 @@ from typing import Annotated, Literal
 from fastapi import Depends, HTTPException, Query
 
 from domain.workspace import known_time_zone
-from services.api.deps import CallerScope, Conn
-from services.api.queries.contacts_report import (
+from projections.contacts_report.queries import (
     MAX_CONTACTS,
     ContactsReportQueries,
     ReportFilter,
 )
-from services.api.queries.report_range import RangeError, ReportRange, resolve
-from services.api.queries.workspace import WorkspaceQueries
+from projections.shared.report_range import RangeError, ReportRange, resolve
+from projections.workspace.queries import WorkspaceQueries
+from services.api.deps import CallerScope, Conn
 
 Preset = Literal[
     "today",

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from projections.timeline.answers import TimelinePage
+from projections.timeline.queries import TimelineQueries
 from services.api.deps import ERRORS, CallerScope, Conn, not_found
-from services.api.models import BadgeRequest, Badges, TimelinePage
-from services.api.queries.timeline import TimelineQueries
+from services.api.models import BadgeRequest, Badges
 from services.time_travel import aware
 
 router = APIRouter(tags=["timeline"], responses=ERRORS)

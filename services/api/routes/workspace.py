@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from projections.workspace.queries import WorkspaceQueries
 from services.api.deps import ERRORS, CallerScope, Conn
-from services.api.queries.workspace import WorkspaceQueries
 from services.api.report_models import HistoryEntry, HistoryPage, WorkspaceOut
 
 router = APIRouter(tags=["workspace"], responses=ERRORS)

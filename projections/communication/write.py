@@ -1,0 +1,84 @@
+"""Write one batch of the communication projection back, in bulk (see projector.py)."""
+
+from __future__ import annotations
+
+from psycopg import AsyncCursor
+
+from projections.communication.state import Batch
+from projections.communication.tables import (
+    ACTIVITIES,
+    CONTACTS,
+    CONVERSATIONS,
+    RESPONSES,
+    RESPONSES_KEY,
+    TEAMS,
+    VOLUME,
+    VOLUME_KEY,
+)
+from projections.engine.bulk import insert_many
+
+
+async def write(cur: AsyncCursor, s: str, batch: Batch) -> None:
+    if batch.conversations:
+        await insert_many(
+            cur,
+            f"INSERT INTO {CONVERSATIONS.at(s)} VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT "
+            "(workspace_id, conversation_id) DO UPDATE SET contact_id = EXCLUDED.contact_id,"
+            " team_id = EXCLUDED.team_id, first_inbound_at = EXCLUDED.first_inbound_at, "
+            "first_response_at = EXCLUDED.first_response_at, "
+            "awaiting_since = EXCLUDED.awaiting_since",
+            [
+                (
+                    *key,
+                    c.contact_id,
+                    c.team_id,
+                    c.first_inbound_at,
+                    c.first_response_at,
+                    c.awaiting_since,
+                )
+                for key, c in batch.conversations.items()
+            ],
+        )
+    if batch.touched_activities:
+        await insert_many(
+            cur,
+            f"INSERT INTO {ACTIVITIES.at(s)} VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT"
+            " (workspace_id, activity_id) DO UPDATE SET deleted = EXCLUDED.deleted",
+            [
+                (*key, a.contact_id, a.team_id, a.bucket, a.channel, a.direction, a.deleted)
+                for key in sorted(batch.touched_activities)
+                if (a := batch.activities[key])
+            ],
+        )
+    if batch.contacts:  # in log order: a contact's later state wins
+        await cur.executemany(
+            f"INSERT INTO {CONTACTS.at(s)} VALUES (%s, %s, %s, %s) ON CONFLICT (workspace_id, "
+            "contact_id) DO UPDATE SET status = EXCLUDED.status, "
+            "merged_into = EXCLUDED.merged_into",
+            batch.contacts,
+        )
+    if batch.teams:
+        await insert_many(
+            cur,
+            f"INSERT INTO {TEAMS.at(s)} VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            sorted(batch.teams),
+        )
+    # A count that comes back to zero is written too: a rebuild that sees an activity
+    # logged and deleted in one batch writes the same zero row the live one ends with.
+    if batch.volume:
+        await insert_many(
+            cur,
+            f"INSERT INTO {VOLUME.at(s)} ({VOLUME_KEY}, count) VALUES ({', '.join(['%s'] * 9)}) "
+            "ON CONFLICT ON CONSTRAINT volume_key DO UPDATE SET "
+            "count = volume.count + EXCLUDED.count",
+            [(*key, n) for key, n in batch.volume.items()],
+        )
+    if batch.responses:
+        await insert_many(
+            cur,
+            f"INSERT INTO {RESPONSES.at(s)} ({RESPONSES_KEY}, count, total_ms) VALUES "
+            f"({', '.join(['%s'] * 10)}) ON CONFLICT ON CONSTRAINT responses_key DO UPDATE "
+            "SET count = responses.count + EXCLUDED.count, "
+            "total_ms = responses.total_ms + EXCLUDED.total_ms",
+            [(*key, n, ms) for key, (n, ms) in batch.responses.items()],
+        )

@@ -1,0 +1,120 @@
+"""Rows of the timeline: what each event becomes, for whom, and how it is found."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.activity import Activity
+from domain.conversation import Conversation
+from domain.outgoing_email import OutgoingEmail
+from projections.engine.base import Recorded
+from projections.shared.describe import COMMON_PLACEHOLDERS, common_columns, data_of
+from projections.timeline.tables import ENTRIES
+
+SUBJECTS = ("contact", "lead", "account")
+# Entries that are record-keeping about the contact or conversation, not activities:
+# they show on the timeline but do not count on its badge ("6 Activities").
+NOT_COUNTED = ("contact", "conversation")
+UNCOUNTED_TYPE = Activity.Deleted.TOPIC.rsplit(".", 1)[0]  # a deletion counts for nothing
+# The INSERT of a whole row: its own columns, then the common ones (describe.py).
+_OWN = ENTRIES.columns[: ENTRIES.columns.index("occurred_at")]
+PLACEHOLDERS = ", ".join(["%s"] * len(_OWN)) + ", " + COMMON_PLACEHOLDERS
+_INDEX = {name: i for i, name in enumerate(ENTRIES.columns)}
+
+
+def category(r: Recorded) -> str:
+    """What a timeline filter by type means: an activity's type, else the event's family."""
+    if type(r.event) is Conversation.InteractionClosed:
+        return "interaction"
+    details = getattr(r.event, "details", None)
+    if details is not None and hasattr(details, "type"):
+        return details.type
+    return r.type.split(".", 1)[0]
+
+
+def _words(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [w for v in value.values() for w in _words(v)]
+    if isinstance(value, list | tuple):
+        return [w for v in value for w in _words(v)]
+    return []
+
+
+class Row(list):
+    """One entry: the values of every column of ENTRIES, in order (what the INSERT takes)."""
+
+    def __getattr__(self, name: str):
+        try:
+            return self[_INDEX[name]]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def set(self, name: str, value) -> None:
+        self[_INDEX[name]] = value
+
+    @property
+    def key(self) -> tuple:
+        return (self.workspace_id, self.source_type, self.source_id)
+
+    @property
+    def subject(self) -> tuple:
+        return (self.workspace_id, self.subject_type, self.subject_id)
+
+    @property
+    def counted(self) -> bool:
+        return self.category not in NOT_COUNTED and self.type != UNCOUNTED_TYPE
+
+
+def search_text(r: Recorded, summary: str) -> str:
+    """What the timeline's search looks in: the summary and every text of the event."""
+    return " ".join([summary, *_words(data_of(r.event))]).lower()
+
+
+def row(
+    r: Recorded,
+    subject: tuple[str, str],
+    source: tuple[str, str],
+    link: tuple[str, str] | None = None,
+    team_id: str | None = None,
+    kind: str | None = None,
+) -> Row:
+    common = dict(zip(ENTRIES.columns[len(_OWN) :], common_columns(r), strict=True))
+    if team_id is not None:
+        common["team_id"] = team_id
+    search = search_text(r, common["summary"])
+    link_type, link_id = link or (None, None)
+    own = (
+        r.meta.workspace_id,
+        *subject,
+        r.position,
+        kind or category(r),
+        *source,
+        link_type,
+        link_id,
+        False,
+        None,
+        search,
+    )
+    return Row([*own, *common.values()])
+
+
+def activity_rows(r: Recorded) -> list[Row]:
+    details = r.event.details
+    link = (details.model.type, details.model.id) if details.model else None
+    return [
+        row(r, (kind, ref.id), ("activity", r.event.activity_id), link, r.meta.team_id)
+        for kind in SUBJECTS
+        if (ref := getattr(details, kind)) is not None
+    ]
+
+
+def email_rows(r: Recorded) -> list[Row]:
+    """A sent email on each recipient contact's timeline, a received one on the sender's;
+    the source is the email (outgoing: its id; incoming: its id in Chronicle)."""
+    if type(r.event) is OutgoingEmail.Sent:
+        source, team = ("email", r.event.email_id), r.event.team_id
+    else:
+        source, team = ("incoming_email", str(r.aggregate_id)), r.meta.team_id
+    return [row(r, ("contact", c), source, None, team) for c in r.event.contact_ids]
