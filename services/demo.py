@@ -50,16 +50,19 @@ async def ingest_backlog(nats_url: str) -> int:
         await nc.close()
 
 
-def wait_until_settled(nats_url: str, api: str, total: int, timeout: float = 120) -> None:
-    """Wait on checkpoints: the ingest consumer's backlog, then each projection's position."""
+def wait_until_settled(nats_url: str, database_url: str, total: int, timeout: float = 120) -> None:
+    """Wait on checkpoints: the ingest consumer's backlog, then each read model's position
+    (from the store, as `chronicle status` reads them)."""
+    from services.status import from_store
+
     bar = tqdm(
         total=total, desc="ingested + projected", unit="msg", file=sys.stdout, mininterval=0.5
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         backlog = asyncio.run(ingest_backlog(nats_url))
-        health = httpx.get(f"{api}/health", timeout=5).json()
-        behind = sum(p["lag_events"] for p in health["projections"].values())
+        status = asyncio.run(from_store(database_url))
+        behind = sum(c.lag_events for c in status.consumers)
         bar.update(max(total - backlog, 0) - bar.n)
         if backlog == 0 and behind == 0:
             bar.close()
@@ -135,7 +138,7 @@ def demo(settings: Settings, seed: int = 7, keep_running: bool | None = None) ->
             messages = demo_workload(seed, workspace, run) + showcase.bad_messages(workspace, run)
             producer_url, inbox = producer_for(servers, workspace)
             asyncio.run(publish(producer_url, messages, inbox))
-            wait_until_settled(nats, api, len(messages))
+            wait_until_settled(nats, db, len(messages))
             with psycopg.connect(db, autocommit=True) as conn:
                 token = create_token(conn, workspace, "u_17", "admin", label="demo")
             showcase.show(api, token, db, workspace)

@@ -38,9 +38,12 @@ def stored(database_url):
     with EventStore(database_url) as store:
         outcomes = IngestProcessor(store).process(
             [Incoming(m.subject, m.body, stream_seq=n) for n, m in enumerate(erasure_scenario(), 1)]
-            + [Incoming(m.subject, m.body, stream_seq=9000) for m in rejected_about_zed()]
+            + [
+                Incoming(m.subject, m.body, stream_seq=9000 + n)
+                for n, m in enumerate(rejected_about_zed())
+            ]
         )
-    assert [o.status for o in outcomes].count("rejected") == 1, [
+    assert [o.status for o in outcomes].count("rejected") == 2, [
         o.reply() for o in outcomes if o.status not in ("accepted",)
     ]
     return outcomes
@@ -131,7 +134,7 @@ async def test_an_erased_contact_reads_as_erased_everywhere_and_still_counts(dat
     }
     assert verify(database_url).intact
     assert sorted(erasure.contacts) == ["c_zed", "c_zq_old", "c_zq_visitor"]
-    assert erasure.rejects == 1 and len(erasure.keys) >= 5 and erasure.positions
+    assert erasure.rejects == 2 and len(erasure.keys) >= 5 and erasure.positions
     for result in await compare_with_rebuild(database_url):
         assert result.equal, (result.name, result.differences)
 
@@ -169,11 +172,16 @@ def test_the_log_export_keeps_ciphertext_and_reimports_as_the_same_chain(
 
 
 def test_the_rejected_input_about_the_contact_is_redacted(database_url, stored):
+    """Also input kept with no workspace at all (a subject naming none, a body not JSON)."""
     erase_contact(database_url, WS, "c_zed")
     with psycopg.connect(database_url) as conn:
-        [(payload, reason)] = conn.execute("SELECT payload, reason FROM ingest_rejects").fetchall()
-    assert b"zed.quill" not in bytes(payload) and b"erased" in bytes(payload)
-    assert reason  # why it was rejected is kept
+        kept = conn.execute(
+            "SELECT workspace_id, payload, reason FROM ingest_rejects ORDER BY id"
+        ).fetchall()
+    assert [ws for ws, _, _ in kept] == [WS, None]
+    for _, payload, reason in kept:
+        assert b"zed.quill" not in bytes(payload) and b"erased" in bytes(payload)
+        assert reason  # why it was rejected is kept
 
 
 def test_ingest_never_writes_again_what_it_held_from_before_an_erasure(database_url):

@@ -116,8 +116,14 @@ async def verify(settings, messages) -> None:
                 ).fetchall()
             )
         )
-    assert (ledger, rejects) == (len(messages), 0)
-    assert stored == expected_events(messages)
+    with psycopg.connect(settings.database_url) as conn:
+        kept = set(conn.execute("SELECT workspace_id, envelope_id FROM ingest_envelopes"))
+        reasons = conn.execute("SELECT envelope_id, reason FROM ingest_rejects").fetchall()
+    sent = {(m.subject.split(".")[2], m.envelope_id) for m in messages}
+    missing = sorted(sent - kept)[:10]
+    assert (ledger, rejects) == (len(messages), 0), f"missing {missing}, rejected {reasons}"
+    expected = expected_events(messages)
+    assert stored == expected, f"stored - expected {stored - expected}, {expected - stored}"
     await assert_live_equals_rebuilt(settings.database_url)
 
 

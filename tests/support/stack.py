@@ -23,8 +23,7 @@ class Stack:
     def __init__(self, settings: Settings, projections: list[str] | None = None) -> None:
         """`projections`: only these read models (default: all)."""
         self.settings = settings.model_copy(update={"api_port": free_port()})
-        # The API's ops endpoint (/health with details); the services here open none.
-        self.api_settings = self.settings.model_copy(update={"metrics_port": free_port()})
+        self.ops_port = free_port()  # the API's ops endpoint; the services here open none
         self.ingest = IngestService(self.settings)
         self.relay = Relay(self.settings)
         self.names = projections or list(PROJECTIONS)
@@ -73,9 +72,14 @@ class Stack:
         return httpx.AsyncClient(base_url=self.url, headers=headers, timeout=10)
 
     @property
+    def api_settings(self) -> Settings:
+        """The settings the API runs with (a test may change `settings` before the start)."""
+        return self.settings.model_copy(update={"metrics_port": self.ops_port})
+
+    @property
     def ops(self) -> str:
         """The API process's ops endpoint: /health with every consumer's lag, /metrics."""
-        return f"http://127.0.0.1:{self.api_settings.metrics_port}"
+        return f"http://127.0.0.1:{self.ops_port}"
 
     async def health(self) -> dict:
         async with httpx.AsyncClient(base_url=self.ops) as client:

@@ -10,12 +10,18 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from services import proofs
-from services.api.deps import Conn
+from services.api.deps import Conn, ErrorOut
 from services.api.routes.audit import Auditor
 from services.api.routes.audit import router as audit_router
 from services.tree_heads import heads
 
-router = APIRouter(tags=["audit"], responses=audit_router.responses)
+router = APIRouter(
+    tags=["audit"],
+    responses={
+        **audit_router.responses,
+        409: {"model": ErrorOut, "description": "No signed tree head covers what was asked yet"},
+    },
+)
 
 
 class TreeHead(BaseModel):
