@@ -72,6 +72,7 @@ SERVICES: dict[str, tuple[list[str] | None, list[str] | None]] = {
             INBOX,  # verdicts, to producers' own inboxes
             *_stream_info(),
             *_consumer(INGEST_STREAM),
+            f"{API}.STREAM.MSG.GET.{INGEST_STREAM}",  # a delivery lost on the way, read again
         ],
         ["audit.request.>", INBOX],
     ),

@@ -24,6 +24,7 @@ from adapters.migrations import ensure_store
 from adapters.pull import delivery
 from adapters.settings import Settings
 from services import runtime
+from services.ingest.gaps import Coverage
 from services.ingest.processor import IngestProcessor, Outcome
 from services.ingest.validation import Incoming
 from services.runtime import HostedService, Watchdog
@@ -61,6 +62,9 @@ class IngestService(HostedService):
             buffered_fetch=True,  # ~25 us of CPU less per message than nats-py's fetch
         )
         self.processor: IngestProcessor | None = None
+        self.coverage = Coverage(
+            bus.ingest_filters(settings.ingest_partition, settings.ingest_partitions)
+        )
         self.batches = 0
 
     async def prepare(self) -> None:
@@ -101,17 +105,26 @@ class IngestService(HostedService):
             self.processor.store.close()
 
     async def handle_batch(self, raws: list[Msg]) -> None:
-        """Apply one ordered batch; raising makes the consumer retry it in place."""
+        """Apply one ordered batch, after any message delivered before it but never received
+        (services/ingest/gaps.py); raising makes the consumer retry it in place."""
         incoming = []
         for r in raws:
             seq, deliveries = delivery(r)
             incoming.append(
                 Incoming(r.subject, r.data, dict(r.headers or {}), seq, deliveries or 1)
             )
+        js = self.consumer.nc.jetstream()
+        lost = await self.coverage.missing(js, min(i.stream_seq for i in incoming))
+        if lost:
+            log.warning(
+                "ingest.recovered_lost_deliveries", count=len(lost), first=lost[0].stream_seq
+            )
+            incoming = lost + incoming
         outcomes = await asyncio.to_thread(self.processor.process, incoming)
         for item, outcome in zip(incoming, outcomes, strict=True):
             await self._announce(item, outcome)
         await self.consumer.ack(raws)
+        self.coverage.applied([i.stream_seq for i in incoming])
         self.batches += 1
         for outcome in outcomes:
             metrics.ingest().envelopes.labels(outcome.status).inc()

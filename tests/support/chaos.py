@@ -120,11 +120,39 @@ async def verify(settings, messages) -> None:
         kept = set(conn.execute("SELECT workspace_id, envelope_id FROM ingest_envelopes"))
         reasons = conn.execute("SELECT envelope_id, reason FROM ingest_rejects").fetchall()
     sent = {(m.subject.split(".")[2], m.envelope_id) for m in messages}
-    missing = sorted(sent - kept)[:10]
-    assert (ledger, rejects) == (len(messages), 0), f"missing {missing}, rejected {reasons}"
+    missing = sorted(sent - kept)
+    if missing:
+        found = await on_the_ingest_stream(settings, set(missing))
+        raise AssertionError(f"missing {missing[:10]}, on the stream at {found}, {reasons}")
+    assert (ledger, rejects) == (len(messages), 0), f"rejected {reasons}"
     expected = expected_events(messages)
     assert stored == expected, f"stored - expected {stored - expected}, {expected - stored}"
     await assert_live_equals_rebuilt(settings.database_url)
+
+
+async def on_the_ingest_stream(settings, wanted: set) -> dict:
+    """Where the ingest stream holds these (workspace, envelope id): their sequences, and
+    the ingest consumer's state (did the bus lose them, or did ingest pass them by?)."""
+    nc = await nats.connect(settings.nats_url)
+    js = nc.jetstream()
+    try:
+        info = await js.stream_info(bus.INGEST_STREAM)
+        found: dict = {}
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            try:
+                msg = await js.get_msg(bus.INGEST_STREAM, seq=seq)
+            except nats.js.errors.NotFoundError:
+                continue
+            key = (msg.subject.split(".")[2], (msg.headers or {}).get(bus.MSG_ID))
+            if key in wanted:
+                found.setdefault(key, []).append(seq)
+        consumer = await js.consumer_info(bus.INGEST_STREAM, DURABLE)
+        found["ack_floor"] = consumer.ack_floor
+        found["delivered"] = consumer.delivered
+        found["stream"] = (info.state.first_seq, info.state.last_seq, info.state.messages)
+        return found
+    finally:
+        await nc.close()
 
 
 async def diagnosis(settings, fleet) -> str:
