@@ -157,7 +157,11 @@ class Relay(HostedService):
                 try:
                     async with (
                         await psycopg.AsyncConnection.connect(
-                            url, autocommit=True, connect_timeout=10
+                            url,
+                            autocommit=True,
+                            connect_timeout=10,
+                            # its bookmark is a hint (it resumes from the stream's tail)
+                            options="-c synchronous_commit=off",
                         ) as db,
                         await psycopg.AsyncConnection.connect(
                             url, autocommit=True, connect_timeout=10

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 
+from adapters import bus_auth
 from adapters.embedded import free_port
 from services.bench.config import Config
 from services.bench.infra import Infra, reset_streams
@@ -47,10 +48,10 @@ class Tracker:
         return self.backlog + self.publisher.published - self.published_at
 
 
-async def measure(database_url: str, nats_url: str, config: Config) -> Figure:
+async def measure(database_url: str, nats_url: str, config: Config, key: bytes) -> Figure:
     messages = iter(BenchWorkload(config.seed, int(config.ingest_seconds * 40_000)))
     bar = progress(config.ingest_seconds, "ingest")
-    async with Probe(database_url, nats_url) as probe, Publisher(nats_url) as publisher:
+    async with Probe(database_url, nats_url) as probe, Publisher(nats_url, key) as publisher:
         tracker = Tracker(probe, publisher, bar)
         stop = asyncio.Event()
         task = asyncio.create_task(tracker.run(stop))
@@ -91,7 +92,8 @@ def run(infra: Infra, config: Config, scratch: Path) -> Figure:
     services = Services(database_url, infra.nats_url, ["ingest"], scratch, free_port())
     with services, RssSampler(services.pids) as rss:
         asyncio.run(wait_for_consumers(infra.nats_url, [DURABLE]))
-        figure = asyncio.run(measure(database_url, infra.nats_url, config))
+        key = bus_auth.load_key(scratch)  # the services' (their data folder is `scratch`)
+        figure = asyncio.run(measure(database_url, infra.nats_url, config, key))
         services.check_alive()
     figure.rss_mb = rss.peak_mb
     infra.drop_database(database_url)

@@ -15,6 +15,7 @@ import bisect
 import time
 from pathlib import Path
 
+from adapters import bus_auth
 from adapters.embedded import free_port
 from services.bench.config import Config
 from services.bench.infra import Infra, reset_streams
@@ -72,12 +73,12 @@ async def until_settled(probe: Probe, within: float = 300) -> None:
 
 
 async def measure(
-    database_url: str, nats_url: str, config: Config, cpu: CpuMeter
+    database_url: str, nats_url: str, config: Config, cpu: CpuMeter, key: bytes
 ) -> tuple[Figure, Figure]:
     total = int((config.pipeline_seconds + config.steady_seconds) * 40_000) + 1000
     messages = iter(BenchWorkload(config.seed, total))
     async with Probe(database_url, nats_url) as probe:
-        async with Publisher(nats_url, sample_every=10) as pub:
+        async with Publisher(nats_url, key, sample_every=10) as pub:
             seen = Visibility(probe, pub, 0.02)
             bar = progress(config.pipeline_seconds, "pipeline, sustained")
             task = asyncio.create_task(seen.run(bar))
@@ -106,7 +107,7 @@ async def measure(
         )
         sustained.with_latencies(_end_to_end(pub, seen))
         await until_settled(probe)
-        async with Publisher(nats_url, sample_every=1) as pub:
+        async with Publisher(nats_url, key, sample_every=1) as pub:
             seen = Visibility(probe, pub, 0.005)
             task = asyncio.create_task(
                 seen.run(progress(config.steady_seconds, "pipeline, steady"))
@@ -147,7 +148,8 @@ def run(infra: Infra, config: Config, scratch: Path) -> list[Figure]:
         durables = [DURABLE, "chronicle-projectors"]
         asyncio.run(wait_for_consumers(infra.nats_url, durables))
         cpu = CpuMeter(services.named_pids)
-        figures = asyncio.run(measure(database_url, infra.nats_url, config, cpu))
+        key = bus_auth.load_key(scratch)  # the services' (their data folder is `scratch`)
+        figures = asyncio.run(measure(database_url, infra.nats_url, config, cpu, key))
         services.check_alive()
     for figure in figures:
         figure.rss_mb = rss.peak_mb

@@ -15,13 +15,18 @@ from collections.abc import Awaitable, Callable, Iterator
 import msgspec
 import nats
 
-from adapters import bus
+from adapters import bus, bus_auth
 from services.workload import Published
 
 
 class Publisher:
-    def __init__(self, nats_url: str, sample_every: int = 10) -> None:
+    """Publishes as a producer with `js.publish`; every `sample_every`-th envelope asks for
+    the ingest service's verdict (its latency), with a reply subject signed by the bus key
+    as Chronicle's request gateway would sign it (the benchmark is Chronicle's own tool)."""
+
+    def __init__(self, nats_url: str, reply_key: bytes, sample_every: int = 10) -> None:
         self.nats_url, self.sample_every = nats_url, max(sample_every, 1)
+        self.reply_key = reply_key
         self.published = 0
         self.failed = 0
         self.sent: dict[str, float] = {}
@@ -52,6 +57,9 @@ class Publisher:
         headers = {bus.MSG_ID: m.envelope_id}
         if self.published % self.sample_every == 0:
             headers[bus.REPLY_TO] = self.reply_subject
+            headers[bus_auth.REPLY_HEADER] = bus_auth.sign_reply(
+                self.reply_key, self.reply_subject, m.body
+            )
             self.sent[m.envelope_id] = time.monotonic()
         future = await self.js.publish_async(m.subject, m.body, headers=headers, wait_stall=60)
         future.add_done_callback(self._done)
