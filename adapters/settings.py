@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="auto: readable on a terminal, JSON otherwise"
     )
-    log_level: str = Field("info", description="debug, info, warning or error")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="debug, info, warning or error"
+    )
     api_host: str = Field("127.0.0.1", description="HTTP API bind address")
     api_port: int = Field(8000, description="HTTP API port")
     api_docs: bool = Field(
@@ -49,9 +51,7 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Seconds an API query may run before PostgreSQL cancels it"
     )
     ingest_batch_size: int = Field(500, description="Envelopes taken from the bus per batch")
-    ingest_batch_wait: float = Field(0.05, description="Seconds to wait to fill a batch")
     projector_batch_size: int = Field(1000, description="Events applied per transaction")
-    projector_batch_wait: float = Field(0.05, description="Seconds to wait to fill a batch")
     relay_batch_size: int = Field(
         2000,
         description="Events read from the store per query, and published per acknowledgement",
@@ -163,6 +163,11 @@ class Settings(BaseSettings):
         description="Base64 ed25519 seed that signs chain checkpoints and tree heads (unset: a key "
         "file in the data folder, created on first use)",
     )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
 
 @lru_cache

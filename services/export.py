@@ -9,6 +9,7 @@ counts positions of the log walked, so its rate and ETA hold whatever the filter
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -134,7 +135,9 @@ def export(database_url: str, out: IO[bytes], progress: bool = True, **filters: 
 
 
 class ImportError_(Exception):
-    """The export cannot be imported as it stands."""
+    """The export cannot be imported as it stands (the command line: exit code 5)."""
+
+    exit_code = 5
 
 
 def import_(
@@ -157,17 +160,24 @@ def import_(
         if conn.execute(f"SELECT 1 FROM {EVENTS_TABLE} LIMIT 1").fetchone():
             raise ImportError_("the target event store is not empty")
         bar = tqdm(
-            source,
-            unit="ev",
+            total=_size(source),  # bytes: a total and an ETA from the file's size
+            unit="B",
             unit_scale=True,
             desc="importing",
             file=sys.stderr,
             disable=not progress,
             mininterval=0.5,
         )
-        for line in bar:
-            r = msgspec.json.decode(line)
-            position, ws = r["position"], r["workspace_id"]
+        for number, line in enumerate(source, 1):
+            bar.update(len(line))
+            try:
+                r = msgspec.json.decode(line)
+                position, ws = r["position"], r["workspace_id"]
+                r["aggregate_id"], r["stored"], r["prev"], r["hash"], r["version"]
+            except (msgspec.DecodeError, KeyError, TypeError) as error:
+                raise ImportError_(f"line {number}: not an exported event ({error!r})") from None
+            if not isinstance(position, int):
+                raise ImportError_(f"line {number}: position {position!r} is not a number")
             if position <= last:
                 raise ImportError_(f"position {position}: not after {last}; lines out of order")
             agg, state = UUID(r["aggregate_id"]), r["stored"].encode()
@@ -193,7 +203,15 @@ def import_(
             f"(SELECT coalesce(max(notification_id), 1) FROM {EVENTS_TABLE}))"
         )
         catch_up_all(conn)  # each workspace's Merkle tree, from the imported events
+        bar.close()
     return count
+
+
+def _size(source: IO[bytes]) -> int | None:
+    try:
+        return os.fstat(source.fileno()).st_size or None
+    except (OSError, ValueError, AttributeError):
+        return None  # a pipe: no total
 
 
 def _copy(conn: psycopg.Connection, events: list[tuple], chains: list[tuple]) -> None:

@@ -64,8 +64,6 @@ def settings(database_url, nats_url) -> Settings:
         nats_url=nats_url,
         bus_key=base64.b64encode(os.urandom(32)).decode(),  # this test's own
         checkpoint_interval=0,
-        ingest_batch_wait=0.02,
-        projector_batch_wait=0.02,
         log_format="console",
     )
 

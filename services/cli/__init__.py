@@ -29,13 +29,17 @@ from services.cli import (
     status,
     workspace,
 )
+from services.cli.failures import reported
 
 MODULES = [stack, admin, credentials, audit, proofs, rejects, rebuild, email, workspace, status]
 MODULES += [erasure, live, bench]
 
 
 def parser() -> argparse.ArgumentParser:
+    from adapters.metrics import chronicle_version
+
     p = argparse.ArgumentParser(prog="chronicle", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"chronicle {chronicle_version()}")
     sub = p.add_subparsers(dest="command", required=True)
     for module in MODULES:
         module.register(sub)
@@ -44,11 +48,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    settings = beside_a_running_chronicle(Settings(), args.command)
-    if getattr(args, "hosts_services", False):
-        configure_logging(settings, args.command)
-        terminate_on_sigterm()
-    return args.handler(settings, args)
+
+    def run() -> int:
+        settings = beside_a_running_chronicle(Settings(), args.command)
+        if getattr(args, "hosts_services", False):
+            configure_logging(settings, args.command)
+            terminate_on_sigterm()
+        return args.handler(settings, args)
+
+    return reported(args.command, run)
 
 
 def beside_a_running_chronicle(settings: Settings, command: str) -> Settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from pathlib import Path
 
@@ -70,9 +71,37 @@ def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
-    from services.checks import compare_with_rebuild
+    import psycopg
 
-    results = asyncio.run(compare_with_rebuild(database(settings), args.names or None))
+    from services.checks import compare_with_rebuild
+    from services.cli.failures import Failure
+
+    try:
+        results = asyncio.run(compare_with_rebuild(database(settings), args.names or None))
+    except psycopg.errors.UndefinedTable as missing:
+        raise Failure(
+            f"a read model has no tables yet ({str(missing).splitlines()[0]}): run "
+            "`chronicle migrate` or the projector host first"
+        ) from None
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "read_model": r.name,
+                        "equal": r.equal,
+                        "position": r.position,
+                        "rows": r.rows,
+                        "differences": {
+                            t: {"only_live": a, "only_rebuilt": b}
+                            for t, (a, b) in r.differences.items()
+                        },
+                    }
+                    for r in results
+                ]
+            )
+        )
+        return 0 if all(r.equal for r in results) else 1
     for r in results:
         verdict = "equal" if r.equal else "DIFFERENT"
         tables = ", ".join(f"{t} {n} rows" for t, n in r.rows.items())
@@ -86,6 +115,14 @@ def cmd_dlq(settings: Settings, args: argparse.Namespace) -> int:
     from services.dead_letters import list_dead_letters, replay
 
     url = database(settings)
+    if args.action == "list" and args.json:
+        for d in list_dead_letters(url, args.all):
+            print(
+                json.dumps(
+                    {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in d.items()}
+                )
+            )
+        return 0
     if args.action == "list":
         for d in list_dead_letters(url, args.all):
             where = (
@@ -110,23 +147,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     dlq_actions = dlq.add_subparsers(dest="action", required=True)
     dlq_list = dlq_actions.add_parser("list", help="what was parked, and why")
     dlq_list.add_argument("--all", action="store_true", help="include replayed ones")
+    dlq_list.add_argument("--json", action="store_true", help="one JSON object a line")
     dlq_replay = dlq_actions.add_parser("replay", help="send or apply them again")
-    dlq_replay.add_argument("ids", nargs="+", type=int)
+    dlq_replay.add_argument("ids", nargs="+", type=int, help="dead letter ids (`dlq list`)")
     check = sub.add_parser("check", help="compare each live read model with a rebuild")
     check.add_argument("names", nargs="*", help="projections (default: all)")
+    check.add_argument("--json", action="store_true", help="the comparison as JSON")
     check.set_defaults(handler=cmd_check)
     docs = sub.add_parser("docs", help="regenerate the documents generated from the code")
     docs.add_argument("--root", default=".", help="the repository root")
     docs.set_defaults(handler=cmd_docs)
-    token = sub.add_parser("token", help="create or revoke API bearer tokens")
+    token = sub.add_parser("token", help="create, list or revoke API bearer tokens")
     token.set_defaults(handler=cmd_token)
     actions = token.add_subparsers(dest="action", required=True)
-    create = actions.add_parser("create")
-    create.add_argument("--workspace", required=True)
-    create.add_argument("--user", required=True)
-    create.add_argument("--role", required=True, choices=["admin", "manager", "agent", "auditor"])
-    create.add_argument("--team", action="append", default=[])
-    create.add_argument("--label")
+    create = actions.add_parser("create", help="make one (printed once; kept as a hash)")
+    create.add_argument("--workspace", required=True, help="the workspace it reads")
+    create.add_argument("--user", required=True, help="the user it acts for (logs name them)")
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=["admin", "manager", "agent", "auditor"],
+        help="agents see their teams' rows only; auditors (and admins) read the log",
+    )
+    create.add_argument("--team", action="append", default=[], help="an agent's team (repeatable)")
+    create.add_argument("--label", help="who or what it is for (`token list`, `revoke --label`)")
     create.add_argument(
         "--email-access",
         action=argparse.BooleanOptionalAction,

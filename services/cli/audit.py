@@ -27,6 +27,21 @@ def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
             report = verify_export(source, args.workspace, key, external, heads)
     else:
         report = verify(database(settings), args.workspace, key, external, heads)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "intact": report.intact,
+                    "events": report.events,
+                    "workspaces": sorted(report.workspaces),
+                    "checkpoints": report.checkpoints,
+                    "tree_heads": report.tree_heads,
+                    "signatures_checked": key is not None,
+                    "problems": [vars(p) for p in report.problems],
+                }
+            )
+        )
+        return 0 if report.intact else 1
     print(
         f"{report.events} events in {len(report.workspaces)} workspace chains, "
         f"{report.checkpoints} signed checkpoints, {report.tree_heads} signed tree heads: "
@@ -151,7 +166,7 @@ def aggregate_of(text: str | None, workspace: str | None) -> UUID | None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     verify = sub.add_parser("verify", help="walk the hash chains and signed checkpoints")
-    verify.add_argument("--workspace")
+    verify.add_argument("--workspace", help="only this workspace's chain (default: all)")
     verify.add_argument("--public-key", help="the signer's public key (default: this host's)")
     verify.add_argument("--checkpoints", help="checkpoints kept outside the database (JSONL)")
     verify.add_argument(
@@ -159,6 +174,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     verify.add_argument("--export", help="walk this export file instead of the database")
     verify.add_argument("--show", type=int, default=20, help="problems to list")
+    verify.add_argument("--json", action="store_true", help="the report as one JSON object")
     verify.set_defaults(handler=cmd_verify)
     checkpoint = sub.add_parser(
         "checkpoint", help="sign every workspace's chain head (and tree head) now"
@@ -170,7 +186,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     checkpoint.add_argument("--workspace", help="with --list: only this workspace's")
     checkpoint.set_defaults(handler=cmd_checkpoint)
     export = sub.add_parser("export", help="stored events as JSON Lines")
-    export.add_argument("--workspace")
+    export.add_argument("--workspace", help="only this workspace's events (default: all)")
     export.add_argument(
         "--aggregate",
         help="an aggregate's UUID, or KIND:ID (conversation:conv_1, with --workspace)",
@@ -184,9 +200,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     export.set_defaults(handler=cmd_export)
     state = sub.add_parser("state", help="an aggregate as it stood at a time or a version")
-    state.add_argument("kind", choices=["conversation", "contact", "activity"])
+    state.add_argument(
+        "kind", choices=["conversation", "contact", "activity"], help="the aggregate's kind"
+    )
     state.add_argument("id", help="the producer's id (conv_1, c_ann, ...)")
-    state.add_argument("--workspace", required=True)
+    state.add_argument("--workspace", required=True, help="the workspace it belongs to")
     when = state.add_mutually_exclusive_group()
     when.add_argument(
         "--as-of", type=moment, help="recorded by this time (ISO 8601; UTC if no zone)"
@@ -194,8 +212,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     when.add_argument("--version", type=int, help="after this many events")
     state.set_defaults(handler=cmd_state)
     imp = sub.add_parser("import", help="load an export into an empty event store")
-    imp.add_argument("file")
-    imp.add_argument("-q", "--quiet", action="store_true")
+    imp.add_argument("file", help="an export (JSON Lines, `chronicle export`)")
+    imp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     imp.add_argument(
         "--partial",
         action="store_true",

@@ -137,7 +137,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         )
         create.add_argument("--label", help="who it is for")
         listing = actions.add_parser("list", help="active ones (--all: revoked too)")
-        listing.add_argument("--all", action="store_true")
+        listing.add_argument("--all", action="store_true", help="revoked ones too")
         revoke = actions.add_parser("revoke", help="take one back, without restarting the bus")
         revoke.add_argument("name", help="the user name (`p_…`, `r_…`)")
     users = sub.add_parser(

@@ -101,16 +101,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     mailbox = sub.add_parser("mailbox", help="connect mailboxes for sending and polling")
     actions = mailbox.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="connect (or reconnect) a mailbox")
-    add.add_argument("--workspace", required=True)
+    add.add_argument("--workspace", required=True, help="the workspace the mailbox serves")
     add.add_argument("--mailbox", required=True, help="the mailbox id emails name")
     add.add_argument("--address", required=True, help="its email address (From)")
     add.add_argument("--name", help="display name for From")
     add.add_argument("--owner", help="the user whose mailbox it is")
     add.add_argument("--team", help="the team that owns its emails")
     add.add_argument("--smtp", help="host[:port] to send through (default port 587)")
-    add.add_argument("--smtp-security", choices=["none", "starttls", "ssl"], default="starttls")
+    add.add_argument(
+        "--smtp-security",
+        choices=["none", "starttls", "ssl"],
+        default="starttls",
+        help="how to reach the SMTP server (default starttls)",
+    )
     add.add_argument("--imap", help="host[:port] to read from (default port 993)")
-    add.add_argument("--imap-security", choices=["none", "starttls", "ssl"], default="ssl")
+    add.add_argument(
+        "--imap-security",
+        choices=["none", "starttls", "ssl"],
+        default="ssl",
+        help="how to reach the IMAP server (default ssl)",
+    )
     add.add_argument("--folder", default="INBOX", help="IMAP folder to read")
     add.add_argument("--sent-folder", help="IMAP folder where sent mail shows (e.g. Sent)")
     add.add_argument("--maildir", help="a Maildir to read instead of IMAP")
@@ -121,6 +131,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.set_defaults(handler=cmd_add)
     actions.add_parser("list", help="connected mailboxes").set_defaults(handler=cmd_list)
     rm = actions.add_parser("remove", help="disconnect a mailbox")
-    rm.add_argument("--workspace", required=True)
-    rm.add_argument("--mailbox", required=True)
+    rm.add_argument("--workspace", required=True, help="the mailbox's workspace")
+    rm.add_argument("--mailbox", required=True, help="the mailbox id")
     rm.set_defaults(handler=cmd_remove)

@@ -100,7 +100,12 @@ def add_arguments(add: argparse.ArgumentParser) -> None:
     gmail.add_argument("--client-secrets", help="the OAuth client's JSON (Google Cloud console)")
     gmail.add_argument("--redirect-uri", help="default: the client's first redirect URI")
     gmail.add_argument("--service-account", help="a service account key with delegation")
-    gmail.add_argument("--gmail-scopes", choices=sorted(SCOPES), default="send+readonly")
+    gmail.add_argument(
+        "--gmail-scopes",
+        choices=sorted(SCOPES),
+        default="send+readonly",
+        help="what Chronicle may do with the mailbox (default send+readonly)",
+    )
     gmail.add_argument("--label", default="INBOX", help="the Gmail label the poller reads")
     gmail.add_argument("--since", help="the first sync reads mail from (default: 30 days ago)")
     gmail.add_argument("--gmail-endpoint", help=argparse.SUPPRESS)  # a proxy; the tests' fake

@@ -128,14 +128,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     prove.add_argument("-o", "--output", help="a file (default: standard output)")
     prove.set_defaults(handler=cmd_prove)
     check = sub.add_parser("verify-proof", help="check a proof file offline")
-    check.add_argument("file")
+    check.add_argument("file", help="a proof file (`chronicle prove`)")
     check.add_argument("--public-key", required=True, help="the signer's public key (base64)")
     check.add_argument(
         "--tree-head", action="append", help="tree heads kept elsewhere (JSON Lines; repeatable)"
     )
     check.set_defaults(handler=cmd_verify_proof)
     heads = sub.add_parser("tree-heads", help="the signed tree heads (JSON Lines, to keep)")
-    heads.add_argument("--workspace")
+    heads.add_argument("--workspace", help="only this workspace's (default: all)")
     heads.add_argument("--sign", action="store_true", help="sign and witness grown trees first")
     heads.add_argument(
         "--witnessed", action="store_true", help="what the configured witnesses hold instead"

@@ -87,7 +87,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     migrate.set_defaults(handler=cmd_migrate)
     run = sub.add_parser("run", help="run one service in this process")
     run.add_argument(
-        "service", choices=["ingest", "relay", "projectors", "api", "sender", "poller"]
+        "service",
+        choices=["ingest", "relay", "projectors", "api", "sender", "poller"],
+        help="the service to run in this process",
     )
     run.add_argument(
         "names",
@@ -101,7 +103,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     run.set_defaults(handler=cmd_run)
     demo = sub.add_parser("demo", help="start everything, publish a sample workload, show it")
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--seed", type=int, default=7, help="the sample workload's seed (default 7)")
     demo.add_argument(
         "--keep-running",
         action=argparse.BooleanOptionalAction,

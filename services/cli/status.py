@@ -63,5 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     status.set_defaults(handler=cmd_status)
     health = sub.add_parser("health", help="ask a service's /health (exit 1 unless healthy)")
     health.add_argument("--url", help="default: this process's CHRONICLE_METRICS_PORT or the API")
-    health.add_argument("--timeout", type=float, default=3.0)
+    health.add_argument(
+        "--timeout", type=float, default=3.0, help="seconds to wait for an answer (default 3)"
+    )
     health.set_defaults(handler=cmd_health)

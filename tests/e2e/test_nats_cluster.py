@@ -35,7 +35,6 @@ async def test_losing_the_stream_leader_loses_and_repeats_nothing(database_url, 
         nats_url=cluster.url,
         stream_replicas=3,
         checkpoint_interval=0,
-        projector_batch_wait=0.02,
     )
     nc = await nats.connect(bus.servers(cluster.url), max_reconnect_attempts=-1)
     js = nc.jetstream()
