@@ -233,8 +233,18 @@ class Servers:
     nats_url: str
     nats: NatsServer | None = None
 
+    pg: object | None = None  # the private PostgreSQL (pgserver), if we started it
+    _pg_misses: int = 0
+
     def url_for(self, identity: str) -> str:
         return self.nats.url_for(identity) if self.nats else self.nats_url
+
+    def postgres_gone(self) -> bool:
+        """Our private PostgreSQL does not answer, three looks in a row."""
+        if self.pg is None:
+            return False
+        self._pg_misses = 0 if answers(self.database_url) else self._pg_misses + 1
+        return self._pg_misses >= 3
 
     def reload_bus_users(self) -> bool:
         """Render the producers' and readers' credentials into the private server's users
@@ -279,7 +289,7 @@ def infrastructure(database_url: str | None, nats_url: str | None, data_dir: Pat
         os.environ["CHRONICLE_DATABASE_URL"] = database_url
         os.environ["CHRONICLE_NATS_URL"] = nats_url
         runstate.write(data_dir, database_url, nats_url, nats_server is not None)
-        yield Servers(database_url, nats_url, nats_server)
+        yield Servers(database_url, nats_url, nats_server, pg_server)
     finally:
         runstate.remove(data_dir)
         if nats_server:

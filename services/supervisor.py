@@ -57,6 +57,11 @@ def identity_of(service: str) -> str | None:
 
 
 class Supervisor:
+    FIRST_DELAY = 0.5  # seconds before restarting a service that failed quickly
+    MAX_DELAY = 30.0
+    STEADY = 60.0  # a service that ran this long and then exited starts over at no delay
+    MAX_QUICK_FAILURES = 8  # in a row: then it is given up on, and `chronicle up` says so
+
     def __init__(
         self,
         env: dict[str, str],
@@ -72,6 +77,10 @@ class Supervisor:
         self.log_dir = log_dir
         self.processes: dict[str, subprocess.Popen] = {}
         self.restarts = 0
+        self.started_at: dict[str, float] = {}
+        self.failures: dict[str, int] = {}  # quick failures in a row, by service
+        self.due: dict[str, float] = {}  # when an exited service is started again
+        self.gave_up: set[str] = set()
         self.commands = service_commands(ingest_partitions, projector_partitions)
 
     def own_env(self, name: str) -> dict[str, str]:
@@ -102,15 +111,45 @@ class Supervisor:
     def start(self) -> None:
         for name, args in self.commands.items():
             self._spawn(name, args)
+            self.started_at[name] = time.monotonic()
         log.info("supervisor.started", services=sorted(self.processes))
 
     def watch(self) -> None:
-        """Restart any service that exited; call regularly."""
+        """Restart any service that exited, after a back-off that doubles with each quick
+        failure (a service that ran for a while starts over at the shortest); one that keeps
+        failing `MAX_QUICK_FAILURES` times in a row is given up on (`gave_up`). Call
+        regularly."""
+        now = time.monotonic()
         for name, process in list(self.processes.items()):
-            if process.poll() is not None:
-                log.warning("supervisor.restart", service=name, exit_code=process.returncode)
+            if name in self.gave_up or process.poll() is None:
+                continue
+            if name not in self.due:
+                lived = now - self.started_at.get(name, now)
+                failures = 0 if lived > self.STEADY else self.failures.get(name, 0) + 1
+                self.failures[name] = failures
+                if failures >= self.MAX_QUICK_FAILURES:
+                    self.gave_up.add(name)
+                    log.error(
+                        "supervisor.gave_up",
+                        service=name,
+                        exit_code=process.returncode,
+                        failures=failures,
+                        log=str(self.log_dir / f"{name}.log") if self.log_dir else None,
+                    )
+                    continue
+                delay = min(self.FIRST_DELAY * 2 ** max(failures - 1, 0), self.MAX_DELAY)
+                self.due[name] = now + (delay if failures else 0)
+                log.warning(
+                    "supervisor.restart",
+                    service=name,
+                    exit_code=process.returncode,
+                    in_seconds=round(delay if failures else 0, 1),
+                )
+            if now >= self.due[name]:
+                del self.due[name]
                 self.restarts += 1
                 self._spawn(name, self.commands[name])
+                self.started_at[name] = now
 
     def run_until(self, stop: Callable[[], bool]) -> None:
         while not stop():

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+import structlog
+
 from adapters.embedded import infrastructure
 from adapters.logging import configure_logging
 from adapters.settings import Settings
+from services.cli.failures import Failure
 
 
 def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
@@ -32,13 +35,44 @@ def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
             "(Ctrl-C stops)",
             file=sys.stderr,
         )
+        why: list[str] = []
+
+        def trouble() -> bool:
+            found = _trouble(servers, supervisor)
+            if found:
+                why.append(found)
+            return bool(found)
+
         try:
-            supervisor.run_until(lambda: False)
+            supervisor.run_until(trouble)
         except KeyboardInterrupt:
             pass
         finally:
             supervisor.stop()
+        if why:
+            raise Failure(f"stopped: {why[0]}")
     return 0
+
+
+def _trouble(servers, supervisor) -> str | None:
+    """Why `chronicle up` must stop, if it must: a service that keeps failing, or a private
+    server that is gone and cannot be started again. A private nats-server that died is
+    started again, on the same port with the same data."""
+    if supervisor.gave_up:
+        names = ", ".join(sorted(supervisor.gave_up))
+        logs = f" (see {supervisor.log_dir})" if supervisor.log_dir else ""
+        return f"{names} kept failing at start{logs}"
+    if servers.nats and servers.nats.process.poll() is not None:
+        log = structlog.get_logger()
+        log.error("up.nats_server_died", exit_code=servers.nats.process.returncode)
+        try:
+            servers.nats.restart()
+        except (OSError, TimeoutError) as error:
+            return f"the private nats-server died and did not start again: {error}"
+        log.info("up.nats_server_restarted", port=servers.nats.port)
+    if servers.postgres_gone():
+        return "the private PostgreSQL is gone (see its log in the data folder's pgdata)"
+    return None
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
