@@ -44,7 +44,29 @@ class OpsEndpoint:
             body, content_type = exposition()
             return Response(body, media_type=content_type)
 
-        return Starlette(routes=[Route("/health", health), Route("/metrics", metrics)])
+        async def livez(request: Request) -> JSONResponse:
+            """The process answers: its event loop runs (a supervisor restarts it if not)."""
+            return JSONResponse({"status": "alive"})
+
+        async def readyz(request: Request) -> JSONResponse:
+            """It does its work: started, and its watchdog sees it keeping up (not starting,
+            stuck, degraded, ahead of the store or unable to look)."""
+            state = self.health()
+            if inspect.isawaitable(state):
+                state = await state
+            ready = state["status"] == "ok"
+            return JSONResponse(
+                {"status": "ready" if ready else state["status"]}, status_code=200 if ready else 503
+            )
+
+        return Starlette(
+            routes=[
+                Route("/health", health),
+                Route("/metrics", metrics),
+                Route("/livez", livez),
+                Route("/readyz", readyz),
+            ]
+        )
 
     async def start(self) -> None:
         config = uvicorn.Config(

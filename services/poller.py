@@ -17,6 +17,7 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import time
 from collections.abc import Callable
 
 import psycopg
@@ -32,7 +33,7 @@ from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from services import runtime
 from services.mail_bus import IngestClient
-from services.runtime import HostedService
+from services.runtime import HostedService, Watchdog
 
 log = structlog.get_logger()
 LOCK_KEY = 7_114_245_003  # pg advisory lock id of the single active poller
@@ -75,6 +76,8 @@ class Poller(HostedService):
         self._stop = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.polls = 0  # completed rounds over every mailbox
+        self.leading = False
+        self.last_round = time.monotonic()
         self.told = 0
 
     async def prepare(self) -> None:
@@ -85,8 +88,21 @@ class Poller(HostedService):
     async def begin(self) -> None:
         self._stop.clear()
         self._task = asyncio.create_task(self.run(), name="poller")
+        self.watchdog = Watchdog(
+            "poller", self._probe, self.settings.watch_interval, self.settings.stuck_after
+        )
+        self.watchdog.start()
+
+    async def _probe(self) -> tuple[int, int]:
+        """(rounds done, 1 when a round is overdue): rounds that stop coming are `stuck`.
+        A standby poller (another one leads) is never behind."""
+        overdue = 2 * self.settings.poller_interval + 10
+        late = self.leading and time.monotonic() - self.last_round > overdue
+        return self.polls, int(late)
 
     async def finish(self) -> None:
+        if self.watchdog:
+            await self.watchdog.stop()
         self._stop.set()
         if self._task:
             await self._task
@@ -104,6 +120,7 @@ class Poller(HostedService):
                     if row[0]:
                         break
                     await self._pause()
+                self.leading, self.last_round = True, time.monotonic()
                 while not self._stop.is_set():
                     await self.poll_all()
                     await self._pause()
@@ -136,6 +153,7 @@ class Poller(HostedService):
                     error=repr(error),
                 )
         self.polls += 1
+        self.last_round = time.monotonic()
 
     async def poll(self, mailbox: mailboxes.Mailbox, reader: MailReader) -> int:
         """Read and record this mailbox's new messages; returns how many were handled."""

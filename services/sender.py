@@ -34,7 +34,7 @@ from domain.outgoing_email import OutgoingEmail
 from projections.emails.tables import OUTGOING
 from services import runtime
 from services.mail_bus import IngestClient, Stopped
-from services.runtime import HostedService
+from services.runtime import HostedService, Watchdog
 
 log = structlog.get_logger()
 LOCK_KEY = 7_114_245_002  # pg advisory lock id of the single active sender
@@ -74,6 +74,7 @@ class Sender(HostedService):
         self._task: asyncio.Task | None = None
         self.store: EventStore | None = None
         self.sent = self.failed = self.resolved = 0
+        self.leading = False
 
     async def prepare(self) -> None:
         await asyncio.to_thread(ensure_store, self.settings.database_url)
@@ -86,8 +87,29 @@ class Sender(HostedService):
     async def begin(self) -> None:
         self._stop.clear()
         self._task = asyncio.create_task(self.run(), name="sender")
+        self.watchdog = Watchdog(
+            "sender", self._probe, self.settings.watch_interval, self.settings.stuck_after
+        )
+        self.watchdog.start()
+
+    async def _probe(self) -> tuple[int, int]:
+        """(emails finished, emails queued): queued ones and none finishing is `stuck`. A
+        standby sender (another one leads) is never behind."""
+        if not self.leading:
+            return 0, 0
+        async with await psycopg.AsyncConnection.connect(
+            self.settings.database_url, autocommit=True, connect_timeout=10
+        ) as conn:
+            cur = await conn.execute("SELECT to_regclass(%s)", (str(OUTGOING),))
+            if (await cur.fetchone())[0] is None:
+                return self.sent + self.failed + self.resolved, 0  # no emails read model yet
+            cur = await conn.execute(f"SELECT count(*) FROM {OUTGOING} WHERE status = 'queued'")
+            queued = (await cur.fetchone())[0]
+        return self.sent + self.failed + self.resolved, queued
 
     async def finish(self) -> None:
+        if self.watchdog:
+            await self.watchdog.stop()
         self._stop.set()
         if self._task:
             with contextlib.suppress(Stopped):
@@ -111,6 +133,7 @@ class Sender(HostedService):
                         break
                     await self._pause()
                 log.info("sender.leading")
+                self.leading = True
                 while not self._stop.is_set():
                     try:
                         for workspace_id, email_id in await self._queued(db):

@@ -56,12 +56,36 @@ class Status(BaseModel):
     status: str = Field(description="ok, degraded, or error (503)")
 
 
-@router.get("/health", response_model=Status, summary="Up or down (details: the ops endpoint)")
+@router.get(
+    "/health",
+    response_model=Status,
+    summary="Up or down (details: the ops endpoint)",
+    responses={503: {"model": Status, "description": "A consumer is beyond the store's head"}},
+)
 async def health(conn: Conn, request: Request, response: Response) -> Status:
     report = await health_report(conn, request.app.state)
     if report.status == "error":
         response.status_code = 503
     return Status(status=report.status)
+
+
+@router.get("/livez", response_model=Status, summary="The process answers (liveness)")
+async def livez() -> Status:
+    return Status(status="alive")
+
+
+@router.get(
+    "/readyz",
+    response_model=Status,
+    summary="Ready to serve: the store answers and nothing is stuck (readiness)",
+    responses={503: {"model": Status, "description": "Not ready: degraded, or an error"}},
+)
+async def readyz(conn: Conn, request: Request, response: Response) -> Status:
+    report = await health_report(conn, request.app.state)
+    if report.status != "ok":
+        response.status_code = 503
+        return Status(status=report.status)
+    return Status(status="ready")
 
 
 async def health_report(conn, state) -> Health:
