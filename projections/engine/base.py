@@ -167,6 +167,9 @@ class Projection(ABC):
         for attempt in range(1, attempts + 1):
             try:
                 async with conn.transaction():
+                    # The host's connection commits without waiting for the disk (its rows
+                    # come again from the store); a schema does not, so it must be durable.
+                    await conn.execute("SET LOCAL synchronous_commit = on")
                     for statement in self.ddl(defer_indexes):
                         await conn.execute(statement)
                 return

@@ -32,6 +32,7 @@ async def adopt(
     """Make `partitions` the projection's number of partitions; True if it changed."""
     s, name = projection.schema, projection.name
     async with conn.transaction():
+        await conn.execute("SET LOCAL synchronous_commit = on")  # a layout is not replayable
         await conn.execute(f"LOCK TABLE {s}.tracking, {s}.partitions IN EXCLUSIVE MODE")
         cur = await conn.execute(
             f"SELECT position, partitions FROM {s}.tracking WHERE projection = %s", (name,)
