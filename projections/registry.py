@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.activity_grid import ActivityGrid
+from projections.audit_log import AuditLog
 from projections.audit_trail import AuditTrail
 from projections.communication import Communication
 from projections.contacts_report import ContactsReport
@@ -17,6 +18,8 @@ PROJECTIONS: dict[str, type[Projection]] = {
 }
 # Reports: the workspace directory they read, the contacts report, communication analytics.
 PROJECTIONS.update({cls.name: cls for cls in (WorkspaceDirectory, ContactsReport, Communication)})
+# The workspace-wide log auditors filter (GET /v1/audit/events).
+PROJECTIONS[AuditLog.name] = AuditLog
 
 
 def projection(name: str, schema: str | None = None) -> Projection:

@@ -30,10 +30,18 @@ from projections.shared.describe import data_of
 from services.time_travel import aware
 
 _encode = msgspec.json.Encoder().encode
+
+
+def line_bytes(line: dict[str, Any]) -> bytes:
+    """One export line as written (and as `chronicle import` reads it)."""
+    return _encode(line) + b"\n"
+
+
 COPY_BATCH = 5000
 
 
-def _query(workspace: str | None, aggregate: UUID | None, type_: str | None) -> tuple:
+def select_events(workspace: str | None, aggregate: UUID | None, type_: str | None) -> tuple:
+    """SQL and parameters of the matching stored rows, in log order, as `record` takes them."""
     where, params = ["true"], []
     if workspace:
         where.append("c.workspace_id = %s")
@@ -92,7 +100,7 @@ def lines(
     told how far through the log the export is."""
     mapper = MsgspecMapper()
     since, until = aware(since), aware(until)
-    sql, params = _query(workspace, aggregate, type_)
+    sql, params = select_events(workspace, aggregate, type_)
     with psycopg.connect(database_url) as conn, conn.cursor(name="export") as cur:
         cur.execute(sql, params)
         while rows := cur.fetchmany(5000):
@@ -124,7 +132,7 @@ def export(database_url: str, out: IO[bytes], progress: bool = True, **filters: 
 
     count = 0
     for line in lines(database_url, walked=walked, **filters):
-        out.write(_encode(line) + b"\n")
+        out.write(line_bytes(line))
         count += 1
         if count % 1000 == 0:
             bar.set_postfix(exported=count, refresh=False)

@@ -25,6 +25,7 @@ from services.api.routes import (
     activity_grid,
     analytics,
     audit,
+    audit_log,
     contact_logs,
     contacts_report,
     conversations,
@@ -40,7 +41,14 @@ from services.api.routes import (
 )
 
 ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
-ROUTERS += [rejects.router, audit.router, proofs.router, emails.router, live.router]
+ROUTERS += [
+    rejects.router,
+    audit.router,
+    audit_log.router,
+    proofs.router,
+    emails.router,
+    live.router,
+]
 ROUTERS += [mailboxes.router, gmail_connect.router]
 ROUTERS += [workspace.router, contacts_report.router, contact_logs.router, analytics.router]
 

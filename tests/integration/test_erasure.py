@@ -126,10 +126,11 @@ async def test_an_erased_contact_reads_as_erased_everywhere_and_still_counts(dat
     assert ERASED in kept
     assert count_rows(database_url) == counts
     changed = {t: (tables[t], n) for t, n in table_counts(database_url).items() if n != tables[t]}
-    # The erasure is an entry of Zed's timeline; the unknown sender that was his old
-    # address is no longer listed.
+    # The erasure is an entry of Zed's timeline and of the audit log; the unknown sender
+    # that was his old address is no longer listed.
     assert changed == {
         "rm_timeline.entries": (tables["rm_timeline.entries"], tables["rm_timeline.entries"] + 1),
+        "rm_audit_log.events": (tables["rm_audit_log.events"], tables["rm_audit_log.events"] + 1),
         "rm_emails.unknown_senders": (1, 0),
     }
     assert verify(database_url).intact

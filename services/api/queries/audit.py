@@ -1,19 +1,21 @@
-"""Auditor queries: an aggregate's stored events, straight from the event store."""
+"""Auditor queries: stored events, straight from the event store."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, IsolationLevel
 
 from adapters.eventstore import EVENTS_TABLE
 from adapters.mapper import MsgspecMapper
 from projections.engine.source import keys_for
-from services.export import record
+from services.export import line_bytes, record, select_events
 from services.time_travel import KINDS
 
 _mapper = MsgspecMapper()
+EXPORT_BATCH = 2000
 
 
 async def aggregate_events(
@@ -34,3 +36,35 @@ async def aggregate_events(
     keys = await keys_for(conn, (row[4] for row in rows))
     found = [record(_mapper, row, keys)[0] for row in rows]
     return [{**r, "actor": msgspec.to_builtins(r["actor"])} for r in found]
+
+
+async def stored_events(conn: AsyncConnection, positions: list[int]) -> list[dict[str, Any]]:
+    """The events at these positions, in this order, as export records."""
+    cur = await conn.execute(
+        f"SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
+        f"c.workspace_id, c.prev_hash, c.hash FROM {EVENTS_TABLE} e LEFT JOIN event_chain c "
+        "USING (notification_id) WHERE e.notification_id = ANY(%s)",
+        (positions,),
+    )
+    rows = {row[0]: row for row in await cur.fetchall()}
+    keys = await keys_for(conn, (row[4] for row in rows.values()))
+    found = [record(_mapper, rows[p], keys)[0] for p in positions if p in rows]
+    return [{**r, "actor": msgspec.to_builtins(r["actor"])} for r in found]
+
+
+async def export_lines(conn: AsyncConnection, workspace_id: str) -> AsyncIterator[bytes]:
+    """The workspace's log as `chronicle export --workspace` writes it, in chunks of lines,
+    read with a server-side cursor in one snapshot (REPEATABLE READ): what a long export
+    shows is the log at one moment, its chain whole."""
+    sql, params = select_events(workspace_id, None, None)
+    await conn.set_autocommit(False)
+    await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
+    try:
+        async with conn.transaction(), conn.cursor(name="audit_export") as cur:
+            await cur.execute(sql, params)
+            while rows := await cur.fetchmany(EXPORT_BATCH):
+                keys = await keys_for(conn, (row[4] for row in rows))
+                yield b"".join(line_bytes(record(_mapper, row, keys)[0]) for row in rows)
+    finally:
+        await conn.set_isolation_level(None)
+        await conn.set_autocommit(True)

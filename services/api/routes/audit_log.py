@@ -1,0 +1,153 @@
+"""The workspace's audit log for auditors: every event, filtered by actor, type, record
+and time, a page at a time (GET /v1/audit/events), and the whole log streamed as JSON
+Lines in the format `chronicle export` writes and `chronicle import` reads
+(GET /v1/audit/export). Role auditor (or admin) with email permission, as every audit
+route: the log is shown whole or not at all."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from projections.audit_log.queries import LogFilter, positions
+from projections.shared import cursor as cursors
+from services.api.deps import Conn
+from services.api.queries.audit import export_lines, stored_events
+from services.api.routes.audit import Auditor, StoredEventOut, router_responses
+from services.time_travel import KINDS, aware
+
+router = APIRouter(tags=["audit"], responses=router_responses)
+# A whole-log export holds a database connection for as long as the client reads:
+# a few at a time per API process, the rest are told to come back.
+EXPORTS_AT_ONCE = 2
+
+
+class Links(BaseModel):
+    next: str | None = Field(description="The next page's URL (this query, its cursor)")
+
+
+class LogPage(BaseModel):
+    events: list[StoredEventOut]
+    has_more: bool = Field(description="Whether another page follows")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
+    links: Links
+
+
+def _record(record: str | None, workspace_id: str):
+    if record is None:
+        return None
+    kind, _, ident = record.partition(":")
+    if kind not in KINDS or not ident:
+        known = ", ".join(f"{k}:<id>" for k in KINDS)
+        raise HTTPException(400, f"record: expected one of {known}, got {record!r}")
+    return KINDS[kind].id_for(workspace_id, ident)
+
+
+@router.get(
+    "/v1/audit/events",
+    response_model=LogPage,
+    summary="The workspace's audit log: every event, filtered by actor, type, record, time",
+)
+async def audit_log(
+    request: Request,
+    conn: Conn,
+    scope: Auditor,
+    actor: Annotated[
+        str | None, Query(max_length=200, description="Only events by this actor (its id)")
+    ] = None,
+    actor_type: Annotated[
+        Literal["user", "customer", "system", "integration"] | None,
+        Query(description="Only events by actors of this type"),
+    ] = None,
+    type: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="An event type without its version (`conversation.resolved`), "
+            "or an aggregate's family (`conversation`)",
+        ),
+    ] = None,
+    record: Annotated[
+        str | None,
+        Query(
+            max_length=300,
+            description="Only one record's events: `conversation:<id>`, "
+            "`contact:<id>` or `activity:<id>`",
+        ),
+    ] = None,
+    since: Annotated[
+        datetime | None, Query(description="Recorded at or after (UTC if no zone)")
+    ] = None,
+    until: Annotated[
+        datetime | None, Query(description="Recorded at or before (UTC if no zone)")
+    ] = None,
+    order: Annotated[Literal["newest", "oldest"], Query(description="Which end first")] = "newest",
+    limit: Annotated[int, Query(ge=1, le=500, description="Events per page")] = 100,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+) -> LogPage:
+    beyond = None
+    if cursor:
+        beyond, cursor_order = cursors.decode(cursor, (int, str))
+        if cursor_order != order:
+            raise HTTPException(400, "cursor: it was made for the other order")
+    wanted = LogFilter(
+        scope.workspace_id,
+        actor_id=actor,
+        actor_type=actor_type,
+        type=type,
+        aggregate_id=_record(record, scope.workspace_id),
+        since=aware(since),
+        until=aware(until),
+        newest_first=order == "newest",
+        beyond=beyond,
+    )
+    found = await positions(conn, wanted, limit + 1)
+    page, more = found[:limit], len(found) > limit
+    events = await stored_events(conn, page)
+    next_cursor = cursors.encode(page[-1], order) if more else None
+    next_url = str(request.url.include_query_params(cursor=next_cursor)) if more else None
+    return LogPage(
+        events=[StoredEventOut(**e) for e in events],
+        has_more=more,
+        next_cursor=next_cursor,
+        links=Links(next=next_url),
+    )
+
+
+@router.get(
+    "/v1/audit/export",
+    summary="The workspace's whole log as JSON Lines, streamed (what chronicle import reads)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"application/x-ndjson": {}},
+            "description": "One stored event per line, oldest first, with its chain link",
+        },
+        429: {"description": "Too many exports running on this API process: retry later"},
+    },
+)
+async def export(request: Request, scope: Auditor) -> StreamingResponse:
+    state = request.app.state
+    if not hasattr(state, "audit_exports"):
+        state.audit_exports = asyncio.Semaphore(EXPORTS_AT_ONCE)
+    exports: asyncio.Semaphore = state.audit_exports
+    if exports.locked():
+        raise HTTPException(429, "too many exports at once", headers={"Retry-After": "30"})
+    pool, workspace_id = state.pool, scope.workspace_id
+
+    async def body():
+        # Taken once streaming starts, so a response never sent holds nothing.
+        async with exports, pool.connection() as conn:
+            async for chunk in export_lines(conn, workspace_id):
+                yield chunk
+
+    return StreamingResponse(
+        body(),
+        media_type="application/x-ndjson",
+        headers={"Content-Disposition": f'attachment; filename="chronicle-{workspace_id}.jsonl"'},
+    )
