@@ -9,8 +9,8 @@ import psycopg
 import structlog
 import uvicorn
 
-from adapters import bus, bus_credentials
-from adapters.migrations import ensure_store
+from adapters import bus
+from adapters.migrations import migrate_store
 from adapters.settings import Settings
 from projections.registry import PROJECTIONS, projection
 
@@ -20,9 +20,7 @@ log = structlog.get_logger()
 def migrate(settings: Settings) -> None:
     """Create the event store, Chronicle's tables, read-model schemas and streams (with the
     admin identity on the bus), or bring them up to date."""
-    ensure_store(settings.database_url)
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        conn.execute(bus_credentials.DDL)
+    migrate_store(settings.database_url)
 
     async def rest() -> None:
         async with await psycopg.AsyncConnection.connect(

@@ -31,3 +31,23 @@ def test_the_envelope_ledger_commits_with_the_events_or_not_at_all(store, databa
         stored = conn.execute("SELECT count(*) FROM chronicle_events").fetchone()[0]
     assert ledger == [("env-1", 1)]
     assert stored == 1  # conv_2's event was rolled back with the duplicate envelope
+
+
+def test_every_option_of_the_url_reaches_the_stores_connections(database_url):
+    """eventsourcing's settings carry only host, port, database, user and password; the
+    store's writes must not lose sslmode or application_name on the way."""
+    from psycopg.conninfo import make_conninfo
+
+    from adapters.eventstore import EventStore
+
+    named = make_conninfo(
+        database_url, application_name="chronicle-writer-probe", options="-c work_mem=1234kB"
+    )
+    with EventStore(named, pool_size=1) as store:
+        store.save(Conversation.open(meta(), "conv_1", channel="sms"))
+        with store.datastore.get_connection() as conn:
+            found = conn.execute(
+                "SELECT current_setting('application_name') AS name, "
+                "current_setting('work_mem') AS work_mem"
+            ).fetchone()
+    assert found == {"name": "chronicle-writer-probe", "work_mem": "1234kB"}
