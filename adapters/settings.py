@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """One place whatever folder a command starts in: the checkout's `.chronicle` when
+    running from source (where the demo and the README look), else the user's data folder."""
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "services").is_dir():
+        return checkout / ".chronicle"
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "chronicle"
 
 
 class Settings(BaseSettings):
@@ -28,7 +39,12 @@ class Settings(BaseSettings):
         description="PostgreSQL URL the HTTP API reads from, e.g. a streaming read replica "
         "(unset: CHRONICLE_DATABASE_URL)",
     )
-    data_dir: Path = Field(Path(".chronicle"), description="Folder for embedded servers' data")
+    data_dir: Path = Field(
+        default_factory=lambda: default_data_dir(),
+        description="Folder for the embedded servers' data, keys, logs and `chronicle up`'s "
+        "state (unset: `.chronicle` in the source checkout, else $XDG_DATA_HOME/chronicle); "
+        "a relative path is taken from the folder the command starts in, once",
+    )
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="auto: readable on a terminal, JSON otherwise"
     )
@@ -163,6 +179,12 @@ class Settings(BaseSettings):
         description="Base64 ed25519 seed that signs chain checkpoints and tree heads (unset: a key "
         "file in the data folder, created on first use)",
     )
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        # Every process `chronicle up` starts, and every command beside it, must agree.
+        return value.expanduser().absolute()
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ import contextlib
 import secrets
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import nats
@@ -32,7 +33,7 @@ async def publish(nats_url: str, messages: list[Published], inbox_prefix: str = 
     options = {"inbox_prefix": inbox_prefix.encode()} if inbox_prefix else {}
     nc = await nats.connect(bus.servers(nats_url), name="demo-producer", **options)
     js = nc.jetstream()
-    for m in tqdm(messages, desc="publishing", unit="msg", file=sys.stdout, mininterval=0.5):
+    for m in tqdm(messages, desc="publishing", unit="msg", file=sys.stderr, mininterval=0.5):
         headers = {bus.MSG_ID: m.envelope_id} if m.envelope_id else None
         await js.publish(m.subject, m.body, headers=headers)
     await nc.close()
@@ -50,13 +51,15 @@ async def ingest_backlog(nats_url: str) -> int:
         await nc.close()
 
 
-def wait_until_settled(nats_url: str, database_url: str, total: int, timeout: float = 120) -> None:
+def wait_until_settled(
+    nats_url: str, database_url: str, total: int, logs: Path, timeout: float = 120
+) -> None:
     """Wait on checkpoints: the ingest consumer's backlog, then each read model's position
     (from the store, as `chronicle status` reads them)."""
     from services.status import from_store
 
     bar = tqdm(
-        total=total, desc="ingested + projected", unit="msg", file=sys.stdout, mininterval=0.5
+        total=total, desc="ingested + projected", unit="msg", file=sys.stderr, mininterval=0.5
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -68,10 +71,10 @@ def wait_until_settled(nats_url: str, database_url: str, total: int, timeout: fl
             bar.close()
             return
         time.sleep(0.1)
-    raise SystemExit("the pipeline did not settle in time; see .chronicle/logs/")
+    raise SystemExit(f"the pipeline did not settle in time; see {logs}")
 
 
-def wait_for_api(api: str, timeout: float = 60) -> None:
+def wait_for_api(api: str, logs: Path | None = None, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -80,19 +83,39 @@ def wait_for_api(api: str, timeout: float = 60) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise SystemExit("the API did not start; see .chronicle/logs/api.log")
+    raise SystemExit("the API did not start" + (f"; see {logs / 'api.log'}" if logs else ""))
 
 
-def console_lines(api: str, token: str, workspace: str, kept_open: bool) -> list[str]:
-    """The demo's last lines: where the console is and the token to sign in with."""
+def console_lines(
+    api: str, token: str, workspace: str, kept_open: bool, data_dir: Path
+) -> list[str]:
+    """The demo's last lines: where the console and the API are, the token to sign in
+    with, and what to do next (keep it running, more tokens, a producer credential)."""
     if kept_open:
-        intro = "The console is open until Ctrl-C stops the demo:"
+        intro = "The demo keeps running until Ctrl-C:"
+        then = "In another terminal (each command finds the running servers itself):"
+        keep = []
     else:
-        intro = "The demo stops now; `chronicle demo --keep-running` keeps its console open:"
+        intro = "The demo stops now; these were its addresses:"
+        then = "Next:"
+        keep = [
+            "  keep it running:   chronicle demo --keep-running   "
+            "(or `chronicle up`: the services alone, same data)",
+        ]
     return [
         f"\n{intro}",
-        f"  Console: {api}/console/",
+        f"  API:     {api}  (every call: -H 'Authorization: Bearer <token>')",
         f"  Token:   {token}  (admin of {workspace}: paste it on the sign-in page)",
+        f"  Console: {api}/console/",
+        then,
+        *keep,
+        f"  try the API:       curl -H 'Authorization: Bearer {token}' "
+        f"{api}/v1/contacts/c_ann/timeline" + ("" if kept_open else "   (while it runs)"),
+        f"  another token:     chronicle token create --workspace {workspace} "
+        "--user u_9 --role auditor",
+        f"  publish your own:  chronicle producer create --workspace {workspace}   "
+        "(docs/producers.md)",
+        f"  data and logs:     {data_dir}  (logs in {data_dir / 'logs'})",
     ]
 
 
@@ -134,15 +157,18 @@ def demo(settings: Settings, seed: int = 7, keep_running: bool | None = None) ->
         supervisor.start()
         try:
             api = f"http://127.0.0.1:{port}"
-            wait_for_api(api)
+            wait_for_api(api, settings.data_dir / "logs")
             messages = demo_workload(seed, workspace, run) + showcase.bad_messages(workspace, run)
             producer_url, inbox = producer_for(servers, workspace)
             asyncio.run(publish(producer_url, messages, inbox))
-            wait_until_settled(nats, db, len(messages))
+            wait_until_settled(nats, db, len(messages), settings.data_dir / "logs")
             with psycopg.connect(db, autocommit=True) as conn:
                 token = create_token(conn, workspace, "u_17", "admin", label="demo")
             showcase.show(api, token, db, workspace)
-            print("\n".join(console_lines(api, token, workspace, keep_running)), flush=True)
+            print(
+                "\n".join(console_lines(api, token, workspace, keep_running, settings.data_dir)),
+                flush=True,
+            )
             if keep_running:
                 with contextlib.suppress(KeyboardInterrupt):
                     supervisor.run_until(lambda: False)

@@ -92,7 +92,26 @@ async def rebuild(
                 if head - await built.position(conn) <= close_enough:
                     break
                 await runner.catch_up(conn, upto=head, batch=batch, progress=advanced)
-            await built.create_deferred_indexes(conn)  # once its rows are in: far cheaper
+            bar.refresh()
+            # once its rows are in, far cheaper than row by row; minutes on a large log
+            indexes = tqdm(
+                desc=f"rebuild {name}: indexes",
+                unit="index",
+                total=len(built.deferred_indexes),
+                file=sys.stderr,
+                disable=not progress or not built.deferred_indexes,
+            )
+
+            started_indexes: list[str] = []
+
+            def building(index: str) -> None:
+                indexes.update(len(started_indexes) - indexes.n)  # those before are done
+                started_indexes.append(index)
+                indexes.set_postfix_str(index)
+
+            await built.create_deferred_indexes(conn, building)
+            indexes.update(indexes.total - indexes.n)
+            indexes.close()
             await swap(conn, projection_class, runner, done, advanced, lock_timeout, attempts)
             bar.close()
             done.seconds = time.monotonic() - started

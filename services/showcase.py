@@ -63,7 +63,9 @@ def bad_messages(workspace: str, run: str) -> list[Published]:
 
 
 def _when(value: str) -> str:
-    return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M")
+    """A time as the API gives it, with its zone (the workspace's days are cut in it)."""
+    moment = datetime.fromisoformat(value)
+    return moment.strftime("%Y-%m-%d %H:%M ") + (moment.tzname() or "UTC")
 
 
 def _who(actor: dict) -> str:

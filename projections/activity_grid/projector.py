@@ -128,8 +128,8 @@ class ActivityGrid(Model):
         if not defer_indexes:
             await self._trigram_indexes(conn)
 
-    async def create_deferred_indexes(self, conn) -> None:
-        await super().create_deferred_indexes(conn)
+    async def create_deferred_indexes(self, conn, building=None) -> None:
+        await super().create_deferred_indexes(conn, building)
         await self._trigram_indexes(conn)
 
     async def _trigram_indexes(self, conn) -> None:

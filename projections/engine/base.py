@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -183,10 +183,16 @@ class Projection(ABC):
                     raise collision
                 await asyncio.sleep(0.05 * attempt)
 
-    async def create_deferred_indexes(self, conn: AsyncConnection) -> None:
-        """The indexes a schema made with `defer_indexes` lacks (none missing: no-op)."""
+    async def create_deferred_indexes(
+        self, conn: AsyncConnection, building: Callable[[str], None] | None = None
+    ) -> None:
+        """The indexes a schema made with `defer_indexes` lacks (none missing: no-op);
+        `building(name)` is told before each (a progress bar's phase)."""
         for statement in self.tables():
-            if _index_name(statement) in self.deferred_indexes:
+            name = _index_name(statement)
+            if name in self.deferred_indexes:
+                if building:
+                    building(name)
                 await conn.execute(statement)
 
     def progress_sql(self) -> str:

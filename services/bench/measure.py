@@ -151,7 +151,7 @@ class CpuMeter:
 
 def progress(total: float, desc: str, unit: str = "s") -> tqdm:
     """A progress bar for a long phase (in seconds of the run, or in events)."""
-    return tqdm(total=int(total), desc=desc, unit=unit, file=sys.stdout, mininterval=1.0)
+    return tqdm(total=int(total), desc=desc, unit=unit, file=sys.stderr, mininterval=1.0)
 
 
 def own_pid() -> list[int]:

@@ -34,8 +34,14 @@ def test_the_demo_prints_a_timeline_an_audit_trail_and_the_kept_rejects(
     assert trail.startswith("conv_")
     assert "conversation.opened" in trail.splitlines()[1]  # oldest first, from version 1
     assert "rejected and kept" in out and "rejected " in out.split("Ingest:", 1)[1]
-    console, token = out.strip().splitlines()[-2:]  # the last lines: the console and a token
-    assert re.fullmatch(r"  Console: http://127\.0\.0\.1:\d+/console/", console)
-    assert re.fullmatch(
-        r"  Token:   chr_\S+  \(admin of acme-\w+: paste it on the sign-in page\)", token
-    )
+    assert re.search(
+        r"^  20\d\d-\d\d-\d\d \d\d:\d\d UTC  ", timeline, re.M
+    )  # times with their zone
+    closing = out.split("The demo stops now", 1)[1]
+    api = re.search(r"^  API:     (http://127\.0\.0\.1:\d+)  ", closing, re.M).group(1)
+    token = re.search(r"^  Token:   (chr_\S+)  \(admin of acme-\w+: paste it", closing, re.M)
+    assert token and f"  Console: {api}/console/" in closing
+    assert "chronicle demo --keep-running" in closing  # how to keep it running
+    assert "chronicle token create --workspace acme-" in closing  # how to make a token
+    assert f"logs in {tmp_path / 'logs'}" in closing
+    assert "it/s" not in out and "publishing" in done.stderr  # progress bars on stderr only

@@ -222,3 +222,11 @@ async def test_a_rebuild_builds_without_the_readers_indexes_and_swaps_in_with_al
     for name in PROJECTIONS:
         assert indexes(database_url, f"rm_{name}") == indexes(database_url, f"fresh_{name}")
     assert sum(len(projection(n).deferred_indexes) for n in PROJECTIONS) >= 10
+
+
+async def test_a_rebuilds_index_phase_shows_on_its_progress_bar(database_url, stored, capsys):
+    await rebuild(database_url, projection("contacts_report").__class__, progress=True)
+    err = capsys.readouterr().err
+    built = len(projection("contacts_report").deferred_indexes)
+    assert "rebuild contacts_report: indexes: 100%" in err and f"{built}/{built}" in err
+    assert "logs_newest" in err  # which index it is on
