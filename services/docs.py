@@ -259,7 +259,8 @@ def settings_table() -> str:
     lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
     for name, field in Settings.model_fields.items():
         text = (field.description or "").replace("|", "\\|")
-        lines.append(f"| `CHRONICLE_{name.upper()}` | {_default(field.default)} | {text} |")
+        default = "(computed)" if field.default_factory else _default(field.default)
+        lines.append(f"| `CHRONICLE_{name.upper()}` | {default} | {text} |")
     return "\n".join(lines)
 
 
