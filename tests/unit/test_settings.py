@@ -24,3 +24,20 @@ def test_a_relative_data_folder_is_made_absolute_once(tmp_path, monkeypatch):
     monkeypatch.chdir(CHECKOUT)  # a child started elsewhere gets the same folder
     assert settings.data_dir == tmp_path / "state" / "here"
     assert Settings(data_dir=settings.data_dir).data_dir == settings.data_dir
+
+
+def test_without_the_embedded_extra_a_missing_server_url_is_a_configuration_error(
+    tmp_path, monkeypatch
+):
+    import sys
+
+    from adapters import embedded
+
+    monkeypatch.setitem(sys.modules, "pgserver", None)  # as if not installed
+    with pytest.raises(embedded.EmbeddedMissing, match=r"CHRONICLE_DATABASE_URL.*embedded"):
+        embedded.start_postgres(tmp_path / "pgdata")
+    monkeypatch.setattr(embedded.shutil, "which", lambda name: None)
+    monkeypatch.setattr(embedded.sys, "executable", str(tmp_path / "python"))
+    with pytest.raises(embedded.EmbeddedMissing, match="CHRONICLE_NATS_URL"):
+        embedded.nats_server_binary()
+    assert embedded.EmbeddedMissing.exit_code == 3
