@@ -19,14 +19,7 @@ from pydantic.json_schema import models_json_schema
 
 from services.asyncapi_channels import channels_and_operations
 from services.asyncapi_headers import HEADERS
-from services.asyncapi_messages import (
-    Accepted,
-    Duplicate,
-    Parked,
-    Rejected,
-    StoredEvent,
-    envelope_model,
-)
+from services.asyncapi_messages import ANSWERS, StoredEvent, envelope_model
 from services.ingest.registry import COMMANDS
 
 REF = "#/components/schemas/{model}"
@@ -70,7 +63,7 @@ def example(type_: str) -> dict[str, Any]:
 
 def components() -> dict[str, Any]:
     envelopes = [envelope_model(c) for c in COMMANDS.values()]
-    answers = [Accepted, Duplicate, Rejected, Parked]
+    answers = list(ANSWERS)
     _, top = models_json_schema(
         [(m, "validation") for m in (*envelopes, *answers, StoredEvent)], ref_template=REF
     )

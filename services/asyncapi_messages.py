@@ -93,6 +93,7 @@ class Parked(Answer):
 
 Verdict = Annotated[Accepted | Duplicate | Rejected | Parked, Field(discriminator="status")]
 """Chronicle's answer to a request."""
+ANSWERS = (Accepted, Duplicate, Rejected, Parked)
 
 
 class ActorOut(BaseModel):
