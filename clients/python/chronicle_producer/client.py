@@ -65,8 +65,8 @@ class Notice:
 
 def _body(envelope: Envelope) -> bytes:
     """What the producer set (and the type): defaults are Chronicle's to apply."""
-    fields = envelope.model_dump(mode="json", exclude_unset=True)
-    return json.dumps({**fields, "type": envelope.type}).encode()
+    fields = {**envelope.model_dump(mode="json", exclude_unset=True), "type": envelope.type}
+    return json.dumps({k: fields[k] for k in type(envelope).model_fields if k in fields}).encode()
 
 
 class Producer:
