@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from nats.js.api import Header
+
 from adapters import bus, bus_auth
 from services.asyncapi_messages import wire_names
 from services.ingest.envelope import Envelope
 
 DIGITS = "^[0-9]+$"
+UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 Schema = dict[str, Any]
 
 
@@ -52,7 +55,7 @@ GATEWAY = {
     bus_auth.REPLY_HEADER: _text(
         "Set by Chronicle's request gateway only: its HMAC of the reply subject and the body."
     ),
-    "Nats-Expected-Stream": _text(
+    Header.EXPECTED_STREAM.value: _text(
         "Set by Chronicle's request gateway: `AUDIT_INGEST`.", const=bus.INGEST_STREAM
     ),
 }
@@ -106,7 +109,7 @@ STORED_EVENT_HEADERS = _object(
             "`<p>/<n>`: its partition of n (docs/scaling.md).", pattern="^[0-9]+/[1-9][0-9]*$"
         ),
         bus.WIRE_NAME: _text("The event's wire name (docs/events.md).", enum=wire_names()),
-        bus.AGGREGATE_ID: _text("The aggregate's id.", format="uuid"),
+        bus.AGGREGATE_ID: _text("The aggregate's id.", format="uuid", pattern=UUID),
         bus.VERSION: _text("The aggregate's version after this event.", pattern="^[1-9][0-9]*$"),
         bus.CORRELATION_ID: _text(
             "The correlation id of the envelope it came from (empty when it had none)."

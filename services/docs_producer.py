@@ -103,14 +103,13 @@ class Writer:
         return self.aliases[source]
 
     def field(self, model: str, name: str, schema: dict[str, Any], required: bool) -> list[str]:
-        args = []
-        if not required:
-            if "default" in schema:
-                args.append(repr(schema["default"]).replace("'", '"'))
-            else:
-                args.append(
-                    "default_factory=" + schema.get("type", "list").replace("array", "list")
-                )
+        args, default = [], None
+        if not required and "default" in schema:
+            value = schema["default"]
+            default = json.dumps(value) if isinstance(value, str) else repr(value)
+            args.append(default)
+        elif not required:  # a default made by a factory: pydantic leaves it out
+            args.append("default_factory=" + {"array": "list", "object": "dict"}[schema["type"]])
         constrained = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
         target = constrained[0] if len(constrained) == 1 else {}
         args += [
@@ -121,8 +120,8 @@ class Writer:
         if "description" in schema:
             args.append(f"description={json.dumps(schema['description'], ensure_ascii=False)}")
         head = f"{name}: {self.annotation(schema, f'{model}.{name}')}"
-        if len(args) == 1 and not required and "=" not in args[0]:
-            return [f"    {head} = {args[0]}"]
+        if default is not None and args == [default]:
+            return [f"    {head} = {default}"]
         if not args:
             return [f"    {head}"]
         return split("    ", f"{head} = Field(", args, ")")

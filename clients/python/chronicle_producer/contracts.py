@@ -242,7 +242,7 @@ class Envelope(Strict):
     occurred_at: AwareDatetime = Field(description="Producer clock, with a time zone")
     actor: ActorIn
     team_id: str | None = Field(None, max_length=200)
-    data: dict[str, Any] = Field(default_factory=object)
+    data: dict[str, Any] = Field(default_factory=dict)
 
 
 class RefusalIn(Strict):
