@@ -7,6 +7,7 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
+from adapters import bus
 from services.asyncapi_messages import ANSWERS, envelope_model
 from services.docs import DOCUMENTS
 from services.ingest.envelope import Envelope
@@ -139,3 +140,13 @@ def test_retries_back_off_twice_as_long_each_time_up_to_a_limit():
         3,
     ]
     assert producer.Retry(attempts=1).delays() == []
+
+
+def test_the_package_names_headers_as_chronicle_does():
+    notices = load("chronicle_producer.notices")
+    assert (client.MSG_ID, client.CORRELATION_ID) == (bus.MSG_ID, bus.CORRELATION_ID)
+    assert (notices.MSG_ID, notices.ANSWERED_SUBJECT, notices.INGEST_SEQUENCE) == (
+        bus.MSG_ID,
+        bus.ANSWERED_SUBJECT,
+        bus.INGEST_SEQUENCE,
+    )

@@ -6,7 +6,7 @@
 docs/producers.md in Chronicle's repository is the guide; docs/asyncapi.json the contract.
 """
 
-from .client import NotDelivered, Notice, Notices, Producer, Retry
+from .client import NotDelivered, Producer, Retry
 from .contracts import (
     ENVELOPES,
     Accepted,
@@ -17,6 +17,7 @@ from .contracts import (
     Rejected,
     Verdict,
 )
+from .notices import Notice, Notices
 
 Actor = ActorIn
 __all__ = [

@@ -19,12 +19,11 @@ import nats.js.errors
 from nats.aio.client import Client
 from pydantic import TypeAdapter
 
-from .contracts import Envelope, Rejected, Verdict
+from .contracts import Envelope, Verdict
+from .notices import Notices
 
 MSG_ID = "Nats-Msg-Id"
 CORRELATION_ID = "Chronicle-Correlation-Id"
-ANSWERED_SUBJECT = "Chronicle-Subject"
-INGEST_SEQUENCE = "Chronicle-Ingest-Seq"
 TRANSIENT = (  # no answer in time, or nobody there to answer yet: worth another attempt
     nats.errors.TimeoutError,
     nats.errors.NoRespondersError,
@@ -51,16 +50,6 @@ class Retry:
 class NotDelivered(Exception):
     """Every attempt failed. The envelope may still have reached Chronicle: send it again
     later with the same id (it is recorded once)."""
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A reject notice: the verdict, and what identifies the message it answers."""
-
-    rejected: Rejected
-    subject: str  # the subject the rejected message was published on
-    ingest_seq: int  # its sequence on AUDIT_INGEST: what `publish()` returned for it
-    msg_id: str | None  # the Nats-Msg-Id it came with
 
 
 def _body(envelope: Envelope) -> bytes:
@@ -155,24 +144,3 @@ class Producer:
                     ) from error
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")
-
-
-class Notices:
-    """The reject notices of one workspace, as they come."""
-
-    def __init__(self, subscription: Any) -> None:
-        self.subscription = subscription
-
-    async def next(self, within: float = 10.0) -> Notice:
-        """The next notice; nats.errors.TimeoutError when none comes within `within` s."""
-        msg = await self.subscription.next_msg(timeout=within)
-        headers = msg.headers or {}
-        return Notice(
-            Rejected.model_validate_json(msg.data),
-            headers.get(ANSWERED_SUBJECT, ""),
-            int(headers.get(INGEST_SEQUENCE, "0")),
-            headers.get(MSG_ID),
-        )
-
-    async def close(self) -> None:
-        await self.subscription.unsubscribe()
