@@ -14,7 +14,9 @@ import domain
 from domain.catalogue import event_classes
 from domain.shared import RuleViolation
 from domain.upcasters import UPCASTERS as DOMAIN_UPCASTERS
+from services.docs_producer import producer_models
 from services.docs_read_models import read_models_markdown
+from services.docs_schemas import schema_documents
 from services.ingest import story
 from services.ingest.dry_run import Workspace
 from services.ingest.registry import COMMANDS, Command
@@ -278,6 +280,8 @@ DOCUMENTS = {
     "docs/openapi.json": openapi_json,
     "docs/asyncapi.json": asyncapi_json,
     "docs/running.md": running_markdown,
+    **schema_documents(),
+    "clients/python/chronicle_producer/contracts.py": producer_models,
 }
 
 
@@ -285,6 +289,7 @@ def write_all(root: Path) -> list[Path]:
     written = []
     for name, render in DOCUMENTS.items():
         path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(render())
         written.append(path)
     return written

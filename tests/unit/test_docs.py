@@ -64,7 +64,7 @@ def test_the_asyncapi_document_has_a_channel_for_every_envelope_type():
         "audit.rejected.{workspace_id}",
         "audit.request.{workspace_id}.{aggregate}.{action}",
     } < addresses
-    payload = spec["components"]["messages"]["ingest contact.added:SubscribeMessage"]["payload"]
+    payload = spec["components"]["messages"]["ContactAddedEnvelope"]["payload"]
     schema = spec["components"]["schemas"][payload["$ref"].rsplit("/", 1)[1]]
     assert schema["properties"]["type"]["const"] == "contact.added"
     assert "data" in schema["required"]
