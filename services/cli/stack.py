@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 
 import structlog
@@ -13,26 +14,50 @@ from adapters.settings import Settings
 from services.cli.failures import Failure
 
 
+def free_run(start: int, count: int) -> int:
+    """The first port from `start` (in steps of `count`) with `count` free ports from it."""
+    for base in range(start, 65535 - count, count):
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise Failure("no free ports for the ops endpoints: set CHRONICLE_METRICS_PORT")
+
+
 def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     from services.services import migrate
-    from services.supervisor import Supervisor
+    from services.supervisor import Supervisor, service_commands
 
     with infrastructure(settings.database_url, settings.nats_url, settings.data_dir) as servers:
         db, nats = servers.database_url, servers.nats_url
         settings = settings.model_copy(update={"database_url": db, "nats_url": nats})
         migrate(settings)
+        env = {"CHRONICLE_DATABASE_URL": db, "CHRONICLE_NATS_URL": nats}
+        commands = service_commands(settings.ingest_partitions, settings.projector_partitions)
+        # Every process's ops endpoint (/metrics, /health, /readyz) is on whenever `up`
+        # runs: given a base port, or the first free run of ports from 9100.
+        base = settings.metrics_port or free_run(9100, len(commands))
+        env["CHRONICLE_METRICS_PORT"] = str(base)
         supervisor = Supervisor(
-            {"CHRONICLE_DATABASE_URL": db, "CHRONICLE_NATS_URL": nats},
+            env,
             ingest_partitions=settings.ingest_partitions,
             projector_partitions=settings.projector_partitions,
             nats_url_for=servers.url_for if servers.nats else None,
         )
         supervisor.start()
         where = servers.nats.address if servers.nats else "as configured"
+        ops = "  ".join(
+            f"{name} :{supervisor.own_env(name)['CHRONICLE_METRICS_PORT']}"
+            for name in supervisor.commands
+        )
         print(
             f"Chronicle is up: API http://{settings.api_host}:{settings.api_port}  "
             f"NATS {where} (authorization on; `chronicle producer create` for producers)  "
-            "(Ctrl-C stops)",
+            "(Ctrl-C stops)\n"
+            f"Ops endpoints (/metrics /health /readyz on {settings.metrics_host}): {ops}",
             file=sys.stderr,
         )
         why: list[str] = []
