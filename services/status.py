@@ -32,6 +32,8 @@ class Status:
     head: int
     consumers: list[Lag] = field(default_factory=list)
     streams: dict[str, dict] = field(default_factory=dict)
+    # envelopes each ingest consumer has not finished (pending + unacknowledged)
+    ingest_backlog: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -120,6 +122,10 @@ async def with_streams(status: Status, nats_url: str) -> Status:
                     "max_age": info.config.max_age,
                     "max_bytes": info.config.max_bytes,
                 }
+        with contextlib.suppress(Exception):
+            for info in await js.consumers_info(bus.INGEST_STREAM):
+                if info.name.startswith(bus.ingest_durable(None)):
+                    status.ingest_backlog[info.name] = info.num_pending + info.num_ack_pending
         for lag in status.consumers:
             durable = _durable(lag.name)
             if durable:
@@ -141,6 +147,8 @@ def render(status: Status) -> str:
             f"{c.name:<28} {c.position:>10} {c.lag_events:>11} {c.lag_seconds:>9.1f} {pending:>7}"
             + (f"  ERROR: {c.error}" if c.error else "")
         )
+    for durable, pending in sorted(status.ingest_backlog.items()):
+        lines.append(f"{'ingest (' + durable + ')':<28} {'':>10} {pending:>11} {'':>9} {'':>7}")
     if status.streams:
         lines += ["", f"{'stream':<16} {'messages':>10} {'bytes':>14} {'max age s':>10}"]
         for name, s in status.streams.items():

@@ -36,6 +36,22 @@ def chronicle(settings, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+async def three_envelopes_nobody_ingested(nats_url: str) -> None:
+    from nats.js.api import AckPolicy, ConsumerConfig
+
+    from adapters import bus
+
+    nc = await bus.connect(nats_url, "status-test")
+    js = nc.jetstream()
+    await js.add_consumer(
+        bus.INGEST_STREAM,
+        ConsumerConfig(durable_name="chronicle-ingest", ack_policy=AckPolicy.EXPLICIT),
+    )
+    for n in range(3):
+        await js.publish("audit.ingest.ws_st_a.contact.added", f"{{}}{n}".encode())
+    await nc.close()
+
+
 async def test_status_shows_each_projections_lag_without_any_service(settings):
     with EventStore(settings.database_url) as store:
         first = ingest(store, demo_workload(3, "ws_st_a", "a"))
@@ -52,6 +68,7 @@ async def test_status_shows_each_projections_lag_without_any_service(settings):
         grid = projection("activity_grid")
         await adopt(c, grid, 2)
         await ProjectionRunner(grid, slot=Slot(0, 2)).catch_up(c)
+    await three_envelopes_nobody_ingested(settings.nats_url)
     done = chronicle(settings, "status", "--json")
     text = chronicle(settings, "status")
     strict = chronicle(settings, "status", "--max-lag", "0")
@@ -61,6 +78,8 @@ async def test_status_shows_each_projections_lag_without_any_service(settings):
     assert status["head"] == total
     assert status["streams"]["AUDIT_EVENTS"]["messages"] == total
     assert lags["relay"]["lag_events"] == 0
+    assert status["ingest_backlog"] == {"chronicle-ingest": 3}
+    assert "ingest (chronicle-ingest)" in text.stdout
     assert lags["timeline"]["lag_events"] == 0 and lags["timeline"]["lag_seconds"] == 0
     assert lags["audit_trail"]["position"] == first
     assert lags["audit_trail"]["lag_events"] == total - first
