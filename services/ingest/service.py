@@ -175,7 +175,10 @@ class IngestService(HostedService):
         headers[bus_auth.REPLY_HEADER] = bus_auth.sign_reply(self.key, raw.reply, raw.data)
         # The ingest stream keeps no duplicate window (adapters/bus.py): a repeat is
         # stored and the ledger answers it, with the original's position.
-        await self.broker.publish(raw.data, subject, headers=headers, stream=bus.INGEST_STREAM)
+        # Published as the producer's own bytes and headers, plus ours: FastStream's publish
+        # would add headers of its own (content-type, a second correlation id).
+        js = self.consumer.nc.jetstream()
+        await js.publish(subject, raw.data, headers=headers, stream=bus.INGEST_STREAM)
 
 
 def correlation_of(item: Incoming, outcome: Outcome) -> str:

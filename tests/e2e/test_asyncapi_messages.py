@@ -12,7 +12,7 @@ import nats
 import psycopg
 import pytest
 
-from adapters import bus
+from adapters import bus, bus_auth
 from tests.support.asyncapi import Captured, Contract
 from tests.support.stack import Stack
 from tests.support.waiting import until
@@ -140,6 +140,10 @@ async def test_real_messages_on_the_bus_match_the_asyncapi_document(settings):
     assert checked == 5 + 6 + 6  # published; requests forwarded into the stream; requests
     gateway = [m for m in seen["ingest"] if bus.REPLY_TO in m.headers]
     assert len(gateway) == 6  # forwarded requests carry the gateway's headers, as documented
+    gateway_adds = {bus.REPLY_TO, bus_auth.REPLY_HEADER, "Nats-Expected-Stream"}
+    sent = {bus.MSG_ID, bus.CORRELATION_ID}  # all the producer sent here
+    for forwarded in gateway:  # ...and the producer's, and nothing a library made up
+        assert set(forwarded.headers) - gateway_adds <= sent, forwarded.headers
 
 
 def _capture(into: list):
