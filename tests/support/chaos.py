@@ -32,13 +32,16 @@ def colliding_workload(seed: int, workspaces: int, prefix: str, run: str) -> lis
 
 
 def expected_events(messages) -> Counter:
-    """What the store must hold: the workload through the real handlers, in memory."""
+    """What the store must hold, per workspace and event type: the workload through the
+    real handlers, in memory."""
     workspaces: dict[str, Workspace] = {}
     counts: Counter = Counter()
     for m in messages:
         envelope = msgspec.json.decode(m.body)
         ws = workspaces.setdefault(envelope["workspace_id"], Workspace(envelope["workspace_id"]))
-        counts.update(type(e).TOPIC for e in ws.tell(envelope["type"], envelope["data"]))
+        counts.update(
+            (ws.workspace_id, type(e).TOPIC) for e in ws.tell(envelope["type"], envelope["data"])
+        )
     return counts
 
 
@@ -109,13 +112,11 @@ async def verify(settings, messages) -> None:
     with psycopg.connect(settings.database_url) as conn:
         ledger = conn.execute("SELECT count(*) FROM ingest_envelopes").fetchone()[0]
         rejects = conn.execute("SELECT count(*) FROM ingest_rejects").fetchone()[0]
-        stored = Counter(
-            dict(
-                conn.execute(
-                    "SELECT topic, count(*) FROM chronicle_events GROUP BY topic"
-                ).fetchall()
-            )
-        )
+        by_workspace = conn.execute(
+            "SELECT c.workspace_id, e.topic, count(*) FROM chronicle_events e "
+            "JOIN event_chain c USING (notification_id) GROUP BY 1, 2"
+        ).fetchall()
+        stored = Counter({(ws, topic): n for ws, topic, n in by_workspace})
     with psycopg.connect(settings.database_url) as conn:
         kept = set(conn.execute("SELECT workspace_id, envelope_id FROM ingest_envelopes"))
         reasons = conn.execute("SELECT envelope_id, reason FROM ingest_rejects").fetchall()
