@@ -268,3 +268,31 @@ async def test_live_feeds_show_email_channel_conversations_without_their_content
     assert {e.json["summary"] for e in trail_entries} == {HIDDEN}
     mail = [e.json for e in entries if e.json["source"]["id"] == "conv_mail"]
     assert len(mail) == 3 and {e["summary"] for e in mail} == {HIDDEN}
+
+
+async def test_analytics_of_a_contact_of_another_team_is_404_like_an_unknown_one(settings):
+    async with Stack(settings) as stack:
+        story = Story()
+        await told(stack, settings, story.contacts() + story.secrets())
+        async with (
+            stack.client(agent_token(stack)) as agent,
+            stack.client(stack.token(WS)) as admin,
+        ):
+            others = await agent.get("/v1/analytics/contacts/c_zed")
+            unknown = await agent.get("/v1/analytics/contacts/c_nobody")
+            own = await agent.get("/v1/analytics/contacts/c_ann")
+            for_admin = await admin.get("/v1/analytics/contacts/c_zed")
+            other_team = await agent.get("/v1/analytics/teams/billing")
+            unknown_team = await agent.get("/v1/analytics/teams/t_nobody")
+            own_team = await agent.get("/v1/analytics/teams/support")
+    assert (others.status_code, unknown.status_code) == (404, 404)
+    assert others.json() == {"detail": "contact 'c_zed' not found"}  # as unknown's says
+    assert unknown.json() == {"detail": "contact 'c_nobody' not found"}
+    assert (own.status_code, for_admin.status_code) == (200, 200)
+    assert for_admin.json()["subject"]["status"] == "active"
+    assert (other_team.status_code, unknown_team.status_code, own_team.status_code) == (
+        404,
+        404,
+        200,
+    )
+    assert other_team.json() == {"detail": "team 'billing' not found"}
