@@ -7,13 +7,16 @@ another team's contact in the analytics, spreadsheet formulas in CSV exports, an
 holding the API's connections.
 """
 
+import contextlib
 import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 
+from projections.contacts_report.tables import LOGS
 from services.workload import Producer
 from tests.support.bus import publish_all
 from tests.support.sse import LiveStream
@@ -344,3 +347,40 @@ async def test_csv_export_cells_never_start_a_formula_and_a_bom_is_optional(sett
     assert with_bom.content == b"\xef\xbb\xbf" + plain.content
     # the JSON log is data, not a spreadsheet: it keeps the names as they are
     assert {r["contact_id"]: r["contact_name"] for r in log["rows"]}["c_f1"] == FORMULAS["c_f1"]
+
+
+async def test_exports_have_a_small_pool_of_their_own_and_cannot_starve_the_api(settings):
+    async with Stack(settings) as stack:
+        story = Story()
+        await told(stack, settings, story.contacts())
+        export = "/v1/reports/contacts/logs/added/export"
+        async with (
+            stack.client(stack.token(WS)) as api,
+            await psycopg.AsyncConnection.connect(settings.database_url) as locker,
+        ):
+            # the exports' query waits on this lock: each download holds its connection
+            await locker.execute(f"LOCK TABLE {LOGS} IN ACCESS EXCLUSIVE MODE")
+            async with contextlib.AsyncExitStack() as downloads:
+                statuses, held = [], []
+                for _ in range(12):  # more than the API's own pool of 10
+                    response = await downloads.enter_async_context(api.stream("GET", export))
+                    statuses.append(response.status_code)
+                    if response.status_code == 200:
+                        held.append(response)
+                    else:
+                        refused = json.loads(await response.aread())
+                        retry_after = response.headers.get("retry-after")
+                answered = await api.get("/v1/activities", timeout=5)
+                await locker.rollback()  # the held downloads go on
+                files = [(await r.aread()).decode() for r in held]
+        again = await api_get(stack, export)
+    assert statuses == [200, 200] + [503] * 10
+    assert "export" in refused["detail"] and retry_after
+    assert answered.status_code == 200  # the API's queries are answered meanwhile
+    assert [len(f.strip().splitlines()) for f in files] == [3, 3]  # header, Ann, Zed
+    assert again.status_code == 200  # the pool has its connections back
+
+
+async def api_get(stack: Stack, path: str):
+    async with stack.client(stack.token(WS)) as api:
+        return await api.get(path)
