@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -98,7 +98,7 @@ class ContactLogQueries:
 
 async def export_csv(
     conn: AsyncConnection, sql: str, params: list, time_zone: str, bom: bool = False
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """Every row of the log as CSV, read through a server-side cursor; every cell
     neutralised (`cell`), a byte order mark first if `bom`."""
     zone = ZoneInfo(time_zone)

@@ -4,7 +4,10 @@ A download holds a connection for as long as the client takes to read it. Taken 
 API's pool, a few slow downloads would leave the API's queries none; here they take one
 of `CHRONICLE_API_EXPORT_CONNECTIONS` (2) of their own, made in the API's lifespan, and a
 download that finds them all in use is answered 503 with Retry-After at once. The caller
-is authenticated on an API connection that is returned before the download starts.
+is authenticated on an API connection that is returned before the download starts. The
+connection goes back once the response has been sent or the client has gone away, and
+only after the CSV stream read on it is closed (its cursor and transaction ended), never
+to be touched by it again.
 
 Timeout: the export connections have the API's statement timeout
 (`CHRONICLE_API_STATEMENT_TIMEOUT`): an export reads through a server-side cursor in the
@@ -14,7 +17,7 @@ long however long the download; the timeout still stops one that does.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -64,8 +67,25 @@ async def caller(
     return await scope(request, who)
 
 
-async def connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    """An export connection for the whole download (given back once it is sent), or 503."""
+class Download:
+    """One download's export connection and the stream it sends from it."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self._streams: list[AsyncGenerator[str, None]] = []
+
+    def stream(self, chunks: AsyncGenerator[str, None]) -> AsyncGenerator[str, None]:
+        """`chunks` (read on `conn`), to be closed before the connection is given back."""
+        self._streams.append(chunks)
+        return chunks
+
+    async def close(self) -> None:
+        for chunks in self._streams:
+            await chunks.aclose()  # a stream cut short ends its transaction here
+
+
+async def download(request: Request) -> AsyncIterator[Download]:
+    """An export connection for the whole download, or 503 when all are in use."""
     exports: AsyncConnectionPool = request.app.state.export_pool
     try:
         conn = await exports.getconn(timeout=WAIT)
@@ -76,11 +96,15 @@ async def connection(request: Request) -> AsyncIterator[AsyncConnection]:
             f"try again in {RETRY_AFTER} seconds",
             headers={"Retry-After": RETRY_AFTER},
         ) from None
+    found = Download(conn)
     try:
-        yield conn
+        yield found
     finally:
-        await exports.putconn(conn)
+        try:
+            await found.close()
+        finally:
+            await exports.putconn(conn)
 
 
 ExportCaller = Annotated[Scope, Depends(caller)]
-ExportConn = Annotated[AsyncConnection, Depends(connection)]
+ExportDownload = Annotated[Download, Depends(download)]

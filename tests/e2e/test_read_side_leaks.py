@@ -381,6 +381,29 @@ async def test_exports_have_a_small_pool_of_their_own_and_cannot_starve_the_api(
     assert again.status_code == 200  # the pool has its connections back
 
 
+async def test_a_download_the_client_abandons_gives_its_connection_back(settings):
+    async with Stack(settings) as stack:
+        story = Story()
+        await told(stack, settings, story.contacts())
+        export = "/v1/reports/contacts/logs/added/export"
+        async with (
+            stack.client(stack.token(WS)) as api,
+            await psycopg.AsyncConnection.connect(settings.database_url) as locker,
+        ):
+            await locker.execute(f"LOCK TABLE {LOGS} IN ACCESS EXCLUSIVE MODE")
+            for _ in range(2):  # every export connection, each download then abandoned
+                async with api.stream("GET", export) as response:
+                    assert response.status_code == 200
+            await locker.rollback()
+
+            async def served() -> str | None:
+                answer = await api.get(export)
+                return answer.text if answer.status_code == 200 else None
+
+            again = await until(served, what="an export connection to come back")
+    assert len(again.strip().splitlines()) == 3  # the whole file: header, Ann, Zed
+
+
 async def api_get(stack: Stack, path: str):
     async with stack.client(stack.token(WS)) as api:
         return await api.get(path)

@@ -13,7 +13,7 @@ from projections.contacts_report.charts import LOGS, NOT_APPLICABLE, not_applica
 from projections.contacts_report.logs import MAX_ROWS, ContactLogQueries, export_csv
 from projections.contacts_report.queries import ContactsReportQueries
 from services.api.deps import ERRORS, CallerScope, Conn
-from services.api.exports import BUSY, ExportCaller, ExportConn
+from services.api.exports import BUSY, ExportCaller, ExportDownload
 from services.api.report_models import LogPage
 from services.api.routes.report_params import ExportRange, Filter, Range, contact_ids, invalid
 
@@ -80,7 +80,7 @@ async def contact_log(
 )
 async def export_contact_log(
     scope: ExportCaller,
-    conn: ExportConn,
+    download: ExportDownload,
     log: Log,
     r: ExportRange,
     f: Filter,
@@ -95,11 +95,12 @@ async def export_contact_log(
     skipped = not_applicable(LOGS[log], f)
     if skipped:
         raise invalid(skipped[0], f"does not apply to the {log} log")
+    conn = download.conn
     ids = await contact_ids(ContactsReportQueries(conn, scope), f)
     sql, params = ContactLogQueries(conn, scope).select(log, r, f, ids)
     filename = f"contacts-{log}-{r.first_day}-{r.last_day}.csv"
     return StreamingResponse(
-        export_csv(conn, sql, params, r.time_zone, bom),
+        download.stream(export_csv(conn, sql, params, r.time_zone, bom)),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -19,7 +19,7 @@ from projections.contacts_report.queries import (
 from projections.shared.report_range import RangeError, ReportRange, resolve
 from projections.workspace.queries import WorkspaceQueries
 from services.api.deps import CallerScope, Conn
-from services.api.exports import ExportCaller, ExportConn
+from services.api.exports import ExportCaller, ExportDownload
 from services.api.scope import Scope
 
 Preset = Literal[
@@ -100,9 +100,9 @@ async def report_range(conn: Conn, scope: CallerScope, asked: Asked) -> ReportRa
     return await resolve_range(conn, scope, asked)
 
 
-async def export_range(conn: ExportConn, scope: ExportCaller, asked: Asked) -> ReportRange:
+async def export_range(download: ExportDownload, scope: ExportCaller, asked: Asked) -> ReportRange:
     """The range of a CSV export, read on its own connection (services/api/exports.py)."""
-    return await resolve_range(conn, scope, asked)
+    return await resolve_range(download.conn, scope, asked)
 
 
 Range = Annotated[ReportRange, Depends(report_range)]
