@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     api_statement_timeout: float = Field(
         10.0, gt=0, description="Seconds an API query may run before PostgreSQL cancels it"
     )
+    api_export_connections: int = Field(
+        2,
+        ge=1,
+        description="Database connections of the API's CSV exports, a pool apart from its "
+        "queries' (a download holds one throughout; one more is answered 503)",
+    )
     ingest_batch_size: int = Field(500, description="Envelopes taken from the bus per batch")
     projector_batch_size: int = Field(1000, description="Events applied per transaction")
     relay_batch_size: int = Field(

@@ -28,13 +28,14 @@ CONVERSATION_READERS = (
     Conversation.Reassigned,
     Conversation.ChatbotHandedOver,
 )
-OWNER = "conversation_id, contact_id, agent_id, team_id"  # a conversation's row, as read
+OWNER = "conversation_id, contact_id, agent_id, team_id, channel"  # a conversation's row
 
 
 class GridLookup:
     def __init__(self, schema: str) -> None:
         self.schema = schema
-        self.conversations: dict[Key, list | None] = {}  # [contact, agent, team]; None: no row
+        # [contact, agent, team, channel]; None: no row
+        self.conversations: dict[Key, list | None] = {}
         self.names: dict[Key, str | None] = {}
 
     async def load(self, cur: AsyncCursor, events: Sequence[Recorded]) -> None:
@@ -55,10 +56,10 @@ class GridLookup:
                 contacts.add((r.meta.workspace_id, contact.id))
         for key in closed:
             self.conversations[key] = None
-        for ws, cid, contact_id, agent_id, team_id in await self._rows(
+        for ws, cid, contact_id, agent_id, team_id, channel in await self._rows(
             cur, OWNER, CONVERSATIONS, closed
         ):
-            self.conversations[(ws, cid)] = [contact_id, agent_id, team_id]
+            self.conversations[(ws, cid)] = [contact_id, agent_id, team_id, channel]
             if contact_id:
                 contacts.add((ws, contact_id))
         for key in contacts:
@@ -80,10 +81,10 @@ class GridLookup:
         )
         return await cur.fetchall()
 
-    def opened(self, key: Key, contact_id: str | None, team_id: str | None) -> None:
+    def opened(self, key: Key, contact_id: str | None, team_id: str | None, channel: str) -> None:
         # INSERT ... ON CONFLICT DO NOTHING; a key not read up front is read when asked for
         if key in self.conversations and self.conversations[key] is None:
-            self.conversations[key] = [contact_id, None, team_id]
+            self.conversations[key] = [contact_id, None, team_id, channel]
 
     def reassigned(self, key: Key, agent_id: str | None, team_id: str | None) -> None:
         row = self.conversations.get(key)
@@ -111,10 +112,11 @@ class GridLookup:
         return None if row is None else Owner(row[2], row[1])
 
     async def conversation(self, cur: AsyncCursor, key: Key) -> tuple:
-        """(contact id, contact name, agent id, team id), as the grid's join reads them."""
+        """(contact id, contact name, agent id, team id, channel), as the grid's join reads
+        them."""
         row = await self._conversation(cur, key)
         if row is None:
-            return (None, None, None, None)
-        contact_id, agent_id, team_id = row
+            return (None, None, None, None, None)
+        contact_id, agent_id, team_id, channel = row
         name = await self.contact_name(cur, (key[0], contact_id)) if contact_id else None
-        return (contact_id, name, agent_id, team_id)
+        return (contact_id, name, agent_id, team_id, channel)

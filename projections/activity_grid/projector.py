@@ -38,7 +38,9 @@ class Batch:
 
 class ActivityGrid(Model):
     name = "activity_grid"
-    version = 2  # 2: a chatbot handover moves the conversation (domain ownership rule)
+    # 2: a chatbot handover moves the conversation (domain ownership rule)
+    # 3: an interaction's row names its conversation's channel (the email rule)
+    version = 3
     # the renames' UPDATE finds a contact's rows by activities_contact_id: not deferred
     deferred_indexes = (
         "activities_changes",
@@ -78,11 +80,11 @@ class ActivityGrid(Model):
     @handles(Conversation.Opened)
     async def opened(self, b: Batch, r: Recorded) -> None:
         ws, e = r.meta.workspace_id, r.event
-        b.lookup.opened((ws, e.conversation_id), e.contact_id, r.meta.team_id)
+        b.lookup.opened((ws, e.conversation_id), e.contact_id, r.meta.team_id, e.channel)
         await b.cur.execute(
-            f"INSERT INTO {CONVERSATIONS.at(self.schema)} VALUES (%s, %s, %s, NULL, %s) "
+            f"INSERT INTO {CONVERSATIONS.at(self.schema)} VALUES (%s, %s, %s, NULL, %s, %s) "
             "ON CONFLICT DO NOTHING",
-            (ws, e.conversation_id, e.contact_id, r.meta.team_id),
+            (ws, e.conversation_id, e.contact_id, r.meta.team_id, e.channel),
         )
 
     @handles(Conversation.Reassigned, Conversation.ChatbotHandedOver)

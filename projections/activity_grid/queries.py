@@ -12,13 +12,17 @@ from pydantic import BaseModel, Field
 from projections.activity_grid.tables import ACTIVITIES
 from projections.shared import cursor as cursors
 from projections.shared.reading import Scope, like, rows
+from projections.shared.visibility import HIDDEN, is_email, is_email_sql
 
 A = ACTIVITIES.c
 COLUMNS = ACTIVITIES.names(
     "activity_id", "position", "type", "contact_id", "contact_name", "lead_id", "lead_name",
     "account_id", "account_name", "summary", "direction", "agent_id", "agent_name", "source",
-    "first_message", "created_at", "team_id",
+    "first_message", "created_at", "team_id", "channel",
 )  # fmt: skip
+# The email rule (shared/visibility.py) over the grid's rows: an email activity, or an
+# interaction on the email channel (its type) or of a conversation on it.
+EMAIL_CONTENT = is_email_sql(A.type, A.channel)
 
 
 class ActivityRow(BaseModel):
@@ -77,11 +81,13 @@ class GridQueries:
             (A.contact_name, f.contact),
             (A.lead_name, f.lead),
             (A.account_name, f.account),
-            (A.summary, f.summary),
         ):
             if text:
                 where += f" AND lower({column}) LIKE %s"
                 params.append(like(text.lower()))
+        if f.summary:  # the summary is content: never matched where the caller may not read it
+            where += " AND " + self.scope.text_filter(f"lower({A.summary}) LIKE %s", EMAIL_CONTENT)
+            params.append(like(f.summary.lower()))
         if f.direction:
             where += " AND direction = %s"
             params.append(f.direction)
@@ -94,14 +100,10 @@ class GridQueries:
         return where, params
 
     def redact(self, found: list[dict]) -> list[dict]:
-        """Email rows without their content, unless the caller has email access."""
-        if not self.scope.email_access:
-            for row in found:
-                if row[A.type] == "email":
-                    row[A.summary], row[A.first_message] = (
-                        self.scope.redact("email", row[A.summary] or "", {})[0],
-                        None,
-                    )
+        """Rows of email content without their content, unless the caller may read it."""
+        for row in found:
+            if not self.scope.may_read(is_email(row[A.type], row.pop(A.channel))):
+                row[A.summary], row[A.first_message] = HIDDEN, None
         return found
 
     async def page(

@@ -30,14 +30,15 @@ def activity_row(r: Recorded, contact_name: str | None) -> tuple:
         d.first_message,
         r.meta.occurred_at,
         r.meta.team_id,
+        None,  # an activity's channel is its type
     )
 
 
 def interaction_row(r: Recorded, conversation: tuple) -> tuple:
     """A closed interaction's row; `conversation`: (contact id, contact name, agent id,
-    owning team) when it closed."""
+    owning team, channel) when it closed."""
     e = r.event
-    contact_id, contact_name, agent_id, team_id = conversation
+    contact_id, contact_name, agent_id, team_id, channel = conversation
     summary = (
         f"Interaction on {e.channel} in {e.queue}" if e.queue else f"Interaction on {e.channel}"
     ) + f", {e.message_count} messages"
@@ -60,6 +61,7 @@ def interaction_row(r: Recorded, conversation: tuple) -> tuple:
         e.first_message,
         r.meta.occurred_at,
         team_id,
+        channel,
     )
 
 

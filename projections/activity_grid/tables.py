@@ -6,7 +6,8 @@ from projections.shared.tables import Table
 
 SCHEMA = "rm_activity_grid"
 
-# One row per activity and closed interaction, with the grid's columns (seed 002).
+# One row per activity and closed interaction, with the grid's columns (seed 002);
+# `channel`: an interaction's conversation's (the email rule reads it: shared/visibility.py).
 ACTIVITIES = Table(
     SCHEMA,
     "activities",
@@ -14,7 +15,7 @@ ACTIVITIES = Table(
     type text NOT NULL, contact_id text, contact_name text, lead_id text,
     lead_name text, account_id text, account_name text, summary text,
     direction text, agent_id text, agent_name text, source text NOT NULL,
-    first_message text, created_at timestamptz NOT NULL, team_id text,
+    first_message text, created_at timestamptz NOT NULL, team_id text, channel text,
     deleted boolean NOT NULL DEFAULT false,
     changed_position bigint""",
     key="workspace_id, activity_id",
@@ -26,12 +27,12 @@ CONTACTS = Table(
     "workspace_id text NOT NULL, contact_id text NOT NULL, name text",
     key="workspace_id, contact_id",
 )
-# Each conversation's contact and owner, for its closed interactions' rows.
+# Each conversation's contact, owner and channel, for its closed interactions' rows.
 CONVERSATIONS = Table(
     SCHEMA,
     "conversations",
     """workspace_id text NOT NULL, conversation_id text NOT NULL, contact_id text,
-    agent_id text, team_id text""",
+    agent_id text, team_id text, channel text""",
     key="workspace_id, conversation_id",
 )
 ORDER = "created_at DESC, position DESC"

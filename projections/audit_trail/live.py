@@ -17,7 +17,7 @@ from psycopg import AsyncConnection
 from domain.conversation import ownership
 from domain.conversation.lifecycle import Opened
 from domain.conversation.ownership import Owner, owner_after
-from projections.audit_trail.queries import COLUMNS, audit_entry
+from projections.audit_trail.queries import COLUMNS, WITH_CHANNEL, audit_entry, readable
 from projections.audit_trail.tables import ENTRIES, SCHEMA
 from projections.conversations.queries import ConversationQueries
 from projections.conversations.tables import CONVERSATIONS
@@ -69,7 +69,7 @@ class AuditTrailStream(Stream):
             conn,
             "SELECT s.n, r.* FROM unnest(%s::int[], %s::text[], %s::bigint[]) AS "
             f"s(n, conversation, after) CROSS JOIN LATERAL (SELECT {COLUMNS} FROM "
-            f"{ENTRIES} e WHERE {where} AND e.conversation_id = s.conversation "
+            f"{WITH_CHANNEL} WHERE {where} AND e.conversation_id = s.conversation "
             "AND e.position > s.after ORDER BY e.position LIMIT %s) r ORDER BY s.n, r.position",
             (list(range(len(streams))), ids, [p.group for _, p in requests], *params, limit),
         )
@@ -78,10 +78,11 @@ class AuditTrailStream(Stream):
             stream, entry = streams[r["n"]], audit_entry(r)
             if stream.ended or stream.conversation_id not in seen:
                 continue
-            if stream.moves_away(entry.type, entry.details):
+            if stream.moves_away(entry.type, entry.details):  # read before any redaction
                 stream.ended = "the conversation moved to a team this token does not see"
                 continue
-            items[r["n"]].append(Item(entry.position, (), "entry", entry.model_dump_json()))
+            data = readable(stream.scope, r, entry).model_dump_json()
+            items[r["n"]].append(Item(entry.position, (), "entry", data))
         for stream in streams:
             if stream.conversation_id not in seen:
                 stream.ended = "no longer visible to this token"

@@ -9,6 +9,7 @@ from psycopg import AsyncConnection
 from projections.communication.tables import CONTACTS, RESPONSES, TEAMS, VOLUME
 from projections.shared.reading import Scope, rows
 from projections.shared.report_range import ReportRange
+from projections.timeline.queries import TimelineQueries
 
 
 class AnalyticsQueries:
@@ -17,7 +18,9 @@ class AnalyticsQueries:
 
     async def contact(self, contact_id: str) -> dict | None:
         """The contact (status, where it was merged) and every contact merged into it,
-        however indirectly; None if the workspace has no such contact."""
+        however indirectly; None if the workspace has no such contact, or none the caller
+        may see (a team-limited caller sees a contact with a row in its teams, or in none:
+        on its timeline or in its communication), exactly as if there were none."""
         ws = self.scope.workspace_id
         found = await rows(
             self.conn,
@@ -42,7 +45,23 @@ class AnalyticsQueries:
             "SELECT id FROM ids",
             (contact_id, ws),
         )
-        return {**found[0], "includes": sorted(r["id"] for r in merged)}
+        includes = sorted(r["id"] for r in merged)
+        if self.scope.team_limited and not await self._visible(includes):
+            return None
+        return {**found[0], "includes": includes}
+
+    async def _visible(self, contact_ids: list[str]) -> bool:
+        """Has any of these contacts a row the caller may see?"""
+        if await TimelineQueries(self.conn, self.scope).exists("contact", contact_ids):
+            return True
+        where, params = self.scope.where()
+        found = await rows(
+            self.conn,
+            f"SELECT 1 FROM {VOLUME} WHERE {where} AND subject_type = 'contact' "
+            "AND subject_id = ANY(%s) LIMIT 1",
+            (*params, contact_ids),
+        )
+        return bool(found)
 
     async def team_visible(self, team_id: str) -> bool:
         if not self.scope.may_see_team(team_id):

@@ -3,14 +3,15 @@
 A response holds at most 10,000 rows and says when it was cut, with the total; the CSV
 export streams every row through a server-side cursor, a few thousand rows in memory at a
 time. Contact names are current (renames followed); the user is shown by name, or by id
-once the user has been deleted.
+once the user has been deleted. No CSV cell can start a spreadsheet formula (`cell`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from psycopg import AsyncConnection
@@ -24,6 +25,9 @@ from projections.workspace.tables import USERS
 
 MAX_ROWS = 10_000
 EXPORT_BATCH = 2000
+BOM = "\ufeff"  # a UTF-8 byte order mark, for spreadsheets that need one to read UTF-8
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
     "timestamp",
     "local_time",
@@ -35,6 +39,14 @@ CSV_COLUMNS = (
     "channel",
     "merged_contact_id",
 )
+
+
+def cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a single
+    quote in front (`=HYPERLINK(...)` is written `'=HYPERLINK(...)`)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def present(row: dict, zone: ZoneInfo) -> dict:
@@ -85,14 +97,15 @@ class ContactLogQueries:
 
 
 async def export_csv(
-    conn: AsyncConnection, sql: str, params: list, time_zone: str
-) -> AsyncIterator[str]:
-    """Every row of the log as CSV, read through a server-side cursor."""
+    conn: AsyncConnection, sql: str, params: list, time_zone: str, bom: bool = False
+) -> AsyncGenerator[str, None]:
+    """Every row of the log as CSV, read through a server-side cursor; every cell
+    neutralised (`cell`), a byte order mark first if `bom`."""
     zone = ZoneInfo(time_zone)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    yield out.getvalue()
+    yield (BOM if bom else "") + out.getvalue()
     async with (
         conn.transaction(),
         conn.cursor(name="contact_log_export", row_factory=dict_row) as cur,
@@ -103,11 +116,10 @@ async def export_csv(
             out.truncate()
             for row in batch:
                 row = present(row, zone)
-                writer.writerow(
-                    [
-                        row["timestamp"].isoformat(),
-                        row["local_time"].isoformat(),
-                        *(row[c] for c in CSV_COLUMNS[2:]),
-                    ]
-                )
+                values = [
+                    row["timestamp"].isoformat(),
+                    row["local_time"].isoformat(),
+                    *(row[c] for c in CSV_COLUMNS[2:]),
+                ]
+                writer.writerow([cell(v) for v in values])
             yield out.getvalue()

@@ -11,9 +11,11 @@ from psycopg import AsyncConnection
 from projections.emails.tables import CONTACT_EMAILS, HISTORY, INCOMING, OUTGOING, UNKNOWN_SENDERS
 from projections.shared import cursor as cursors
 from projections.shared.reading import Scope, like, rows
+from projections.shared.visibility import HIDDEN, is_email, is_email_sql
 from projections.timeline.queries import TimelineQueries
 
-# What email content is: hidden from callers without email permission.
+# An email's fields that are its content (every email is email content, by the rule of
+# projections/shared/visibility.py): null for callers without email permission.
 CONTENT = (
     OUTGOING.c.subject,
     OUTGOING.c.content,
@@ -25,18 +27,20 @@ CONTENT = (
     UNKNOWN_SENDERS.c.name,
     *("sender", "to", "cc", "counterpart", "attachments"),  # answers' own fields
 )
+EMAILS = is_email_sql("'email'")  # the rule over a contact's emails: each is one
 
 
 def hide(scope: Scope, item: dict[str, Any]) -> dict[str, Any]:
     """The item without its content (subjects, bodies, addresses), unless the caller has
     email permission; status, direction and times stay."""
-    if scope.email_access:
+    email = is_email("email")  # every email is email content
+    if scope.may_read(email):
         return item
     out = {k: (None if k in CONTENT else v) for k, v in item.items()}
     if "summary" in out:
-        out["summary"] = scope.redact("email", "", {})[0]  # what hidden content reads as
+        out["summary"] = HIDDEN
     if isinstance(out.get("details"), dict):
-        out["summary"], out["details"] = scope.redact("email", out["summary"], out["details"])
+        out["summary"], out["details"] = scope.redact(email, out["summary"], out["details"])
     return out
 
 
@@ -122,8 +126,8 @@ class EmailQueries:
         if direction:
             where += " AND c.direction = %s"
             params.append(direction)
-        if text:
-            where += " AND c.search_text LIKE %s"
+        if text:  # every row is an email: without email permission, none matches
+            where += " AND " + self.scope.text_filter("c.search_text LIKE %s", EMAILS)
             params.append(like(text.lower()))
         if cursor:
             occurred_at, position = cursors.decode(cursor, (datetime, int))

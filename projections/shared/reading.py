@@ -31,8 +31,16 @@ class Scope(Protocol):
 
     def may_see_team(self, team_id: str | None) -> bool: ...
 
-    def redact(self, category: str, summary: str, details: dict[str, Any]) -> tuple[str, dict]:
-        """An email entry without its content, unless the caller has email access."""
+    def may_read(self, email: bool) -> bool:
+        """May the caller read content that is (`email`) or is not email content?"""
+        ...
+
+    def redact(self, email: bool, summary: str, details: dict[str, Any]) -> tuple[str, dict]:
+        """An entry without its content when it is email content the caller may not read."""
+        ...
+
+    def text_filter(self, condition: str, email: str) -> str:
+        """A text filter that never matches email content the caller may not read."""
         ...
 
     def view_key(self) -> tuple:

@@ -2,7 +2,8 @@
 
 - contact events reach their contact (field updates only when significant);
 - conversation events reach the conversation's contact, remembered from `opened`, and
-  are owned by the conversation's current team (domain/conversation/ownership.py);
+  are owned by the conversation's current team (domain/conversation/ownership.py); each
+  names the conversation's channel (for the email rule, shared/visibility.py);
 - activities reach each contact, lead and account they name; a deleted activity's
   entries are marked deleted and the deletion is an entry of its own;
 - sent and received emails reach each contact they were matched to (category `email`);
@@ -34,7 +35,7 @@ from projections.timeline.tables import BADGES, CONTACT_MERGES, CONVERSATIONS, E
 @dataclass
 class Batch:
     cur: AsyncCursor
-    conversations: dict  # (workspace, conversation) -> [contact, owning team]
+    conversations: dict  # (workspace, conversation) -> [contact, owning team, channel]
     rows: list[Row] = field(default_factory=list)
     merges: list[tuple] = field(default_factory=list)
     uncounted: list[Row] = field(default_factory=list)  # stored entries no longer counted
@@ -43,6 +44,7 @@ class Batch:
 
 class Timeline(Model):
     name = "timeline"
+    version = 2  # 2: conversation entries name their conversation's channel
     # readers' only (erasures rewrite rows found by entries_position)
     deferred_indexes = ("entries_newest",)
 
@@ -66,12 +68,12 @@ class Timeline(Model):
         """On the contact's timeline, owned by the conversation's team after the event."""
         key = (r.meta.workspace_id, r.event.conversation_id)
         if type(r.event) is Conversation.Opened:
-            b.conversations[key] = [r.event.contact_id, None]
-        state = b.conversations.setdefault(key, [None, None])
+            b.conversations[key] = [r.event.contact_id, None, r.event.channel]
+        state = b.conversations.setdefault(key, [None, None, None])
         state[1] = team_after(r.event, state[1])
         if state[0]:
             about = ("conversation", key[1])
-            b.rows.append(row(r, ("contact", state[0]), about, about, state[1]))
+            b.rows.append(row(r, ("contact", state[0]), about, about, state[1], channel=state[2]))
 
     @handles(OutgoingEmail.Sent, IncomingEmail.Received)
     def email(self, b: Batch, r: Recorded) -> None:
@@ -112,7 +114,8 @@ class Timeline(Model):
         await rewrite_common(cur, ENTRIES.at(self.schema), events, search_text)
 
     async def begin(self, cur: AsyncCursor, events: Sequence[Recorded]) -> Batch:
-        """The batch's conversations: (workspace, conversation) -> [contact, owning team]."""
+        """The batch's conversations: (workspace, conversation) -> [contact, owning team,
+        channel]."""
         keys = {
             (r.meta.workspace_id, r.event.conversation_id)
             for r in events
@@ -123,22 +126,22 @@ class Timeline(Model):
         workspaces, ids = (list(column) for column in zip(*keys, strict=True))
         found = reader(cur)
         await found.execute(
-            f"SELECT workspace_id, conversation_id, contact_id, team_id FROM "
+            f"SELECT workspace_id, conversation_id, contact_id, team_id, channel FROM "
             f"{CONVERSATIONS.at(self.schema)} WHERE (workspace_id, conversation_id) IN "
             "(SELECT * FROM unnest(%s::text[], %s::text[]))",
             (workspaces, ids),
         )
-        return Batch(cur, {(w, c): [k, t] for w, c, k, t in await found.fetchall()})
+        return Batch(cur, {(w, c): [k, t, ch] for w, c, k, t, ch in await found.fetchall()})
 
     async def end(self, cur: AsyncCursor, b: Batch) -> None:
         s = self.schema
         if b.conversations:
             await insert_many(
                 cur,
-                f"INSERT INTO {CONVERSATIONS.at(s)} VALUES (%s, %s, %s, %s) ON CONFLICT "
+                f"INSERT INTO {CONVERSATIONS.at(s)} VALUES (%s, %s, %s, %s, %s) ON CONFLICT "
                 "(workspace_id, conversation_id) DO UPDATE SET contact_id = EXCLUDED.contact_id,"
-                " team_id = EXCLUDED.team_id",
-                [(*key, contact, team) for key, (contact, team) in b.conversations.items()],
+                " team_id = EXCLUDED.team_id, channel = EXCLUDED.channel",
+                [(*key, *state) for key, state in b.conversations.items()],
             )
         if b.merges:
             await insert_many(

@@ -9,6 +9,7 @@ from psycopg import AsyncConnection
 from projections.shared import cursor as cursors
 from projections.shared.answers import ActorOut, SourceOut
 from projections.shared.reading import Scope, like, rows
+from projections.shared.visibility import entry_channels, entry_channels_sql, is_email, is_email_sql
 from projections.timeline.answers import TimelineEntry, TimelinePage
 from projections.timeline.rows import NOT_COUNTED, UNCOUNTED_TYPE
 from projections.timeline.tables import BADGES, CONTACT_MERGES, ENTRIES
@@ -16,15 +17,23 @@ from projections.timeline.tables import BADGES, CONTACT_MERGES, ENTRIES
 COLUMNS = ENTRIES.names(
     "position", "category", "source_type", "source_id", "link_type", "link_id", "occurred_at",
     "recorded_at", "type", "summary", "actor_type", "actor_id", "actor_name", "team_id",
-    "details",
+    "details", "channel",
 )  # fmt: skip
 COUNTED = (  # as the projector counts a badge (rows.py)
     f"category NOT IN ({', '.join(repr(c) for c in NOT_COUNTED)}) AND type <> '{UNCOUNTED_TYPE}'"
 )
 
 
+def email_content(alias: str = "") -> str:
+    """The email rule (shared/visibility.py) over entries: an email's, or an entry of a
+    conversation, message or interaction on the email channel."""
+    e = f"{alias}." if alias else ""
+    return is_email_sql(f"{e}category", f"{e}channel", *entry_channels_sql(alias))
+
+
 def entry(scope: Scope, r: dict) -> TimelineEntry:
-    summary, details = scope.redact(r["category"], r["summary"], r["details"])
+    email = is_email(r["category"], r["channel"], *entry_channels(r["type"], r["details"]))
+    summary, details = scope.redact(email, r["summary"], r["details"])
     return TimelineEntry(
         position=r["position"],
         occurred_at=r["occurred_at"],
@@ -90,8 +99,10 @@ class TimelineQueries:
         if categories:
             where += f" AND {e}category = ANY(%s)"
             params.append(categories)
-        if text:
-            where += f" AND {e}search_text LIKE %s"
+        if text:  # never over what the caller may not read
+            where += " AND " + self.scope.text_filter(
+                f"{e}search_text LIKE %s", email_content(alias)
+            )
             params.append(like(text.lower()))
         return where, params
 

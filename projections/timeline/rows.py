@@ -79,6 +79,7 @@ def row(
     link: tuple[str, str] | None = None,
     team_id: str | None = None,
     kind: str | None = None,
+    channel: str | None = None,
 ) -> Row:
     common = dict(zip(ENTRIES.columns[len(_OWN) :], common_columns(r), strict=True))
     if team_id is not None:
@@ -96,6 +97,7 @@ def row(
         False,
         None,
         search,
+        channel,
     )
     return Row([*own, *common.values()])
 

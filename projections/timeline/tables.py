@@ -7,7 +7,8 @@ from projections.shared.tables import Table
 
 SCHEMA = "rm_timeline"
 
-# One entry per event and record whose timeline shows it.
+# One entry per event and record whose timeline shows it. `channel`: of a conversation's
+# entries, the conversation's channel (the email rule reads it: shared/visibility.py).
 ENTRIES = Table(
     SCHEMA,
     "entries",
@@ -23,14 +24,16 @@ ENTRIES = Table(
     deleted boolean NOT NULL DEFAULT false,
     deleted_at timestamptz,
     search_text text NOT NULL,
+    channel text,
     {COMMON_DDL}""",
     key="workspace_id, subject_type, subject_id, position",
 )
-# Each conversation's contact and owning team, as of the last event applied.
+# Each conversation's contact, owning team (as of the last event applied) and channel.
 CONVERSATIONS = Table(
     SCHEMA,
     "conversations",
-    "workspace_id text NOT NULL, conversation_id text NOT NULL, contact_id text, team_id text",
+    """workspace_id text NOT NULL, conversation_id text NOT NULL, contact_id text,
+    team_id text, channel text""",
     key="workspace_id, conversation_id",
 )
 # Contacts merged into another: the primary's timeline includes theirs.

@@ -17,7 +17,7 @@ from projections.audit_trail.live import AuditTrailStream
 from projections.shared import cursor as cursors
 from projections.shared.cursor import BadCursor
 from projections.timeline.live import TimelineStream
-from services.api import console
+from services.api import console, exports
 from services.api.deps import no_nul
 from services.api.live.hub import LiveHub
 from services.api.live.reader import Reader
@@ -72,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         await pool.open()
         app.state.pool = pool
+        app.state.export_pool = exports.pool(settings)  # CSV downloads' own (exports.py)
+        await app.state.export_pool.open()
         app.state.settings = settings
         app.state.live = LiveHub(
             settings.database_url,
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if ops:
             await ops.stop()
         await app.state.live.stop()
+        await app.state.export_pool.close()
         await pool.close()
 
     app = FastAPI(

@@ -5,7 +5,9 @@ no endpoint can forget the workspace, and team limits apply the same way everywh
 - the workspace of the token, always;
 - agents see rows their teams own, and rows no team owns; other roles see the workspace;
 - email content (subject, body, addresses) only for callers with email access; others
-  see that an email happened, when, and in which direction (seed 000).
+  see that an email happened, when, and in which direction (seed 000). What email
+  content is: projections/shared/visibility.py, the one rule; `redact` hides it from an
+  answer, `text_filter` keeps text filters off it.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from projections.shared.visibility import HIDDEN, hidden
 from services.api.tokens import Principal
 
-HIDDEN = "Email (content hidden: needs email permission)"
-EMAIL_KEEP = ("direction", "status", "channel")
+__all__ = ["HIDDEN", "Scope"]
 
 
 @dataclass(frozen=True)
@@ -58,14 +60,18 @@ class Scope:
     def may_see_team(self, team_id: str | None) -> bool:
         return not self.team_limited or team_id is None or team_id in self.principal.teams
 
-    def redact(self, category: str, summary: str, details: dict[str, Any]) -> tuple[str, dict]:
-        """An email entry without its content, unless the caller has email access."""
-        if category != "email" or self.email_access:
+    def may_read(self, email: bool) -> bool:
+        """May the caller read content that is (`email`) or is not email content?"""
+        return self.email_access or not email
+
+    def redact(self, email: bool, summary: str, details: dict[str, Any]) -> tuple[str, dict]:
+        """An entry without its content when it is email content (`email`: the rule of
+        projections/shared/visibility.py) and the caller has no email access."""
+        if self.may_read(email):
             return summary, details
-        kept = {k: v for k, v in _flat(details).items() if k in EMAIL_KEEP}
-        return HIDDEN, kept
+        return HIDDEN, hidden(details)
 
-
-def _flat(details: dict[str, Any]) -> dict[str, Any]:
-    inner = details.get("details")
-    return {**details, **inner} if isinstance(inner, dict) else details
+    def text_filter(self, condition: str, email: str) -> str:
+        """A text filter (`condition`, SQL) that never matches content the caller may not
+        read: `email` is the rule as SQL over the same rows (visibility.is_email_sql)."""
+        return condition if self.email_access else f"({condition} AND NOT {email})"

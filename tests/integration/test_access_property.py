@@ -128,7 +128,8 @@ PRINCIPALS = st.builds(
 
 
 class Truth:
-    """What the store says: which workspace (and team) each position belongs to."""
+    """What the store says: which workspace (and team) each position belongs to, and
+    which conversations are on the email channel."""
 
     def __init__(self, database_url: str) -> None:
         with psycopg.connect(database_url) as conn:
@@ -137,7 +138,18 @@ class Truth:
                 "'{meta,workspace_id}', topic, convert_from(state, 'UTF8')::jsonb #>> "
                 "'{meta,team_id}' FROM chronicle_events"
             ).fetchall()
+            self.email_conversations = set(
+                conn.execute(
+                    "SELECT s #>> '{meta,workspace_id}', s ->> 'conversation_id' FROM "
+                    "(SELECT convert_from(state, 'UTF8')::jsonb AS s FROM chronicle_events "
+                    "WHERE topic = 'conversation.opened.v1') o WHERE s ->> 'channel' = 'email'"
+                ).fetchall()
+            )
         self.workspace = {position: ws for position, ws, _, _ in self.events}
+
+    def email_content(self, ws: str, kind: str, conversation: str | None) -> bool:
+        """The email rule, from the store: an email, or anything of an email conversation."""
+        return kind == "email" or (ws, conversation) in self.email_conversations
 
     def visible(self, scope: Scope, topic: str, team: str | None = "any") -> int:
         """How many `topic` events of the caller's workspace it may see (of `team`)."""
@@ -162,10 +174,15 @@ async def project_everything(database_url: str) -> None:
 async def check(database_url: str, caller: Principal, truth: Truth) -> None:
     scope = Scope(caller)
     ws = caller.workspace_id
+    hidden = not caller.email_access  # email content must not show, nor be found
+
+    def email(kind: str, conversation: str | None) -> bool:
+        return truth.email_content(ws, kind, conversation)
+
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         timelines = TimelineQueries(conn, scope)
         for subject_type, ids in (("contact", CONTACTS), ("lead", ["l1"]), ("account", ["k1"])):
-            for subject_id in ids:
+            for subject_id, text in ((i, t) for i in ids for t in (None, "secret")):
                 page = await timelines.page(
                     subject_type,
                     subject_id,
@@ -173,33 +190,48 @@ async def check(database_url: str, caller: Principal, truth: Truth) -> None:
                     cursor=None,
                     types=[],
                     categories=[],
-                    text=None,
+                    text=text,
                     include_deleted=True,
                 )
                 for e in page.entries if page else []:
                     assert truth.workspace[e.position] == ws
                     assert scope.may_see_team(e.team_id)
-                    if e.category == "email" and not caller.email_access:
+                    conversation = e.source.id if e.source.type == "conversation" else None
+                    if hidden and email(e.category, conversation):
+                        assert text is None  # a search never finds it
                         assert e.summary == HIDDEN and "secret" not in str(e.details)
-                    text = e.summary + str(e.details)
-                    assert "secret" not in text or f"secret {ws}" in text
-        grid, _ = await GridQueries(conn, scope).page(
-            GridFilter([], [], []), limit=500, cursor=None, newest_first=True
-        )
-        for row in grid:
-            assert truth.workspace[row["position"]] == ws and scope.may_see_team(row["team_id"])
-            if row["type"] == "email" and not caller.email_access:
-                assert row["summary"] == HIDDEN and row["first_message"] is None
+                    shown = e.summary + str(e.details)
+                    assert "secret" not in shown or f"secret {ws}" in shown
+        grid = GridQueries(conn, scope)
+        for summary in (None, "secret"):
+            found, _ = await grid.page(
+                GridFilter([], [], [], summary=summary), limit=500, cursor=None, newest_first=True
+            )
+            for row in found:
+                assert truth.workspace[row["position"]] == ws
+                assert scope.may_see_team(row["team_id"])
+                conversation = (
+                    row["activity_id"].split("-")[1] if row["source"] == "interaction" else None
+                )
+                if hidden and email(row["type"], conversation):
+                    assert summary is None  # a search never finds it
+                    assert row["summary"] == HIDDEN and row["first_message"] is None
         conversations = ConversationQueries(conn, scope)
         for conversation in CONVERSATIONS:
             summary = await conversations.summary(conversation)
             if summary is None:
                 continue
             assert scope.may_see_team(summary["team_id"])
+            secret = hidden and email("conversation", conversation)
             trail = await AuditTrailQueries(conn, scope).page(conversation, 1000, None)
             assert all(truth.workspace[e.position] == ws for e in trail.entries)
+            assert not secret or {e.summary for e in trail.entries} == {HIDDEN}
+            assert "secret" not in str(trail) or f"secret {ws}" in str(trail)
             messages, _ = await conversations.messages(conversation, 500, None)
-            assert all(m["body"] == f"secret {ws}" for m in messages)
+            body = HIDDEN if secret else f"secret {ws}"
+            assert all(m["body"] == body for m in messages)
+            found = await conversations.search(conversation, "secret")
+            assert len(found) == (0 if secret else len(messages))
         await check_reports(conn, scope, truth)
 
 

@@ -1,4 +1,5 @@
-"""The four contact logs of seed 004 (at most 10,000 rows a response) and their export."""
+"""The four contact logs of seed 004 (at most 10,000 rows a response) and their export,
+which runs on connections of its own (services/api/exports.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from projections.contacts_report.charts import LOGS, NOT_APPLICABLE, not_applica
 from projections.contacts_report.logs import MAX_ROWS, ContactLogQueries, export_csv
 from projections.contacts_report.queries import ContactsReportQueries
 from services.api.deps import ERRORS, CallerScope, Conn
+from services.api.exports import BUSY, ExportCaller, ExportDownload
 from services.api.report_models import LogPage
-from services.api.routes.report_params import Filter, Range, contact_ids, invalid
+from services.api.routes.report_params import ExportRange, Filter, Range, contact_ids, invalid
 
 router = APIRouter(tags=["reports"], responses=ERRORS)
 Log = Annotated[
@@ -71,27 +73,34 @@ async def contact_log(
 @router.get(
     "/v1/reports/contacts/logs/{log}/export",
     summary="Every row of a contact log as CSV, streamed (no row cap)",
+    description="A cell that would start a spreadsheet formula (`=`, `+`, `-`, `@`, tab, "
+    "carriage return) is written with a single quote in front.",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}, "description": "The log as CSV"}},
+    responses={200: {"content": {"text/csv": {}}, "description": "The log as CSV"}, **BUSY},
 )
 async def export_contact_log(
-    request: Request, conn: Conn, scope: CallerScope, log: Log, r: Range, f: Filter
+    scope: ExportCaller,
+    download: ExportDownload,
+    log: Log,
+    r: ExportRange,
+    f: Filter,
+    bom: Annotated[
+        bool,
+        Query(
+            description="Start the file with a UTF-8 byte order mark, for spreadsheets "
+            "that read UTF-8 only with one (Excel)"
+        ),
+    ] = False,
 ) -> StreamingResponse:
     skipped = not_applicable(LOGS[log], f)
     if skipped:
         raise invalid(skipped[0], f"does not apply to the {log} log")
+    conn = download.conn
     ids = await contact_ids(ContactsReportQueries(conn, scope), f)
     sql, params = ContactLogQueries(conn, scope).select(log, r, f, ids)
-    pool = request.app.state.pool
-
-    async def body():
-        async with pool.connection() as export_conn:
-            async for chunk in export_csv(export_conn, sql, params, r.time_zone):
-                yield chunk
-
     filename = f"contacts-{log}-{r.first_day}-{r.last_day}.csv"
     return StreamingResponse(
-        body(),
+        download.stream(export_csv(conn, sql, params, r.time_zone, bom)),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

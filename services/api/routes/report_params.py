@@ -3,10 +3,12 @@ workspace's time zone) and the contacts report's filters."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, Query
+from psycopg import AsyncConnection
 
 from domain.workspace import known_time_zone
 from projections.contacts_report.queries import (
@@ -17,6 +19,8 @@ from projections.contacts_report.queries import (
 from projections.shared.report_range import RangeError, ReportRange, resolve
 from projections.workspace.queries import WorkspaceQueries
 from services.api.deps import CallerScope, Conn
+from services.api.exports import ExportCaller, ExportDownload
+from services.api.scope import Scope
 
 Preset = Literal[
     "today",
@@ -34,9 +38,18 @@ def invalid(field: str, problem: str) -> HTTPException:
     return HTTPException(422, [{"loc": ["query", field], "msg": problem, "type": "value_error"}])
 
 
-async def report_range(
-    conn: Conn,
-    scope: CallerScope,
+@dataclass(frozen=True)
+class AskedRange:
+    """A report's range as the query asks for it (report_range resolves it)."""
+
+    preset: Preset | None
+    first: date | None
+    last: date | None
+    as_of: datetime | None
+    time_zone: str | None
+
+
+def asked_range(
     preset: Annotated[
         Preset | None,
         Query(
@@ -63,19 +76,37 @@ async def report_range(
             description="Cut days in this IANA zone instead of the workspace's setting",
         ),
     ] = None,
-) -> ReportRange:
-    zone = time_zone or await WorkspaceQueries(conn, scope).time_zone()
+) -> AskedRange:
+    return AskedRange(preset, first, last, as_of, time_zone)
+
+
+Asked = Annotated[AskedRange, Depends(asked_range)]
+
+
+async def resolve_range(conn: AsyncConnection, scope: Scope, asked: AskedRange) -> ReportRange:
+    """The range in the workspace's zone (or the one asked for)."""
+    zone = asked.time_zone or await WorkspaceQueries(conn, scope).time_zone()
     if not known_time_zone(zone):
         raise invalid("time_zone", f"{zone!r} is not an IANA time zone")
-    if as_of is not None and as_of.tzinfo is None:
+    if asked.as_of is not None and asked.as_of.tzinfo is None:
         raise invalid("as_of", "needs a time zone (e.g. Z or +02:00)")
     try:
-        return resolve(zone, preset, first, last, as_of)
+        return resolve(zone, asked.preset, asked.first, asked.last, asked.as_of)
     except RangeError as e:
         raise invalid(e.field, e.problem) from None
 
 
+async def report_range(conn: Conn, scope: CallerScope, asked: Asked) -> ReportRange:
+    return await resolve_range(conn, scope, asked)
+
+
+async def export_range(download: ExportDownload, scope: ExportCaller, asked: Asked) -> ReportRange:
+    """The range of a CSV export, read on its own connection (services/api/exports.py)."""
+    return await resolve_range(download.conn, scope, asked)
+
+
 Range = Annotated[ReportRange, Depends(report_range)]
+ExportRange = Annotated[ReportRange, Depends(export_range)]
 
 
 def report_filter(

@@ -68,6 +68,12 @@ async def test_given_interactions_closed_then_each_is_a_row_with_its_conversatio
         ),
         ("ws_b", "call", None, None, None, "Interaction on phone, 0 messages"),
     ]
+    # the type is the interaction's channel; `channel`, its conversation's (the email rule
+    # reads both)
+    assert then.rows(ACTIVITIES, "workspace_id", "type", "channel") == [
+        ("ws_a", "email", "email"),
+        ("ws_b", "call", "chat"),
+    ]
     assert then.rows(ACTIVITIES, "first_message", where="workspace_id = 'ws_a'") == [("Hi",)]
 
 

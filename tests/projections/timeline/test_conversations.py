@@ -51,7 +51,9 @@ async def test_given_a_conversation_changing_hands_then_each_entry_is_its_owners
         ("conversation.chatbot_handed_over", "sales"),
         ("conversation.message_sent", "sales"),  # the owner's, not the sender's team
     ]
-    assert then.rows(CONVERSATIONS) == [("ws_a", "conv_1", "c_ann", "sales")]
+    assert then.rows(CONVERSATIONS) == [("ws_a", "conv_1", "c_ann", "sales", "chat")]
+    # every entry names the conversation's channel (what the email rule reads)
+    assert {row[0] for row in then.rows(ENTRIES, "channel", where=conversation)} == {"chat"}
 
 
 @covers(Conversation.Event)
@@ -70,12 +72,18 @@ async def test_given_conversations_of_the_same_id_in_two_workspaces_then_each_is
     given.tell("conversation.opened", {"conversation_id": "conv_9", "channel": "email"})
     then = await when_applied(database_url, Timeline, given)
     assert then.rows(
-        ENTRIES, "workspace_id", "subject_id", "link_id", "summary", where="type LIKE 'conv%'"
+        ENTRIES,
+        "workspace_id",
+        "subject_id",
+        "link_id",
+        "summary",
+        "channel",
+        where="type LIKE 'conv%'",
     ) == [
-        ("ws_a", "c_ann", "conv_1", "Conversation opened on email"),
-        ("ws_a", "c_ann", "conv_1", "Tag added: vip-ws_a"),
-        ("ws_b", "c_bo", "conv_1", "Conversation opened on email"),
-        ("ws_b", "c_bo", "conv_1", "Tag added: vip-ws_b"),
+        ("ws_a", "c_ann", "conv_1", "Conversation opened on email", "email"),
+        ("ws_a", "c_ann", "conv_1", "Tag added: vip-ws_a", "email"),
+        ("ws_b", "c_bo", "conv_1", "Conversation opened on email", "email"),
+        ("ws_b", "c_bo", "conv_1", "Tag added: vip-ws_b", "email"),
     ]  # conv_9 has no contact: on no timeline
     assert then.rows(CONVERSATIONS, "workspace_id", "conversation_id", "contact_id") == [
         ("ws_a", "conv_1", "c_ann"),
