@@ -6,7 +6,6 @@ route: the log is shown whole or not at all."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -17,14 +16,12 @@ from pydantic import BaseModel, Field
 from projections.audit_log.queries import LogFilter, positions
 from projections.shared import cursor as cursors
 from services.api.deps import Conn
+from services.api.exports import BUSY, ExportCaller, ExportDownload
 from services.api.queries.audit import export_lines, stored_events
-from services.api.routes.audit import Auditor, StoredEventOut, router_responses
+from services.api.routes.audit import Auditor, StoredEventOut, auditor, router_responses
 from services.time_travel import KINDS, aware
 
 router = APIRouter(tags=["audit"], responses=router_responses)
-# A whole-log export holds a database connection for as long as the client reads:
-# a few at a time per API process, the rest are told to come back.
-EXPORTS_AT_ONCE = 2
 
 
 class Links(BaseModel):
@@ -128,26 +125,14 @@ async def audit_log(
             "content": {"application/x-ndjson": {}},
             "description": "One stored event per line, oldest first, with its chain link",
         },
-        429: {"description": "Too many exports running on this API process: retry later"},
+        **BUSY,
     },
 )
-async def export(request: Request, scope: Auditor) -> StreamingResponse:
-    state = request.app.state
-    if not hasattr(state, "audit_exports"):
-        state.audit_exports = asyncio.Semaphore(EXPORTS_AT_ONCE)
-    exports: asyncio.Semaphore = state.audit_exports
-    if exports.locked():
-        raise HTTPException(429, "too many exports at once", headers={"Retry-After": "30"})
-    pool, workspace_id = state.pool, scope.workspace_id
-
-    async def body():
-        # Taken once streaming starts, so a response never sent holds nothing.
-        async with exports, pool.connection() as conn:
-            async for chunk in export_lines(conn, workspace_id):
-                yield chunk
-
+async def export(caller: ExportCaller, download: ExportDownload) -> StreamingResponse:
+    # On an export connection of its own (services/api/exports.py), never the API's.
+    workspace_id = auditor(caller).workspace_id
     return StreamingResponse(
-        body(),
+        download.stream(export_lines(download.conn, workspace_id)),
         media_type="application/x-ndjson",
         headers={"Content-Disposition": f'attachment; filename="chronicle-{workspace_id}.jsonl"'},
     )
