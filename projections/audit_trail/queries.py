@@ -16,6 +16,7 @@ from projections.audit_trail.tables import ENTRIES
 from projections.conversations.tables import CONVERSATIONS
 from projections.shared import cursor as cursors
 from projections.shared.answers import ActorOut
+from projections.shared.paging import Paged
 from projections.shared.reading import Scope, rows
 from projections.shared.visibility import entry_channels, is_email
 
@@ -43,7 +44,7 @@ class AuditEntry(BaseModel):
     details: dict[str, Any]
 
 
-class AuditTrailPage(BaseModel):
+class AuditTrailPage(Paged):
     conversation_id: str
     entries: list[AuditEntry]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next (newer) page")

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from projections.shared.answers import ActorOut, SourceOut
+from projections.shared.paging import Paged
 
 
 class TimelineEntry(BaseModel):
@@ -25,7 +26,7 @@ class TimelineEntry(BaseModel):
     details: dict[str, Any] = Field(description="The event's own data")
 
 
-class TimelinePage(BaseModel):
+class TimelinePage(Paged):
     subject_type: str = Field(description="contact, lead or account")
     subject_id: str
     entries: list[TimelineEntry]

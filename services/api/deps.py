@@ -11,6 +11,7 @@ from psycopg import AsyncConnection
 from pydantic import BaseModel, Field
 
 from projections.shared import cursor as cursors
+from projections.shared import paging
 from services.api.scope import Scope
 from services.api.tokens import SELECT_PRINCIPAL, Principal, token_hash
 
@@ -45,6 +46,7 @@ async def principal(
 async def scope(request: Request, caller: Annotated[Principal, Depends(principal)]) -> Scope:
     route = getattr(request.scope.get("route"), "path", request.url.path)
     cursors.bind(caller.workspace_id, caller.user_id, route)
+    paging.bind(str(request.url))
     return Scope(caller)
 
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from projections.shared.paging import Paged
+
 Status = Literal["ok", "no_data", "filter_not_applicable"]
 
 
@@ -126,6 +128,6 @@ class HistoryEntry(BaseModel):
     details: dict[str, Any]
 
 
-class HistoryPage(BaseModel):
+class HistoryPage(Paged):
     entries: list[HistoryEntry]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page")

@@ -118,3 +118,17 @@ def test_every_endpoint_a_read_model_names_exists_and_every_read_endpoint_is_nam
         if not e.split()[1].startswith(("/v1/audit/", "/health", "/livez", "/readyz"))
     }
     assert rest == mailboxes
+
+
+def test_every_paged_answer_has_has_more_and_links_next():
+    import json
+
+    schemas = json.loads((ROOT / "docs/openapi.json").read_text())["components"]["schemas"]
+    paged = [
+        name
+        for name, schema in schemas.items()
+        if {"next_cursor", "next_after"} & set(schema.get("properties", {}))
+    ]
+    assert len(paged) >= 10
+    for name in paged:
+        assert {"has_more", "links"} <= set(schemas[name]["properties"]), name

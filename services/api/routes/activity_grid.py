@@ -6,15 +6,16 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from projections.activity_grid.queries import ActivityRow, GridFilter, GridQueries
+from projections.shared.paging import Paged
 from services.api.deps import ERRORS, CallerScope, Conn
 
 router = APIRouter(tags=["activities"], responses=ERRORS)
 
 
-class ActivityPage(BaseModel):
+class ActivityPage(Paged):
     activities: list[ActivityRow]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
 

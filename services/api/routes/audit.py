@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from projections.shared.answers import ActorOut
+from projections.shared.paging import Paged
 from services.api.deps import ERRORS, CallerScope, Conn, ErrorOut
 from services.api.queries.audit import aggregate_events
 from services.api.scope import Scope
@@ -74,7 +75,7 @@ class StoredEventOut(BaseModel):
     hash: str | None = Field(description="This event's chain hash (hex)")
 
 
-class EventsPage(BaseModel):
+class EventsPage(Paged):
     events: list[StoredEventOut]
     next_after: int | None = Field(description="Pass as `after` for the next page")
 

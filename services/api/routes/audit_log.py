@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from projections.audit_log.queries import LogFilter, positions
 from projections.shared import cursor as cursors
+from projections.shared.paging import Paged
 from services.api.deps import Conn
 from services.api.exports import BUSY, ExportCaller, ExportDownload
 from services.api.queries.audit import export_lines, stored_events
@@ -24,15 +25,9 @@ from services.time_travel import KINDS, aware
 router = APIRouter(tags=["audit"], responses=router_responses)
 
 
-class Links(BaseModel):
-    next: str | None = Field(description="The next page's URL (this query, its cursor)")
-
-
-class LogPage(BaseModel):
+class LogPage(Paged):
     events: list[StoredEventOut]
-    has_more: bool = Field(description="Whether another page follows")
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
-    links: Links
 
 
 def _record(record: str | None, workspace_id: str):
@@ -51,7 +46,6 @@ def _record(record: str | None, workspace_id: str):
     summary="The workspace's audit log: every event, filtered by actor, type, record, time",
 )
 async def audit_log(
-    request: Request,
     conn: Conn,
     scope: Auditor,
     actor: Annotated[
@@ -107,13 +101,7 @@ async def audit_log(
     page, more = found[:limit], len(found) > limit
     events = await stored_events(conn, page)
     next_cursor = cursors.encode(page[-1], order) if more else None
-    next_url = str(request.url.include_query_params(cursor=next_cursor)) if more else None
-    return LogPage(
-        events=[StoredEventOut(**e) for e in events],
-        has_more=more,
-        next_cursor=next_cursor,
-        links=Links(next=next_url),
-    )
+    return LogPage(events=[StoredEventOut(**e) for e in events], next_cursor=next_cursor)
 
 
 @router.get(

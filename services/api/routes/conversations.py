@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from projections.audit_trail.queries import AuditTrailPage, AuditTrailQueries
 from projections.conversations.queries import ConversationQueries
+from projections.shared.paging import Paged
 from services.api.deps import ERRORS, CallerScope, Conn, not_found
 
 router = APIRouter(tags=["conversations"], responses=ERRORS)
@@ -47,7 +48,7 @@ class Match(BaseModel):
     end: int = Field(description="Character offset just after the match")
 
 
-class MessagesPage(BaseModel):
+class MessagesPage(Paged):
     conversation_id: str
     queue: str | None
     channel: str

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from projections.emails.queries import EmailQueries
 from projections.shared.answers import ActorOut, SourceOut
+from projections.shared.paging import Paged
 from services.api.deps import ERRORS, CallerScope, Conn, not_found
 
 router = APIRouter(tags=["emails"], responses=ERRORS)
@@ -92,7 +93,7 @@ class ContactEmail(BaseModel):
     contact_id: str = Field(description="The contact (this one or one merged into it)")
 
 
-class ContactEmailsPage(BaseModel):
+class ContactEmailsPage(Paged):
     contact_id: str
     emails: list[ContactEmail]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page")
@@ -112,7 +113,7 @@ class MailboxEmail(BaseModel):
     updated_at: datetime
 
 
-class MailboxEmailsPage(BaseModel):
+class MailboxEmailsPage(Paged):
     mailbox_id: str
     emails: list[MailboxEmail]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
@@ -130,7 +131,7 @@ class UnknownSender(BaseModel):
     team_id: str | None
 
 
-class UnknownSendersPage(BaseModel):
+class UnknownSendersPage(Paged):
     senders: list[UnknownSender]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
 

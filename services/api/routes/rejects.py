@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from projections.shared import cursor as cursors
+from projections.shared.paging import Paged
 from projections.shared.reading import rows
 from services.api.deps import Conn, not_found
 from services.api.routes.audit import Auditor, router_responses
@@ -43,7 +44,7 @@ class RejectDetail(RejectOut):
     redacted: bool = Field(description="An erasure replaced the kept body")
 
 
-class RejectsPage(BaseModel):
+class RejectsPage(Paged):
     rejects: list[RejectOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page")
 
