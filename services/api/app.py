@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import psycopg
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
 from psycopg_pool import AsyncConnectionPool
 
 from adapters import bus_auth
@@ -15,9 +13,8 @@ from adapters.settings import Settings, get_settings
 from projections.activity_grid.live import ActivityGridStream
 from projections.audit_trail.live import AuditTrailStream
 from projections.shared import cursor as cursors
-from projections.shared.cursor import BadCursor
 from projections.timeline.live import TimelineStream
-from services.api import console, exports
+from services.api import console, exports, problems
 from services.api.deps import no_nul
 from services.api.live.hub import LiveHub
 from services.api.live.reader import Reader
@@ -112,15 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     observe(app)
     console.mount(app)  # the web console at /console, a client of the routes above
 
-    @app.exception_handler(BadCursor)
-    async def bad_cursor(request: Request, error: BadCursor) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=400)
-
-    @app.exception_handler(psycopg.DataError)
-    async def bad_input(request: Request, error: psycopg.DataError) -> JSONResponse:
-        # A value PostgreSQL cannot take: the caller's input, not our failure.
-        return JSONResponse({"detail": f"invalid input: {error}"}, status_code=400)
-
+    problems.install(app)
     return app
 
 
@@ -141,6 +130,7 @@ def observe(app: FastAPI) -> None:
     async def timed(request: Request, call_next):
         started = time.perf_counter()
         request_id = request.headers.get("x-request-id", "")[:100] or uuid.uuid4().hex
+        request.state.request_id = request_id  # problem details quote it
         response = await call_next(request)
         route = getattr(request.scope.get("route"), "path", "unmatched")
         seconds = time.perf_counter() - started

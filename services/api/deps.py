@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import AsyncConnection
-from pydantic import BaseModel, Field
 
 from projections.shared import cursor as cursors
 from projections.shared import paging
+from services.api.problems import Problem
 from services.api.scope import Scope
 from services.api.tokens import SELECT_PRINCIPAL, Principal, token_hash
 
@@ -53,8 +53,9 @@ async def scope(request: Request, caller: Annotated[Principal, Depends(principal
 CallerScope = Annotated[Scope, Depends(scope)]
 
 
-class ErrorOut(BaseModel):
-    detail: Any = Field(description="What was wrong")
+# Every error is an RFC 9457 problem (services/api/problems.py rewrites the document's
+# error responses to say so); routes name their errors' statuses with this model.
+ErrorOut = Problem
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -291,8 +291,9 @@ async def test_analytics_of_a_contact_of_another_team_is_404_like_an_unknown_one
             unknown_team = await agent.get("/v1/analytics/teams/t_nobody")
             own_team = await agent.get("/v1/analytics/teams/support")
     assert (others.status_code, unknown.status_code) == (404, 404)
-    assert others.json() == {"detail": "contact 'c_zed' not found"}  # as unknown's says
-    assert unknown.json() == {"detail": "contact 'c_nobody' not found"}
+    assert others.json()["detail"] == "contact 'c_zed' not found"  # as unknown's says
+    assert unknown.json()["detail"] == "contact 'c_nobody' not found"
+    assert others.json().keys() == unknown.json().keys()
     assert (own.status_code, for_admin.status_code) == (200, 200)
     assert for_admin.json()["subject"]["status"] == "active"
     assert (other_team.status_code, unknown_team.status_code, own_team.status_code) == (
@@ -300,7 +301,7 @@ async def test_analytics_of_a_contact_of_another_team_is_404_like_an_unknown_one
         404,
         200,
     )
-    assert other_team.json() == {"detail": "team 'billing' not found"}
+    assert other_team.json()["detail"] == "team 'billing' not found"
 
 
 FORMULAS = {  # a contact id -> a name a spreadsheet would run

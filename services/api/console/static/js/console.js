@@ -30,7 +30,9 @@ function problem(body, status) {
   if (Array.isArray(detail)) {
     return detail.map((d) => `${(d.loc || []).slice(-1)[0] || ''}: ${d.msg}`).join('; ');
   }
-  if (Array.isArray(body.errors)) return body.errors.map((e) => e.detail || e.message).join('; ');
+  if (Array.isArray(body.errors)) {
+    return body.errors.map((e) => (e.problem ? `${e.field}: ${e.problem}` : e.detail || e.message)).join('; ');
+  }
   return String(detail ?? `The API answered ${status}`);
 }
 
