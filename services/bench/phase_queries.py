@@ -12,7 +12,10 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from adapters import bus_auth
 from adapters.embedded import free_port
+from projections.shared import cursor as cursors
+from services.api.app import ROUTERS
 from services.api.tokens import create_token
 from services.bench import query_context
 from services.bench.config import Config
@@ -45,13 +48,16 @@ async def _time(call, n: int, bar) -> list[float]:
     return out
 
 
-async def _measure(database_url: str, api: str, token: str, config: Config, size: str):
+async def _measure(database_url: str, api: str, token, config: Config, size: str, data_dir: Path):
     figures: list[Figure] = []
+    # The deep pages' cursors are made here, so sealed with the API's key (its data folder's)
+    cursors.configure(bus_auth.load_key(data_dir, None, "api"))
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         ctx = await query_context.build(conn)
         headers = {"Authorization": f"Bearer {token(ctx.workspace)}"}
         async with httpx.AsyncClient(base_url=api, headers=headers, timeout=30) as client:
-            routes = set((await client.get("/openapi.json")).json()["paths"])
+            # the API's own routes (its /openapi.json is served only when asked for)
+            routes = {route.path for router in ROUTERS for route in router.routes}
             total = len(QUERIES) * (config.query_calls + config.http_calls)
             bar = progress(total, f"queries at {size}", unit="call")
             for spec in QUERIES:
@@ -102,4 +108,4 @@ def run(infra: Infra, config: Config, database_url: str, scratch: Path, size: st
 
     with services:
         wait_for_api(services.api)
-        return asyncio.run(_measure(database_url, services.api, token, config, size))
+        return asyncio.run(_measure(database_url, services.api, token, config, size, scratch))

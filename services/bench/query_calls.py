@@ -3,12 +3,13 @@ call them (imported late, so a build without one still runs the others)."""
 
 from __future__ import annotations
 
-from services.bench.query_context import Context
+from services.bench.query_context import GRID_ROUTE, TIMELINE_ROUTE, Context, as_the_api
 
 
 async def timeline(conn, ctx: Context, contact: str, cursor=None, text=None):
     from projections.timeline.queries import TimelineQueries
 
+    as_the_api(ctx, TIMELINE_ROUTE)
     return await TimelineQueries(conn, ctx.scope).page(
         "contact",
         contact,
@@ -25,6 +26,7 @@ async def grid(conn, ctx: Context, cursor=None, **filters):
     from projections.activity_grid.queries import GridFilter, GridQueries
 
     grid_filter = GridFilter(filters.pop("types", []), filters.pop("agents", []), [], **filters)
+    as_the_api(ctx, GRID_ROUTE)
     return await GridQueries(conn, ctx.scope).page(
         grid_filter, limit=50, cursor=cursor, newest_first=True
     )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from psycopg import AsyncConnection
 
+from projections.shared import cursor as cursors
 from services.api.scope import Scope
 from services.api.tokens import Principal
 
@@ -31,6 +32,16 @@ class Context:
 
     def conversation(self) -> str:
         return self.rng.choice(self.conversations)
+
+
+TIMELINE_ROUTE = "/v1/contacts/{subject_id}/timeline"
+GRID_ROUTE = "/v1/activities"
+
+
+def as_the_api(ctx: Context, route: str) -> None:
+    """Cursors made and read here as the API makes them for this caller and route (the
+    process must hold the API's cursor key: phase_queries configures it)."""
+    cursors.bind(ctx.workspace, ctx.scope.principal.user_id, route)
 
 
 async def _column(conn: AsyncConnection, sql: str, params: tuple) -> list:
@@ -81,6 +92,7 @@ async def _deep_timeline_cursor(conn: AsyncConnection, ctx: Context) -> str | No
         (ctx.workspace, ctx.busiest),
     )
     depth, seen, cursor = int(entries[0] * 0.8), 0, None
+    as_the_api(ctx, TIMELINE_ROUTE)
     queries = TimelineQueries(conn, ctx.scope)
     while seen < depth:
         page = await queries.page(
@@ -109,6 +121,7 @@ async def _deep_grid_cursor(conn: AsyncConnection, ctx: Context) -> str | None:
         (ctx.workspace,),
     )
     depth, seen, cursor = rows[0] // 2, 0, None
+    as_the_api(ctx, GRID_ROUTE)
     queries = GridQueries(conn, ctx.scope)
     while seen < depth:
         page, cursor = await queries.page(
