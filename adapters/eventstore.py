@@ -370,11 +370,15 @@ class EventStore(Application):
         versions = [
             aggregate.version if aggregate is not None else 0 for aggregate in known.values()
         ]
+        # One index probe per aggregate, whatever the planner knows of the table: as a
+        # plain join, a store never analyzed (autovacuum off) was read whole, every batch.
+        # OFFSET 0 keeps the lateral subquery from being flattened into that join.
         query = SQL(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
             "FROM unnest(%b::uuid[], %b::bigint[]) AS v(id, after) "
-            "JOIN {} e ON e.originator_id = v.id AND e.originator_version > v.after "
-            "ORDER BY e.originator_id, e.originator_version"
+            "CROSS JOIN LATERAL (SELECT x.originator_id, x.originator_version, x.topic, "
+            "x.state FROM {} x WHERE x.originator_id = v.id AND x.originator_version > v.after "
+            "OFFSET 0) e ORDER BY e.originator_id, e.originator_version"
         ).format(Identifier(self.recorder.events_table_name))
         aggregates = {key: value for key, value in known.items() if value is not None}
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -69,11 +69,14 @@ _PROBE = SQL(
     "LEFT JOIN LATERAL (SELECT notification_id FROM event_chain c WHERE c.workspace_id = w.ws "
     "AND c.notification_id < w.first ORDER BY c.notification_id DESC LIMIT 1) c ON true"
 )
+# One index range per (workspace, level), whatever the planner knows (see
+# EventStore.catch_up: OFFSET 0 keeps it from becoming a join that reads the table whole).
 RANGES = SQL(
     "SELECT n.workspace_id, n.level, n.idx, n.hash "
     "FROM unnest(%b::text[], %b::int2[], %b::int8[], %b::int8[]) AS r(ws, level, lo, hi) "
-    "JOIN merkle_nodes n ON n.workspace_id = r.ws AND n.level = r.level "
-    "AND n.idx >= r.lo AND n.idx < r.hi"
+    "CROSS JOIN LATERAL (SELECT m.workspace_id, m.level, m.idx, m.hash FROM merkle_nodes m "
+    "WHERE m.workspace_id = r.ws AND m.level = r.level AND m.idx >= r.lo AND m.idx < r.hi "
+    "OFFSET 0) n"
 )
 _INSERT = SQL(
     "INSERT INTO merkle_nodes (workspace_id, level, idx, hash, position) "

@@ -19,7 +19,14 @@ from adapters import bus_auth
 from adapters.embedded import free_port
 from services.bench.config import Config
 from services.bench.infra import Infra, reset_streams
-from services.bench.measure import CpuMeter, Figure, RssSampler, progress, window_rate
+from services.bench.measure import (
+    CpuMeter,
+    Figure,
+    RssSampler,
+    percentiles,
+    progress,
+    window_rate,
+)
 from services.bench.producer import Publisher
 from services.bench.stack import Probe, Services, wait_for_consumers
 from services.bench.workload import BenchWorkload
@@ -124,7 +131,25 @@ async def measure(
             target="p99 ≤ 50 ms",
             group="latency",
         )
+        steady.extra["stages_ms"] = _stages(pub, seen)
         return sustained, steady.with_latencies(_end_to_end(pub, seen))
+
+
+def _stages(pub: Publisher, seen: Visibility) -> dict[str, dict[str, float | None]]:
+    """Where the end-to-end time goes: publish → stored (the ingest verdict's arrival),
+    then stored → visible in every read model (relay, bus, projector host)."""
+    stored, after = [], []
+    positions = [p for _, p in seen.samples]
+    for sent, answered, position, status in pub.replies:
+        if status == "accepted" and position is not None:
+            stored.append((answered - sent) * 1000)
+            visible = seen.visible_at(positions, position)
+            if visible is not None:
+                after.append(max(visible - answered, 0) * 1000)
+    return {
+        name: dict(zip(("p50", "p95", "p99"), percentiles(values), strict=True))
+        for name, values in (("publish → stored", stored), ("stored → visible", after))
+    }
 
 
 def _end_to_end(pub: Publisher, seen: Visibility) -> list[float]:
