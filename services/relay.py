@@ -96,7 +96,7 @@ class Relay(HostedService):
     async def _checkpoints(self) -> None:
         """Sign every workspace's chain head and tree head now and then (docs/auditing.md)."""
         from adapters import signing
-        from services.tree_heads import signing_round
+        from services.signing_round import signing_round
         from services.verify import checkpoint
 
         key = signing.private_key(self.settings.data_dir, self.settings.signing_key)

@@ -121,25 +121,3 @@ def stored_heads_sync(database_url: str, workspace_id: str | None = None) -> lis
             (workspace_id, workspace_id),
         ).fetchall()
     return [head_of(row) for row in rows]
-
-
-async def signing_round(database_url: str, key: Ed25519PrivateKey, witness_spec: str | None):
-    """What the relay does on the checkpoint schedule: bring lagging trees up to their
-    chains, sign every tree that grew, send the witnesses what they lack. The new heads."""
-    import asyncio
-
-    import psycopg
-
-    from adapters.merkle_catch_up import catch_up_all
-    from services.witness import deliver, witnesses
-
-    def catch_up() -> int:
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            return catch_up_all(conn)
-
-    targets = witnesses(witness_spec)
-    await asyncio.to_thread(catch_up)
-    async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
-        made = await sign_tree_heads(conn, key)
-        await deliver(conn, targets)
-    return made

@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 import structlog
 from psycopg import AsyncConnection
 
+from services.tree_heads import head_of
+
 log = structlog.get_logger()
 _SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -147,8 +149,6 @@ def witnesses(spec: str | None) -> list[Witness]:
 async def deliver(conn: AsyncConnection, targets: list[Witness], batch: int = 1000) -> int:
     """Send each witness the signed heads it has not acknowledged; how many were sent.
     A witness that fails keeps its heads for the next round (logged)."""
-    from services.tree_heads import head_of
-
     sent = 0
     for witness in targets:
         while True:

@@ -88,7 +88,7 @@ def cmd_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(made))
     import asyncio
 
-    from services.tree_heads import signing_round
+    from services.signing_round import signing_round
 
     heads = asyncio.run(signing_round(database(settings), key, settings.witnesses))
     print(f"signed {len(heads)} tree heads (chronicle tree-heads lists them)", file=sys.stderr)

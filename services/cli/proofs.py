@@ -27,7 +27,7 @@ async def _prove(settings: Settings, args: argparse.Namespace) -> dict[str, Any]
     from psycopg import AsyncConnection
 
     from services import proofs
-    from services.tree_heads import signing_round
+    from services.signing_round import signing_round
 
     url = database(settings)
     async with await AsyncConnection.connect(url, autocommit=True) as conn:
@@ -91,7 +91,8 @@ def cmd_verify_proof(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_tree_heads(settings: Settings, args: argparse.Namespace) -> int:
-    from services.tree_heads import signing_round, stored_heads_sync
+    from services.signing_round import signing_round
+    from services.tree_heads import stored_heads_sync
 
     if args.witnessed:
         from services.witness import witnesses

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.embedded import free_port, nats_server_binary, wait_for_port
 from adapters.processes import die_with_parent
-from services.tree_heads import signing_round
+from services.signing_round import signing_round
 from services.verify import verify
 from services.witness import Equivocation, FileWitness, NatsKvWitness, kv_key, witnesses
 from services.workload import demo_workload

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import psycopg
 import structlog
@@ -15,10 +16,24 @@ from psycopg_pool import AsyncConnectionPool
 from projections.engine.live import CHANNEL, parse
 from projections.shared.reading import rows
 
-if TYPE_CHECKING:
-    from services.api.live.hub import LiveHub
-
 log = structlog.get_logger()
+
+
+class Listener(Protocol):
+    """What the watcher tells: the hub (hub.py), seen from here so the two modules do not
+    import each other."""
+
+    pool: AsyncConnectionPool
+    kinds: Mapping[str, Any]
+
+    def announce(self, schema: str, position: int, workspaces: frozenset[str] | None) -> None:
+        """A read model reached `position` (for these workspaces, or any when None)."""
+
+    def looked_up_to(self, schema: str) -> int | None:
+        """The position up to which the hub has looked up the model's changes."""
+
+    def subscriptions(self) -> Sequence[Any]:
+        """The live subscriptions, whose tokens the poll checks."""
 
 
 async def tracked_positions(pool: AsyncConnectionPool, schemas) -> dict[str, int]:
@@ -36,7 +51,7 @@ async def tracked_positions(pool: AsyncConnectionPool, schemas) -> dict[str, int
 
 class Watcher:
     def __init__(
-        self, hub: LiveHub, database_url: str, poll_interval: float, reconnect_delay: float
+        self, hub: Listener, database_url: str, poll_interval: float, reconnect_delay: float
     ) -> None:
         self.hub, self.database_url = hub, database_url
         self.poll_interval, self.reconnect_delay = poll_interval, reconnect_delay
