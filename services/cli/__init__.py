@@ -17,11 +17,9 @@ from adapters.settings import Settings
 from services.cli import (
     admin,
     audit,
-    bench,
     credentials,
     email,
     erasure,
-    live,
     proofs,
     rebuild,
     rejects,
@@ -32,7 +30,7 @@ from services.cli import (
 from services.cli.failures import reported
 
 MODULES = [stack, admin, credentials, audit, proofs, rejects, rebuild, email, workspace, status]
-MODULES += [erasure, live, bench]
+MODULES += [erasure]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -61,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def beside_a_running_chronicle(settings: Settings, command: str) -> Settings:
     """Unset servers are those of the `chronicle up` running on this data folder, if one is
-    (adapters/runstate.py); `up` and `demo` start their own."""
-    if command in ("up", "demo") or (settings.database_url and settings.nats_url):
+    (adapters/runstate.py); `up` starts its own."""
+    if command == "up" or (settings.database_url and settings.nats_url):
         return settings
     state = runstate.read(settings.data_dir)
     found = {k: state[k] for k in ("database_url", "nats_url") if k in state}

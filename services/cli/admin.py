@@ -1,4 +1,4 @@
-"""Operating Chronicle: `token`, `docs`, `check`, `dlq`."""
+"""Operating Chronicle: `token`, `check`, `dlq`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import sys
-from pathlib import Path
 
 import psycopg
 
@@ -59,14 +58,6 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
                 print("no such active token", file=sys.stderr)
                 return 1
             print(f"revoked {revoked} token(s)", file=sys.stderr)
-    return 0
-
-
-def cmd_docs(settings: Settings, args: argparse.Namespace) -> int:
-    from services.docs import write_all
-
-    for path in write_all(Path(args.root)):
-        print(f"wrote {path}")
     return 0
 
 
@@ -154,9 +145,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("names", nargs="*", help="projections (default: all)")
     check.add_argument("--json", action="store_true", help="the comparison as JSON")
     check.set_defaults(handler=cmd_check)
-    docs = sub.add_parser("docs", help="regenerate the documents generated from the code")
-    docs.add_argument("--root", default=".", help="the repository root")
-    docs.set_defaults(handler=cmd_docs)
     token = sub.add_parser("token", help="create, list or revoke API bearer tokens")
     token.set_defaults(handler=cmd_token)
     actions = token.add_subparsers(dest="action", required=True)

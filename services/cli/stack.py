@@ -1,4 +1,4 @@
-"""Running Chronicle: `up`, `run`, `demo`."""
+"""Running Chronicle: `up`, `run`, `migrate`."""
 
 from __future__ import annotations
 
@@ -129,12 +129,6 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from services.demo import demo
-
-    return demo(settings, seed=args.seed, keep_running=args.keep_running)
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     up = sub.add_parser("up", help="run every service (private PostgreSQL/NATS unless configured)")
     up.set_defaults(handler=cmd_up, hosts_services=True)
@@ -161,12 +155,3 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="for `run ingest` / `run projectors`: the partition to consume",
     )
     run.set_defaults(handler=cmd_run)
-    demo = sub.add_parser("demo", help="start everything, publish a sample workload, show it")
-    demo.add_argument("--seed", type=int, default=7, help="the sample workload's seed (default 7)")
-    demo.add_argument(
-        "--keep-running",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="serve the console until Ctrl-C after the demo (default: when in a terminal)",
-    )
-    demo.set_defaults(handler=cmd_demo, hosts_services=True)

@@ -1,7 +1,7 @@
 """docs/events.md's examples as one story. Published in this order into an empty
 workspace, every example is accepted and records exactly what the catalogue says it
 records: each type's section shows its steps of the story, in story order (a type's steps
-are consecutive, so document order is story order). `chronicle docs` refuses a story that
+are consecutive, so document order is story order). `scripts/docs` refuses a story that
 breaks, and tests/e2e/test_events_story.py publishes the examples from the document.
 
 Most steps are the registry's examples; the rest are the few extra envelopes the story

@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from services.bench import report
-from services.bench.config import Config
-from services.bench.infra import reset_streams
-from services.bench.runner import run
+from chronicle_tools.bench import report
+from chronicle_tools.bench.config import Config
+from chronicle_tools.bench.infra import reset_streams
+from chronicle_tools.bench.runner import run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

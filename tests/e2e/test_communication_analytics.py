@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.workload import Producer
+from chronicle_tools.workload import Producer
 from tests.support.bus import publish_all
 from tests.support.readmodels import assert_live_equals_rebuilt
 from tests.support.stack import Stack

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from services.workload import Producer
+from chronicle_tools.workload import Producer
 from tests.support.browser import AsyncBrowser, Browser, screenshot_folder
 from tests.support.bus import publish_all
 from tests.support.console_scenario import SECRET, WS, console_scenario

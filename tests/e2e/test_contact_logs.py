@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adapters.eventstore import EventStore
-from services.workload import Producer
+from chronicle_tools.workload import Producer
 from tests.support.bus import publish_all
 from tests.support.report_scenario import report_scenario
 from tests.support.stack import Stack

@@ -193,7 +193,7 @@ async def test_agents_count_only_their_teams_and_workspaces_never_mix(stack):
 async def test_a_new_time_zone_recuts_the_same_buckets_and_rebuilds_agree(stack, settings):
     from datetime import UTC, datetime
 
-    from services.workload import Producer
+    from chronicle_tools.workload import Producer
 
     change = Producer("ws_rep", "tz2").envelope(
         "workspace.settings_changed",

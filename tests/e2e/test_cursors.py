@@ -8,7 +8,7 @@ import base64
 
 import pytest
 
-from services.workload import Producer
+from chronicle_tools.workload import Producer
 from tests.support.bus import publish_all
 from tests.support.scenario import DANA, START, read_side_scenario
 from tests.support.stack import Stack

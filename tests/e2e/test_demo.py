@@ -1,11 +1,15 @@
-"""The README's first command: `chronicle demo` runs the whole stack and shows its result."""
+"""The README's first command: `scripts/demo` runs the whole stack and shows its result.
 
-import os
+Run here as scripts/demo runs it (`python -m chronicle_tools demo`, the tools found through
+PYTHONPATH), with this interpreter: the script's own lines are checked by test_tools.py."""
+
 import re
 import subprocess
 import sys
 
 import pytest
+
+from chronicle_tools import worker_env
 
 pytestmark = pytest.mark.e2e
 
@@ -14,13 +18,13 @@ def test_the_demo_prints_a_timeline_an_audit_trail_and_the_kept_rejects(
     database_url, nats_url, tmp_path
 ):
     env = {
-        **os.environ,
+        **worker_env(),
         "CHRONICLE_DATABASE_URL": database_url,
         "CHRONICLE_NATS_URL": nats_url,
         "CHRONICLE_DATA_DIR": str(tmp_path),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "services.cli", "demo"],
+        [sys.executable, "-m", "chronicle_tools", "demo"],
         env=env,
         capture_output=True,
         text=True,
@@ -41,7 +45,7 @@ def test_the_demo_prints_a_timeline_an_audit_trail_and_the_kept_rejects(
     api = re.search(r"^  API:     (http://127\.0\.0\.1:\d+)  ", closing, re.M).group(1)
     token = re.search(r"^  Token:   (chr_\S+)  \(admin of acme-\w+: paste it", closing, re.M)
     assert token and f"  Console: {api}/console/" in closing
-    assert "chronicle demo --keep-running" in closing  # how to keep it running
+    assert "scripts/demo --keep-running" in closing  # how to keep it running
     assert "chronicle token create --workspace acme-" in closing  # how to make a token
     assert f"logs in {tmp_path / 'logs'}" in closing
     assert "it/s" not in out and "publishing" in done.stderr  # progress bars on stderr only

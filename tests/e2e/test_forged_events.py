@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from adapters import bus, bus_auth
-from services.workload import demo_workload
+from chronicle_tools.workload import demo_workload
 from tests.support.bus import publish_all
 from tests.support.stack import Stack
 from tests.support.waiting import until

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from services.workload import Producer
+from chronicle_tools.workload import Producer
 from tests.support.bus import publish_all
 from tests.support.sse import LiveStream
 from tests.support.stack import Stack

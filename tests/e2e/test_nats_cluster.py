@@ -8,10 +8,10 @@ import pytest
 
 from adapters import bus
 from adapters.eventstore import EventStore
+from chronicle_tools.workload import demo_workload
 from projections.registry import PROJECTIONS, projection
 from services.projector import ProjectorHost
 from services.relay import Relay
-from services.workload import demo_workload
 from tests.support.cluster import NatsCluster
 from tests.support.readmodels import assert_live_equals_rebuilt
 from tests.support.store import ingest

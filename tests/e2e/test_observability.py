@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from adapters import bus
 from adapters.embedded import free_port
-from services.workload import Producer
+from chronicle_tools.workload import Producer
 from tests.support.bus import publish_all
 from tests.support.processes import ServiceProcess
 from tests.support.scenario import START

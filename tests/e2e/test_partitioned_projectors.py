@@ -8,12 +8,12 @@ import psycopg
 import pytest
 
 from adapters import bus
+from chronicle_tools.workload import demo_workload
 from projections.engine.source import Slot, projection_lag
 from projections.registry import PROJECTIONS, projection
 from services.ingest.service import IngestService
 from services.projector import durable_name
 from services.relay import Relay
-from services.workload import demo_workload
 from tests.support.bus import publish_all
 from tests.support.processes import ServiceProcess
 from tests.support.readmodels import assert_live_equals_rebuilt

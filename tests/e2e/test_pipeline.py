@@ -2,8 +2,8 @@
 
 import pytest
 
-from services import showcase
-from services.workload import demo_workload
+from chronicle_tools.demo import showcase
+from chronicle_tools.workload import demo_workload
 from tests.support.bus import publish_all
 from tests.support.stack import Stack
 from tests.support.waiting import until

@@ -12,8 +12,8 @@ from asyncio.subprocess import PIPE
 import pytest
 
 from adapters import signing
+from chronicle_tools.workload import demo_workload
 from services.export import lines
-from services.workload import demo_workload
 from tests.support.bus import publish_all
 from tests.support.stack import Stack
 from tests.support.waiting import until

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
+from chronicle_tools.workload import Producer
 from projections.contacts_report.tables import LOGS
-from services.workload import Producer
 from tests.support.bus import publish_all
 from tests.support.sse import LiveStream
 from tests.support.stack import Stack

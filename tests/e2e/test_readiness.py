@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from adapters.embedded import free_port
-from services.workload import demo_workload
+from chronicle_tools.workload import demo_workload
 from tests.support.bus import publish_all
 from tests.support.chaos import create_streams
 from tests.support.processes import ServiceProcess

@@ -7,12 +7,12 @@ import asyncio
 import psycopg
 import pytest
 
+from chronicle_tools.workload import demo_workload
 from projections.registry import PROJECTIONS, projection
 from projections.timeline import Timeline
 from services.checks import compare_with_rebuild
 from services.projector import ProjectorHost
 from services.rebuild import rebuild
-from services.workload import demo_workload
 from tests.support.bus import publish_all
 from tests.support.stack import Stack
 from tests.support.waiting import until

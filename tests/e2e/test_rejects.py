@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 import pytest
 
-from services.workload import Published
+from chronicle_tools.workload import Published
 from tests.support.bus import publish_all
 from tests.support.stack import Stack
 from tests.support.waiting import until

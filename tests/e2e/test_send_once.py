@@ -8,8 +8,8 @@ import psycopg
 import pytest
 
 from adapters.mail import mailboxes
+from chronicle_tools.workload import Producer
 from services.sender import Sender
-from services.workload import Producer
 from tests.support.bus import publish_all
 from tests.support.mailservers import Dovecot, SmtpServer
 from tests.support.processes import ServiceProcess

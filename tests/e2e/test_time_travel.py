@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chronicle_tools.workload import Producer
 from services.export import lines
-from services.workload import Producer
 from tests.support.bus import publish_all
 from tests.support.stack import Stack
 from tests.support.waiting import until

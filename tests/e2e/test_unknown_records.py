@@ -61,7 +61,7 @@ def record_paths(settings) -> list[str]:
 
 
 def workload() -> list:
-    from services.workload import Producer
+    from chronicle_tools.workload import Producer
 
     steps = read_side_scenario("ws_read")
     p = Producer("ws_read", "records")

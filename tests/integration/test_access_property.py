@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.eventstore import EventStore
+from chronicle_tools.workload import Producer
 from projections.activity_grid.queries import GridFilter, GridQueries
 from projections.audit_trail.queries import AuditTrailQueries
 from projections.communication.queries import AnalyticsQueries
@@ -24,7 +25,6 @@ from services.api.scope import HIDDEN, Scope
 from services.api.tokens import Principal
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming
-from services.workload import Producer
 from tests.support.scenario import START
 
 pytestmark = pytest.mark.integration

@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
-from services.bench.loader import load_store
-from services.bench.workload import BenchWorkload
+from chronicle_tools.bench.loader import load_store
+from chronicle_tools.bench.workload import BenchWorkload
 from services.verify import verify
 from tests.support.store import ingest
 

@@ -7,10 +7,10 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
+from chronicle_tools.bench.workload import BenchWorkload
 from projections.engine.runner import ProjectionRunner
 from projections.engine.together import catch_up_together
 from projections.registry import PROJECTIONS, projection
-from services.bench.workload import BenchWorkload
 from services.checks import compare_with_rebuild
 from tests.support.every_type import scenario_messages
 from tests.support.store import ingest

@@ -9,9 +9,9 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
+from chronicle_tools.bench.workload import BenchWorkload
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS
-from services.bench.workload import BenchWorkload
 from tests.support.every_type import scenario_messages
 from tests.support.store import ingest
 

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from services.workload import demo_workload
+from chronicle_tools.workload import demo_workload
 from tests.support.store import ingest
 
 pytestmark = pytest.mark.integration

@@ -10,11 +10,11 @@ from eventsourcing.persistence import IntegrityError
 
 from adapters import bus
 from adapters.eventstore import EventStore
+from chronicle_tools.workload import Producer, demo_workload
 from domain.conversation import Conversation
 from services.ingest.processor import IngestProcessor
 from services.ingest.service import IngestService
 from services.ingest.validation import Incoming
-from services.workload import Producer, demo_workload
 from tests.support.bus import consumer_backlog, publish_all
 from tests.support.scenario import START
 

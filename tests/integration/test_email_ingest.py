@@ -9,9 +9,9 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
+from chronicle_tools.workload import Producer
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming
-from services.workload import Producer
 
 pytestmark = pytest.mark.integration
 CORPUS = Path(__file__).resolve().parents[1] / "emails" / "corpus"

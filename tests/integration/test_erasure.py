@@ -188,9 +188,9 @@ def test_the_rejected_input_about_the_contact_is_redacted(database_url, stored):
 def test_ingest_never_writes_again_what_it_held_from_before_an_erasure(database_url):
     from datetime import UTC, datetime
 
+    from chronicle_tools.workload import Producer
     from domain.contact import Contact
     from domain.conversation import Conversation
-    from services.workload import Producer
 
     p, now, dana = Producer(WS, "cache"), datetime.now(UTC), ("user", "u_17", "Dana")
     conv = {"conversation_id": "conv_c"}

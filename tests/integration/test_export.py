@@ -9,11 +9,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters import signing
+from chronicle_tools.workload import demo_workload
 from domain.contact import Contact
 from services.cli import main
 from services.export import ImportError_, export, import_
 from services.verify import checkpoint, stored_checkpoints, verify, verify_export
-from services.workload import demo_workload
 from tests.support.store import ingest
 
 pytestmark = pytest.mark.integration
@@ -33,7 +33,7 @@ def log(database_url, store):
 def renames():
     from datetime import UTC, datetime
 
-    from services.workload import Producer
+    from chronicle_tools.workload import Producer
 
     p = Producer("ws_a", "a2")
     return [

@@ -2,8 +2,8 @@ import psycopg
 import pytest
 
 from adapters import bus
+from chronicle_tools.workload import demo_workload
 from services.ingest.service import DURABLE, IngestService
-from services.workload import demo_workload
 from tests.support.bus import consumer_backlog, publish_all
 from tests.support.waiting import until
 
@@ -31,7 +31,7 @@ async def test_a_burst_of_envelopes_is_ingested_in_order(settings):
 
 
 async def test_the_demo_workload_and_its_bad_messages(settings):
-    from services import showcase
+    from chronicle_tools.demo import showcase
 
     service = IngestService(settings)
     await service.start()

@@ -6,11 +6,11 @@ import pytest
 
 from adapters import bus
 from adapters.eventstore import EventStore
+from chronicle_tools.workload import demo_workload
 from projections.engine.partitioning import adopt
 from projections.engine.runner import PartitioningChanged, ProjectionRunner
 from projections.engine.source import Slot, backlog, max_position
 from projections.registry import PROJECTIONS, projection
-from services.workload import demo_workload
 from tests.support.readmodels import assert_live_equals_rebuilt
 from tests.support.scenario import read_side_scenario
 from tests.support.store import ingest

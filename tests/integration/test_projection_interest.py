@@ -12,11 +12,11 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
+from chronicle_tools.bench.workload import BenchWorkload
+from chronicle_tools.workload import Producer, demo_workload
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS
-from services.bench.workload import BenchWorkload
 from services.checks import compare_with_rebuild
-from services.workload import Producer, demo_workload
 from tests.support.every_type import DANA, scenario_messages
 from tests.support.store import ingest
 

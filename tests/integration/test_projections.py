@@ -6,10 +6,10 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
+from chronicle_tools.workload import demo_workload
 from projections.engine.runner import ProjectionRunner
 from projections.engine.source import read_batches
 from projections.registry import projection
-from services.workload import demo_workload
 from tests.support.readmodels import rows
 from tests.support.store import ingest
 

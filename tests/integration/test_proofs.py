@@ -8,9 +8,9 @@ import pytest
 
 from adapters import merkle
 from adapters.merkle_catch_up import catch_up_all
+from chronicle_tools.workload import demo_workload
 from services.proofs import ProofError
 from services.verify import verify
-from services.workload import demo_workload
 from tests.support.proofs import (
     PUBLIC,
     entries,

@@ -7,6 +7,7 @@ import psycopg
 import pytest
 
 from adapters.schema import REBUILD_DDL
+from chronicle_tools.workload import demo_workload
 from projections.engine.base import VersionMismatch
 from projections.engine.bluegreen import target
 from projections.engine.runner import ProjectionRunner
@@ -16,7 +17,6 @@ from projections.timeline import Timeline
 from services.checks import compare_with_rebuild
 from services.cli import main
 from services.rebuild import RebuildBusy, rebuild
-from services.workload import demo_workload
 from tests.support.store import ingest
 from tests.support.waiting import until
 

@@ -9,8 +9,8 @@ import pytest
 
 from adapters import bus
 from adapters.settings import Settings
+from chronicle_tools.workload import demo_workload
 from services.relay import Relay
-from services.workload import demo_workload
 from tests.support.processes import ServiceProcess
 from tests.support.store import ingest
 from tests.support.waiting import until

@@ -7,10 +7,10 @@ from nats.js.errors import NotFoundError
 
 from adapters import bus
 from adapters.eventstore import EventStore
+from chronicle_tools.workload import demo_workload
 from projections.registry import PROJECTIONS, projection
 from services.projector import ProjectorHost
 from services.relay import Relay
-from services.workload import demo_workload
 from tests.support.readmodels import assert_live_equals_rebuilt
 from tests.support.store import ingest
 from tests.support.waiting import until

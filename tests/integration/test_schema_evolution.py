@@ -9,6 +9,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from adapters.mapper import UPCASTERS, MsgspecMapper
+from chronicle_tools.workload import Producer
 from domain.activity import Ref
 from domain.catalogue import event_classes
 from domain.contact import Contact
@@ -16,7 +17,6 @@ from projections.engine.runner import ProjectionRunner
 from projections.registry import projection
 from services.export import export
 from services.verify import verify
-from services.workload import Producer
 from tests.support.store import ingest
 
 pytestmark = pytest.mark.integration

@@ -9,12 +9,12 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
+from chronicle_tools.workload import demo_workload
 from projections.engine.partitioning import adopt
 from projections.engine.runner import ProjectionRunner
 from projections.engine.source import Slot
 from projections.registry import PROJECTIONS, projection
 from services.relay import Relay
-from services.workload import demo_workload
 from tests.support.store import ingest
 from tests.support.waiting import until
 

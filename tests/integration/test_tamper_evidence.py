@@ -7,9 +7,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.chain import genesis, link
+from chronicle_tools.workload import demo_workload
 from services.export import export, import_
 from services.verify import checkpoint, verify
-from services.workload import demo_workload
 from tests.support.store import ingest
 
 pytestmark = pytest.mark.integration

@@ -5,9 +5,9 @@ import pytest
 from eventsourcing import utils as es_utils
 
 from adapters.eventstore import EventStore
+from chronicle_tools.workload import Producer
 from domain.conversation import Conversation
 from services.ingest.registry import ANN, IN, OPEN
-from services.workload import Producer
 from tests.support.store import ingest
 
 pytestmark = pytest.mark.integration

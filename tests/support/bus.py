@@ -5,7 +5,7 @@ from __future__ import annotations
 import nats
 
 from adapters import bus
-from services.workload import Published
+from chronicle_tools.workload import Published
 
 
 async def publish_all(url: str, messages: list[Published]) -> list:

@@ -14,10 +14,10 @@ import nats.js.errors
 import psycopg
 
 from adapters import bus
+from chronicle_tools.workload import demo_workload
 from projections.registry import PROJECTIONS
 from services.ingest.dry_run import Workspace
 from services.ingest.service import DURABLE
-from services.workload import demo_workload
 from tests.support.bus import consumer_backlog
 from tests.support.readmodels import assert_live_equals_rebuilt
 

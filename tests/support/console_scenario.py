@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.workload import Producer
+from chronicle_tools.workload import Producer
 from tests.support.scenario import DANA, START, read_side_scenario
 
 WS, OTHER = "ws_read", "ws_other"

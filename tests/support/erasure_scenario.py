@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.workload import Producer, demo_workload
+from chronicle_tools.workload import Producer, demo_workload
 
 WS = "ws_erase"
 DANA = ("user", "u_17", "Dana")
@@ -261,7 +261,7 @@ def _emails(tell) -> None:
 def rejected_about_zed() -> list:
     """Envelopes that are rejected, naming Zed's address: one with a bad field name, and one
     on a subject that names no workspace with a body that is not JSON (kept with none)."""
-    from services.workload import Published
+    from chronicle_tools.workload import Published
 
     p = Producer(WS, "bad")
     data = {"contact_id": "c_zed", "field": "Bad Field!", "new": "zed.quill@example.com"}

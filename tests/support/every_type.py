@@ -3,8 +3,8 @@ envelopes that must come before it."""
 
 from datetime import UTC, datetime, timedelta
 
+from chronicle_tools.workload import Producer
 from services.ingest.registry import COMMANDS
-from services.workload import Producer
 
 DANA = ("user", "u_17", "Dana")
 

@@ -23,12 +23,12 @@ from typing import Any
 import psycopg
 
 from adapters.eventstore import EventStore
+from chronicle_tools.workload import Producer
 from projections.engine.base import Projection
 from projections.engine.runner import ProjectionRunner
 from projections.engine.source import read_batches
 from projections.shared.handlers import concrete
 from services.ingest.registry import COMMANDS
-from services.workload import Producer
 from tests.support.store import ingest
 
 DANA = ("user", "u_17", "Dana")

@@ -10,10 +10,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import AsyncConnection
 
 from adapters import merkle
+from chronicle_tools.workload import demo_workload
 from services import proofs
 from services.proof_check import Verdict, check
 from services.tree_heads import sign_tree_heads
-from services.workload import demo_workload
 from tests.support.store import ingest
 
 KEY = Ed25519PrivateKey.generate()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from services.workload import Producer
+from chronicle_tools.workload import Producer
 
 EDT, EST = timezone(timedelta(hours=-4)), timezone(timedelta(hours=-5))
 ADMIN = ("user", "u_1", "Ada Admin")

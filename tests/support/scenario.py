@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.workload import Producer
+from chronicle_tools.workload import Producer
 
 DANA = ("user", "u_17", "Dana")
 SAM = ("user", "u_21", "Sam")

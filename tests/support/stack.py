@@ -87,7 +87,7 @@ class Stack:
 
     async def settled(self) -> bool:
         """Every ingested message has an outcome and every projection is at the store's head."""
-        from services.demo import ingest_backlog
+        from chronicle_tools.demo.run import ingest_backlog
 
         if await ingest_backlog(self.settings.nats_url):
             return False

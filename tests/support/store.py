@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from adapters.eventstore import EventStore
+from chronicle_tools.workload import Published
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming
-from services.workload import Published
 
 
 def ingest(store: EventStore, messages: list[Published]) -> int:

@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from adapters import bus, bus_auth
-from services.asyncapi import document
+from chronicle_tools.docs.asyncapi import document
 from services.ingest.registry import COMMANDS
 from tests.support.asyncapi import ROOT, Captured, Contract
 

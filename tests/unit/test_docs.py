@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from services.docs import DOCUMENTS
+from chronicle_tools.docs.generate import DOCUMENTS
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
 def test_the_committed_document_matches_the_code(name):
     committed = (ROOT / name).read_text()
-    assert committed == DOCUMENTS[name](), f"{name} is stale: run `chronicle docs`"
+    assert committed == DOCUMENTS[name](), f"{name} is stale: run `scripts/docs`"
 
 
 def test_the_event_catalogue_documents_every_type_and_rule():
@@ -97,8 +97,8 @@ def test_every_contract_model_has_a_name_of_its_own():
 def test_every_endpoint_a_read_model_names_exists_and_every_read_endpoint_is_named():
     import json
 
+    from chronicle_tools.docs.read_models import endpoints
     from projections.registry import PROJECTIONS
-    from services.docs_read_models import endpoints
 
     spec = json.loads(DOCUMENTS["docs/openapi.json"]())
     served = {f"{m.upper()} {path}" for path, ops in spec["paths"].items() for m in ops}

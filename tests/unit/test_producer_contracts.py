@@ -1,6 +1,6 @@
 """The producer package's models say what the server's contracts say: every envelope type,
 field for field (the JSON Schemas of both are compared), and Chronicle's verdicts; so a
-contract changed on the server without `chronicle docs` fails here."""
+contract changed on the server without `scripts/docs` fails here."""
 
 import json
 
@@ -8,8 +8,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from adapters import bus
-from services.asyncapi_messages import ANSWERS, envelope_model
-from services.docs import DOCUMENTS
+from chronicle_tools.docs.asyncapi_messages import ANSWERS, envelope_model
+from chronicle_tools.docs.generate import DOCUMENTS
 from services.ingest.envelope import Envelope
 from services.ingest.registry import COMMANDS
 from services.ingest.validation import Incoming, check

@@ -7,7 +7,7 @@ import random
 from collections import deque
 from datetime import datetime
 
-from services.workload import AGENTS, CHANNELS, PEOPLE, SOURCES, TEAMS, Producer, Published
+from chronicle_tools.workload import AGENTS, CHANNELS, PEOPLE, SOURCES, TEAMS, Producer, Published
 
 ACTIVITY_TYPES = ("call", "note", "meeting", "task", "email", "sms", "whatsapp")
 ACCOUNTS = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay")

@@ -21,9 +21,9 @@ from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg.sql import SQL
 
 from adapters.eventstore import application_env
-from services.bench.config import Config
-from services.bench.infra import Infra
-from services.bench.measure import Figure, RssSampler, own_pid, progress
+from chronicle_tools.bench.config import Config
+from chronicle_tools.bench.infra import Infra
+from chronicle_tools.bench.measure import Figure, RssSampler, own_pid, progress
 
 BATCH = 500
 

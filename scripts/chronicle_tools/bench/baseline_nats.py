@@ -12,10 +12,10 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
 from adapters import bus
-from services.bench.config import Config
-from services.bench.infra import Infra, reset_streams
-from services.bench.measure import Figure, RssSampler, own_pid, progress
-from services.bench.samples import Samples
+from chronicle_tools.bench.config import Config
+from chronicle_tools.bench.infra import Infra, reset_streams
+from chronicle_tools.bench.measure import Figure, RssSampler, own_pid, progress
+from chronicle_tools.bench.samples import Samples
 
 STREAM, SUBJECTS = "BENCH_RAW", "bench.raw.>"
 

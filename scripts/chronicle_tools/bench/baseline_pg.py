@@ -9,10 +9,10 @@ import time
 
 import psycopg
 
-from services.bench.config import Config
-from services.bench.infra import Infra
-from services.bench.measure import Figure, RssSampler, own_pid, progress
-from services.bench.samples import Samples
+from chronicle_tools.bench.config import Config
+from chronicle_tools.bench.infra import Infra
+from chronicle_tools.bench.measure import Figure, RssSampler, own_pid, progress
+from chronicle_tools.bench.samples import Samples
 
 TABLE = """CREATE TABLE {name} (
     originator_id uuid NOT NULL, originator_version bigint NOT NULL, topic text,

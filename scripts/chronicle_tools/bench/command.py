@@ -1,4 +1,9 @@
-"""`chronicle bench`: throughput, latency and memory beside raw baselines (docs/performance.md)."""
+"""`bench`: throughput, latency and memory beside raw baselines (docs/performance.md), or
+one of the narrower suites (suites.py): `live`, `reports`, `erasure`, `scale`, `size`, `proofs`.
+
+scripts/bench runs it. With no suite it runs the benchmark (`runner`); a suite takes its
+own options, listed by `scripts/bench SUITE --help`.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,12 @@ from pathlib import Path
 
 from adapters.logging import configure_logging
 from adapters.settings import Settings
+from chronicle_tools.bench import report, suites
+from chronicle_tools.bench.config import PHASES, Config
+from chronicle_tools.bench.runner import run
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
-    from services.bench import report
-    from services.bench.config import PHASES, Config
-    from services.bench.runner import run
-
     configure_logging(settings.model_copy(update={"log_level": "warning"}), "bench")
     # SIGTERM ends the run like Ctrl-C: the databases it made are dropped, servers stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -39,14 +43,14 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from services.bench.config import PHASES
-
     bench = sub.add_parser(
-        "bench", help="measure throughput, latency and memory beside raw baselines"
+        "bench",
+        help="measure throughput, latency and memory beside raw baselines",
+        description=__doc__.split("\n\n", 1)[0],
     )
-    size = bench.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="seconds: a smoke run (CI runs it)")
-    size.add_argument("--full", action="store_true", help="also rebuild and query 10M events")
+    size_ = bench.add_mutually_exclusive_group()
+    size_.add_argument("--quick", action="store_true", help="seconds: a smoke run (CI runs it)")
+    size_.add_argument("--full", action="store_true", help="also rebuild and query 10M events")
     bench.add_argument(
         "--only", action="append", choices=PHASES, help="run this phase (repeatable)"
     )
@@ -57,3 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--out", default="bench-results", help="folder for the JSON results")
     bench.add_argument("--keep", action="store_true", help="keep the databases made")
     bench.set_defaults(handler=cmd_bench)
+    # Each suite sets its own handler, which replaces the benchmark's.
+    suites.register(
+        bench.add_subparsers(dest="suite", metavar="SUITE", title="suites (instead of it)")
+    )

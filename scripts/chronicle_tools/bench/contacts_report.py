@@ -2,12 +2,11 @@
 
 For each size, contacts are added (and some connected) over 30 days through the real
 ingest path and projected; then the report of the last 30 days (every chart) and the
-first page of the added log are timed. Run with `scripts/bench-reports [--sizes 100 100000]`.
+first page of the added log are timed. Run with `scripts/bench reports [--sizes 100 100000]`.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import statistics
@@ -21,6 +20,7 @@ from tqdm import tqdm
 
 from adapters.embedded import start_postgres
 from adapters.eventstore import EventStore
+from chronicle_tools.workload import AGENTS, CHANNELS, SOURCES, Producer
 from projections.contacts_report.charts import charts, needed_metrics
 from projections.contacts_report.logs import ContactLogQueries
 from projections.contacts_report.queries import ContactsReportQueries, ReportFilter
@@ -31,7 +31,6 @@ from services.api.scope import Scope
 from services.api.tokens import Principal
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming
-from services.workload import AGENTS, CHANNELS, SOURCES, Producer
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 
@@ -94,24 +93,17 @@ async def project(url: str) -> None:
             await ProjectionRunner(target).catch_up(conn)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 100_000])
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
+def compare(sizes: list[int], runs: int) -> None:
+    """Fill a workspace of each size, then print each one's medians as a table row."""
     pgdata = Path(tempfile.mkdtemp(prefix="bench-pg-")) / "pgdata"
     server, url = start_postgres(pgdata, dbname="bench_reports")
     try:
-        for size in args.sizes:
+        for size in sizes:
             fill(url, f"ws_{size}", size)
         asyncio.run(project(url))
         print("contacts | counts rows | report, 30 days (median ms) | log page of 100 (median ms)")
-        for size in args.sizes:
-            report_ms, log_ms, rows = asyncio.run(timed(url, f"ws_{size}", args.runs))
+        for size in sizes:
+            report_ms, log_ms, rows = asyncio.run(timed(url, f"ws_{size}", runs))
             print(f"{size:>8} | {rows:>11} | {report_ms:>27.1f} | {log_ms:>27.1f}")
     finally:
         server.cleanup()
-
-
-if __name__ == "__main__":
-    main()

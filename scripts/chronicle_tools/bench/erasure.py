@@ -1,6 +1,6 @@
 """What sealing personal data costs, on a private PostgreSQL started here (never yours).
 
-    python -m services.bench_erasure --events 20000 --rounds 2
+    scripts/bench erasure --events 20000 --rounds 2
 
 The same demo workload twice, into two fresh stores: once as Chronicle stores it (personal
 values sealed), once with sealing switched off (as before erasure existed). For each:
@@ -12,7 +12,6 @@ and the time `chronicle erase` took is shown.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import tempfile
@@ -26,12 +25,13 @@ from adapters.eventstore import EventStore
 from adapters.keys import Keyring, MemoryKeys
 from adapters.mapper import MsgspecMapper
 from adapters.sealing import Sealer
+from chronicle_tools.workload import demo_workload
 from domain.shared import Actor
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
+from services.erasure import erase_contact
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming
-from services.workload import demo_workload
 
 
 class _NoSealing(Sealer):
@@ -109,19 +109,15 @@ def size(url: str) -> int:
         return conn.execute("SELECT pg_total_relation_size('chronicle_events')").fetchone()[0]
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m services.bench_erasure", description=__doc__)
-    p.add_argument("--events", type=int, default=20_000, help="envelopes to ingest")
-    p.add_argument(
-        "--rounds", type=int, default=2, help="plain and sealed alternately, best of each kept"
-    )
-    args = p.parse_args(argv)
-    batches = workload(args.events)
+def measure(events: int, rounds: int) -> dict:
+    """Both kinds of store, `rounds` times alternately, the best of each kept; then one
+    erasure timed."""
+    batches = workload(events)
     with tempfile.TemporaryDirectory() as tmp:
         server, admin = start_postgres(Path(tmp) / "pgdata", dbname="postgres")
         try:
             report: dict = {"mapper": mapper_costs()}
-            for n in range(args.rounds):  # alternately: a shared machine's load hits both
+            for n in range(rounds):  # alternately: a shared machine's load hits both
                 for label, store_class in (("plain", _PlainStore), ("sealed", EventStore)):
                     create_database(admin, f"bench_{label}_{n}")
                     url = server.get_uri(f"bench_{label}_{n}")
@@ -131,17 +127,10 @@ def main(argv: list[str] | None = None) -> int:
                     best = report.setdefault(label, found)
                     for key in ("envelopes_per_s", "rebuild_all_events_per_s"):
                         best[key] = max(best[key], found[key])
-            from services.erasure import erase_contact
-
             started = time.perf_counter()
             erasure = erase_contact(url, "ws_00000", "c_ann")
             report["erase_seconds"] = round(time.perf_counter() - started, 3)
             report["erased_events"] = len(erasure.positions)
         finally:
             server.cleanup()
-    print(json.dumps(report, indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return report

@@ -1,4 +1,4 @@
-"""`chronicle bench-live`: how fast live streams push, and what their subscribers cost.
+"""`scripts/bench live`: how fast live streams push, and what their subscribers cost.
 
 On private PostgreSQL and NATS (in a temporary folder) with every service in its own
 process, as `chronicle up` runs them:
@@ -8,7 +8,7 @@ process, as `chronicle up` runs them:
    is from the moment it was handed to NATS to the moment its entry arrived over SSE;
 2. memory: the API process's resident size before and with the idle subscribers;
 3. projector throughput: the stored activities applied again to the timeline read
-   model in live-sized transactions (see bench_live_replay.py), without subscribers
+   model in live-sized transactions (see live_replay.py), without subscribers
    and then with the idle and busy ones following along;
 4. the live feed alone: the same activities committed again at `rate` a second in
    small transactions while every subscriber follows: commit -> SSE entry, without
@@ -29,8 +29,7 @@ import psycopg
 
 from adapters.embedded import free_port, infrastructure
 from adapters.settings import Settings
-from services.api.tokens import create_token
-from services.bench_live_clients import (
+from chronicle_tools.bench.live_clients import (
     cpu_seconds,
     ready,
     received,
@@ -39,9 +38,10 @@ from services.bench_live_clients import (
     subscribers_are,
     wait,
 )
-from services.bench_live_load import Announcements, contacts, paced, percentile, publish
-from services.bench_live_replay import paced_commits, throughput
-from services.demo import ingest_backlog, wait_for_api
+from chronicle_tools.bench.live_load import Announcements, contacts, paced, percentile, publish
+from chronicle_tools.bench.live_replay import paced_commits, throughput
+from chronicle_tools.demo.run import ingest_backlog, wait_for_api
+from services.api.tokens import create_token
 from services.services import migrate, quiet_garbage_collector
 from services.supervisor import Supervisor
 

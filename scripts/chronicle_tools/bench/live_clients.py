@@ -1,4 +1,4 @@
-"""Live-stream clients for `chronicle bench-live`: many SSE subscribers in one process,
+"""Live-stream clients for `scripts/bench live`: many SSE subscribers in one process,
 clients that never read, and waiting on what they received."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ async def wait(check, what: str, within: float = 120.0, status=lambda: "") -> No
     deadline = time.monotonic() + within
     while not await check():
         if time.monotonic() > deadline:
-            raise SystemExit(f"bench-live: timed out waiting for {what} {status()}")
+            raise SystemExit(f"bench live: timed out waiting for {what} {status()}")
         await asyncio.sleep(0.05)
 
 

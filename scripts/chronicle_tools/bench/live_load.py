@@ -1,4 +1,4 @@
-"""The producer side of `chronicle bench-live`: contacts, activities published at a
+"""The producer side of `scripts/bench live`: contacts, activities published at a
 steady rate with the moment each left, and when the projector announced each commit."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import psycopg
 from tqdm import tqdm
 
 from adapters import bus
+from chronicle_tools.workload import Producer
 from projections.engine.live import CHANNEL, parse
-from services.workload import Producer
 
 DANA = ("user", "u_17", "Dana")
 

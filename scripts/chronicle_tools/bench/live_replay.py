@@ -1,11 +1,11 @@
-"""Projector throughput for `chronicle bench-live`, measured in a process of its own.
+"""Projector throughput for `scripts/bench live`, measured in a process of its own.
 
 Applies stored events to the timeline read model exactly as the projector service does
 (`ProjectionRunner.apply`: rows, tracking position and the announcement in one
 transaction per batch), in live-sized batches. The events are read and decoded before
 the clock starts, so the figure is the transactions' rate. Prints JSON.
 
-    python -m services.bench_live_replay DATABASE_URL --upto N [--reset] [--batch 50]
+    python -m chronicle_tools.bench.live_replay DATABASE_URL --upto N [--reset] [--batch 50]
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ import time
 import psycopg
 
 from adapters.mapper import MsgspecMapper
+from chronicle_tools import worker_env
+from chronicle_tools.bench.live_clients import cpu_seconds, received, subscribe, wait
+from chronicle_tools.bench.live_load import Announcements, percentile
 from projections.engine.runner import ProjectionRunner
 from projections.engine.source import read_batches
 from projections.timeline import Timeline
-from services.bench_live_clients import cpu_seconds, received, subscribe, wait
-from services.bench_live_load import Announcements, percentile
 
 
 async def replay(
@@ -65,13 +66,15 @@ async def replay(
 async def replay_apart(
     db: str, upto: int, batch: int, reset: bool = False, rate: float | None = None
 ) -> dict:
-    args = [sys.executable, "-m", "services.bench_live_replay", db, "--upto", str(upto)]
+    args = [sys.executable, "-m", "chronicle_tools.bench.live_replay", db, "--upto", str(upto)]
     args += ["--batch", str(batch), *(["--reset"] if reset else [])]
     args += ["--rate", str(rate)] if rate else []
-    process = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_exec(
+        *args, stdout=asyncio.subprocess.PIPE, env=worker_env()
+    )
     out, _ = await process.communicate()
     if process.returncode:
-        raise SystemExit("bench-live: the replay failed")
+        raise SystemExit("bench live: the replay failed")
     return json.loads(out)
 
 

@@ -18,10 +18,10 @@ from adapters.eventstore import EVENTS_TABLE
 from adapters.keys import Keyring, MemoryKeys, PostgresKeys
 from adapters.mapper import MsgspecMapper
 from adapters.migrations import ensure_store
+from chronicle_tools.workload import Published
 from domain.shared import RuleViolation
 from services.ingest.unit_of_work import AggregateCache, UnitOfWork
 from services.ingest.validation import Incoming, Valid, check
-from services.workload import Published
 
 BATCH = 5000
 ENCODE_BATCH = 500  # envelopes encoded at once (the ingest service's batch)

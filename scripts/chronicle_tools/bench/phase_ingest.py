@@ -16,12 +16,12 @@ import psycopg
 
 from adapters import bus_auth
 from adapters.embedded import free_port
-from services.bench.config import Config
-from services.bench.infra import Infra, reset_streams
-from services.bench.measure import Figure, RssSampler, progress, window_rate
-from services.bench.producer import Publisher
-from services.bench.stack import Probe, Services, wait_for_consumers
-from services.bench.workload import BenchWorkload
+from chronicle_tools.bench.config import Config
+from chronicle_tools.bench.infra import Infra, reset_streams
+from chronicle_tools.bench.measure import Figure, RssSampler, progress, window_rate
+from chronicle_tools.bench.producer import Publisher
+from chronicle_tools.bench.stack import Probe, Services, wait_for_consumers
+from chronicle_tools.bench.workload import BenchWorkload
 from services.ingest.service import DURABLE
 
 

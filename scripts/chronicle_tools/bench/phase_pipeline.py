@@ -17,9 +17,9 @@ from pathlib import Path
 
 from adapters import bus_auth
 from adapters.embedded import free_port
-from services.bench.config import Config
-from services.bench.infra import Infra, reset_streams
-from services.bench.measure import (
+from chronicle_tools.bench.config import Config
+from chronicle_tools.bench.infra import Infra, reset_streams
+from chronicle_tools.bench.measure import (
     CpuMeter,
     Figure,
     RssSampler,
@@ -27,9 +27,9 @@ from services.bench.measure import (
     progress,
     window_rate,
 )
-from services.bench.producer import Publisher
-from services.bench.stack import Probe, Services, wait_for_consumers
-from services.bench.workload import BenchWorkload
+from chronicle_tools.bench.producer import Publisher
+from chronicle_tools.bench.stack import Probe, Services, wait_for_consumers
+from chronicle_tools.bench.workload import BenchWorkload
 from services.ingest.service import DURABLE
 from services.supervisor import service_commands
 

@@ -14,16 +14,16 @@ import psycopg
 
 from adapters import bus_auth
 from adapters.embedded import free_port
+from chronicle_tools.bench import query_context
+from chronicle_tools.bench.config import Config
+from chronicle_tools.bench.infra import Infra
+from chronicle_tools.bench.measure import Figure, progress
+from chronicle_tools.bench.queries import QUERIES, QuerySpec
+from chronicle_tools.bench.stack import Services
+from chronicle_tools.demo.run import wait_for_api
 from projections.shared import cursor as cursors
 from services.api.app import ROUTERS
 from services.api.tokens import create_token
-from services.bench import query_context
-from services.bench.config import Config
-from services.bench.infra import Infra
-from services.bench.measure import Figure, progress
-from services.bench.queries import QUERIES, QuerySpec
-from services.bench.stack import Services
-from services.demo import wait_for_api
 
 UNAVAILABLE = "not available in this build"
 

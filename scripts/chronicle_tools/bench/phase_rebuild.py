@@ -15,12 +15,13 @@ import time
 
 import psycopg
 
+from chronicle_tools import worker_env
+from chronicle_tools.bench.config import Config
+from chronicle_tools.bench.infra import Infra
+from chronicle_tools.bench.loader import Loaded, load_store
+from chronicle_tools.bench.measure import Figure, RssSampler, progress
+from chronicle_tools.bench.workload import BenchWorkload
 from projections.registry import PROJECTIONS, projection
-from services.bench.config import Config
-from services.bench.infra import Infra
-from services.bench.loader import Loaded, load_store
-from services.bench.measure import Figure, RssSampler, progress
-from services.bench.workload import BenchWorkload
 
 
 def fill(infra: Infra, config: Config, size: int) -> tuple[str, Loaded]:
@@ -53,9 +54,10 @@ def rebuild(database_url: str, events: int, label: str, together: bool = False) 
     jobs = ["--together"] if together else list(PROJECTIONS)
     workers = {
         job: subprocess.Popen(
-            [sys.executable, "-m", "services.bench.rebuild_worker", database_url, job],
+            [sys.executable, "-m", "chronicle_tools.bench.rebuild_worker", database_url, job],
             stdout=subprocess.PIPE,
             text=True,
+            env=worker_env(),
         )
         for job in jobs
     }

@@ -9,12 +9,12 @@ import time
 from pathlib import Path
 
 from adapters.embedded import free_port
-from services.bench.config import Config
-from services.bench.infra import Infra, reset_streams
-from services.bench.loader import load_store
-from services.bench.measure import CpuMeter, Figure, RssSampler, progress
-from services.bench.stack import Probe, Services
-from services.bench.workload import BenchWorkload
+from chronicle_tools.bench.config import Config
+from chronicle_tools.bench.infra import Infra, reset_streams
+from chronicle_tools.bench.loader import load_store
+from chronicle_tools.bench.measure import CpuMeter, Figure, RssSampler, progress
+from chronicle_tools.bench.stack import Probe, Services
+from chronicle_tools.bench.workload import BenchWorkload
 
 
 async def _relayed(probe: Probe, total: int, bar) -> list[tuple[float, int]]:

@@ -16,7 +16,7 @@ import msgspec
 import nats
 
 from adapters import bus, bus_auth
-from services.workload import Published
+from chronicle_tools.workload import Published
 
 
 class Publisher:

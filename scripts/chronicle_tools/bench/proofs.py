@@ -1,7 +1,7 @@
 """What transparency-log proofs cost (docs/performance.md, "Proofs"):
 
-    python -m services.bench.proofs cost --envelopes 20000 --rounds 2
-    python -m services.bench.proofs proofs --events 1000000 --calls 2000
+    scripts/bench proofs cost --envelopes 20000 --rounds 2
+    scripts/bench proofs proofs --events 1000000 --calls 2000
 
 `cost`: the benchmark's workload through `IngestProcessor` (batches of 500, as the
 ingest service takes them) into fresh stores, alternately with each workspace's tree
@@ -9,7 +9,7 @@ kept (as Chronicle stores events) and with the tree's append switched off (as be
 trees existed): events/s of each round, and the time spent in the append itself.
 
 `proofs`: a store of N events in --workspaces workspaces (the benchmark's workload, 50 by
-default; 1 makes one log of N entries), loaded as `chronicle bench` loads its stores, its trees
+default; 1 makes one log of N entries), loaded as `scripts/bench` loads its stores, its trees
 built from the log and signed; then server-side latency of inclusion proofs of random
 events against the newest head, and of consistency proofs from a random earlier size,
 beside the raw baseline of reading one event by its position (primary key).
@@ -18,7 +18,6 @@ Both print a table and write JSON into --out (default bench-results/).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
@@ -28,13 +27,13 @@ from pathlib import Path
 
 import psycopg
 
-from services.bench.infra import Infra, infrastructure
-from services.bench.measure import Figure, progress
+from chronicle_tools.bench.infra import Infra, infrastructure
+from chronicle_tools.bench.measure import Figure, progress
 
 
 def _ingest_round(infra: Infra, envelopes: int, seed: int, tree: bool) -> Figure:
     from adapters.eventstore import EventStore
-    from services.bench.workload import BenchWorkload
+    from chronicle_tools.bench.workload import BenchWorkload
     from services.ingest.processor import IngestProcessor
     from services.ingest.validation import Incoming
 
@@ -153,8 +152,8 @@ def proofs_at(
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from adapters.merkle_catch_up import catch_up_all
-    from services.bench.loader import load_store
-    from services.bench.workload import BenchWorkload
+    from chronicle_tools.bench.loader import load_store
+    from chronicle_tools.bench.workload import BenchWorkload
     from services.tree_heads import sign_tree_heads
 
     url = infra.fresh_database("proofs")
@@ -205,17 +204,9 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(out)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["cost", "proofs"])
-    parser.add_argument("--envelopes", type=int, default=20_000)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--workspaces", type=int, default=50, help="of the proofs' store")
-    parser.add_argument("--out", default="bench-results")
-    args = parser.parse_args()
+def measure(args) -> Path:
+    """`args.what` (cost or proofs) with the suite's options: the table printed, the
+    figures written as JSON under `args.out`; returns the file."""
     with infrastructure(None, None, keep=False) as infra:
         if args.what == "cost":
             figures = cost(infra, args.envelopes, args.rounds, args.seed)
@@ -226,8 +217,4 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"proofs-{args.what}-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps([f.as_dict() for f in figures], indent=2, default=str))
-    print(f"results: {path}")
-
-
-if __name__ == "__main__":
-    main()
+    return path

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.bench.query_calls import (
+from chronicle_tools.bench.query_calls import (
     audit_trail,
     badges,
     contact_log,
@@ -19,7 +19,7 @@ from services.bench.query_calls import (
     grid,
     timeline,
 )
-from services.bench.query_context import Context
+from chronicle_tools.bench.query_context import Context
 
 Server = Callable[[Any, Context], Awaitable[Any]]
 Http = Callable[[Context], tuple[str, str, dict | None, Any]]  # method, path, params, body

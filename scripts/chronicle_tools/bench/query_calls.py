@@ -3,7 +3,7 @@ call them (imported late, so a build without one still runs the others)."""
 
 from __future__ import annotations
 
-from services.bench.query_context import GRID_ROUTE, TIMELINE_ROUTE, Context, as_the_api
+from chronicle_tools.bench.query_context import GRID_ROUTE, TIMELINE_ROUTE, Context, as_the_api
 
 
 async def timeline(conn, ctx: Context, contact: str, cursor=None, text=None):

@@ -1,7 +1,7 @@
 """One read model rebuilt from the event store, in its own process (as a projector that
-starts on an empty schema does): `python -m services.bench.rebuild_worker URL NAME`; or
+starts on an empty schema does): `python -m chronicle_tools.bench.rebuild_worker URL NAME`; or
 every read model in one pass over the store (as `chronicle rebuild --all` builds them):
-`python -m services.bench.rebuild_worker URL --together`.
+`python -m chronicle_tools.bench.rebuild_worker URL --together`.
 
 Prints one JSON line: events applied, seconds. The benchmark samples this process's memory
 while it runs; the runner streams the log in batches, so memory should stay flat.

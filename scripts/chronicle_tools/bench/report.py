@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 
 from adapters.embedded import nats_server_binary
-from services.bench.measure import Figure
+from chronicle_tools.bench.measure import Figure
 
 PACKAGES = ("eventsourcing", "psycopg", "nats-py", "msgspec", "faststream", "fastapi", "pydantic")
 HEADER = (

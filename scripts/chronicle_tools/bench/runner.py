@@ -13,7 +13,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from services.bench import (
+from chronicle_tools.bench import (
     baseline_es,
     baseline_nats,
     baseline_pg,
@@ -24,10 +24,10 @@ from services.bench import (
     phase_relay,
     report,
 )
-from services.bench.config import Config
-from services.bench.infra import infrastructure
-from services.bench.measure import Figure
-from services.bench.samples import Samples
+from chronicle_tools.bench.config import Config
+from chronicle_tools.bench.infra import infrastructure
+from chronicle_tools.bench.measure import Figure
+from chronicle_tools.bench.samples import Samples
 
 
 def run(config: Config, database_url: str | None, nats_url: str | None, keep: bool = False):

@@ -8,9 +8,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from services.bench.loader import encode
-from services.bench.workload import BenchWorkload
-from services.workload import Published
+from chronicle_tools.bench.loader import encode
+from chronicle_tools.bench.workload import BenchWorkload
+from chronicle_tools.workload import Published
 
 DISTINCT = 20_000  # real events encoded; larger samples reuse their payloads
 

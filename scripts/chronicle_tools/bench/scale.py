@@ -1,18 +1,14 @@
-"""Scale-out and size measurements, on private servers started here (never on yours).
+"""Scale-out: partitioned projectors, on private servers started here (never on yours).
 
-    python -m services.bench_scale throughput --events 20000 --workers 1 2 4
-    python -m services.bench_scale size --events 100000
+    scripts/bench scale --events 20000 --workers 1 2 4
 
-`throughput`: projector workers as separate processes, one per partition, fed through
-NATS by the relay: the clock runs from the moment the events appear in the store until
-every partition has applied all of its events. `size`: the store and every read model
-after `--events` events of the demo workload, in bytes (tables + indexes), and per
-million events. The lead can plug `throughput()` and `sizes()` into `chronicle bench`.
+Projector workers as separate processes, one per partition, fed through NATS by the relay:
+the clock runs from the moment the events appear in the store until every partition has
+applied all of its events. One JSON line per run, and the list is returned.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -24,42 +20,17 @@ import time
 from pathlib import Path
 
 import psycopg
-from tqdm import tqdm
 
 from adapters import bus
 from adapters.embedded import NatsServer, create_database, start_postgres
-from adapters.eventstore import EventStore
-from adapters.logging import configure_logging
 from adapters.processes import die_with_parent
 from adapters.settings import Settings
+from chronicle_tools.bench.demo_store import fill, wait_for
 from projections.engine.source import Slot, projection_lag
 from projections.registry import PROJECTIONS, projection
-from services.ingest.processor import IngestProcessor
-from services.ingest.validation import Incoming
 from services.projector import durable_name
-from services.workload import demo_workload
 
 STAGED = ("chronicle_events", "event_chain")
-
-
-def fill(url: str, events: int, batch: int = 500) -> int:
-    """Ingest the demo workload of as many workspaces as it takes to store `events`.
-
-    Batches of 500, as the ingest service takes them: with 1,000 and more envelopes in
-    one transaction the pgserver build (Unix socket) hung in our runs, TCP did not."""
-    stored, n = 0, 0
-    with EventStore(url) as store, tqdm(total=events, desc="ingest", unit="ev") as bar:
-        processor = IngestProcessor(store)
-        while stored < events:
-            messages = []
-            while len(messages) < batch:
-                messages += demo_workload(n, f"ws_{n:05d}", f"b{n}")
-                n += 1
-            outcomes = processor.process([Incoming(m.subject, m.body) for m in messages])
-            added = sum(o.events for o in outcomes)
-            stored += added
-            bar.update(added)
-    return stored
 
 
 def _spawn(settings: Settings, name: str, partition: int | None, log: Path):
@@ -82,15 +53,6 @@ def _spawn(settings: Settings, name: str, partition: int | None, log: Path):
         stderr=out,
         preexec_fn=die_with_parent,
     )
-
-
-async def wait_for(check, within: float, what: str):
-    deadline = time.monotonic() + within
-    while not (found := await check()):
-        if time.monotonic() > deadline:
-            raise TimeoutError(what)
-        await asyncio.sleep(0.2)
-    return found
 
 
 async def _one_run(settings: Settings, name: str, workers: int, total: int, logs: Path) -> dict:
@@ -197,27 +159,3 @@ def throughput(events: int, workers: list[int], names: list[str]) -> list[dict]:
         nats.stop()
         server.cleanup()
     return results
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m services.bench_scale", description=__doc__)
-    sub = p.add_subparsers(dest="what", required=True)
-    t = sub.add_parser("throughput")
-    t.add_argument("--events", type=int, default=20000)
-    t.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
-    t.add_argument("--projection", nargs="+", default=["timeline"], choices=sorted(PROJECTIONS))
-    s = sub.add_parser("size")
-    s.add_argument("--events", type=int, default=100_000)
-    args = p.parse_args(argv)
-    configure_logging(Settings(log_level="warning"), "bench")
-    if args.what == "throughput":
-        throughput(args.events, args.workers, args.projection)
-    else:
-        from services.bench_size import sizes
-
-        print(json.dumps(sizes(args.events), indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""How big the store and the events stream grow: `python -m services.bench_scale size`.
+"""How big the store and the events stream grow: `scripts/bench size --events 100000`.
 
 The demo workload is stored and projected on a private PostgreSQL, then relayed to a
 private NATS; each table's size (with its indexes) and the stream's are read and scaled
@@ -17,9 +17,9 @@ from adapters import bus
 from adapters.embedded import NatsServer, create_database, start_postgres
 from adapters.eventstore import EVENTS_TABLE
 from adapters.settings import Settings
+from chronicle_tools.bench.demo_store import fill, wait_for
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
-from services.bench_scale import fill, wait_for
 
 SIZE_SQL = """
 SELECT n.nspname || '.' || c.relname, c.reltuples::bigint,

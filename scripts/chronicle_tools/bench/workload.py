@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from services.bench.actions import Actions, person
-from services.workload import Producer, Published, conversation_story
+from chronicle_tools.bench.actions import Actions, person
+from chronicle_tools.workload import Producer, Published, conversation_story
 
 OPEN_STORIES = 64  # conversations in progress at once, their envelopes interleaved
 SINGLE = 0.3  # share of steps that are a one-envelope action instead of a story's next step

@@ -1,4 +1,4 @@
-"""`chronicle demo`: start everything, publish a sample workload, show what it became."""
+"""`scripts/demo`: start everything, publish a sample workload, show what it became."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from tqdm import tqdm
 from adapters import bus, bus_credentials
 from adapters.embedded import Servers, free_port, infrastructure
 from adapters.settings import Settings
-from services import showcase
+from chronicle_tools.demo import showcase
+from chronicle_tools.workload import Published, demo_workload
 from services.api.tokens import create_token
 from services.services import migrate
 from services.supervisor import Supervisor
-from services.workload import Published, demo_workload
 
 
 async def publish(nats_url: str, messages: list[Published], inbox_prefix: str = "") -> None:
@@ -99,7 +99,7 @@ def console_lines(
         intro = "The demo stops now; these were its addresses:"
         then = "Next:"
         keep = [
-            "  keep it running:   chronicle demo --keep-running   "
+            "  keep it running:   scripts/demo --keep-running   "
             "(or `chronicle up`: the services alone, same data)",
         ]
     return [

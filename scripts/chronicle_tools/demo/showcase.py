@@ -8,7 +8,7 @@ import httpx
 import msgspec
 import psycopg
 
-from services.workload import Published
+from chronicle_tools.workload import Published
 
 
 def bad_messages(workspace: str, run: str) -> list[Published]:

@@ -3,8 +3,8 @@
 Chronicle's consumers are nats-py pull loops (docs/architecture.md says why), and what a
 code generator needs (headers, channel parameters, request/reply) is more than FastStream's
 generator says, so the document is assembled here, from the envelope models of the ingest
-registry, the answer and event models (services/asyncapi_messages.py), the headers the
-services read and write (services/asyncapi_headers.py) and the bus's subjects. It is
+registry, the answer and event models (asyncapi_messages.py), the headers the
+services read and write (asyncapi_headers.py) and the bus's subjects. It is
 written from Chronicle's side: it *receives* envelopes and requests, and *sends* verdicts,
 reject notices and stored events. tests/e2e/test_asyncapi_messages.py checks real messages
 captured from the bus against it.
@@ -17,9 +17,9 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from services.asyncapi_channels import channels_and_operations
-from services.asyncapi_headers import HEADERS
-from services.asyncapi_messages import ANSWERS, StoredEvent, envelope_model
+from chronicle_tools.docs.asyncapi_channels import channels_and_operations
+from chronicle_tools.docs.asyncapi_headers import HEADERS
+from chronicle_tools.docs.asyncapi_messages import ANSWERS, StoredEvent, envelope_model
 from services.ingest.registry import COMMANDS
 
 REF = "#/components/schemas/{model}"

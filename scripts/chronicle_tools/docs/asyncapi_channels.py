@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters import bus
-from services.asyncapi_messages import envelope_model, wire_names
+from chronicle_tools.docs.asyncapi_messages import envelope_model, wire_names
 from services.ingest.envelope import WORKSPACE_PATTERN
 from services.ingest.registry import COMMANDS
 

@@ -9,7 +9,7 @@ from typing import Any
 from nats.js.api import Header
 
 from adapters import bus, bus_auth
-from services.asyncapi_messages import wire_names
+from chronicle_tools.docs.asyncapi_messages import wire_names
 from services.ingest.envelope import Envelope
 
 DIGITS = "^[0-9]+$"

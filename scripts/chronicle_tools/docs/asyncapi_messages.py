@@ -3,7 +3,7 @@ docs/schemas/ and the producer package (clients/python) are generated from.
 
 Envelopes come from the ingest registry; answers mirror `Outcome.reply()` and stored events
 the relay's messages (tests/e2e/test_asyncapi_messages.py checks real ones against the
-document). Their headers: services/asyncapi_headers.py.
+document). Their headers: asyncapi_headers.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pydantic models as Python source, from their JSON Schemas: what services/docs_producer.py
+"""Pydantic models as Python source, from their JSON Schemas: what producer.py
 writes the producer package's models with. Only what the contracts use is covered (strings,
 numbers, booleans, date-times, lists, unions, literals, nested models); anything else fails
 loudly. Lines are laid out as `ruff format` would lay them out."""
