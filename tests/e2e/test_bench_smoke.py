@@ -1,4 +1,4 @@
-"""`chronicle bench --quick` runs every phase end to end, so the benchmark cannot rot.
+"""`scripts/bench --quick` runs every phase end to end, so the benchmark cannot rot.
 
 No thresholds: speed lives in the benchmark's figures (docs/performance.md), not in tests.
 What is checked is that each phase measured something real and the results were written.
