@@ -30,6 +30,7 @@ from domain.shared import Actor
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
 from services.erasure import erase_contact
+from services.ingest.dry_run import Workspace
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming
 
@@ -82,8 +83,6 @@ async def rebuild(url: str) -> dict:
 
 
 def mapper_costs(events: int = 2000) -> dict:
-    from services.ingest.dry_run import Workspace
-
     workspace, domain = Workspace("ws_b"), []
     for m in demo_workload(1, "ws_b", "m")[:events]:
         body = json.loads(m.body)

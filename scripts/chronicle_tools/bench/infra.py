@@ -9,6 +9,7 @@ Chronicle's streams: the benchmark would disturb them), else a private nats-serv
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 import tempfile
@@ -77,8 +78,6 @@ async def _chronicle_streams(nats_url: str) -> list[str]:
 def infrastructure(database_url: str | None, nats_url: str | None, keep: bool) -> Iterator[Infra]:
     """Yield an `Infra`; stop what was started here and drop the databases made (unless
     `keep`) on the way out."""
-    import asyncio
-
     scratch = Path(tempfile.mkdtemp(prefix="chronicle-bench-"))
     pg_server = nats_server = None
     try:

@@ -26,17 +26,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from psycopg import AsyncConnection
 
+from adapters.eventstore import EventStore
+from adapters.merkle_catch_up import catch_up_all
 from chronicle_tools.bench.infra import Infra, infrastructure
+from chronicle_tools.bench.loader import load_store
 from chronicle_tools.bench.measure import Figure, progress
+from chronicle_tools.bench.workload import BenchWorkload
+from services import proofs as proof_service
+from services.ingest.processor import IngestProcessor
+from services.ingest.validation import Incoming
+from services.tree_heads import sign_tree_heads
 
 
 def _ingest_round(infra: Infra, envelopes: int, seed: int, tree: bool) -> Figure:
-    from adapters.eventstore import EventStore
-    from chronicle_tools.bench.workload import BenchWorkload
-    from services.ingest.processor import IngestProcessor
-    from services.ingest.validation import Incoming
-
     url = infra.fresh_database("proofcost")
     messages = [Incoming(m.subject, m.body) for m in BenchWorkload(seed, envelopes)]
     spent = [0.0, 0.0]  # wall (with the pipeline's waits), CPU of this process
@@ -96,10 +101,6 @@ async def _latencies(calls, call) -> list[float]:
 
 
 async def _measure(url: str, calls: int, seed: int) -> list[Figure]:
-    from psycopg import AsyncConnection
-
-    from services import proofs
-
     rng = random.Random(seed)
     async with await AsyncConnection.connect(url, autocommit=True) as conn:
         heads = await (
@@ -119,9 +120,9 @@ async def _measure(url: str, calls: int, seed: int) -> list[Figure]:
                 "SELECT state FROM chronicle_events WHERE notification_id = %s", (p,)
             ),
         )
-        inclusion = await _latencies(picks, lambda ws, p: proofs.inclusion(conn, ws, p))
+        inclusion = await _latencies(picks, lambda ws, p: proof_service.inclusion(conn, ws, p))
         pairs = [(ws, rng.randint(1, sizes[ws])) for ws, _ in picks]
-        consistency = await _latencies(pairs, lambda ws, m: proofs.consistency(conn, ws, m))
+        consistency = await _latencies(pairs, lambda ws, m: proof_service.consistency(conn, ws, m))
         largest = max(sizes.values())
     return [
         Figure(
@@ -149,13 +150,6 @@ async def _measure(url: str, calls: int, seed: int) -> list[Figure]:
 def proofs_at(
     infra: Infra, events: int, calls: int, seed: int, workspaces: int = 50
 ) -> list[Figure]:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from adapters.merkle_catch_up import catch_up_all
-    from chronicle_tools.bench.loader import load_store
-    from chronicle_tools.bench.workload import BenchWorkload
-    from services.tree_heads import sign_tree_heads
-
     url = infra.fresh_database("proofs")
     bar = progress(events, f"loading {events:,} events", unit="ev")
     workload = BenchWorkload(seed, events, workspaces=workspaces)
@@ -167,8 +161,6 @@ def proofs_at(
     built = time.perf_counter() - started
 
     async def sign() -> int:
-        from psycopg import AsyncConnection
-
         async with await AsyncConnection.connect(url, autocommit=True) as conn:
             return len(await sign_tree_heads(conn, Ed25519PrivateKey.generate()))  # thrown away
 

@@ -29,6 +29,7 @@ from chronicle_tools.bench.demo_store import fill, wait_for
 from projections.engine.source import Slot, projection_lag
 from projections.registry import PROJECTIONS, projection
 from services.projector import durable_name
+from services.relay import Relay
 
 STAGED = ("chronicle_events", "event_chain")
 
@@ -56,8 +57,6 @@ def _spawn(settings: Settings, name: str, partition: int | None, log: Path):
 
 
 async def _one_run(settings: Settings, name: str, workers: int, total: int, logs: Path) -> dict:
-    from services.relay import Relay
-
     nc = await bus.connect(settings.nats_url, "bench")
     for info in await nc.jetstream().streams_info():
         await nc.jetstream().delete_stream(info.config.name)

@@ -20,6 +20,7 @@ from adapters.settings import Settings
 from chronicle_tools.bench.demo_store import fill, wait_for
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
+from services.relay import Relay
 
 SIZE_SQL = """
 SELECT n.nspname || '.' || c.relname, c.reltuples::bigint,
@@ -73,8 +74,6 @@ def sizes(events: int) -> dict:
 
 async def _relayed_bytes(url: str, root: Path, total: int) -> int:
     """Relay the store to a private NATS; the events stream's size on disk then."""
-    from services.relay import Relay
-
     nats = NatsServer.start(root / "nats")
     relay = Relay(Settings(database_url=url, nats_url=nats.url, checkpoint_interval=0))
     try:

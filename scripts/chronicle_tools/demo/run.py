@@ -20,7 +20,9 @@ from adapters.settings import Settings
 from chronicle_tools.demo import showcase
 from chronicle_tools.workload import Published, demo_workload
 from services.api.tokens import create_token
+from services.ingest.service import DURABLE
 from services.services import migrate
+from services.status import from_store
 from services.supervisor import Supervisor
 
 
@@ -41,8 +43,6 @@ async def publish(nats_url: str, messages: list[Published], inbox_prefix: str = 
 
 async def ingest_backlog(nats_url: str) -> int:
     """Messages the ingest consumer has not yet finished (pending + unacknowledged)."""
-    from services.ingest.service import DURABLE
-
     nc = await bus.connect(nats_url, "demo-observer")
     try:
         info = await nc.jetstream().consumer_info(bus.INGEST_STREAM, DURABLE)
@@ -56,8 +56,6 @@ def wait_until_settled(
 ) -> None:
     """Wait on checkpoints: the ingest consumer's backlog, then each read model's position
     (from the store, as `chronicle status` reads them)."""
-    from services.status import from_store
-
     bar = tqdm(
         total=total, desc="ingested + projected", unit="msg", file=sys.stderr, mininterval=0.5
     )
