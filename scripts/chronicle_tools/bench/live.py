@@ -24,13 +24,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import psycopg
 
 from adapters.embedded import free_port, infrastructure
 from adapters.settings import Settings
 from chronicle_tools.bench.live_clients import (
     cpu_seconds,
+    ops_health,
     ready,
     received,
     stalled,
@@ -76,90 +76,99 @@ def run(settings: Settings, options: Options) -> dict:
         port = free_port()
         env = {"CHRONICLE_DATABASE_URL": db, "CHRONICLE_NATS_URL": nats}
         env |= {"CHRONICLE_API_PORT": str(port), "CHRONICLE_LOG_LEVEL": "warning"}
+        # Each process's ops endpoint from this port on (the API's /health details live there).
+        env["CHRONICLE_METRICS_PORT"] = str(free_port())
+        # Every subscriber of the bench uses one token in one workspace: the API's limits
+        # on those (docs/live.md) would refuse the many subscribers it sets out to measure.
+        streams = str(options.busy + options.idle + options.stalled)
+        env |= {
+            "CHRONICLE_LIVE_MAX_PER_TOKEN": streams,
+            "CHRONICLE_LIVE_MAX_PER_WORKSPACE": streams,
+        }
         supervisor = Supervisor(env, log_dir=Path(folder) / "logs")
         supervisor.start()
         try:
             api = f"http://127.0.0.1:{port}"
+            ops = f"http://127.0.0.1:{supervisor.own_env('api')['CHRONICLE_METRICS_PORT']}"
             wait_for_api(api)
             quiet_garbage_collector()  # its 1,100 clients would pause as the API's would
-            return asyncio.run(_bench(db, nats, api, supervisor, options))
+            return asyncio.run(_bench(db, nats, api, ops, supervisor, options))
         finally:
             supervisor.stop()
 
 
-async def _bench(db: str, nats: str, api: str, supervisor: Supervisor, o: Options) -> dict:
+async def _bench(
+    db: str, nats: str, api: str, ops: str, supervisor: Supervisor, o: Options
+) -> dict:
     with psycopg.connect(db, autocommit=True) as conn:
         token = create_token(conn, o.workspace, "u_bench", "admin", label="bench-live")
     busy = [f"busy-{i}" for i in range(o.busy)]
     idle = [f"idle-{i}" for i in range(o.idle)]
-    async with httpx.AsyncClient(base_url=api, timeout=10) as ops:
 
-        async def health() -> dict:
-            return (await ops.get("/health")).json()
+    async def health() -> dict:
+        return await ops_health(ops)
 
-        async def settled() -> bool:
-            h = await health()
-            lagging = any(p["lag_events"] for p in h["projections"].values())
-            return not lagging and not await ingest_backlog(nats)
+    async def settled() -> bool:
+        h = await health()
+        lagging = any(p["lag_events"] for p in h["projections"].values())
+        return not lagging and not await ingest_backlog(nats)
 
-        await publish(nats, contacts(o.workspace, busy + idle))
-        await wait(settled, "the contacts")
-        contacts_position = (await health())["projections"]["timeline"]["position"]
-        api_pid = supervisor.processes["api"].pid
-        figures: dict = {"options": o.__dict__, "api_rss_mib": {"baseline": rss_mib(api_pid)}}
+    await publish(nats, contacts(o.workspace, busy + idle))
+    await wait(settled, "the contacts")
+    contacts_position = (await health())["projections"]["timeline"]["position"]
+    api_pid = supervisor.processes["api"].pid
+    figures: dict = {"options": o.__dict__, "api_rss_mib": {"baseline": rss_mib(api_pid)}}
 
-        subscribers = await subscribe(api, token, idle, [])
-        figures["api_rss_mib"]["with_idle"] = rss_mib(api_pid)
-        subscribers.open(busy)
-        await wait(lambda: ready(subscribers, o.idle + o.busy), "every subscriber")
-        port = int(api.rsplit(":", 1)[1])
-        stuck = [await stalled(port, token, "/v1/activities/live") for _ in range(o.stalled)]
-        await wait(
-            lambda: subscribers_are(health, o.idle + o.busy + o.stalled), "stalled subscribers"
-        )
-        figures["api_rss_mib"]["with_idle_and_busy"] = rss_mib(api_pid)
-        total = int(o.rate * o.seconds)
-        pids = {name: p.pid for name, p in supervisor.processes.items()} | {"bench": os.getpid()}
-        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        announcements = Announcements(db)
-        listening = asyncio.create_task(announcements.listen())
-        sent = await paced(nats, o.workspace, busy, o.rate, total)
-        await wait(
-            lambda: received(subscribers, total),
-            "every entry",
-            within=60 + o.seconds,
-            status=lambda: f"{len(subscribers.received)} of {total} arrived",
-        )
-        listening.cancel()
-        figures["cpu_seconds"] = {n: cpu_seconds(p) - cpu_before[n] for n, p in pids.items()}
-        figures["hub"] = (await health())["live"]
-        figures["api_rss_mib"]["after_the_run_with_stalled"] = rss_mib(api_pid)
-        for writer in stuck:
-            writer.close()
-        latencies = [subscribers.received[a] - sent[a] for a in sent if a in subscribers.received]
-        to_announced, to_received = announcements.split(subscribers.arrivals)
-        figures["latency_ms"] = {
-            "p50": 1000 * percentile(latencies, 0.50),
-            "p99": 1000 * percentile(latencies, 0.99),
-            "max": 1000 * max(latencies),
-            "stored_to_received_p50": 1000 * percentile(subscribers.stored_to_received, 0.5),
-            "stored_to_received_p99": 1000 * percentile(subscribers.stored_to_received, 0.99),
-            "stored_to_announced_p50": 1000 * percentile(to_announced, 0.5),
-            "stored_to_announced_p99": 1000 * percentile(to_announced, 0.99),
-            "announced_to_received_p50": 1000 * percentile(to_received, 0.5),
-            "announced_to_received_p99": 1000 * percentile(to_received, 0.99),
-            "delivered": len(latencies),
-            "published": total,
-            "publish_rate": total / sent["_seconds"],
-        }
-        await subscribers.close()
-        await wait(lambda: subscribers_are(health, 0), "the subscribers to be gone")
-        at = {"contacts": contacts_position, "head": (await health())["store_position"]}
-        figures["throughput"] = await throughput(db, api, token, supervisor, o, busy, idle, at)
-        figures["commit_to_received_ms"] = await paced_commits(
-            db, api, token, o, busy, idle, at, api_pid
-        )
-        return figures
+    subscribers = await subscribe(api, ops, token, idle, [])
+    figures["api_rss_mib"]["with_idle"] = rss_mib(api_pid)
+    subscribers.open(busy)
+    await wait(lambda: ready(subscribers, o.idle + o.busy), "every subscriber")
+    port = int(api.rsplit(":", 1)[1])
+    stuck = [await stalled(port, token, "/v1/activities/live") for _ in range(o.stalled)]
+    await wait(lambda: subscribers_are(health, o.idle + o.busy + o.stalled), "stalled subscribers")
+    figures["api_rss_mib"]["with_idle_and_busy"] = rss_mib(api_pid)
+    total = int(o.rate * o.seconds)
+    pids = {name: p.pid for name, p in supervisor.processes.items()} | {"bench": os.getpid()}
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    announcements = Announcements(db)
+    listening = asyncio.create_task(announcements.listen())
+    sent = await paced(nats, o.workspace, busy, o.rate, total)
+    await wait(
+        lambda: received(subscribers, total),
+        "every entry",
+        within=60 + o.seconds,
+        status=lambda: f"{len(subscribers.received)} of {total} arrived",
+    )
+    listening.cancel()
+    figures["cpu_seconds"] = {n: cpu_seconds(p) - cpu_before[n] for n, p in pids.items()}
+    figures["hub"] = (await health())["live"]
+    figures["api_rss_mib"]["after_the_run_with_stalled"] = rss_mib(api_pid)
+    for writer in stuck:
+        writer.close()
+    latencies = [subscribers.received[a] - sent[a] for a in sent if a in subscribers.received]
+    to_announced, to_received = announcements.split(subscribers.arrivals)
+    figures["latency_ms"] = {
+        "p50": 1000 * percentile(latencies, 0.50),
+        "p99": 1000 * percentile(latencies, 0.99),
+        "max": 1000 * max(latencies),
+        "stored_to_received_p50": 1000 * percentile(subscribers.stored_to_received, 0.5),
+        "stored_to_received_p99": 1000 * percentile(subscribers.stored_to_received, 0.99),
+        "stored_to_announced_p50": 1000 * percentile(to_announced, 0.5),
+        "stored_to_announced_p99": 1000 * percentile(to_announced, 0.99),
+        "announced_to_received_p50": 1000 * percentile(to_received, 0.5),
+        "announced_to_received_p99": 1000 * percentile(to_received, 0.99),
+        "delivered": len(latencies),
+        "published": total,
+        "publish_rate": total / sent["_seconds"],
+    }
+    await subscribers.close()
+    await wait(lambda: subscribers_are(health, 0), "the subscribers to be gone")
+    at = {"contacts": contacts_position, "head": (await health())["store_position"]}
+    figures["throughput"] = await throughput(db, api, ops, token, supervisor, o, busy, idle, at)
+    figures["commit_to_received_ms"] = await paced_commits(
+        db, api, ops, token, o, busy, idle, at, api_pid
+    )
+    return figures
 
 
 def report(figures: dict) -> str:

@@ -28,9 +28,11 @@ async def wait(check, what: str, within: float = 120.0, status=lambda: "") -> No
 
 
 class Subscribers:
-    """SSE streams on contact timelines; records when each bench activity arrived."""
+    """SSE streams on contact timelines; records when each bench activity arrived. `ops`:
+    the API process's ops endpoint, whose /health tells its live streams' state."""
 
-    def __init__(self, api: str, token: str) -> None:
+    def __init__(self, api: str, ops: str, token: str) -> None:
+        self.ops = ops
         self.client = httpx.AsyncClient(
             base_url=api,
             headers={"Authorization": f"Bearer {token}"},
@@ -42,6 +44,9 @@ class Subscribers:
         self.arrivals: list[tuple[int, float, float]] = []  # (position, stored, arrived)
         self.ready = 0
         self.tasks: list[asyncio.Task] = []
+
+    async def health(self) -> dict:
+        return await ops_health(self.ops)
 
     def open(self, contact_ids: list[str]) -> None:
         for contact_id in contact_ids:
@@ -88,20 +93,29 @@ async def stalled(api_port: int, token: str, path: str) -> asyncio.StreamWriter:
     return writer
 
 
-async def subscribe(api: str, token: str, idle: list[str], busy: list[str]) -> Subscribers:
-    subscribers = Subscribers(api, token)
+async def ops_health(ops: str) -> dict:
+    """A process's /health with its details (consumers' lag, the API's live streams): on
+    its ops endpoint, not on the API's port, which answers up or down only."""
+    async with httpx.AsyncClient(base_url=ops, timeout=10) as client:
+        return (await client.get("/health")).json()
+
+
+async def subscribe(
+    api: str, ops: str, token: str, idle: list[str], busy: list[str]
+) -> Subscribers:
+    subscribers = Subscribers(api, ops, token)
     subscribers.open(idle + busy)
     await wait(lambda: ready(subscribers, len(idle) + len(busy)), "the subscribers")
-    await settled_reads(subscribers.client)
+    await settled_reads(subscribers)
     return subscribers
 
 
-async def settled_reads(client: httpx.AsyncClient) -> None:
+async def settled_reads(subscribers: Subscribers) -> None:
     """Until the API's subscribers have made their first reads (each reads once after
     `ready`): nobody waits for a read, twice in a row."""
     quiet = 0
     while quiet < 2:
-        live = (await client.get("/health")).json()["live"]
+        live = (await subscribers.health())["live"]
         quiet = quiet + 1 if live["reading"] == 0 else 0
         await asyncio.sleep(0.2)
 

@@ -78,7 +78,7 @@ async def replay_apart(
     return json.loads(out)
 
 
-async def throughput(db, api, token, supervisor, o, busy, idle, at: dict) -> dict:
+async def throughput(db, api, ops, token, supervisor, o, busy, idle, at: dict) -> dict:
     """The timeline projector's rate alone, with the idle subscribers, and with the idle
     and busy ones following along; rounds alternate, and the median of each is kept (the
     machine is shared: its load moves)."""
@@ -91,7 +91,7 @@ async def throughput(db, api, token, supervisor, o, busy, idle, at: dict) -> dic
     for _ in range(o.rounds):
         for name, following in (("alone", []), ("idle", idle), ("idle_and_busy", idle + busy)):
             await replay_apart(db, at["contacts"], o.batch, reset=True)
-            subscribers = await subscribe(api, token, following, [])
+            subscribers = await subscribe(api, ops, token, following, [])
             try:
                 before = cpu_seconds(api_pid)
                 replayed = await replay_apart(db, at["head"], o.batch)
@@ -111,14 +111,16 @@ async def throughput(db, api, token, supervisor, o, busy, idle, at: dict) -> dic
     } | {"events": replayed["events"], "transactions": replayed["transactions"]}
 
 
-async def paced_commits(db, api, token, o, busy, idle, at: dict, supervisor_api_pid: int) -> dict:
+async def paced_commits(
+    db, api, ops, token, o, busy, idle, at: dict, supervisor_api_pid: int
+) -> dict:
     """Commit → received alone: the stored activities applied again at `rate` events a
     second in transactions of 10 while every subscriber follows; the latency of each
     entry is from its transaction's commit to its arrival over SSE."""
     await replay_apart(db, at["contacts"], o.batch, reset=True)
-    subscribers = await subscribe(api, token, idle, busy)
+    subscribers = await subscribe(api, ops, token, idle, busy)
     try:
-        before = (await subscribers.client.get("/health")).json()["live"]
+        before = (await subscribers.health())["live"]
         announcements = Announcements(db)
         listening = asyncio.create_task(announcements.listen())
         api_pid, api_cpu = supervisor_api_pid, cpu_seconds(supervisor_api_pid)
@@ -128,7 +130,7 @@ async def paced_commits(db, api, token, o, busy, idle, at: dict, supervisor_api_
         await wait(lambda: received(subscribers, total), "the paced entries")
         cpu = {"api": cpu_seconds(api_pid) - api_cpu, "bench": time.process_time() - bench_cpu}
         listening.cancel()
-        after = (await subscribers.client.get("/health")).json()["live"]
+        after = (await subscribers.health())["live"]
     finally:
         await subscribers.close()
     _, to_received = announcements.split(subscribers.arrivals)
