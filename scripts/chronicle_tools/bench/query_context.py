@@ -83,7 +83,7 @@ async def build(conn: AsyncConnection) -> Context:
 async def _deep_timeline_cursor(conn: AsyncConnection, ctx: Context) -> str | None:
     """The cursor of the page 80 % down the busiest contact's timeline (walked page by
     page, as a client would)."""
-    from projections.timeline.queries import TimelineQueries
+    from projections.timeline.queries import TimelineQueries  # late: as in query_calls.py
 
     entries = await _column(
         conn,
@@ -113,7 +113,7 @@ async def _deep_timeline_cursor(conn: AsyncConnection, ctx: Context) -> str | No
 
 
 async def _deep_grid_cursor(conn: AsyncConnection, ctx: Context) -> str | None:
-    from projections.activity_grid.queries import GridFilter, GridQueries
+    from projections.activity_grid.queries import GridFilter, GridQueries  # late: ditto
 
     rows = await _column(
         conn,
