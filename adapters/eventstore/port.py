@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.persistence import Recording
 
 
+@runtime_checkable
 class AggregateStore(Protocol):
     """Where aggregates come from and their new events go.
 
