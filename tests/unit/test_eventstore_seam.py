@@ -15,7 +15,8 @@ from eventsourcing.persistence import EventStore as LibraryEventStore
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 
 from adapters.eventstore import seam
-from adapters.eventstore.store import ChronicleFactory, EventStore, _Events
+from adapters.eventstore.connection import ChronicleFactory
+from adapters.eventstore.store import EventStore, _Events
 
 
 def shape(function) -> str:
