@@ -135,7 +135,7 @@ def import_(
     exported one; unless `partial`, each workspace's chain must also be whole (every
     line's previous hash is that of the workspace's line before it), so a line left out
     or moved is refused here, not found later."""
-    from adapters.merkle_catch_up import catch_up_all
+    from adapters.eventstore.merkle_catch_up import catch_up_all
     from adapters.migrations import ensure_store
 
     ensure_store(database_url)

@@ -8,6 +8,8 @@ eventsourcing library's internals, behind named functions.
 - `seam.py`       `LibraryRecorder`: the one class touching the library's private methods
 - `recorder.py`   what a batch records beside its events, in their transaction
 - `records.py`    the envelope ledger, rejects and dead letters it records
+- `address_index.py`, `merkle_store.py`, `merkle_catch_up.py`: the contact address index
+                  and the workspaces' Merkle trees, kept in that transaction too
 - `table.py`      the table's name and the store's own statements on it
 - `log.py`        the log as the auditors' use cases read and load it (verify, export, erase)
 - `reads.py`      the log as the running services read it (relay, projections, API)

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Notification, Recording
 
-from adapters.address_index import rows_of
+from adapters.eventstore.address_index import rows_of
 
 
 class MemoryStore:

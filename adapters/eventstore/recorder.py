@@ -12,8 +12,8 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from psycopg.sql import SQL
 
-from adapters import address_index, chain, merkle_store
-from adapters.eventstore import table
+from adapters import chain
+from adapters.eventstore import address_index, merkle_store, table
 from adapters.eventstore.records import (
     INSERT_DEAD_LETTER,
     INSERT_REJECT,
@@ -91,4 +91,4 @@ class ChronicleRecorder(LibraryRecorder):
         # a concurrent writer's duplicate envelope still surfaces here, as IntegrityError.
         record_envelopes(curs, envelopes, repeats, ids)
         workspaces = chain.extend(curs, stored_events, ids)
-        self.trees.extend(curs, stored_events, ids, workspaces)  # adapters/merkle_store
+        self.trees.extend(curs, stored_events, ids, workspaces)  # merkle_store.py

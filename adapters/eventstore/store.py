@@ -11,8 +11,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import EventStore as LibraryEventStore
 from eventsourcing.persistence import Notification, Recording, StoredEvent
 
-from adapters import address_index
-from adapters.eventstore import table
+from adapters.eventstore import address_index, table
 from adapters.eventstore.connection import application_env
 from adapters.keys import Keyring, PostgresKeys
 from adapters.mapper import MsgspecMapper
@@ -90,7 +89,7 @@ class EventStore(Application):
         return self.events.put(list(events), **kwargs)
 
     def contacts_with_addresses(self, workspace_id: str, addresses: Iterable[str]) -> dict:
-        """address -> ids of contacts that have had it (see adapters/address_index.py)."""
+        """address -> ids of contacts that have had it (see address_index.py)."""
         with self.datastore.get_connection() as conn:
             return address_index.lookup(conn, workspace_id, addresses)
 

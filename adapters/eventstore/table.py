@@ -1,9 +1,9 @@
 """The events table, and the statements the store's own writers run on it: the insert,
 the ingest catch-up, the Merkle tree's catch-up and the address index's backfill.
 
-A leaf module (it imports nothing of Chronicle), so the modules that write beside the
-events in the insert transaction (adapters/chain.py, merkle_store.py, address_index.py)
-can read the table from here without importing the store.
+A leaf module (it imports nothing of Chronicle): the modules that write beside the events
+in the insert transaction (merkle_store.py, address_index.py) read the table from here,
+and the recorder imports them.
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ def proofs_at(
 ) -> list[Figure]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from adapters.merkle_catch_up import catch_up_all
+    from adapters.eventstore.merkle_catch_up import catch_up_all
     from services.bench.loader import load_store
     from services.bench.workload import BenchWorkload
     from services.tree_heads import sign_tree_heads

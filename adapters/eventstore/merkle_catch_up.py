@@ -9,7 +9,7 @@ from typing import Any
 from psycopg.rows import tuple_row
 
 from adapters.eventstore import table
-from adapters.merkle_store import catch_up, read_edges
+from adapters.eventstore.merkle_store import catch_up, read_edges
 
 # Per workspace (a loose index scan over event_chain_head): its chain's last event, and its
 # tree's last leaf, where the tree lags.
