@@ -94,3 +94,14 @@ def test_the_library_inserts_through_the_recorder_not_a_database_function(store)
     """With the library's database functions on, `insert_events` skips every hook."""
     assert store.recorder.datastore.enable_db_functions is False
     assert store.recorder.channel_name == CHANNEL
+
+
+def test_what_save_events_leaves_out_of_the_librarys_save_does_nothing_here(store):
+    """`EventStore.save_events` puts events straight into the library's event store; the
+    library's `save` would also take snapshots, fill the repository's aggregate cache and
+    call `_notify`, none of which this application has."""
+    from eventsourcing.application import Application
+
+    assert store.snapshots is None
+    assert store.repository.cache is None
+    assert type(store)._notify is Application._notify
