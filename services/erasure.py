@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.eventstore import EventStore, log
+from adapters.eventstore import EventStore, history
 from adapters.sealing import MARK_BYTES, key_ids
 from domain import personal
 from domain.contact import Contact
@@ -128,7 +128,7 @@ def prepare(store: EventStore, workspace_id: str, contact_id: str) -> Erasure:
 def _scan(curs: Any, erasure: Erasure) -> list[int]:
     """Positions after the last scan holding values sealed under the erasure's keys."""
     wanted, found = set(erasure.keys), []
-    for row in log.holding(curs, erasure.workspace_id, erasure.scanned, MARK_BYTES):
+    for row in history.holding(curs, erasure.workspace_id, erasure.scanned, MARK_BYTES):
         erasure.scanned = max(erasure.scanned, row["notification_id"])
         if wanted & key_ids(bytes(row["state"])):
             found.append(row["notification_id"])
@@ -251,7 +251,7 @@ def reapply(database_url: str) -> int:
 
     with psycopg.connect(database_url) as conn, conn.transaction():
         conn.execute("UPDATE erasure_epoch SET epoch = epoch + 1")  # writers drop caches
-        states = log.states(conn, Contact.Erased.TOPIC)
+        states = history.states(conn, Contact.Erased.TOPIC)
         ids = sorted({i for state in states for i in msgspec.json.decode(state)["keys"]})
         return conn.execute(
             "UPDATE subject_keys SET key = NULL, erased_at = coalesce(erased_at, now()) "

@@ -21,7 +21,7 @@ import psycopg
 from tqdm import tqdm
 
 from adapters.chain import genesis, link
-from adapters.eventstore import log
+from adapters.eventstore import history
 from adapters.keys import Keys, read_keys
 from adapters.mapper import MsgspecMapper
 from adapters.sealing import key_ids
@@ -79,7 +79,7 @@ def lines(
     told how far through the log the export is."""
     mapper = MsgspecMapper()
     since, until = aware(since), aware(until)
-    sql, params = log.select(workspace, aggregate, type_)
+    sql, params = history.select(workspace, aggregate, type_)
     with psycopg.connect(database_url) as conn, conn.cursor(name="export") as cur:
         cur.execute(sql, params)
         while rows := cur.fetchmany(5000):
@@ -95,7 +95,7 @@ def lines(
 
 def export(database_url: str, out: IO[bytes], progress: bool = True, **filters: Any) -> int:
     with psycopg.connect(database_url) as conn:
-        head = log.head(conn)
+        head = history.head(conn)
     bar = tqdm(
         total=head or 0,
         unit="pos",
@@ -144,7 +144,7 @@ def import_(
     events: list[tuple] = []
     chains: list[tuple] = []
     with psycopg.connect(database_url) as conn, conn.transaction():
-        if not log.is_empty(conn):
+        if not history.is_empty(conn):
             raise ImportError_("the target event store is not empty")
         bar = tqdm(
             total=_size(source),  # bytes: a total and an ETA from the file's size
@@ -185,7 +185,7 @@ def import_(
             if len(events) >= COPY_BATCH:
                 _copy(conn, events, chains)
         _copy(conn, events, chains)
-        log.continue_after_load(conn)
+        history.continue_after_load(conn)
         catch_up_all(conn)  # each workspace's Merkle tree, from the imported events
         bar.close()
     return count
@@ -200,7 +200,7 @@ def _size(source: IO[bytes]) -> int | None:
 
 def _copy(conn: psycopg.Connection, events: list[tuple], chains: list[tuple]) -> None:
     with conn.cursor() as cur:
-        log.copy_in(cur, events)
+        history.copy_in(cur, events)
         with cur.copy(
             "COPY event_chain (notification_id, workspace_id, prev_hash, hash) FROM STDIN"
         ) as copy:

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from adapters import signing
 from adapters.chain import genesis, link
-from adapters.eventstore import log
+from adapters.eventstore import history
 from services import tree_check
 
 
@@ -86,7 +86,7 @@ def verify(
     with psycopg.connect(database_url) as conn:
         sizes = tree_check.stored_sizes(conn, workspace)
         trees = tree_check.TreeWalk(tree_check.wanted(heads, sizes), sizes)
-        report, stored = walk(log.walk(conn, workspace), trees)
+        report, stored = walk(history.walk(conn, workspace), trees)
         _check_all(report, checkpoints, stored, public_key, workspace)
         broken = {p.workspace_id for p in report.problems}
         damaged = tree_check.stored_problems(conn, trees, broken)

@@ -11,7 +11,7 @@ eventsourcing library's internals, behind named functions.
 - `address_index.py`, `merkle_store.py`, `merkle_catch_up.py`: the contact address index
                   and the workspaces' Merkle trees, kept in that transaction too
 - `table.py`      the table's name and the store's own statements on it
-- `log.py`        the log as the auditors' use cases read and load it (verify, export, erase)
+- `history.py`    the log as the auditors' use cases read and load it (verify, export, erase)
 - `reads.py`      the log as the running services read it (relay, projections, API)
 """
 

@@ -14,7 +14,7 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from psycopg.sql import SQL, Identifier
 
-from adapters.eventstore.log import CHAINED
+from adapters.eventstore.history import CHAINED
 from adapters.eventstore.table import CHANNEL, COLUMNS, EVENTS_TABLE
 
 _AFTER = f"SELECT {COLUMNS} FROM {EVENTS_TABLE} WHERE notification_id > %s "

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from psycopg import AsyncConnection, IsolationLevel
 
-from adapters.eventstore import log, reads
+from adapters.eventstore import history, reads
 from adapters.mapper import MsgspecMapper
 from projections.engine.source import keys_for
 from services.export import line_bytes, record
@@ -43,7 +43,7 @@ async def export_lines(conn: AsyncConnection, workspace_id: str) -> AsyncIterato
     """The workspace's log as `chronicle export --workspace` writes it, in chunks of lines,
     read with a server-side cursor in one snapshot (REPEATABLE READ): what a long export
     shows is the log at one moment, its chain whole."""
-    sql, params = log.select(workspace_id, None, None)
+    sql, params = history.select(workspace_id, None, None)
     await conn.set_autocommit(False)
     await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
     try:
