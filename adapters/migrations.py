@@ -22,7 +22,7 @@ from adapters.eventstore import EventStore
 log = structlog.get_logger()
 
 # Bump with every change of the DDL of the store's tables (adapters/schema.py, chain.py,
-# merkle_store.py, address_index.py, keys.py, bus_credentials.py).
+# eventstore/merkle_store.py, eventstore/address_index.py, keys.py, bus_credentials.py).
 SCHEMA_VERSION = 1
 _LOCK = 0x6368726F6E  # pg_advisory_lock key: 'chron'
 _VERSION_DDL = """

@@ -21,18 +21,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.eventstore import EventStore
+from adapters.eventstore import EventStore, history
 from adapters.sealing import MARK_BYTES, key_ids
 from domain import personal
 from domain.contact import Contact
 from domain.shared import Actor, EventMeta
 
 REDACTED = b'{"erased": "personal data of an erased contact"}'
-_POSITIONS = (
-    "SELECT e.notification_id, e.state FROM chronicle_events e JOIN event_chain c "
-    "USING (notification_id) WHERE c.workspace_id = %s AND e.notification_id > %s "
-    "AND position(%s::bytea IN e.state) > 0 ORDER BY e.notification_id"
-)
 _LIVE = (
     "SELECT id FROM subject_keys WHERE workspace_id = %s AND subject_id = ANY(%s) "
     "AND erased_at IS NULL ORDER BY id"
@@ -133,8 +128,7 @@ def prepare(store: EventStore, workspace_id: str, contact_id: str) -> Erasure:
 def _scan(curs: Any, erasure: Erasure) -> list[int]:
     """Positions after the last scan holding values sealed under the erasure's keys."""
     wanted, found = set(erasure.keys), []
-    curs.execute(_POSITIONS, (erasure.workspace_id, erasure.scanned, MARK_BYTES))
-    for row in curs.fetchall():
+    for row in history.holding(curs, erasure.workspace_id, erasure.scanned, MARK_BYTES):
         erasure.scanned = max(erasure.scanned, row["notification_id"])
         if wanted & key_ids(bytes(row["state"])):
             found.append(row["notification_id"])
@@ -257,10 +251,8 @@ def reapply(database_url: str) -> int:
 
     with psycopg.connect(database_url) as conn, conn.transaction():
         conn.execute("UPDATE erasure_epoch SET epoch = epoch + 1")  # writers drop caches
-        rows = conn.execute(
-            "SELECT state FROM chronicle_events WHERE topic = 'contact.erased.v1'"
-        ).fetchall()
-        ids = sorted({i for (state,) in rows for i in msgspec.json.decode(state)["keys"]})
+        states = history.states(conn, Contact.Erased.TOPIC)
+        ids = sorted({i for state in states for i in msgspec.json.decode(state)["keys"]})
         return conn.execute(
             "UPDATE subject_keys SET key = NULL, erased_at = coalesce(erased_at, now()) "
             "WHERE id = ANY(%s) AND key IS NOT NULL",

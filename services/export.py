@@ -21,7 +21,7 @@ import psycopg
 from tqdm import tqdm
 
 from adapters.chain import genesis, link
-from adapters.eventstore import EVENTS_TABLE
+from adapters.eventstore import history
 from adapters.keys import Keys, read_keys
 from adapters.mapper import MsgspecMapper
 from adapters.sealing import key_ids
@@ -38,27 +38,6 @@ def line_bytes(line: dict[str, Any]) -> bytes:
 
 
 COPY_BATCH = 5000
-
-
-def select_events(workspace: str | None, aggregate: UUID | None, type_: str | None) -> tuple:
-    """SQL and parameters of the matching stored rows, in log order, as `record` takes them."""
-    where, params = ["true"], []
-    if workspace:
-        where.append("c.workspace_id = %s")
-        params.append(workspace)
-    if aggregate:
-        where.append("e.originator_id = %s")
-        params.append(aggregate)
-    if type_:  # a wire name (conversation.resolved.v1) or a type of any version
-        where.append("(e.topic = %s OR regexp_replace(e.topic, '[.]v[0-9]+$', '') = %s)")
-        params += [type_, type_]
-    sql = (
-        f"SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, "
-        f"e.state, c.workspace_id, c.prev_hash, c.hash FROM {EVENTS_TABLE} e "
-        f"LEFT JOIN event_chain c USING (notification_id) WHERE {' AND '.join(where)} "
-        "ORDER BY e.notification_id"
-    )
-    return sql, params
 
 
 def record(mapper: MsgspecMapper, row: tuple, keys: Keys | None) -> tuple[dict[str, Any], Any]:
@@ -100,7 +79,7 @@ def lines(
     told how far through the log the export is."""
     mapper = MsgspecMapper()
     since, until = aware(since), aware(until)
-    sql, params = select_events(workspace, aggregate, type_)
+    sql, params = history.select(workspace, aggregate, type_)
     with psycopg.connect(database_url) as conn, conn.cursor(name="export") as cur:
         cur.execute(sql, params)
         while rows := cur.fetchmany(5000):
@@ -116,7 +95,7 @@ def lines(
 
 def export(database_url: str, out: IO[bytes], progress: bool = True, **filters: Any) -> int:
     with psycopg.connect(database_url) as conn:
-        head = conn.execute(f"SELECT max(notification_id) FROM {EVENTS_TABLE}").fetchone()[0]
+        head = history.head(conn)
     bar = tqdm(
         total=head or 0,
         unit="pos",
@@ -156,7 +135,7 @@ def import_(
     exported one; unless `partial`, each workspace's chain must also be whole (every
     line's previous hash is that of the workspace's line before it), so a line left out
     or moved is refused here, not found later."""
-    from adapters.merkle_catch_up import catch_up_all
+    from adapters.eventstore.merkle_catch_up import catch_up_all
     from adapters.migrations import ensure_store
 
     ensure_store(database_url)
@@ -165,7 +144,7 @@ def import_(
     events: list[tuple] = []
     chains: list[tuple] = []
     with psycopg.connect(database_url) as conn, conn.transaction():
-        if conn.execute(f"SELECT 1 FROM {EVENTS_TABLE} LIMIT 1").fetchone():
+        if not history.is_empty(conn):
             raise ImportError_("the target event store is not empty")
         bar = tqdm(
             total=_size(source),  # bytes: a total and an ETA from the file's size
@@ -206,10 +185,7 @@ def import_(
             if len(events) >= COPY_BATCH:
                 _copy(conn, events, chains)
         _copy(conn, events, chains)
-        conn.execute(
-            f"SELECT setval(pg_get_serial_sequence('{EVENTS_TABLE}', 'notification_id'), "
-            f"(SELECT coalesce(max(notification_id), 1) FROM {EVENTS_TABLE}))"
-        )
+        history.continue_after_load(conn)
         catch_up_all(conn)  # each workspace's Merkle tree, from the imported events
         bar.close()
     return count
@@ -224,12 +200,7 @@ def _size(source: IO[bytes]) -> int | None:
 
 def _copy(conn: psycopg.Connection, events: list[tuple], chains: list[tuple]) -> None:
     with conn.cursor() as cur:
-        with cur.copy(
-            f"COPY {EVENTS_TABLE} (notification_id, originator_id, originator_version, topic, "
-            "state) FROM STDIN"
-        ) as copy:
-            for row in events:
-                copy.write_row(row)
+        history.copy_in(cur, events)
         with cur.copy(
             "COPY event_chain (notification_id, workspace_id, prev_hash, hash) FROM STDIN"
         ) as copy:

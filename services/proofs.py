@@ -16,7 +16,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from adapters import merkle
-from adapters.eventstore import EVENTS_TABLE
+from adapters.eventstore import reads
 from adapters.merkle_reads import leaf_index, range_hashes, root_at, tree_size
 from services.tree_heads import heads
 
@@ -95,16 +95,10 @@ async def inclusion(
 
 
 async def _event(conn: AsyncConnection, position: int) -> dict[str, Any]:
-    row = await (
-        await conn.execute(
-            f"SELECT originator_id, originator_version, topic, state FROM {EVENTS_TABLE} "
-            "WHERE notification_id = %s",
-            (position,),
-        )
-    ).fetchone()
-    if row is None:  # a leaf whose event is gone: the log was tampered with
+    rows = await reads.at(conn, [position])
+    if not rows:  # a leaf whose event is gone: the log was tampered with
         raise ProofError(410, f"the event at position {position} is no longer stored")
-    agg, version, topic, state = row
+    _, agg, version, topic, state = rows[0]
     return {
         "position": position,
         "aggregate_id": str(agg),

@@ -27,7 +27,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from adapters import bus, bus_auth, metrics
-from adapters.eventstore import EVENTS_TABLE
+from adapters.eventstore import reads
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from services import runtime
@@ -36,10 +36,6 @@ from services.runtime import HostedService, Watchdog, events_after
 log = structlog.get_logger()
 LOCK_KEY = 7_114_245_001  # pg advisory lock id of the single active relay
 PUBLISH_TIMEOUT = 30.0
-_SELECT = (
-    f"SELECT notification_id, originator_id, originator_version, topic, state "
-    f"FROM {EVENTS_TABLE} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
-)
 
 
 class _Meta(msgspec.Struct):
@@ -168,7 +164,7 @@ class Relay(HostedService):
                         ) as listener,
                     ):
                         await self._lead(db, stop)
-                        await listener.execute(f"LISTEN {EVENTS_TABLE}")
+                        await reads.listen(listener)
                         await self._relay(nc, js, db, listener, stop)
                 except bus_errors() as e:
                     log.warning("relay.retry", error=repr(e))
@@ -235,8 +231,7 @@ class Relay(HostedService):
             log.debug("relay.published", count=len(rows), position=self.position)
 
     async def _read(self, db, after: int) -> list[tuple]:
-        cur = await db.execute(_SELECT, (after, self.settings.relay_batch_size))
-        return await cur.fetchall()
+        return await reads.after(db, after, self.settings.relay_batch_size)
 
     @staticmethod
     async def _stored_position(db) -> int:

@@ -180,10 +180,7 @@ async def events_after(database_url: str, position: int) -> int:
     """How many stored events a consumer at `position` has still to take."""
     import psycopg
 
-    from adapters.eventstore import EVENTS_TABLE
+    from adapters.eventstore import reads
 
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        cur = await conn.execute(
-            f"SELECT count(*) FROM {EVENTS_TABLE} WHERE notification_id > %s", (position,)
-        )
-        return (await cur.fetchone())[0]
+        return (await reads.count_after(conn, position))[0]

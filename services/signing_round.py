@@ -11,7 +11,7 @@ import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import AsyncConnection
 
-from adapters.merkle_catch_up import catch_up_all
+from adapters.eventstore.merkle_catch_up import catch_up_all
 from services.tree_heads import sign_tree_heads
 from services.witness import deliver, witnesses
 

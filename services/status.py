@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import psycopg
 
 from adapters import bus
-from adapters.eventstore import EVENTS_TABLE
+from adapters.eventstore import reads
 from projections.engine.source import Slot, backlog
 from projections.registry import PROJECTIONS, projection
 
@@ -51,13 +51,9 @@ async def _table_exists(conn, name: str) -> bool:
 async def from_store(database_url: str) -> Status:
     now = datetime.now(UTC)
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        if not await _table_exists(conn, EVENTS_TABLE):
+        if not await reads.exists(conn):
             return Status(head=0)
-        head = (
-            await (
-                await conn.execute(f"SELECT max(notification_id) FROM {EVENTS_TABLE}")
-            ).fetchone()
-        )[0] or 0
+        head = await reads.head(conn)
         status = Status(head)
         if await _table_exists(conn, "relay_position"):
             row = await (

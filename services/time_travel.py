@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 from psycopg import AsyncConnection
 
-from adapters.eventstore import EVENTS_TABLE
+from adapters.eventstore import reads
 from adapters.mapper import MsgspecMapper
 from domain.activity import Activity
 from domain.contact import Contact
@@ -65,12 +65,7 @@ async def state_at(
     the id is of this workspace, so another workspace's record does not exist here)."""
     as_of = aware(as_of)
     aggregate_id = KINDS[kind].id_for(workspace_id, external_id)
-    cur = await conn.execute(
-        f"SELECT notification_id, originator_id, originator_version, topic, state FROM "
-        f"{EVENTS_TABLE} WHERE originator_id = %s ORDER BY originator_version",
-        (aggregate_id,),
-    )
-    rows = await cur.fetchall()
+    rows = await reads.aggregate(conn, aggregate_id)
     keys = await keys_for(conn, (row[4] for row in rows))
     aggregate, last = None, None
     for row in rows:

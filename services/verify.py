@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from adapters import signing
 from adapters.chain import genesis, link
-from adapters.eventstore import EVENTS_TABLE
+from adapters.eventstore import history
 from services import tree_check
 
 
@@ -64,21 +64,6 @@ class Report:
         return found
 
 
-_WALK = (
-    f"SELECT coalesce(e.notification_id, c.notification_id), e.originator_id, "
-    f"e.originator_version, e.topic, e.state, c.workspace_id, c.prev_hash, c.hash "
-    f"FROM {EVENTS_TABLE} e FULL OUTER JOIN event_chain c USING (notification_id) "
-    "WHERE %s::text IS NULL OR c.workspace_id = %s ORDER BY 1"
-)
-
-
-def rows(conn: psycopg.Connection, workspace: str | None) -> Iterator[tuple]:
-    with conn.cursor(name="verify") as cur:  # server-side: the log may be large
-        cur.itersize = 5000
-        cur.execute(_WALK, (workspace, workspace))
-        yield from cur
-
-
 def verify(
     database_url: str,
     workspace: str | None = None,
@@ -101,7 +86,7 @@ def verify(
     with psycopg.connect(database_url) as conn:
         sizes = tree_check.stored_sizes(conn, workspace)
         trees = tree_check.TreeWalk(tree_check.wanted(heads, sizes), sizes)
-        report, stored = walk(rows(conn, workspace), trees)
+        report, stored = walk(history.walk(conn, workspace), trees)
         _check_all(report, checkpoints, stored, public_key, workspace)
         broken = {p.workspace_id for p in report.problems}
         damaged = tree_check.stored_problems(conn, trees, broken)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
-from adapters.address_index import addresses_of
+from adapters.eventstore.address_index import addresses_of
 from domain.contact import Contact
 from domain.incoming_email import IncomingEmail
 from domain.outgoing_email import OutgoingEmail

@@ -16,19 +16,13 @@ from psycopg import AsyncConnection
 
 from adapters import bus
 from adapters.chain import workspace_of
-from adapters.eventstore import EVENTS_TABLE
+from adapters.eventstore import reads
 from adapters.keys import Keys, fetch_keys
 from adapters.mapper import MsgspecMapper
 from adapters.sealing import key_ids
 from projections.engine.base import Recorded
 
 Wants = Callable[[str], bool]  # does the reader need the events of this wire name?
-
-_SELECT = (
-    f"SELECT notification_id, originator_id, originator_version, topic, state "
-    f"FROM {EVENTS_TABLE} WHERE notification_id > %s AND notification_id <= %s "
-    f"ORDER BY notification_id LIMIT %s"
-)
 
 
 @dataclass(frozen=True)
@@ -85,9 +79,7 @@ async def decode_rows(
 
 
 async def max_position(conn: AsyncConnection) -> int:
-    cur = await conn.execute(f"SELECT max(notification_id) FROM {EVENTS_TABLE}")
-    row = await cur.fetchone()
-    return row[0] or 0
+    return await reads.head(conn)
 
 
 async def read_rows(
@@ -95,7 +87,7 @@ async def read_rows(
 ) -> AsyncIterator[list[tuple]]:
     """Yield stored rows (position, aggregate id, version, wire name, state), undecoded."""
     while after < upto:
-        rows = await (await conn.execute(_SELECT, (after, upto, batch))).fetchall()
+        rows = await reads.between(conn, after, upto, batch)
         if not rows:
             return
         after = rows[-1][0]
@@ -130,11 +122,7 @@ async def backlog(
     """How many stored events come after `after` (in the slot), and when the oldest of them
     was recorded (None: none)."""
     if slot is None:
-        cur = await conn.execute(
-            f"SELECT count(*), min(notification_id) FROM {EVENTS_TABLE} WHERE notification_id > %s",
-            (after,),
-        )
-        count, oldest = await cur.fetchone()
+        count, oldest = await reads.count_after(conn, after)
     else:  # per workspace, from the chain's rows: no event has to be read for it
         cur = await conn.execute(
             "SELECT workspace_id, count(*), min(notification_id) FROM event_chain "
@@ -146,11 +134,8 @@ async def backlog(
         oldest = min((first for _, first in owned), default=None)
     if not count:
         return 0, None
-    cur = await conn.execute(
-        f"SELECT state FROM {EVENTS_TABLE} WHERE notification_id = %s", (oldest,)
-    )
-    state = (await cur.fetchone())[0]
-    return count, msgspec.json.decode(bytes(state), type=_Recorded).timestamp
+    state = await reads.state_at(conn, oldest)
+    return count, msgspec.json.decode(state, type=_Recorded).timestamp
 
 
 async def projection_lag(conn: AsyncConnection, projection) -> tuple[int, datetime | None]:

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from psycopg import AsyncCursor
 
-from adapters.eventstore import EVENTS_TABLE
+from adapters.eventstore import reads
 from adapters.mapper import MsgspecMapper
 from domain.contact import Contact
 from projections.engine.base import Recorded
@@ -23,24 +23,14 @@ from projections.engine.source import decode_rows
 from projections.shared.describe import common_columns
 
 _mapper = MsgspecMapper()
-_COLUMNS = "notification_id, originator_id, originator_version, topic, state"
-
-
-async def _read(cur: AsyncCursor, where: str, params: tuple) -> list[Recorded]:
-    conn = cur.connection
-    rows = await (
-        await conn.execute(
-            f"SELECT {_COLUMNS} FROM {EVENTS_TABLE} WHERE {where} ORDER BY notification_id",
-            params,
-        )
-    ).fetchall()
-    return await decode_rows(conn, _mapper, rows)
 
 
 async def affected(cur: AsyncCursor, erasure: Recorded, *of: type) -> list[Recorded]:
     """The events the erasure names (those of the event classes `of`, if given: a base
     class stands for all its aggregate's events), as they read now."""
-    found = await _read(cur, "notification_id = ANY(%s)", (list(erasure.event.positions),))
+    conn = cur.connection
+    rows = await reads.at(conn, erasure.event.positions)
+    found = await decode_rows(conn, _mapper, rows)
     return [r for r in found if not of or isinstance(r.event, of)]
 
 
@@ -48,11 +38,9 @@ async def history(cur: AsyncCursor, aggregate_ids: Sequence[UUID], before: int) 
     """Every event of these aggregates before position `before`, in log order."""
     if not aggregate_ids:
         return []
-    return await _read(
-        cur,
-        "originator_id = ANY(%s) AND notification_id < %s",
-        (sorted(set(aggregate_ids)), before),
-    )
+    conn = cur.connection
+    rows = await reads.before(conn, sorted(set(aggregate_ids)), before)
+    return await decode_rows(conn, _mapper, rows)
 
 
 def names(r: Recorded) -> bool:

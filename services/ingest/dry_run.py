@@ -1,5 +1,6 @@
-"""Apply envelopes to an in-memory store through the real handlers, with no services:
-for examples, generated docs and unit tests of domain logic."""
+"""Apply envelopes to the in-memory test double of the event store (adapters/eventstore/
+fake.py) through the real handlers, with no services: for examples, generated docs and
+unit tests of domain logic."""
 
 from __future__ import annotations
 
@@ -7,48 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import msgspec
-
+from adapters.eventstore.fake import MemoryStore
 from domain.shared import Actor, EventMeta, RuleViolation
 from services.ingest.registry import COMMANDS
 from services.ingest.unit_of_work import AggregateCache, UnitOfWork
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 DANA = Actor("user", "u_17", "Dana")
-
-
-class MemoryStore:
-    def __init__(self) -> None:
-        self.streams: dict[UUID, list[Any]] = {}
-
-    def catch_up(self, known: dict[UUID, Any]) -> dict[UUID, Any]:
-        current = {k: v for k, v in known.items() if v is not None}
-        for key, aggregate in known.items():
-            version = aggregate.version if aggregate is not None else 0
-            for event in self.streams.get(key, [])[version:]:
-                current[key] = event.mutate(current.get(key))
-        return current
-
-    def contacts_with_addresses(self, workspace_id: str, addresses) -> dict[str, list[str]]:
-        """As the event store's address index: every contact that has had each address."""
-        from adapters.address_index import addresses_of
-
-        wanted, found = set(addresses), {}
-        for stream in self.streams.values():
-            for event in stream:
-                if event.meta.workspace_id != workspace_id:
-                    continue
-                state = msgspec.to_builtins(vars(event))
-                for address in addresses_of(type(event).TOPIC, state):
-                    if address in wanted and state["contact_id"] not in found.get(address, []):
-                        found.setdefault(address, []).append(state["contact_id"])
-        return found
-
-    def append(self, events: list[Any]) -> None:
-        for event in events:
-            stream = self.streams.setdefault(event.originator_id, [])
-            assert event.originator_version == len(stream) + 1, "version conflict"
-            stream.append(event)
 
 
 class Workspace:
@@ -79,7 +45,7 @@ class Workspace:
             uow.discard()
             raise
         events = uow.collect_events()
-        self.store.append(events)
+        self.store.save_events(events)
         return events
 
     def given(self, *envelopes: tuple[str, dict[str, Any]]) -> Workspace:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from adapters.eventstore import EventStore
+from adapters.eventstore import AggregateStore
 from domain.shared import RuleViolation
 
 ABSENT: Any = object()
@@ -47,7 +47,7 @@ class AggregateCache:
 
 
 class UnitOfWork:
-    def __init__(self, store: EventStore, cache: AggregateCache) -> None:
+    def __init__(self, store: AggregateStore, cache: AggregateCache) -> None:
         self.store = store
         self.cache = cache
         self.touched: set[UUID] = set()

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from adapters import merkle
-from adapters.merkle_catch_up import catch_up_all
+from adapters.eventstore.merkle_catch_up import catch_up_all
 from chronicle_tools.workload import demo_workload
 from services.proofs import ProofError
 from services.verify import verify

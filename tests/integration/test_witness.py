@@ -64,7 +64,7 @@ def delivered(database_url: str) -> dict[str, int]:
 def rewrite_and_hide(database_url: str) -> None:
     """A forger with the database: edit an event, rebuild the tree, and delete the
     store's heads so nothing in the store contradicts the new history."""
-    from adapters.merkle_catch_up import catch_up_all
+    from adapters.eventstore.merkle_catch_up import catch_up_all
 
     position = entries(database_url, "ws_a")[2][0]
     with psycopg.connect(database_url, autocommit=True) as conn:

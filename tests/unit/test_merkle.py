@@ -330,9 +330,3 @@ def test_any_rewrite_fails_the_affected_proofs_against_earlier_roots(count, how,
     for index in range(min(where, 5)):
         honest_proof = MemoryTree(leaves).inclusion(index, honest_size)
         assert merkle.verify_inclusion(index, honest_size, leaves[index], honest_proof, honest_root)
-
-
-def test_the_tree_store_names_the_event_stores_table():
-    from adapters import eventstore, merkle_store
-
-    assert merkle_store.EVENTS_TABLE == eventstore.EVENTS_TABLE

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import AsyncConnection
 
 from adapters.eventstore import EventStore
-from adapters.merkle_catch_up import catch_up_all
+from adapters.eventstore.merkle_catch_up import catch_up_all
 from chronicle_tools.bench.infra import Infra, infrastructure
 from chronicle_tools.bench.loader import load_store
 from chronicle_tools.bench.measure import Figure, progress

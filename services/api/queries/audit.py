@@ -8,10 +8,10 @@ from typing import Any
 import msgspec
 from psycopg import AsyncConnection, IsolationLevel
 
-from adapters.eventstore import EVENTS_TABLE
+from adapters.eventstore import history, reads
 from adapters.mapper import MsgspecMapper
 from projections.engine.source import keys_for
-from services.export import line_bytes, record, select_events
+from services.export import line_bytes, record
 from services.time_travel import KINDS
 
 _mapper = MsgspecMapper()
@@ -25,14 +25,7 @@ async def aggregate_events(
     links and stored bytes). The aggregate's id is of the workspace, so another
     workspace's record has no events here."""
     aggregate_id = KINDS[kind].id_for(workspace_id, external_id)
-    cur = await conn.execute(
-        f"SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
-        f"c.workspace_id, c.prev_hash, c.hash FROM {EVENTS_TABLE} e LEFT JOIN event_chain c "
-        "USING (notification_id) WHERE e.originator_id = %s AND e.originator_version > %s "
-        "ORDER BY e.originator_version LIMIT %s",
-        (aggregate_id, after, limit),
-    )
-    rows = await cur.fetchall()
+    rows = await reads.chained_of(conn, aggregate_id, after, limit)
     keys = await keys_for(conn, (row[4] for row in rows))
     found = [record(_mapper, row, keys)[0] for row in rows]
     return [{**r, "actor": msgspec.to_builtins(r["actor"])} for r in found]
@@ -40,13 +33,7 @@ async def aggregate_events(
 
 async def stored_events(conn: AsyncConnection, positions: list[int]) -> list[dict[str, Any]]:
     """The events at these positions, in this order, as export records."""
-    cur = await conn.execute(
-        f"SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state, "
-        f"c.workspace_id, c.prev_hash, c.hash FROM {EVENTS_TABLE} e LEFT JOIN event_chain c "
-        "USING (notification_id) WHERE e.notification_id = ANY(%s)",
-        (positions,),
-    )
-    rows = {row[0]: row for row in await cur.fetchall()}
+    rows = {row[0]: row for row in await reads.chained_at(conn, positions)}
     keys = await keys_for(conn, (row[4] for row in rows.values()))
     found = [record(_mapper, rows[p], keys)[0] for p in positions if p in rows]
     return [{**r, "actor": msgspec.to_builtins(r["actor"])} for r in found]
@@ -56,7 +43,7 @@ async def export_lines(conn: AsyncConnection, workspace_id: str) -> AsyncIterato
     """The workspace's log as `chronicle export --workspace` writes it, in chunks of lines,
     read with a server-side cursor in one snapshot (REPEATABLE READ): what a long export
     shows is the log at one moment, its chain whole."""
-    sql, params = select_events(workspace_id, None, None)
+    sql, params = history.select(workspace_id, None, None)
     await conn.set_autocommit(False)
     await conn.set_isolation_level(IsolationLevel.REPEATABLE_READ)
     try:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from psycopg.errors import UndefinedColumn, UndefinedTable
 from pydantic import BaseModel, Field
 
-from adapters.eventstore import EVENTS_TABLE
+from adapters.eventstore import reads
 from projections.engine.source import projection_lag
 from projections.registry import PROJECTIONS, projection
 from services.api.deps import Conn
@@ -24,10 +24,7 @@ async def _lag(conn, position: int, head: int) -> int:
     """Events stored after `position` (positions have gaps: they are counted, not subtracted)."""
     if position >= head:
         return 0
-    cur = await conn.execute(
-        f"SELECT count(*) FROM {EVENTS_TABLE} WHERE notification_id > %s", (position,)
-    )
-    return (await cur.fetchone())[0]
+    return (await reads.count_after(conn, position))[0]
 
 
 async def _consumer(
@@ -92,9 +89,8 @@ async def health_report(conn, state) -> Health:
     """Every consumer's position and lag, and this process's live streams."""
     stuck_after = state.settings.stuck_after
     head = 0
-    if (await (await conn.execute("SELECT to_regclass(%s)", (EVENTS_TABLE,))).fetchone())[0]:
-        cur = await conn.execute(f"SELECT coalesce(max(notification_id), 0) FROM {EVENTS_TABLE}")
-        head = (await cur.fetchone())[0]  # else a store nothing has migrated yet
+    if await reads.exists(conn):  # else a store nothing has migrated yet
+        head = await reads.head(conn)
     relay = await _consumer(
         conn,
         "SELECT position, updated_at FROM relay_position WHERE name = 'events'",

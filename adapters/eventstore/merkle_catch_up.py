@@ -8,7 +8,8 @@ from typing import Any
 
 from psycopg.rows import tuple_row
 
-from adapters.merkle_store import EVENTS_TABLE, catch_up, read_edges
+from adapters.eventstore import table
+from adapters.eventstore.merkle_store import catch_up, read_edges
 
 # Per workspace (a loose index scan over event_chain_head): its chain's last event, and its
 # tree's last leaf, where the tree lags.
@@ -42,7 +43,7 @@ def catch_up_all(conn: Any) -> int:
             return 0
         added = 0
         with conn.transaction():
-            curs.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
+            table.lock(curs)
             curs.execute(_LAGGING)
             lagging = curs.fetchall()
             sizes = {ws: 0 if idx is None else idx + 1 for ws, _, idx, _ in lagging}

@@ -16,6 +16,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from psycopg.rows import tuple_row
 
+from adapters.eventstore import table
 from domain.email_values import address_key
 from domain.personal import ERASED
 
@@ -37,10 +38,6 @@ ADDRESS_DDL = [
     END $$
     """,
 ]
-_CONTACT_EVENTS = (
-    "SELECT originator_id, originator_version, topic, state FROM chronicle_events "
-    f"WHERE topic IN ('{_ADDED}', '{_UPDATED}') ORDER BY notification_id"
-)
 _INSERT = (
     "INSERT INTO contact_addresses (workspace_id, address, contact_id) "
     "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]) ON CONFLICT DO NOTHING"
@@ -88,9 +85,7 @@ def backfill(conn: Any, decode: Callable[[list[StoredEvent]], list[Any]], force=
         curs.execute("DELETE FROM contact_addresses_backfill RETURNING pending")
         if not (curs.fetchall() or force):
             return 0
-        curs.execute(_CONTACT_EVENTS)
-        stored = [StoredEvent(r[0], r[1], r[2], bytes(r[3])) for r in curs.fetchall()]
-        rows = rows_of(decode(stored))
+        rows = rows_of(decode(table.of_topics(curs, (_ADDED, _UPDATED))))
         index(curs, rows)
     return len(rows)
 

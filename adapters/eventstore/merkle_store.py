@@ -21,10 +21,9 @@ from typing import Any
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
+from adapters.eventstore import table
 from adapters.merkle import event_leaf
 from adapters.merkle_edge import Edge, edge_ranges
-
-EVENTS_TABLE = "chronicle_events"  # adapters.eventstore's (which imports this module)
 
 TREE_DDL = [
     """
@@ -84,12 +83,6 @@ _INSERT = SQL(
     "AS l(ws, idx, h, p) UNION ALL "
     "SELECT ws, lv, idx, h, NULL FROM unnest(%b::text[], %b::int2[], %b::int8[], %b::bytea[]) "
     "AS n(ws, lv, idx, h)"
-)
-_MISSING = SQL(
-    "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state "
-    f"FROM event_chain c JOIN {EVENTS_TABLE} e USING (notification_id) "
-    "WHERE c.workspace_id = %s AND c.notification_id > %s AND c.notification_id < %s "
-    "ORDER BY c.notification_id LIMIT %s"
 )
 CATCH_UP_BATCH = 5000
 
@@ -194,8 +187,7 @@ def catch_up(curs: Any, ws: str, edge: Edge, after: int, before: int) -> int:
     tree, reading and writing in batches; how many leaves were added."""
     added, rows = 0, Rows()
     while True:
-        curs.execute(_MISSING, (ws, after, before, CATCH_UP_BATCH))
-        found = curs.fetchall()
+        found = table.chained(curs, ws, after, before, CATCH_UP_BATCH)
         for position, agg, version, topic, state in found:
             rows.append(ws, edge, position, event_leaf(position, agg, version, topic, bytes(state)))
         added += rows.insert(curs)
