@@ -123,17 +123,23 @@ def reader_user(name: str, password: str, workspaces: list[str]) -> BusUser:
 
 
 def server_config(
-    port: int, store_dir: str, pid_file: str, users: list[BusUser], host: str = "127.0.0.1"
+    port: int,
+    store_dir: str,
+    pid_file: str,
+    users: list[BusUser],
+    host: str = "127.0.0.1",
+    monitor_port: int | None = None,
 ) -> str:
     """A nats-server configuration (JSON is valid nats-server config) with JetStream, and
-    authorization on: no user, no connection."""
+    authorization on: no user, no connection. `monitor_port`: HTTP monitoring there."""
     config = {
         "host": host,
         "port": port,
         "pid_file": pid_file,
         "jetstream": {"store_dir": store_dir},
         "authorization": {"users": [u.as_config() for u in users]},
-        "http_port": 8222 if host != "127.0.0.1" else None,  # /healthz for containers
+        # /healthz for containers; /connz for tests that count connections
+        "http_port": monitor_port or (8222 if host != "127.0.0.1" else None),
     }
     config = {k: v for k, v in config.items() if v is not None}
     return json.dumps(config, indent=2)

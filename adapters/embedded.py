@@ -76,6 +76,7 @@ class NatsServer:
     process: subprocess.Popen
     port: int
     store_dir: Path
+    monitor_port: int | None = None  # nats-server's HTTP monitoring (/connz, /varz), if on
 
     @property
     def url(self) -> str:
@@ -92,10 +93,18 @@ class NatsServer:
 
     @classmethod
     def start(
-        cls, store_dir: Path, port: int | None = None, users: list[BusUser] | None = None
+        cls,
+        store_dir: Path,
+        port: int | None = None,
+        users: list[BusUser] | None = None,
+        monitor_port: int | None = None,
     ) -> NatsServer:
+        """`monitor_port`: serve nats-server's monitoring endpoints there (tests count
+        each process's connections on /connz); it stays on across reloads and restarts."""
         store_dir.mkdir(parents=True, exist_ok=True)
         port = port or free_port()
+        if monitor_port is not None:
+            (store_dir / "monitor_port").write_text(str(monitor_port))
         config = write_config(store_dir, port, users)
         log = (store_dir / "nats-server.log").open("ab")
         process = subprocess.Popen(
@@ -105,7 +114,7 @@ class NatsServer:
             start_new_session=True,
             preexec_fn=die_with_parent,
         )
-        server = cls(process, port, store_dir)
+        server = cls(process, port, store_dir, _monitor_port(store_dir))
         try:
             wait_for_port(port)
         except TimeoutError:
@@ -183,6 +192,7 @@ def write_config(store_dir: Path, port: int, users: list[BusUser] | None) -> Pat
         str(store_dir),  # JetStream keeps its files in store_dir/jetstream
         str(store_dir / "nats-server.pid"),
         [*service_users(identities(store_dir)), *users],
+        monitor_port=_monitor_port(store_dir),
     )
     path = store_dir / "nats.conf"
     fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -190,6 +200,11 @@ def write_config(store_dir: Path, port: int, users: list[BusUser] | None) -> Pat
         f.write(text)
     os.replace(path.with_suffix(".tmp"), path)
     return path
+
+
+def _monitor_port(store_dir: Path) -> int | None:
+    path = store_dir / "monitor_port"
+    return int(path.read_text()) if path.exists() else None
 
 
 def load_users(store_dir: Path) -> list[BusUser]:
