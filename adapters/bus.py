@@ -256,6 +256,16 @@ def servers(url: str) -> list[str]:
     return [part.strip() for part in url.split(",") if part.strip()]
 
 
+# How every Chronicle connection behaves (a service's broker's and a tool's): it keeps
+# reconnecting instead of giving up, so a restarted nats-server costs a pause, not a crash.
+CONNECTION_OPTIONS = {
+    "max_reconnect_attempts": -1,
+    "reconnect_time_wait": 0.5,
+    "allow_reconnect": True,
+    "connect_timeout": 2,
+}
+
+
 async def connect(url: str, name: str, *, attempts: int = 60) -> Client:
     """A nats-py connection that keeps reconnecting instead of giving up.
 
@@ -265,14 +275,7 @@ async def connect(url: str, name: str, *, attempts: int = 60) -> Client:
     delay = 0.1
     for attempt in range(attempts):
         try:
-            return await nats.connect(
-                servers(url),
-                name=name,
-                max_reconnect_attempts=-1,
-                reconnect_time_wait=0.5,
-                allow_reconnect=True,
-                connect_timeout=2,
-            )
+            return await nats.connect(servers(url), name=name, **CONNECTION_OPTIONS)
         except (OSError, nats.errors.NoServersError, TimeoutError):
             if attempt == attempts - 1:
                 raise

@@ -27,7 +27,6 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from adapters import bus
 from adapters.pull import PullInbox
 
 log = structlog.get_logger()
@@ -35,9 +34,11 @@ Handler = Callable[[list[Msg]], Awaitable[None]]
 
 
 class PullConsumer:
+    """One durable pull consumer's ordered batches, on a connection it is lent (the
+    service's only one, services/runtime.py): it subscribes there, never connects."""
+
     def __init__(
         self,
-        url: str,
         stream: str,
         config: ConsumerConfig,
         batch_size: int,
@@ -45,7 +46,6 @@ class PullConsumer:
         *,
         buffered_fetch: bool = False,
     ) -> None:
-        self.url = url
         self.stream = stream
         self.config = config
         self.batch_size = batch_size
@@ -53,6 +53,7 @@ class PullConsumer:
         self.nc: Client | None = None
         self._stopping = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._subscription = None
         self.acks_all = False
         self.buffered_fetch = buffered_fetch  # adapters/pull.py: fetch without per-message waits
 
@@ -60,8 +61,8 @@ class PullConsumer:
     def durable(self) -> str:
         return self.config.durable_name
 
-    async def start(self) -> None:
-        self.nc = await bus.connect(self.url, self.durable)
+    async def start(self, nc: Client) -> None:
+        self.nc = nc
         js = self.nc.jetstream()
         try:
             await js.add_consumer(self.stream, self.config)
@@ -84,12 +85,13 @@ class PullConsumer:
             await msg.ack()
 
     async def stop(self) -> None:
+        """Stop fetching; the connection is its owner's to close."""
         self._stopping.set()
         if self._task:
             await self._task
-        if self.nc and not self.nc.is_closed:
+        if self._subscription is not None:
             with contextlib.suppress(Exception):
-                await self.nc.close()
+                await self._subscription.unsubscribe()
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():

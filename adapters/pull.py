@@ -36,7 +36,11 @@ class PullInbox:
         self._answered = asyncio.Event()
 
     async def start(self) -> None:
-        await self.nc.subscribe(self.inbox, cb=self._on_msg)
+        self._subscription = await self.nc.subscribe(self.inbox, cb=self._on_msg)
+
+    async def unsubscribe(self) -> None:
+        """Stop taking deliveries (the connection is shared: it stays open)."""
+        await self._subscription.unsubscribe()
 
     async def _on_msg(self, msg: Msg) -> None:
         if not msg.data and msg.headers and STATUS in msg.headers:

@@ -24,7 +24,6 @@ import psycopg
 import structlog
 from psycopg.types.json import Jsonb
 
-from adapters import bus
 from adapters.eventstore import INSERT_REJECT, RejectRecord, reject_row
 from adapters.mail import mailboxes
 from adapters.mail.parse import Unparseable, parse
@@ -108,24 +107,20 @@ class Poller(HostedService):
             await self._task
 
     async def run(self) -> None:
-        nc = await bus.connect(self.settings.nats_url, ACTOR)
-        self.ingest = IngestClient(nc, ACTOR, self._stop)
+        self.ingest = IngestClient(self.nc, ACTOR, self._stop)  # the service's connection
         url = self.settings.database_url
-        try:
-            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as lock:
-                while not self._stop.is_set():
-                    row = await (
-                        await lock.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
-                    ).fetchone()
-                    if row[0]:
-                        break
-                    await self._pause()
-                self.leading, self.last_round = True, time.monotonic()
-                while not self._stop.is_set():
-                    await self.poll_all()
-                    await self._pause()
-        finally:
-            await nc.drain()
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as lock:
+            while not self._stop.is_set():
+                row = await (
+                    await lock.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
+                ).fetchone()
+                if row[0]:
+                    break
+                await self._pause()
+            self.leading, self.last_round = True, time.monotonic()
+            while not self._stop.is_set():
+                await self.poll_all()
+                await self._pause()
 
     async def _pause(self) -> None:
         with contextlib.suppress(TimeoutError):

@@ -66,7 +66,6 @@ class ProjectorHost(HostedService):
         self.superseded: VersionMismatch | None = None
         self.broker = runtime.broker(settings.nats_url, self.durable)
         self.consumer = PullConsumer(
-            settings.nats_url,
             bus.EVENTS_STREAM,
             ConsumerConfig(
                 durable_name=self.durable,
@@ -91,11 +90,7 @@ class ProjectorHost(HostedService):
 
     async def prepare(self) -> None:
         await asyncio.to_thread(ensure_store, self.settings.database_url)
-        nc = await bus.connect(self.settings.nats_url, f"{self.durable}-setup")
-        try:
-            await bus.await_streams(nc.jetstream(), bus.StreamLimits.of(self.settings))
-        finally:
-            await nc.close()
+        await bus.await_streams(self.nc.jetstream(), bus.StreamLimits.of(self.settings))
         key = bus_auth.load_key(self.settings.data_dir, self.settings.bus_key)
         self.reader = BatchReader(key, self.group, self.slot, self.settings.projector_partitions)
         await self._connect()
@@ -112,7 +107,7 @@ class ProjectorHost(HostedService):
             self.settings.stuck_after,
         )
         self.watchdog.start()
-        await self.consumer.start()
+        await self.consumer.start(self.nc)
         await self.catch_up()  # what was published before our consumer existed
         partition = str(self.slot.index) if self.slot else "all"
         for name, position in self.positions.items():  # true from the start

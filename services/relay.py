@@ -135,42 +135,33 @@ class Relay(HostedService):
             await self._task
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Relay until `stop`, on the service's connection (open since `prepare`); any
+        failure of the bus or the store starts over from the stream's tail."""
         self.key = bus_auth.load_key(self.settings.data_dir, self.settings.bus_key)
-        while True:  # NATS may be away when the relay starts: it waits, it does not die
-            try:
-                nc = await bus.connect(self.settings.nats_url, "chronicle-relay")
-                break
-            except bus_errors() as e:
-                log.warning("relay.waiting_for_nats", error=repr(e))
-                await _pause(stop, 1.0)
-                if stop.is_set():
-                    return
+        nc = self.nc
         js = nc.jetstream()
         await bus.await_streams(js, bus.StreamLimits.of(self.settings))
         url = self.settings.database_url
-        try:
-            while not stop.is_set():
-                try:
-                    async with (
-                        await psycopg.AsyncConnection.connect(
-                            url,
-                            autocommit=True,
-                            connect_timeout=10,
-                            # its bookmark is a hint (it resumes from the stream's tail)
-                            options="-c synchronous_commit=off",
-                        ) as db,
-                        await psycopg.AsyncConnection.connect(
-                            url, autocommit=True, connect_timeout=10
-                        ) as listener,
-                    ):
-                        await self._lead(db, stop)
-                        await reads.listen(listener)
-                        await self._relay(nc, js, db, listener, stop)
-                except bus_errors() as e:
-                    log.warning("relay.retry", error=repr(e))
-                    await _pause(stop, 1.0)
-        finally:
-            await nc.drain()
+        while not stop.is_set():
+            try:
+                async with (
+                    await psycopg.AsyncConnection.connect(
+                        url,
+                        autocommit=True,
+                        connect_timeout=10,
+                        # its bookmark is a hint (it resumes from the stream's tail)
+                        options="-c synchronous_commit=off",
+                    ) as db,
+                    await psycopg.AsyncConnection.connect(
+                        url, autocommit=True, connect_timeout=10
+                    ) as listener,
+                ):
+                    await self._lead(db, stop)
+                    await reads.listen(listener)
+                    await self._relay(nc, js, db, listener, stop)
+            except bus_errors() as e:
+                log.warning("relay.retry", error=repr(e))
+                await _pause(stop, 1.0)
 
     async def _lead(self, db: psycopg.AsyncConnection, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -10,6 +10,9 @@ from collections.abc import Awaitable, Callable
 import structlog
 from faststream import FastStream
 from faststream.nats import NatsBroker
+from nats.aio.client import Client
+
+from adapters import bus
 
 log = structlog.get_logger()
 
@@ -19,9 +22,15 @@ class HostedService:
 
     `chronicle run` hosts it as a FastStream app (signals, lifecycle); tests and the
     in-process stack call `start()` / `stop()`, which run the same hooks in the same order.
+
+    The broker's connection is the process's only one (`nc`, named after the service): it
+    is opened before `prepare` (which may need the streams), reused by the broker's start,
+    and lent to everything else that talks to NATS (pull consumers, the relay's
+    publishing, the mail services' requests); the broker drains it on stop.
     """
 
     broker: NatsBroker
+    nc: Client | None = None  # the broker's connection, once `prepare_patiently` opened it
     watchdog: Watchdog | None = None  # made by `begin`, when it got that far
     PREPARE_PATIENCE = 600.0  # seconds a service waits at start for PostgreSQL and NATS
 
@@ -36,6 +45,7 @@ class HostedService:
         deadline, delay = time.monotonic() + self.PREPARE_PATIENCE, 0.2
         while True:
             try:
+                self.nc = await self.broker.connect()  # the one it starts with, later
                 return await self.prepare()
             except (*transient, TimeoutError) as error:
                 if time.monotonic() > deadline:
@@ -45,7 +55,7 @@ class HostedService:
                 delay = min(delay * 2, 5.0)
 
     async def prepare(self) -> None:
-        """Before the broker starts: databases, streams."""
+        """Before the broker starts (its connection, `nc`, is open): databases, streams."""
 
     async def begin(self) -> None:
         """After the broker started: consumers, loops."""
@@ -103,9 +113,8 @@ class HostedService:
 
 
 def broker(url: str, name: str) -> NatsBroker:
-    from adapters.bus import servers
-
-    return NatsBroker(servers(url), name=name, max_reconnect_attempts=-1, logger=None)
+    """A service's broker; `name` names its connection on the server (`/connz`)."""
+    return NatsBroker(bus.servers(url), name=name, logger=None, **bus.CONNECTION_OPTIONS)
 
 
 class Watchdog:

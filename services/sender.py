@@ -24,7 +24,6 @@ from collections.abc import Callable
 import psycopg
 import structlog
 
-from adapters import bus
 from adapters.eventstore import EventStore
 from adapters.mail import mailboxes
 from adapters.mail.port import MailSender, OutgoingMessage, ReconnectNeeded, SendFailed
@@ -120,31 +119,27 @@ class Sender(HostedService):
             self.store.close()
 
     async def run(self) -> None:
-        nc = await bus.connect(self.settings.nats_url, ACTOR)
-        self.ingest = IngestClient(nc, ACTOR, self._stop)
+        self.ingest = IngestClient(self.nc, ACTOR, self._stop)  # the service's connection
         url = self.settings.database_url
-        try:
-            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as db:
-                while not self._stop.is_set():
-                    locked = await (
-                        await db.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
-                    ).fetchone()
-                    if locked[0]:
-                        break
-                    await self._pause()
-                log.info("sender.leading")
-                self.leading = True
-                while not self._stop.is_set():
-                    try:
-                        for workspace_id, email_id in await self._queued(db):
-                            if self._stop.is_set():
-                                break
-                            await self._turn(workspace_id, email_id)
-                    except (psycopg.OperationalError, OSError) as error:
-                        log.warning("sender.retry", error=repr(error))
-                    await self._pause()
-        finally:
-            await nc.drain()
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as db:
+            while not self._stop.is_set():
+                locked = await (
+                    await db.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
+                ).fetchone()
+                if locked[0]:
+                    break
+                await self._pause()
+            log.info("sender.leading")
+            self.leading = True
+            while not self._stop.is_set():
+                try:
+                    for workspace_id, email_id in await self._queued(db):
+                        if self._stop.is_set():
+                            break
+                        await self._turn(workspace_id, email_id)
+                except (psycopg.OperationalError, OSError) as error:
+                    log.warning("sender.retry", error=repr(error))
+                await self._pause()
 
     async def _turn(self, workspace_id: str, email_id: str) -> None:
         """One email's turn. Whatever fails (an ingest reply that times out under load, a

@@ -37,14 +37,13 @@ ACK_WAIT = 10.0  # seconds; a crashed worker's batch comes back after this
 class IngestService(HostedService):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.broker = runtime.broker(settings.nats_url, "chronicle-ingest")
+        batch = settings.ingest_batch_size
+        self.durable = bus.ingest_durable(settings.ingest_partition)
+        self.broker = runtime.broker(settings.nats_url, self.durable)
         self.broker.subscriber(
             bus.REQUEST_SUBJECTS, queue="chronicle-ingest-gateway", no_reply=True
         )(self.handle_request)
-        batch = settings.ingest_batch_size
-        self.durable = bus.ingest_durable(settings.ingest_partition)
         self.consumer = PullConsumer(
-            settings.nats_url,
             bus.INGEST_STREAM,
             ConsumerConfig(
                 durable_name=self.durable,
@@ -69,11 +68,7 @@ class IngestService(HostedService):
 
     async def prepare(self) -> None:
         self.key = bus_auth.load_key(self.settings.data_dir, self.settings.bus_key)
-        nc = await bus.connect(self.settings.nats_url, "chronicle-ingest-setup")
-        try:
-            await bus.await_streams(nc.jetstream(), bus.StreamLimits.of(self.settings))
-        finally:
-            await nc.close()
+        await bus.await_streams(self.nc.jetstream(), bus.StreamLimits.of(self.settings))
         await asyncio.to_thread(ensure_store, self.settings.database_url)
         store = await asyncio.to_thread(
             EventStore, self.settings.database_url, create_tables=False
@@ -82,7 +77,7 @@ class IngestService(HostedService):
         metrics.ingest()  # its series exist from the start, at zero
 
     async def begin(self) -> None:
-        await self.consumer.start()
+        await self.consumer.start(self.nc)
         self.watchdog = Watchdog(
             "ingest", self._probe, self.settings.watch_interval, self.settings.stuck_after
         )
@@ -90,7 +85,7 @@ class IngestService(HostedService):
         log.info("ingest.ready", durable=self.durable)
 
     async def _probe(self) -> tuple[int, int]:
-        info = await self.consumer.nc.jetstream().consumer_info(bus.INGEST_STREAM, self.durable)
+        info = await self.nc.jetstream().consumer_info(bus.INGEST_STREAM, self.durable)
         backlog = info.num_pending + info.num_ack_pending
         metrics.ingest().backlog.set(backlog)
         return self.batches, backlog
@@ -113,7 +108,7 @@ class IngestService(HostedService):
             incoming.append(
                 Incoming(r.subject, r.data, dict(r.headers or {}), seq, deliveries or 1)
             )
-        js = self.consumer.nc.jetstream()
+        js = self.nc.jetstream()
         lost = await self.coverage.missing(js, min(i.stream_seq for i in incoming))
         if lost:
             log.warning(
@@ -148,7 +143,7 @@ class IngestService(HostedService):
         )
         reply = msgspec.json.encode({**outcome.reply(), "correlation_id": correlation_id})
         headers = answer_headers(item, correlation_id)
-        nc = self.consumer.nc
+        nc = self.nc
         if outcome.status == "rejected":
             log.warning(
                 "ingest.rejected",
@@ -177,7 +172,7 @@ class IngestService(HostedService):
         # stored and the ledger answers it, with the original's position.
         # Published as the producer's own bytes and headers, plus ours: FastStream's publish
         # would add headers of its own (content-type, a second correlation id).
-        js = self.consumer.nc.jetstream()
+        js = self.nc.jetstream()
         await js.publish(subject, raw.data, headers=headers, stream=bus.INGEST_STREAM)
 
 

@@ -51,12 +51,11 @@ def assert_exactly_once_in_order(messages, total: int) -> None:
 class RunningRelay:
     def __init__(self, settings: Settings) -> None:
         self.relay = Relay(settings)
-        self.stop = asyncio.Event()
-        self.task = asyncio.create_task(self.relay.run(self.stop))
+        self.task = asyncio.create_task(self.relay.start())
 
     async def halt(self) -> None:
-        self.stop.set()
         await self.task
+        await self.relay.stop()
 
 
 async def test_every_stored_event_is_published_in_order_with_its_position(settings, store):
