@@ -18,7 +18,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from adapters.bus import EVENTS_STREAM, INGEST_STREAM, REJECTED_STREAM, WINDOW_OFF
+from adapters.bus import (
+    EVENTS_STREAM,
+    EVENTS_SUBJECTS,
+    INGEST_STREAM,
+    INGEST_SUBJECTS,
+    REJECTED_STREAM,
+    REJECTED_SUBJECTS,
+    REQUEST_SUBJECTS,
+    WINDOW_OFF,
+    ingest_subject,
+    rejected_subject,
+    request_subject,
+    workspace_events,
+)
 
 API = "$JS.API"
 STREAMS = (INGEST_STREAM, EVENTS_STREAM, REJECTED_STREAM, WINDOW_OFF)
@@ -67,18 +80,18 @@ SERVICES: dict[str, tuple[list[str] | None, list[str] | None]] = {
     "chronicle-admin": (None, None),
     "chronicle-ingest": (
         [
-            "audit.ingest.>",  # the request gateway forwards into the ingest stream
-            "audit.rejected.>",
+            INGEST_SUBJECTS,  # the request gateway forwards into the ingest stream
+            REJECTED_SUBJECTS,
             INBOX,  # verdicts, to producers' own inboxes
             *_stream_info(),
             *_consumer(INGEST_STREAM),
             f"{API}.STREAM.MSG.GET.{INGEST_STREAM}",  # a delivery lost on the way, read again
         ],
-        ["audit.request.>", INBOX],
+        [REQUEST_SUBJECTS, INBOX],
     ),
     "chronicle-relay": (
         [
-            "audit.events.>",
+            EVENTS_SUBJECTS,
             *_stream_info(),
             f"{API}.STREAM.MSG.GET.{EVENTS_STREAM}",
         ],
@@ -89,7 +102,7 @@ SERVICES: dict[str, tuple[list[str] | None, list[str] | None]] = {
         [INBOX],
     ),
     "chronicle-mail": (  # the email sender and poller tell Chronicle what happened
-        ["audit.ingest.>", "audit.request.>", *_stream_info()],
+        [INGEST_SUBJECTS, REQUEST_SUBJECTS, *_stream_info()],
         [INBOX],
     ),
 }
@@ -103,8 +116,8 @@ def producer_user(name: str, password: str, workspaces: list[str]) -> BusUser:
     return BusUser(
         name,
         password,
-        [s for ws in workspaces for s in (f"audit.ingest.{ws}.>", f"audit.request.{ws}.>")],
-        [f"_INBOX.{name}.>", *(f"audit.rejected.{ws}" for ws in workspaces)],
+        [s for ws in workspaces for s in (ingest_subject(ws), request_subject(ws))],
+        [f"_INBOX.{name}.>", *(rejected_subject(ws) for ws in workspaces)],
     )
 
 
@@ -113,12 +126,12 @@ def reader_user(name: str, password: str, workspaces: list[str]) -> BusUser:
     for ws in workspaces:
         consumer = f"{name}-{ws}"
         publish += [
-            f"{API}.CONSUMER.CREATE.{EVENTS_STREAM}.{consumer}.audit.events.*.*.{ws}.>",
+            f"{API}.CONSUMER.CREATE.{EVENTS_STREAM}.{consumer}.{workspace_events(ws)}",
             f"{API}.CONSUMER.INFO.{EVENTS_STREAM}.{consumer}",
             f"{API}.CONSUMER.MSG.NEXT.{EVENTS_STREAM}.{consumer}",
             f"$JS.ACK.{EVENTS_STREAM}.{consumer}.>",
         ]
-    subscribe = [f"_INBOX.{name}.>", *(f"audit.events.*.*.{ws}.>" for ws in workspaces)]
+    subscribe = [f"_INBOX.{name}.>", *(workspace_events(ws) for ws in workspaces)]
     return BusUser(name, password, publish, subscribe)
 
 

@@ -55,7 +55,7 @@ class IngestClient:
         while True:
             try:
                 reply = await self.nc.request(
-                    f"audit.request.{workspace_id}.{type_}",
+                    bus.request_subject(workspace_id, type_),
                     payload,
                     timeout=REPLY_TIMEOUT,
                     headers={bus.MSG_ID: envelope_id},

@@ -24,6 +24,7 @@ import psycopg
 import structlog
 from psycopg.types.json import Jsonb
 
+from adapters import bus
 from adapters.eventstore import INSERT_REJECT, RejectRecord, reject_row
 from adapters.mail import mailboxes
 from adapters.mail.parse import Unparseable, parse
@@ -194,7 +195,7 @@ class Poller(HostedService):
                     None,
                     mailbox.workspace_id,
                     envelope_id,
-                    f"audit.ingest.{mailbox.workspace_id}.{type_}",
+                    bus.ingest_subject(mailbox.workspace_id, type_),
                     type_,
                     [reason],
                     fetched.raw,

@@ -26,9 +26,9 @@ from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from adapters import bus, bus_auth, metrics
-from adapters.consumer import PullConsumer
+from adapters.bus.consumer import PullConsumer
+from adapters.bus.pull import delivery
 from adapters.migrations import ensure_store
-from adapters.pull import delivery
 from adapters.settings import Settings
 from projections.engine.base import Projection, VersionMismatch
 from projections.engine.group import GroupRunner
@@ -80,7 +80,7 @@ class ProjectorHost(HostedService):
             ),
             settings.projector_batch_size,
             self.handle_batch,
-            buffered_fetch=True,  # adapters/pull.py: ~25 us of CPU less per message
+            buffered_fetch=True,  # adapters/bus/pull.py: ~25 us of CPU less per message
         )
 
     @property

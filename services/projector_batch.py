@@ -17,8 +17,8 @@ from nats.aio.msg import Msg
 from psycopg import AsyncConnection
 
 from adapters import bus, bus_auth
+from adapters.bus.pull import delivery
 from adapters.eventstore import INSERT_DEAD_LETTER, DeadLetter, dead_letter_row
-from adapters.pull import delivery
 from projections.engine.base import Recorded
 from projections.engine.group import GroupRunner
 from projections.engine.source import Slot, decode, keys_for, max_position, skipped

@@ -9,6 +9,8 @@ from typing import Any
 
 import msgspec
 
+from adapters import bus
+
 CHANNELS = ("email", "whatsapp", "webchat", "sms", "messenger", "instagram")
 AGENTS = (("u_17", "Dana"), ("u_21", "Sam"), ("u_33", "Priya"), ("u_40", "Mateo"))
 TEAMS = ("support", "sales", "billing")
@@ -87,8 +89,9 @@ class Producer:
         }
         if team_id:
             body["team_id"] = team_id
-        subject = f"audit.ingest.{self.workspace_id}.{type_}"
-        return Published(subject, msgspec.json.encode(body), envelope_id)
+        return Published(
+            bus.ingest_subject(self.workspace_id, type_), msgspec.json.encode(body), envelope_id
+        )
 
 
 def conversation_story(

@@ -37,7 +37,7 @@ async def request(nats_url: str, body: dict, wait: float) -> dict:
     nc = await bus.connect(nats_url, "chronicle-cli", attempts=3)
     try:
         reply = await nc.request(
-            f"audit.request.{body['workspace_id']}.{body['type']}",
+            bus.request_subject(body["workspace_id"], body["type"]),
             msgspec.json.encode(body),
             headers={bus.MSG_ID: body["id"]},
             timeout=wait,

@@ -18,10 +18,10 @@ from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from adapters import bus, bus_auth, metrics
-from adapters.consumer import PullConsumer
+from adapters.bus.consumer import PullConsumer
+from adapters.bus.pull import delivery
 from adapters.eventstore import EventStore
 from adapters.migrations import ensure_store
-from adapters.pull import delivery
 from adapters.settings import Settings
 from services import runtime
 from services.ingest.gaps import Coverage
@@ -164,7 +164,7 @@ class IngestService(HostedService):
         raw: Msg = msg.raw_message
         if not raw.reply:
             return
-        subject = "audit.ingest." + raw.subject.removeprefix("audit.request.")
+        subject = bus.ingest_of_request(raw.subject)
         headers = {k: v for k, v in (raw.headers or {}).items()}
         headers[bus.REPLY_TO] = raw.reply
         headers[bus_auth.REPLY_HEADER] = bus_auth.sign_reply(self.key, raw.reply, raw.data)

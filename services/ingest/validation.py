@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 from pydantic import BaseModel, ValidationError
 
+from adapters import bus
 from domain.shared import Actor, EventMeta
 from services.ingest.envelope import (
     NUL_FREE,
@@ -85,12 +86,8 @@ def subject_workspace(subject: str) -> str | None:
     """The workspace a message was published for: the subject's, never the body's. Verdicts
     and reject notices go there (the producer that sent it listens there, and bus
     permissions give a producer its own workspaces' subjects only)."""
-    parts = subject.split(".")
-    if len(parts) >= 4 and parts[:2] == ["audit", "partitioned"]:  # <p>.<ws>.<agg>.<action>
-        parts = ["audit", "ingest", *parts[3:]]
-    if len(parts) >= 3 and parts[:2] == ["audit", "ingest"] and _WORKSPACE.match(parts[2]):
-        return parts[2]
-    return None
+    token = bus.subject_workspace_token(subject)
+    return token if token is not None and _WORKSPACE.match(token) else None
 
 
 def _nul_reasons(data: bytes) -> list[dict[str, str]]:
@@ -104,10 +101,7 @@ def _nul_reasons(data: bytes) -> list[dict[str, str]]:
 
 
 def check(msg: Incoming) -> Valid | Invalid:
-    parts = msg.subject.split(".")
-    if len(parts) == 6 and parts[:2] == ["audit", "partitioned"]:  # <p>.<ws>.<agg>.<action>
-        parts = ["audit", "ingest", *parts[3:]]
-    subject_ok = len(parts) == 5 and parts[:2] == ["audit", "ingest"]
+    named = bus.parse_ingest_subject(msg.subject)
     subject_ws = subject_workspace(msg.subject)
     # NUL characters are found once, with their exact paths; the models then skip the check.
     nul = _nul_reasons(msg.data)
@@ -119,21 +113,22 @@ def check(msg: Incoming) -> Valid | Invalid:
             nul + _pydantic_reasons(e), subject_ws, _text(guess.get("id")), _text(guess.get("type"))
         )
     reasons = list(nul)
-    if not subject_ok:
+    if named is None:
         reasons.append(
             problem("subject", "must be audit.ingest.<workspace_id>.<aggregate>.<action>")
         )
     else:
-        if parts[2] != envelope.workspace_id:
+        if named.workspace_id != envelope.workspace_id:
             reasons.append(
                 problem(
                     "workspace_id",
-                    f"is {envelope.workspace_id!r} but the subject says {parts[2]!r}",
+                    f"is {envelope.workspace_id!r} but the subject says {named.workspace_id!r}",
                 )
             )
-        said = f"{parts[3]}.{parts[4]}"
-        if said != envelope.type:
-            reasons.append(problem("type", f"is {envelope.type!r} but the subject says {said!r}"))
+        if named.type != envelope.type:
+            reasons.append(
+                problem("type", f"is {envelope.type!r} but the subject says {named.type!r}")
+            )
     header_id = msg.headers.get("Nats-Msg-Id")
     if header_id is not None and header_id != envelope.id:
         reasons.append(

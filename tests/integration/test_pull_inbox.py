@@ -4,7 +4,7 @@ import nats
 import pytest
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from adapters.pull import PullInbox, delivery
+from adapters.bus.pull import PullInbox, delivery
 
 pytestmark = pytest.mark.integration
 

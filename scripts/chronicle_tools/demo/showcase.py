@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import httpx
 import msgspec
 import psycopg
 
+from adapters import bus
 from chronicle_tools.workload import Published
 
 
@@ -27,22 +29,22 @@ def bad_messages(workspace: str, run: str) -> list[Published]:
             }
         )
 
-    subject = f"audit.ingest.{workspace}"
+    subject = partial(bus.ingest_subject, workspace)  # subject("contact.added")
     repeat = body(
         f"{run}-000001",
         "contact.added",
         {"contact_id": "c_ann", "name": "Ann Lee", "source": "user"},
     )
     return [
-        Published(f"{subject}.conversation.opened", b'{"id": "broken', f"{run}-bad-json"),
+        Published(subject("conversation.opened"), b'{"id": "broken', f"{run}-bad-json"),
         Published(
-            f"{subject}.conversation.resolved",
+            subject("conversation.resolved"),
             body(f"{run}-mismatch", "conversation.reopened", {"conversation_id": "x"}),
             f"{run}-mismatch",
         ),
         # Reopening a conversation that is open breaks a rule; the message is kept.
         Published(
-            f"{subject}.conversation.opened",
+            subject("conversation.opened"),
             body(
                 f"{run}-open",
                 "conversation.opened",
@@ -51,14 +53,14 @@ def bad_messages(workspace: str, run: str) -> list[Published]:
             f"{run}-open",
         ),
         Published(
-            f"{subject}.conversation.reopened",
+            subject("conversation.reopened"),
             body(f"{run}-rule", "conversation.reopened", {"conversation_id": "conv_rules"}),
             f"{run}-rule",
         ),
         # The first envelope again, twice: with Nats-Msg-Id, JetStream's duplicate window
         # drops it; without, it reaches ingest and Chronicle's durable ledger drops it.
-        Published(f"{subject}.contact.added", repeat, f"{run}-000001"),
-        Published(f"{subject}.contact.added", repeat, None),
+        Published(subject("contact.added"), repeat, f"{run}-000001"),
+        Published(subject("contact.added"), repeat, None),
     ]
 
 

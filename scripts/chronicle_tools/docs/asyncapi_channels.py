@@ -63,7 +63,7 @@ def _ingest() -> tuple[dict, dict]:
     for command in COMMANDS.values():
         name, message = f"ingest.{command.type}", envelope_model(command).__name__
         channels[name] = _channel(
-            f"audit.ingest.{{workspace_id}}.{command.type}",
+            bus.ingest_subject("{workspace_id}", command.type),
             f"ingest {command.type}",
             f"{command.summary}. A {command.kind}. Durable stream {bus.INGEST_STREAM}: "
             "`js.publish` returns once it is safely there; Chronicle applies it a moment "
@@ -82,7 +82,7 @@ def channels_and_operations() -> tuple[dict[str, Any], dict[str, Any]]:
     channels, operations = _ingest()
     types = list(COMMANDS)
     channels["request"] = _channel(
-        "audit.request.{workspace_id}.{aggregate}.{action}",
+        bus.request_subject("{workspace_id}", "{aggregate}.{action}"),
         "request",
         "A core NATS request carrying one envelope, whose type is `<aggregate>.<action>` of "
         "the subject. Chronicle's gateway forwards it into the ingest stream (adding "
@@ -112,7 +112,7 @@ def channels_and_operations() -> tuple[dict[str, Any], dict[str, Any]]:
         },
     }
     channels["rejected"] = _channel(
-        "audit.rejected.{workspace_id}",
+        bus.rejected_subject("{workspace_id}"),
         "reject notices",
         f"A notice of every rejected message (stream {bus.REJECTED_STREAM}, kept 30 days), "
         "published or requested; rejects are also kept in the store.",
@@ -143,7 +143,7 @@ def _events(channels: dict, operations: dict) -> None:
             AGGREGATE_ID,
         ),
     }
-    address = "audit.events.{aggregate}.{action}.{workspace_id}.{aggregate_id}"
+    address = bus.event_subject("{aggregate}.{action}", "{workspace_id}", "{aggregate_id}")
     channels["events"] = _channel(
         address,
         "stored events",

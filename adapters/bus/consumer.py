@@ -27,7 +27,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from adapters.pull import PullInbox
+from adapters.bus.pull import PullInbox
 
 log = structlog.get_logger()
 Handler = Callable[[list[Msg]], Awaitable[None]]
@@ -55,7 +55,9 @@ class PullConsumer:
         self._task: asyncio.Task | None = None
         self._subscription = None
         self.acks_all = False
-        self.buffered_fetch = buffered_fetch  # adapters/pull.py: fetch without per-message waits
+        self.buffered_fetch = (
+            buffered_fetch  # adapters/bus/pull.py: fetch without per-message waits
+        )
 
     @property
     def durable(self) -> str:
