@@ -10,14 +10,13 @@ PostgreSQL's catalogue; newer, it refuses to run (this code is older than the st
 
 from __future__ import annotations
 
-import time
-
 import psycopg
 import structlog
 from eventsourcing.persistence import PersistenceError
 
 from adapters import bus_credentials
 from adapters.eventstore import EventStore
+from adapters.retry import Backoff, retry_sync
 
 log = structlog.get_logger()
 
@@ -81,15 +80,17 @@ def migrate_store(database_url: str) -> bool:
 
 def ensure_store(database_url: str, attempts: int = 20) -> None:
     """What a service does at start: check the store's version (migrating it if behind)."""
-    for attempt in range(1, attempts + 1):
-        try:
-            with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
-                if _check(store_version(conn)):
-                    return
-            migrate_store(database_url)
-            return
-        except (PersistenceError, psycopg.Error) as error:
-            if attempt == attempts:
-                raise
-            log.warning("store.retry", attempt=attempt, error=str(error).splitlines()[0])
-            time.sleep(min(0.1 * attempt, 2.0))
+
+    def once() -> None:
+        with psycopg.connect(database_url, autocommit=True, connect_timeout=10) as conn:
+            if _check(store_version(conn)):
+                return
+        migrate_store(database_url)
+
+    retry_sync(
+        once,
+        on=(PersistenceError, psycopg.Error),
+        what="store.retry",
+        backoff=Backoff(first=0.1, most=2.0),
+        attempts=attempts,
+    )

@@ -4,7 +4,6 @@ request/reply (audit.request.…), so each knows its envelope is committed (or w
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +13,8 @@ import structlog
 from nats.aio.client import Client
 
 from adapters import bus
+from adapters.retry import Stopped as RetryStopped
+from adapters.retry import retry
 
 log = structlog.get_logger()
 REPLY_TIMEOUT = 10.0
@@ -51,22 +52,26 @@ class IngestClient:
         if team_id:
             body["team_id"] = team_id
         payload = msgspec.json.encode(body)
-        delay = 0.2
-        while True:
-            try:
-                reply = await self.nc.request(
-                    bus.request_subject(workspace_id, type_),
-                    payload,
-                    timeout=REPLY_TIMEOUT,
-                    headers={bus.MSG_ID: envelope_id},
-                )
-                answer = msgspec.json.decode(reply.data)
-                log.debug("mail.told", type=type_, envelope_id=envelope_id, status=answer["status"])
-                return answer
-            except (TimeoutError, nats.errors.Error) as error:
-                log.warning("mail.retry", type=type_, envelope_id=envelope_id, error=str(error))
-            if self.stop.is_set():
-                raise Stopped(envelope_id)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), delay)
-            delay = min(delay * 2, 5.0)
+
+        async def ask() -> dict[str, Any]:
+            reply = await self.nc.request(
+                bus.request_subject(workspace_id, type_),
+                payload,
+                timeout=REPLY_TIMEOUT,
+                headers={bus.MSG_ID: envelope_id},
+            )
+            return msgspec.json.decode(reply.data)
+
+        try:
+            answer = await retry(
+                ask,
+                on=(TimeoutError, nats.errors.Error),
+                what="mail.retry",
+                stop=self.stop,
+                type=type_,
+                envelope_id=envelope_id,
+            )
+        except RetryStopped as stopped:
+            raise Stopped(envelope_id) from stopped.__cause__
+        log.debug("mail.told", type=type_, envelope_id=envelope_id, status=answer["status"])
+        return answer

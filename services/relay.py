@@ -29,6 +29,7 @@ from nats.js.errors import NotFoundError
 from adapters import bus, bus_auth, metrics
 from adapters.eventstore import reads
 from adapters.migrations import ensure_store
+from adapters.retry import Backoff, Stopped, retry
 from adapters.settings import Settings
 from services import runtime
 from services.runtime import HostedService, Watchdog, events_after
@@ -142,26 +143,28 @@ class Relay(HostedService):
         js = nc.jetstream()
         await bus.await_streams(js, bus.StreamLimits.of(self.settings))
         url = self.settings.database_url
-        while not stop.is_set():
-            try:
-                async with (
-                    await psycopg.AsyncConnection.connect(
-                        url,
-                        autocommit=True,
-                        connect_timeout=10,
-                        # its bookmark is a hint (it resumes from the stream's tail)
-                        options="-c synchronous_commit=off",
-                    ) as db,
-                    await psycopg.AsyncConnection.connect(
-                        url, autocommit=True, connect_timeout=10
-                    ) as listener,
-                ):
-                    await self._lead(db, stop)
-                    await reads.listen(listener)
-                    await self._relay(nc, js, db, listener, stop)
-            except bus_errors() as e:
-                log.warning("relay.retry", error=repr(e))
-                await _pause(stop, 1.0)
+
+        async def once() -> None:  # returns when `stop` is set
+            async with (
+                await psycopg.AsyncConnection.connect(
+                    url,
+                    autocommit=True,
+                    connect_timeout=10,
+                    # its bookmark is a hint (it resumes from the stream's tail)
+                    options="-c synchronous_commit=off",
+                ) as db,
+                await psycopg.AsyncConnection.connect(
+                    url, autocommit=True, connect_timeout=10
+                ) as listener,
+            ):
+                await self._lead(db, stop)
+                await reads.listen(listener)
+                await self._relay(nc, js, db, listener, stop)
+
+        with contextlib.suppress(Stopped):
+            # A flat second: `once` runs for days between failures, a backoff would only grow.
+            flat = Backoff(first=1.0, most=1.0)
+            await retry(once, on=bus_errors(), what="relay.retry", backoff=flat, stop=stop)
 
     async def _lead(self, db: psycopg.AsyncConnection, stop: asyncio.Event) -> None:
         while not stop.is_set():

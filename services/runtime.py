@@ -7,14 +7,20 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
+import nats.errors
+import psycopg
 import structlog
+from eventsourcing.persistence import PersistenceError
 from faststream import FastStream
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
 
 from adapters import bus
+from adapters.retry import retry
 
 log = structlog.get_logger()
+# What a service waits out at start: PostgreSQL or NATS not there yet (or restarting).
+TRANSIENT = (psycopg.OperationalError, PersistenceError, nats.errors.Error, OSError, TimeoutError)
 
 
 class HostedService:
@@ -37,22 +43,18 @@ class HostedService:
     async def prepare_patiently(self) -> None:
         """`prepare`, again and again while PostgreSQL or NATS is not there yet (being
         started or restarted): a service started in that moment waits instead of dying."""
-        import nats.errors
-        import psycopg
-        from eventsourcing.persistence import PersistenceError
 
-        transient = (psycopg.OperationalError, PersistenceError, nats.errors.Error, OSError)
-        deadline, delay = time.monotonic() + self.PREPARE_PATIENCE, 0.2
-        while True:
-            try:
-                self.nc = await self.broker.connect()  # the one it starts with, later
-                return await self.prepare()
-            except (*transient, TimeoutError) as error:
-                if time.monotonic() > deadline:
-                    raise
-                log.warning("service.waiting", service=type(self).__name__, error=repr(error))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+        async def once() -> None:
+            self.nc = await self.broker.connect()  # the one it starts with, later
+            await self.prepare()
+
+        await retry(
+            once,
+            on=TRANSIENT,
+            what="service.waiting",
+            within=self.PREPARE_PATIENCE,
+            service=type(self).__name__,
+        )
 
     async def prepare(self) -> None:
         """Before the broker starts (its connection, `nc`, is open): databases, streams."""

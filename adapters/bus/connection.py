@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import nats
 import nats.errors
 from nats.aio.client import Client
+
+from adapters.retry import Backoff, retry
 
 
 def servers(url: str) -> list[str]:
@@ -30,13 +30,11 @@ async def connect(url: str, name: str, *, attempts: int = 60) -> Client:
     The first connection is retried too (with backoff), so a service started before
     nats-server is up waits for it instead of crashing.
     """
-    delay = 0.1
-    for attempt in range(attempts):
-        try:
-            return await nats.connect(servers(url), name=name, **CONNECTION_OPTIONS)
-        except (OSError, nats.errors.NoServersError, TimeoutError):
-            if attempt == attempts - 1:
-                raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
-    raise AssertionError("unreachable")
+    return await retry(
+        lambda: nats.connect(servers(url), name=name, **CONNECTION_OPTIONS),
+        on=(OSError, nats.errors.NoServersError, TimeoutError),
+        what="bus.connect_failed",
+        backoff=Backoff(first=0.1, most=2.0),
+        attempts=attempts,
+        connection=name,
+    )

@@ -3,15 +3,18 @@
 Why not FastStream's batch subscriber: in FastStream 0.7.8 the batch loop keeps
 re-fetching with a shrinking timeout to fill a batch; with a 20 ms batch wait we saw
 messages reach the client and then come back only after the ack wait, behind later
-ones (the reproduction is in docs/architecture.md). Here one `fetch` takes whatever is
-available right away, up to the batch size, and the next fetch starts only after the
-handler has finished, so batches are processed strictly in stream order.
+ones (the reproduction is in docs/architecture.md). Here one fetch (pull.py) takes
+whatever is available right away, up to the batch size, and the next fetch starts only
+after the handler has finished, so batches are processed strictly in stream order.
 
-A batch whose handler fails is retried in place, with backoff, until it succeeds (it is
-kept alive with in-progress acks meanwhile): later messages never overtake it. With
-`max_ack_pending` equal to the batch size, JetStream cannot hand out anything newer
-while a batch is unacknowledged, so after a crash the unacknowledged batch comes back
-first (once `ack_wait` runs out) and order still holds.
+A batch whose handler fails is retried in place, with backoff (adapters/retry.py), until
+it succeeds (it is kept alive with in-progress acks meanwhile): later messages never
+overtake it, whatever `max_ack_pending` allows. That limit is what JetStream may hand
+out unacknowledged: ingest sets it to its batch size, so nothing newer is even delivered
+while a batch is open and after a crash that batch comes back first (once `ack_wait`
+runs out); the projector hosts set twice theirs, so the next batch is already on its
+way while one is applied (their order needs no more: a message's previous position
+says what it follows, and a gap is filled from the store).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from adapters.bus.pull import PullInbox
+from adapters.retry import Backoff, Stopped, retry
 
 log = structlog.get_logger()
 Handler = Callable[[list[Msg]], Awaitable[None]]
@@ -43,8 +47,6 @@ class PullConsumer:
         config: ConsumerConfig,
         batch_size: int,
         handler: Handler,
-        *,
-        buffered_fetch: bool = False,
     ) -> None:
         self.stream = stream
         self.config = config
@@ -53,11 +55,8 @@ class PullConsumer:
         self.nc: Client | None = None
         self._stopping = asyncio.Event()
         self._task: asyncio.Task | None = None
-        self._subscription = None
+        self._subscription: PullInbox | None = None
         self.acks_all = False
-        self.buffered_fetch = (
-            buffered_fetch  # adapters/bus/pull.py: fetch without per-message waits
-        )
 
     @property
     def durable(self) -> str:
@@ -71,11 +70,8 @@ class PullConsumer:
         except nats.js.errors.BadRequestError as e:
             # An existing durable keeps its position; its settings are not ours to reset.
             log.info("consumer.exists", durable=self.durable, detail=str(e))
-        if self.buffered_fetch:
-            self._subscription = PullInbox(self.nc, self.stream, self.durable)
-            await self._subscription.start()
-        else:
-            self._subscription = await js.pull_subscribe_bind(self.durable, self.stream)
+        self._subscription = PullInbox(self.nc, self.stream, self.durable)
+        await self._subscription.start()
         info = await js.consumer_info(self.stream, self.durable)
         self.acks_all = info.config.ack_policy == AckPolicy.ALL
         self._task = asyncio.create_task(self._loop(), name=f"pull-{self.durable}")
@@ -98,34 +94,39 @@ class PullConsumer:
     async def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                msgs = await self._subscription.fetch(self.batch_size, 1.0)  # (batch, timeout)
-            except TimeoutError:  # nats-py raises both its own and asyncio's: both subclass it
-                continue
-            except Exception as e:  # the loop must outlive reconnects and server restarts
-                log.warning("consumer.fetch_failed", durable=self.durable, error=repr(e))
-                await self._pause(1.0)
-                continue
-            await self._handle_until_done(msgs)
+                msgs = await retry(
+                    self._fetch,
+                    on=Exception,  # the loop must outlive reconnects and server restarts
+                    what="consumer.fetch_failed",
+                    backoff=Backoff(first=1.0),
+                    stop=self._stopping,
+                    durable=self.durable,
+                )
+            except Stopped:
+                return
+            if msgs:
+                await self._handle_until_done(msgs)
+
+    async def _fetch(self) -> list[Msg]:
+        try:
+            return await self._subscription.fetch(self.batch_size, 1.0)  # (batch, timeout)
+        except TimeoutError:  # nothing within the second: fetch again
+            return []
 
     async def _handle_until_done(self, msgs: list[Msg]) -> None:
-        delay = 0.2
         keepalive = asyncio.create_task(self._keep_alive(msgs))
         try:
-            while True:
-                try:
-                    await self.handler(msgs)
-                    return
-                except Exception:
-                    log.exception(
-                        "consumer.batch_failed",
-                        durable=self.durable,
-                        size=len(msgs),
-                        retry_in=delay,
-                    )
-                if self._stopping.is_set():
-                    return  # unacknowledged: redelivered, first, after ack_wait
-                await self._pause(delay)
-                delay = min(delay * 2, 5.0)
+            await retry(
+                lambda: self.handler(msgs),
+                on=Exception,
+                what="consumer.batch_failed",
+                stop=self._stopping,
+                traceback=True,
+                durable=self.durable,
+                size=len(msgs),
+            )
+        except Stopped:
+            pass  # unacknowledged: redelivered, first, after ack_wait
         finally:
             keepalive.cancel()
 
@@ -137,7 +138,3 @@ class PullConsumer:
             for msg in msgs:
                 with contextlib.suppress(Exception):
                     await msg.in_progress()
-
-    async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)

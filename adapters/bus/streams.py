@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import nats.errors
 import nats.js.errors
-import structlog
 from nats.js import JetStreamContext
 from nats.js.api import (
     DiscardPolicy,
@@ -26,8 +26,8 @@ from adapters.bus.subjects import (
     REJECTED_SUBJECTS,
     WINDOW_OFF_SUBJECT,
 )
+from adapters.retry import Backoff, retry
 
-log = structlog.get_logger()
 INGEST_STREAM = "AUDIT_INGEST"
 # Empty on purpose: nats-server (2.14 and newer) turns a stream's duplicate window off only
 # for a stream that sources another one. AUDIT_INGEST sources this one so that the
@@ -137,22 +137,33 @@ async def await_streams(js: JetStreamContext, limits: StreamLimits, within: floa
     """What a service does at start: wait until Chronicle's streams exist, creating one that
     is missing when its identity may (the admin's may; a service's own may not, and waits
     for `chronicle migrate`). Never changes an existing stream's settings."""
-    deadline = asyncio.get_running_loop().time() + within
+    deadline = time.monotonic() + within
     for config in stream_configs(limits):
-        while True:
-            try:
-                _check_window(config.name, await js.stream_info(config.name))
-                break
-            except NotFoundError:
-                try:
-                    _check_window(config.name, await asyncio.wait_for(js.add_stream(config), 3))
-                    break
-                except (TimeoutError, nats.errors.TimeoutError, nats.js.errors.Error):
-                    pass  # not ours to create: someone runs `chronicle migrate`
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"stream {config.name} missing: run `chronicle migrate`")
-            log.warning("bus.waiting_for_stream", stream=config.name)
-            await asyncio.sleep(1.0)
+        try:
+            await retry(
+                lambda config=config: _stream_there(js, config),
+                on=_Missing,
+                what="bus.waiting_for_stream",
+                backoff=Backoff(first=1.0, most=1.0),
+                within=max(deadline - time.monotonic(), 0.0),
+                stream=config.name,
+            )
+        except _Missing:
+            raise TimeoutError(f"stream {config.name} missing: run `chronicle migrate`") from None
+
+
+class _Missing(Exception):
+    """A stream is not there, and this identity may not create it."""
+
+
+async def _stream_there(js: JetStreamContext, config: StreamConfig) -> None:
+    try:
+        _check_window(config.name, await js.stream_info(config.name))
+    except NotFoundError:
+        try:
+            _check_window(config.name, await asyncio.wait_for(js.add_stream(config), 3))
+        except (TimeoutError, nats.errors.TimeoutError, nats.js.errors.Error) as e:
+            raise _Missing(config.name) from e  # not ours: someone runs `chronicle migrate`
 
 
 def _check_window(name: str, info) -> None:

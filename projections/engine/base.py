@@ -12,7 +12,6 @@ it is applied, none after it.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -22,6 +21,8 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection, AsyncCursor, errors
+
+from adapters.retry import Backoff, retry
 
 ERASURES = ("contact.erased",)
 _INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+)")
@@ -164,24 +165,28 @@ class Projection(ABC):
         """Create the schema, idempotently (`defer_indexes`: without the deferred indexes).
         Workers starting together (one per partition) can collide in PostgreSQL's
         catalogue even with IF NOT EXISTS: retried."""
-        for attempt in range(1, attempts + 1):
-            try:
-                async with conn.transaction():
-                    # The host's connection commits without waiting for the disk (its rows
-                    # come again from the store); a schema does not, so it must be durable.
-                    await conn.execute("SET LOCAL synchronous_commit = on")
-                    for statement in self.ddl(defer_indexes):
-                        await conn.execute(statement)
-                return
-            except (
+
+        async def once() -> None:
+            async with conn.transaction():
+                # The host's connection commits without waiting for the disk (its rows
+                # come again from the store); a schema does not, so it must be durable.
+                await conn.execute("SET LOCAL synchronous_commit = on")
+                for statement in self.ddl(defer_indexes):
+                    await conn.execute(statement)
+
+        await retry(
+            once,
+            on=(
                 errors.UniqueViolation,
                 errors.DuplicateObject,
                 errors.DuplicateSchema,
                 errors.DuplicateTable,
-            ) as collision:
-                if attempt == attempts:
-                    raise collision
-                await asyncio.sleep(0.05 * attempt)
+            ),
+            what="projection.create_collided",
+            backoff=Backoff(first=0.05, most=0.5),
+            attempts=attempts,
+            projection=self.name,
+        )
 
     async def create_deferred_indexes(
         self, conn: AsyncConnection, building: Callable[[str], None] | None = None

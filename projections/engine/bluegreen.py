@@ -20,6 +20,7 @@ import psycopg
 import structlog
 from psycopg import AsyncConnection
 
+from adapters.retry import Backoff, retry
 from projections.engine.base import Projection
 from projections.engine.partitioning import adopt
 from projections.engine.runner import ProjectionRunner
@@ -95,7 +96,8 @@ async def swap(
 ) -> None:
     """Make the built schema the live one, in one transaction (see the module's doc)."""
     live = cls(None).schema
-    for attempt in range(1, attempts + 1):
+
+    async def once() -> None:
         begun, events = time.monotonic(), done.events
         try:
             async with conn.transaction():
@@ -120,12 +122,23 @@ async def swap(
                     (done.position, done.retired, done.generation),
                 )
             done.swap_seconds = time.monotonic() - begun
-            return
         except psycopg.errors.LockNotAvailable:  # rolled back: as if this attempt never was
             done.retired, done.events = None, events
-            log.warning("rebuild.swap_waiting", projection=done.name, attempt=attempt)
             await runner.catch_up(conn, progress=advanced)  # stay close while we wait
-    raise RuntimeError(f"could not lock {live} for the swap in {attempts} attempts")
+            raise
+
+    try:
+        # The lock timeout is the wait between attempts: no pause of its own on top.
+        await retry(
+            once,
+            on=psycopg.errors.LockNotAvailable,
+            what="rebuild.swap_waiting",
+            backoff=Backoff(first=0.0),
+            attempts=attempts,
+            projection=done.name,
+        )
+    except psycopg.errors.LockNotAvailable as e:
+        raise RuntimeError(f"could not lock {live} for the swap in {attempts} attempts") from e
 
 
 async def drop_retired(
@@ -134,17 +147,27 @@ async def drop_retired(
     """Drop the retired schema once the readers still on it are done."""
     if done.retired is None:
         return False
-    for _ in range(attempts):
-        try:
-            async with conn.transaction():
-                await conn.execute(f"SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'")
-                await conn.execute(f"DROP SCHEMA {done.retired} CASCADE")
-                await conn.execute(
-                    "UPDATE projection_rebuilds SET retired_dropped = true WHERE id = %s",
-                    (done.generation,),
-                )
-            return True
-        except psycopg.errors.LockNotAvailable:
-            continue
+
+    async def once() -> None:
+        async with conn.transaction():
+            await conn.execute(f"SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'")
+            await conn.execute(f"DROP SCHEMA {done.retired} CASCADE")
+            await conn.execute(
+                "UPDATE projection_rebuilds SET retired_dropped = true WHERE id = %s",
+                (done.generation,),
+            )
+
+    try:  # the lock timeout is the wait between attempts
+        await retry(
+            once,
+            on=psycopg.errors.LockNotAvailable,
+            what="rebuild.drop_waiting",
+            backoff=Backoff(first=0.0),
+            attempts=attempts,
+            projection=done.name,
+        )
+        return True
+    except psycopg.errors.LockNotAvailable:
+        pass
     log.warning("rebuild.retired_kept", projection=done.name, schema=done.retired)
     return False

@@ -58,7 +58,6 @@ class IngestService(HostedService):
             ),
             batch,
             self.handle_batch,
-            buffered_fetch=True,  # ~25 us of CPU less per message than nats-py's fetch
         )
         self.processor: IngestProcessor | None = None
         self.coverage = Coverage(

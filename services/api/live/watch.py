@@ -13,6 +13,7 @@ import psycopg
 import structlog
 from psycopg_pool import AsyncConnectionPool
 
+from adapters.retry import Backoff, retry
 from projections.engine.live import CHANNEL, parse
 from projections.shared.reading import rows
 
@@ -65,25 +66,32 @@ class Watcher:
         ]
 
     async def _listen(self) -> None:
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                    self.database_url, autocommit=True
-                ) as conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
-                    self.listening = True
-                    await self.check()  # whatever was committed while not listening
-                    async for notice in conn.notifies():
-                        if announced := parse(notice.payload):
-                            self.announcements += 1
-                            self.hub.announce(
-                                announced.schema, announced.position, announced.workspaces
-                            )
-            except (psycopg.Error, OSError) as error:
-                log.warning("live.listen_failed", error=repr(error))
-            finally:
-                self.listening = False
-            await asyncio.sleep(self.reconnect_delay)
+        # Flat pauses: the connection lives for days between failures.
+        flat = Backoff(first=self.reconnect_delay, most=self.reconnect_delay)
+        while True:  # a connection's notifies() end only with it
+            await retry(
+                self._listen_once,
+                on=(psycopg.Error, OSError),
+                what="live.listen_failed",
+                backoff=flat,
+            )
+
+    async def _listen_once(self) -> None:
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                self.database_url, autocommit=True
+            ) as conn:
+                await conn.execute(f"LISTEN {CHANNEL}")
+                self.listening = True
+                await self.check()  # whatever was committed while not listening
+                async for notice in conn.notifies():
+                    if announced := parse(notice.payload):
+                        self.announcements += 1
+                        self.hub.announce(
+                            announced.schema, announced.position, announced.workspaces
+                        )
+        finally:
+            self.listening = False
 
     async def check(self) -> None:
         """Announce, for any read model, a position the hub has not looked up to."""
