@@ -167,7 +167,7 @@ class IngestService(HostedService):
         headers = {k: v for k, v in (raw.headers or {}).items()}
         headers[bus.REPLY_TO] = raw.reply
         headers[bus_auth.REPLY_HEADER] = bus_auth.sign_reply(self.key, raw.reply, raw.data)
-        # The ingest stream keeps no duplicate window (adapters/bus.py): a repeat is
+        # The ingest stream keeps no duplicate window (adapters/bus/streams.py): a repeat is
         # stored and the ledger answers it, with the original's position.
         # Published as the producer's own bytes and headers, plus ours: FastStream's publish
         # would add headers of its own (content-type, a second correlation id).

@@ -1,5 +1,5 @@
 """The channels and operations of docs/asyncapi.json: the bus's subjects with their
-parameters (adapters/bus.py), one ingest channel per envelope type, the request with its
+parameters (adapters/bus/), one ingest channel per envelope type, the request with its
 reply, reject notices and stored events.
 
 AsyncAPI 3 gives a channel parameter no schema; each one's pattern is in its description
