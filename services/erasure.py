@@ -227,7 +227,7 @@ async def purge_ingest_stream(nats_url: str, erasure: Erasure) -> int:
 
     from adapters import bus
 
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(bus.servers(nats_url), name="chronicle-erase")
     deleted = 0
     try:
         js = nc.jetstream()
