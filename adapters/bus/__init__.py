@@ -3,7 +3,8 @@
 - subjects.py: every subject, built and parsed (`ingest_subject`, `parse_ingest_subject`…)
 - headers.py: the headers Chronicle reads and writes
 - partitions.py: how streams are partitioned, and what each partition's worker consumes
-- streams.py: the streams' configuration; creating them (`chronicle migrate`), awaiting them
+- streams.py: the streams' configuration; provisioning.py: creating them (`chronicle
+  migrate`), awaiting them (a service at start)
 - connection.py: connecting (each process holds one connection: services/runtime.py)
 - pull.py, consumer.py: the pull protocol and the ordered-batch loop ingest and the
   projector hosts consume with (docs/architecture.md says why not FastStream's)
@@ -33,16 +34,14 @@ from adapters.bus.partitions import (
     ingest_transform,
     partition_of,
 )
+from adapters.bus.provisioning import BusTooOld, await_streams, ensure_streams
 from adapters.bus.streams import (
     EVENTS_STREAM,
     INGEST_STREAM,
     NO_WINDOW,
     REJECTED_STREAM,
     WINDOW_OFF,
-    BusTooOld,
     StreamLimits,
-    await_streams,
-    ensure_streams,
     stream_configs,
 )
 from adapters.bus.subjects import (
