@@ -116,7 +116,13 @@ class HostedService:
 
 def broker(url: str, name: str) -> NatsBroker:
     """A service's broker; `name` names its connection on the server (`/connz`)."""
-    return NatsBroker(bus.servers(url), name=name, logger=None, **bus.CONNECTION_OPTIONS)
+    return NatsBroker(
+        bus.servers(url),
+        name=name,
+        logger=None,
+        error_cb=bus.complain,
+        **bus.CONNECTION_OPTIONS,
+    )
 
 
 class Watchdog:

@@ -10,7 +10,7 @@
   projector hosts consume with (docs/architecture.md says why not FastStream's)
 """
 
-from adapters.bus.connection import CONNECTION_OPTIONS, connect, servers
+from adapters.bus.connection import CONNECTION_OPTIONS, complain, connect, servers
 from adapters.bus.headers import (
     AGGREGATE_ID,
     ANSWERED_SUBJECT,
@@ -90,6 +90,7 @@ __all__ = [
     "IngestSubject",
     "StreamLimits",
     "await_streams",
+    "complain",
     "connect",
     "ensure_streams",
     "event_subject",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import nats
 import nats.errors
 from nats.aio.client import Client
@@ -12,6 +14,16 @@ from adapters.retry import Backoff, retry
 def servers(url: str) -> list[str]:
     """`nats://a:4222,nats://b:4222` -> each server (a cluster's seed list)."""
     return [part.strip() for part in url.split(",") if part.strip()]
+
+
+_nats_log = logging.getLogger("nats.aio.client")
+
+
+async def complain(error: Exception) -> None:
+    """What nats-py says of a connection's errors when left alone (a broker's connection
+    would say nothing: FastStream, with no logger, takes the callback over). A storm of
+    them while the server is down is kept short by adapters/logging.py."""
+    _nats_log.error("nats: encountered error", exc_info=error)
 
 
 # How every Chronicle connection behaves (a service's broker's and a tool's): it keeps
