@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from adapters.embedded import NatsServer, free_port
+from services.cli.stack import free_run
 from services.services import migrate
 from services.supervisor import Supervisor
 from tests.support.waiting import until
@@ -42,7 +43,8 @@ async def test_each_process_holds_one_nats_connection(settings, tmp_path):
         "CHRONICLE_BUS_KEY": settings.bus_key,
         "CHRONICLE_CHECKPOINT_INTERVAL": "0",
         "CHRONICLE_API_PORT": str(free_port()),
-        "CHRONICLE_METRICS_PORT": str(free_port()),
+        # Each process's ops endpoint at base + its place: a run of free ports, as `up` finds.
+        "CHRONICLE_METRICS_PORT": str(free_run(free_port(), 6)),
     }
     supervisor = Supervisor(env, tmp_path / "logs", nats_url_for=nats.url_for)
     ports = {
