@@ -16,6 +16,7 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client
 
 from adapters import bus
+from adapters.eventstore import reads
 from adapters.retry import retry
 
 log = structlog.get_logger()
@@ -195,9 +196,6 @@ class Watchdog:
 
 async def events_after(database_url: str, position: int) -> int:
     """How many stored events a consumer at `position` has still to take."""
-    import psycopg
-
-    from adapters.eventstore import reads
 
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         return (await reads.count_after(conn, position))[0]
