@@ -24,7 +24,8 @@ from pathlib import Path
 import psycopg
 
 from adapters import runstate
-from adapters.bus_access import SERVICES, BusUser, server_config, service_users
+from adapters.bus import credentials as bus_credentials
+from adapters.bus.access import SERVICES, BusUser, server_config, service_users
 from adapters.processes import die_with_parent
 
 
@@ -71,7 +72,7 @@ class NatsServer:
     """A nats-server process this program started (and so may stop), with authorization on:
     every Chronicle identity has a password of its own, kept in `identities.json` beside
     the server's data (mode 600), and producers and readers are added as users
-    (adapters/bus_access.py). `url` is the admin identity's."""
+    (adapters/bus/access.py). `url` is the admin identity's."""
 
     process: subprocess.Popen
     port: int
@@ -229,8 +230,8 @@ def start_postgres(pgdata: Path, dbname: str = "chronicle"):
     """Start (or reuse) a pgserver cluster in `pgdata`; returns (server, url of `dbname`)."""
     with warnings.catch_warnings():  # platformdirs complains when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
-        try:
-            import pgserver  # imported late: it pulls in psutil and platformdirs
+        try:  # an optional dependency (the `embedded` extra)
+            import pgserver
         except ImportError:
             raise EmbeddedMissing(
                 "no CHRONICLE_DATABASE_URL and no private PostgreSQL to start: set "
@@ -283,7 +284,6 @@ class Servers:
         (False: the NATS server is not ours to reconfigure)."""
         if self.nats is None:
             return False
-        from adapters import bus_credentials
 
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             self.nats.reload(bus_credentials.users(conn))
@@ -311,8 +311,6 @@ def infrastructure(database_url: str | None, nats_url: str | None, data_dir: Pat
         if not database_url:
             pg_server, database_url = start_postgres(data_dir / "pgdata")
         if not nats_url:
-            from adapters import bus_credentials
-
             with psycopg.connect(database_url, autocommit=True) as conn:
                 users = bus_credentials.users(conn)
             store = data_dir / "nats"

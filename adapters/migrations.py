@@ -14,7 +14,7 @@ import psycopg
 import structlog
 from eventsourcing.persistence import PersistenceError
 
-from adapters import bus_credentials
+from adapters.bus import credentials as bus_credentials
 from adapters.eventstore import EventStore
 from adapters.retry import Backoff, retry_sync
 

@@ -80,7 +80,7 @@ INGEST_DDL = [
     "CREATE UNIQUE INDEX IF NOT EXISTS api_tokens_id ON api_tokens (id)",
 ]
 
-# Blue/green rebuilds of read models (services/rebuild.py): one row per rebuild; its id
+# Blue/green rebuilds of read models (services/operate/rebuild.py): one row per rebuild; its id
 # names the schema it builds (rm_<projection>__b<id>).
 REBUILD_DDL = [
     """

@@ -275,7 +275,7 @@ class Contact(BaseAggregate[UUID]):
     def erased(
         self, meta: EventMeta, subjects: tuple[str, ...], addresses: int, keys, positions
     ) -> None:
-        """Record an erasure (services/erasure.py destroys the keys in the same
+        """Record an erasure (services/audit/erasure.py destroys the keys in the same
         transaction). Allowed whatever the contact's status: deleted and merged-away
         contacts' data is erased too."""
         self._trigger(

@@ -1,7 +1,7 @@
 """The projector host: any set of read models fed from one durable consumer (per partition).
 
 Each batch from the events stream is fetched once, checked once (the relay's MAC, and no
-position beyond the store's head: adapters/bus_auth.py), decoded once (the events some
+position beyond the store's head: adapters/bus/auth.py), decoded once (the events some
 hosted model reads) and applied to every hosted model in one transaction
 (projections/engine/group.py), each model keeping its own position. A message that is
 not Chronicle's is parked with its reason and otherwise treated as never delivered: the
@@ -25,18 +25,19 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from adapters import bus, bus_auth, metrics
+from adapters import bus, metrics
+from adapters.bus import auth as bus_auth
 from adapters.bus.consumer import PullConsumer
 from adapters.bus.pull import delivery
+from adapters.hosting import runtime
+from adapters.hosting.runtime import HostedService, Watchdog
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from projections.engine.base import Projection, VersionMismatch
+from projections.engine.batch import BatchReader, park_event
 from projections.engine.group import GroupRunner
 from projections.engine.partitioning import adopt
 from projections.engine.source import Slot, backlog, max_position
-from services import runtime
-from services.projector_batch import BatchReader, park_event
-from services.runtime import HostedService, Watchdog
 
 log = structlog.get_logger()
 MAX_ATTEMPTS = 3

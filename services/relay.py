@@ -6,7 +6,7 @@ Exactly-once into the stream, in order, across crashes:
   reorder the stream (a failed publish fails all that follow); a batch is published
   without waiting for each acknowledgement, and only its last message asks for one: it
   is accepted at its predicted sequence only if every message before it was;
-- each event carries `Chronicle-MAC` (adapters/bus_auth.py), over its predicted stream
+- each event carries `Chronicle-MAC` (adapters/bus/auth.py), over its predicted stream
   sequence and everything a projector believes of it, so nothing else on the stream is
   taken for Chronicle's;
 - on start, and after any failure, the relay resumes after the last *genuine* event the
@@ -21,18 +21,23 @@ import asyncio
 import contextlib
 
 import msgspec
+import nats.errors
+import nats.js.errors
 import psycopg
 import structlog
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from adapters import bus, bus_auth, metrics
+from adapters import bus, metrics, signing
+from adapters.bus import auth as bus_auth
 from adapters.eventstore import reads
+from adapters.hosting import runtime
+from adapters.hosting.runtime import HostedService, Watchdog, events_after
 from adapters.migrations import ensure_store
 from adapters.retry import Backoff, Stopped, retry
 from adapters.settings import Settings
-from services import runtime
-from services.runtime import HostedService, Watchdog, events_after
+from services.audit.signing_round import signing_round
+from services.audit.verify import checkpoint
 
 log = structlog.get_logger()
 LOCK_KEY = 7_114_245_001  # pg advisory lock id of the single active relay
@@ -92,9 +97,6 @@ class Relay(HostedService):
 
     async def _checkpoints(self) -> None:
         """Sign every workspace's chain head and tree head now and then (docs/auditing.md)."""
-        from adapters import signing
-        from services.signing_round import signing_round
-        from services.verify import checkpoint
 
         key = signing.private_key(self.settings.data_dir, self.settings.signing_key)
         url = self.settings.database_url
@@ -283,8 +285,6 @@ def _message(row: tuple, stamps: PartitionStamps, seq: int, key: bytes) -> tuple
 
 
 def bus_errors() -> tuple[type[BaseException], ...]:
-    import nats.errors
-    import nats.js.errors
 
     return (
         nats.errors.Error,

@@ -5,7 +5,7 @@
 - partitions.py: how streams are partitioned, and what each partition's worker consumes
 - streams.py: the streams' configuration; provisioning.py: creating them (`chronicle
   migrate`), awaiting them (a service at start)
-- connection.py: connecting (each process holds one connection: services/runtime.py)
+- connection.py: connecting (each process holds one connection: adapters/hosting/runtime.py)
 - pull.py, consumer.py: the pull protocol and the ordered-batch loop ingest and the
   projector hosts consume with (docs/architecture.md says why not FastStream's)
 """

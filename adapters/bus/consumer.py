@@ -39,7 +39,7 @@ Handler = Callable[[list[Msg]], Awaitable[None]]
 
 class PullConsumer:
     """One durable pull consumer's ordered batches, on a connection it is lent (the
-    service's only one, services/runtime.py): it subscribes there, never connects."""
+    service's only one, adapters/hosting/runtime.py): it subscribes there, never connects."""
 
     def __init__(
         self,

@@ -50,7 +50,7 @@ TREE_DDL = [
         UNIQUE (workspace_id, tree_size, key_id)
     )
     """,
-    # Which signed heads each witness acknowledged (services/witness.py).
+    # Which signed heads each witness acknowledged (services/audit/witness.py).
     """
     CREATE TABLE IF NOT EXISTS witnessed_heads (
         witness text NOT NULL,

@@ -81,7 +81,7 @@ class Projection(ABC):
     `version` names the shape of the tables and what `apply` writes into them: bump it
     with any such change. The tracking row keeps the version that built the schema and
     a runner refuses to write a schema of another version, so a changed projection goes
-    live only through a rebuild (services/rebuild.py), never by old and new code
+    live only through a rebuild (services/operate/rebuild.py), never by old and new code
     writing into the same tables."""
 
     name: str
@@ -91,7 +91,7 @@ class Projection(ABC):
     # (tests/integration/test_projection_interest.py proves nothing is lost by it).
     families: tuple[str, ...] | None = None
     # Indexes only readers use (never `apply`'s own statements): a rebuild into an empty
-    # schema creates them once its rows are in (services/rebuild.py), which costs far less
+    # schema creates them once its rows are in (services/operate/rebuild.py), which costs far less
     # than keeping them current row by row.
     deferred_indexes: tuple[str, ...] = ()
 

@@ -1,5 +1,5 @@
 """The schemas of a projection's generations: where a rebuild builds, the swap that makes
-it live, and the drop of the one it replaced (services/rebuild.py runs them in order).
+it live, and the drop of the one it replaced (services/operate/rebuild.py runs them in order).
 
 Why the swap is safe while projectors and readers run: it locks the live schema's tracking
 table, and every projector write begins by locking its tracking row (projections/

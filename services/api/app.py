@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import Depends, FastAPI, Request
 from psycopg_pool import AsyncConnectionPool
 
-from adapters import bus_auth
+from adapters import metrics
+from adapters.bus import auth as bus_auth
+from adapters.hosting.ops_endpoint import OpsEndpoint
 from adapters.settings import Settings, get_settings
 from projections.activity_grid.live import ActivityGridStream
 from projections.audit_trail.live import AuditTrailStream
@@ -36,6 +41,7 @@ from services.api.routes import (
     timeline,
     workspace,
 )
+from services.api.routes.health import health_report
 
 ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
 ROUTERS += [
@@ -117,12 +123,6 @@ def observe(app: FastAPI) -> None:
     """Every request's latency, by route template (the ops endpoint's /metrics), and an
     access log line: method, route, status, duration and request id (X-Request-ID, given
     or made, sent back)."""
-    import time
-    import uuid
-
-    import structlog
-
-    from adapters import metrics
 
     access = structlog.get_logger("access")
 
@@ -152,9 +152,6 @@ async def open_ops_endpoint(app: FastAPI, settings: Settings):
     CHRONICLE_METRICS_HOST:CHRONICLE_METRICS_PORT (loopback by default), not the API's port."""
     if settings.metrics_port is None:
         return None
-    from adapters import metrics
-    from services.api.routes.health import health_report
-    from services.ops_endpoint import OpsEndpoint
 
     metrics.build_info("api")
     metrics.http()

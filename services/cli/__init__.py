@@ -3,6 +3,10 @@
 Each module of this package adds its subcommands with `register(subparsers)`; the list
 below is the one place that says which exist. A subcommand sets `handler(settings, args)`
 (and `hosts_services=True` when it runs services, which then log and stop on SIGTERM).
+Handlers import the use case they run inside the handler, on purpose: one command loads
+only what it needs (`chronicle status` never imports FastAPI, the mail adapters or the
+audit walk), which keeps every command's start quick. tests/unit/test_layout.py allows
+such imports here and in services/hosted/run.py only.
 """
 
 from __future__ import annotations

@@ -64,8 +64,8 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     import psycopg
 
-    from services.checks import compare_with_rebuild
     from services.cli.failures import Failure
+    from services.operate.checks import compare_with_rebuild
 
     try:
         results = asyncio.run(compare_with_rebuild(database(settings), args.names or None))
@@ -103,7 +103,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_dlq(settings: Settings, args: argparse.Namespace) -> int:
-    from services.dead_letters import list_dead_letters, replay
+    from services.operate.dead_letters import list_dead_letters, replay
 
     url = database(settings)
     if args.action == "list" and args.json:

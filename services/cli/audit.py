@@ -13,7 +13,7 @@ from services.cli.common import database, moment
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
-    from services.verify import load_checkpoints, verify, verify_export
+    from services.audit.verify import load_checkpoints, verify, verify_export
 
     key = (
         signing.public_from_text(args.public_key)
@@ -62,8 +62,8 @@ def witnessed_heads(settings: Settings, files: list[str] | None) -> list[dict]:
     """Tree heads kept outside the store: given files, and the configured witnesses'."""
     import asyncio
 
+    from services.audit.witness import witnesses
     from services.cli.proofs import load_heads
-    from services.witness import witnesses
 
     async def held() -> list[dict]:
         return [h for w in witnesses(settings.witnesses) for h in await w.held()]
@@ -72,14 +72,14 @@ def witnessed_heads(settings: Settings, files: list[str] | None) -> list[dict]:
 
 
 def cmd_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
-    from services.verify import checkpoint
+    from services.audit.verify import checkpoint
 
     key = signing.private_key(settings.data_dir, settings.signing_key)
     if args.public_key:
         print(signing.public_text(key.public_key()))
         return 0
     if args.list:
-        from services.verify import stored_checkpoints
+        from services.audit.verify import stored_checkpoints
 
         for kept in stored_checkpoints(database(settings), args.workspace):
             print(json.dumps(kept))
@@ -88,7 +88,7 @@ def cmd_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(made))
     import asyncio
 
-    from services.signing_round import signing_round
+    from services.audit.signing_round import signing_round
 
     heads = asyncio.run(signing_round(database(settings), key, settings.witnesses))
     print(f"signed {len(heads)} tree heads (chronicle tree-heads lists them)", file=sys.stderr)
@@ -96,7 +96,7 @@ def cmd_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    from services.export import export
+    from services.audit.export import export
 
     out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
     try:
@@ -118,7 +118,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    from services.export import import_
+    from services.audit.export import import_
 
     with open(args.file, "rb") as source:
         count = import_(database(settings), source, not args.quiet, partial=args.partial)
@@ -131,7 +131,7 @@ def cmd_state(settings: Settings, args: argparse.Namespace) -> int:
 
     import psycopg
 
-    from services.time_travel import state_at
+    from services.audit.time_travel import state_at
 
     async def load() -> dict | None:
         async with await psycopg.AsyncConnection.connect(database(settings)) as conn:
@@ -157,7 +157,7 @@ def aggregate_of(text: str | None, workspace: str | None) -> UUID | None:
     kind, sep, external_id = text.partition(":")
     if not sep:
         return UUID(text)
-    from services.time_travel import KINDS
+    from services.audit.time_travel import KINDS
 
     if kind not in KINDS or not workspace:
         raise SystemExit(f"--aggregate KIND:ID needs --workspace and a kind of {sorted(KINDS)}")

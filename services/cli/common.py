@@ -16,6 +16,6 @@ def database(settings: Settings) -> str:
 
 def moment(text: str) -> datetime:
     """An ISO 8601 time from the command line; one without a zone is UTC."""
-    from services.time_travel import aware
+    from services.audit.time_travel import aware
 
     return aware(datetime.fromisoformat(text))

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import psycopg
 
-from adapters import bus_credentials, runstate
-from adapters.bus_access import server_config
+from adapters import runstate
+from adapters.bus import credentials as bus_credentials
+from adapters.bus.access import server_config
 from adapters.settings import Settings
 from services.cli.common import database
 
@@ -92,7 +93,7 @@ def cmd_bus_users(settings: Settings, args: argparse.Namespace) -> int:
     import os
     import secrets
 
-    from adapters.bus_access import SERVICES, service_users
+    from adapters.bus.access import SERVICES, service_users
 
     if args.env:
         for name in SERVICES:

@@ -14,7 +14,7 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
     from eventsourcing.application import AggregateNotFoundError
 
     from domain.shared import Actor
-    from services.erasure import erase_contact, reapply
+    from services.audit.erasure import erase_contact, reapply
 
     if args.reapply:
         print(json.dumps({"keys_destroyed_again": reapply(database(settings))}))
@@ -38,7 +38,7 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
     if settings.nats_url and not args.keep_stream:
         import asyncio
 
-        from services.erasure import purge_ingest_stream
+        from services.audit.erasure import purge_ingest_stream
 
         asyncio.run(purge_ingest_stream(settings.nats_url, erasure))
     print(json.dumps(erasure.report()))

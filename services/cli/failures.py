@@ -70,7 +70,7 @@ def reported(command: str, run: Callable[[], int]) -> int:
         return 130
     except Exception as error:
         code = getattr(error, "exit_code", None)
-        if code is not None:  # a module's own known failure (services.export.ImportError_)
+        if code is not None:  # a module's own known failure (services.audit.export.ImportError_)
             say(str(error))
             return code
         traceback.print_exc()

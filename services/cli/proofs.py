@@ -26,8 +26,8 @@ def _write(document: dict[str, Any], output: str | None) -> None:
 async def _prove(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     from psycopg import AsyncConnection
 
-    from services import proofs
-    from services.signing_round import signing_round
+    from services.audit import proofs
+    from services.audit.signing_round import signing_round
 
     url = database(settings)
     async with await AsyncConnection.connect(url, autocommit=True) as conn:
@@ -80,7 +80,7 @@ def load_heads(paths: list[str] | None) -> list[dict]:
 
 
 def cmd_verify_proof(settings: Settings, args: argparse.Namespace) -> int:
-    from services.proof_check import check
+    from services.audit.proof_check import check
 
     with open(args.file) as f:
         proof = json.load(f)
@@ -91,11 +91,11 @@ def cmd_verify_proof(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_tree_heads(settings: Settings, args: argparse.Namespace) -> int:
-    from services.signing_round import signing_round
-    from services.tree_heads import stored_heads_sync
+    from services.audit.signing_round import signing_round
+    from services.audit.tree_heads import stored_heads_sync
 
     if args.witnessed:
-        from services.witness import witnesses
+        from services.audit.witness import witnesses
 
         async def held() -> list[dict]:
             return [h for w in witnesses(settings.witnesses) for h in await w.held()]

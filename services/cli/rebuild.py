@@ -11,7 +11,7 @@ from services.cli.common import database
 
 def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     from projections.registry import PROJECTIONS, projection
-    from services.rebuild import build_together, rebuild
+    from services.operate.rebuild import build_together, rebuild
 
     if bool(args.names) == bool(args.all):
         raise SystemExit("name the projections to rebuild, or --all")

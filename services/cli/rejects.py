@@ -10,7 +10,7 @@ import msgspec
 
 from adapters.settings import Settings
 from services.cli.common import database, moment
-from services.rejects import RejectFilter, list_rejects, show_reject
+from services.operate.rejects import RejectFilter, list_rejects, show_reject
 
 
 def _line(r: dict) -> str:

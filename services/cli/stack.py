@@ -28,8 +28,8 @@ def free_run(start: int, count: int) -> int:
 
 
 def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
-    from services.services import migrate
-    from services.supervisor import Supervisor, service_commands
+    from services.hosted.run import migrate
+    from services.hosted.supervisor import Supervisor, service_commands
 
     with infrastructure(settings.database_url, settings.nats_url, settings.data_dir) as servers:
         db, nats = servers.database_url, servers.nats_url
@@ -106,7 +106,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if args.partition is not None:
         field = "projector_partition" if args.service == "projectors" else "ingest_partition"
         settings = settings.model_copy(update={field: args.partition})
-    from services.services import run
+    from services.hosted.run import run
 
     name = args.service
     if args.names:
@@ -120,7 +120,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     from services.cli.common import database
-    from services.services import migrate
+    from services.hosted.run import migrate
 
     if not settings.nats_url:
         raise SystemExit("set CHRONICLE_NATS_URL (the admin identity's, docs/security.md)")

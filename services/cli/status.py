@@ -15,7 +15,7 @@ from services.cli.common import database
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    from services.status import from_store, render, with_streams
+    from services.operate.status import from_store, render, with_streams
 
     async def gather():
         status = await from_store(database(settings))

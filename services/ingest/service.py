@@ -17,17 +17,18 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy as JsAckPolicy
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
-from adapters import bus, bus_auth, metrics
+from adapters import bus, metrics
+from adapters.bus import auth as bus_auth
 from adapters.bus.consumer import PullConsumer
 from adapters.bus.pull import delivery
 from adapters.eventstore import EventStore
+from adapters.hosting import runtime
+from adapters.hosting.runtime import HostedService, Watchdog
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
-from services import runtime
 from services.ingest.gaps import Coverage
 from services.ingest.processor import IngestProcessor, Outcome
 from services.ingest.validation import Incoming
-from services.runtime import HostedService, Watchdog
 
 log = structlog.get_logger()
 DURABLE = "chronicle-ingest"

@@ -12,7 +12,8 @@ import nats
 import psycopg
 import pytest
 
-from adapters import bus, bus_auth
+from adapters import bus
+from adapters.bus import auth as bus_auth
 from tests.support.asyncapi import Captured, Contract
 from tests.support.stack import Stack
 from tests.support.waiting import until

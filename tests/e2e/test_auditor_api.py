@@ -12,8 +12,8 @@ from datetime import datetime
 import pytest
 
 from domain.conversation import Conversation
-from services.export import export, import_
-from services.verify import verify
+from services.audit.export import export, import_
+from services.audit.verify import verify
 from tests.support.bus import publish_all
 from tests.support.scenario import read_side_scenario
 from tests.support.stack import Stack

@@ -1,5 +1,5 @@
 """Nobody writes, reads or forges on the bus without credentials: a real nats-server with
-Chronicle's users and permissions (adapters/bus_access.py), Chronicle's services running
+Chronicle's users and permissions (adapters/bus/access.py), Chronicle's services running
 under their own identities, producers and readers made and revoked with the CLI's code."""
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import nats.errors
 import psycopg
 import pytest
 
-from adapters import bus, bus_access, bus_credentials
+from adapters import bus
+from adapters.bus import access as bus_access
+from adapters.bus import credentials as bus_credentials
 from adapters.embedded import NatsServer, free_port
 from services.ingest.service import IngestService
 from services.projector import ProjectorHost

@@ -9,8 +9,8 @@ import pytest
 
 from chronicle_tools.workload import Producer
 from projections.timeline import Timeline
-from services.dead_letters import list_dead_letters, replay
 from services.ingest import registry
+from services.operate.dead_letters import list_dead_letters, replay
 from tests.support.bus import publish_all
 from tests.support.stack import Stack
 from tests.support.waiting import until

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from domain.personal import ERASED
-from services.checks import compare_with_rebuild
+from services.operate.checks import compare_with_rebuild
 from tests.support.bus import publish_all
 from tests.support.erasure_scenario import (
     OTHERS_KEPT,

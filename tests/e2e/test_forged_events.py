@@ -16,7 +16,8 @@ import nats
 import psycopg
 import pytest
 
-from adapters import bus, bus_auth
+from adapters import bus
+from adapters.bus import auth as bus_auth
 from chronicle_tools.workload import demo_workload
 from tests.support.bus import publish_all
 from tests.support.stack import Stack

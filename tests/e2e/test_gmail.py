@@ -14,8 +14,8 @@ import pytest
 
 from adapters.mail import mailboxes
 from chronicle_tools.workload import Producer
-from services.poller import Poller
-from services.sender import Sender
+from services.mail.poller import Poller
+from services.mail.sender import Sender
 from tests.support.bus import publish_all
 from tests.support.cli import chronicle
 from tests.support.fake_gmail import FakeGoogle

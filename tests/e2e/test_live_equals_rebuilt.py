@@ -7,7 +7,7 @@ import sys
 import psycopg
 import pytest
 
-from services.checks import compare_with_rebuild
+from services.operate.checks import compare_with_rebuild
 from tests.support.bus import publish_all
 from tests.support.scenario import read_side_scenario
 from tests.support.stack import Stack

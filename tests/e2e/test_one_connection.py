@@ -12,8 +12,8 @@ import pytest
 
 from adapters.embedded import NatsServer, free_port
 from services.cli.stack import free_run
-from services.services import migrate
-from services.supervisor import Supervisor
+from services.hosted.run import migrate
+from services.hosted.supervisor import Supervisor
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from adapters import bus_credentials
+from adapters.bus import credentials as bus_credentials
 from adapters.embedded import NatsServer, free_port
 from tests.support.producer_package import CLIENT
 from tests.support.stack import Stack

@@ -13,7 +13,7 @@ import pytest
 
 from adapters import signing
 from chronicle_tools.workload import demo_workload
-from services.export import lines
+from services.audit.export import lines
 from tests.support.bus import publish_all
 from tests.support.stack import Stack
 from tests.support.waiting import until

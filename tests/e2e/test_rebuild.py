@@ -10,9 +10,9 @@ import pytest
 from chronicle_tools.workload import demo_workload
 from projections.registry import PROJECTIONS, projection
 from projections.timeline import Timeline
-from services.checks import compare_with_rebuild
+from services.operate.checks import compare_with_rebuild
+from services.operate.rebuild import rebuild
 from services.projector import ProjectorHost
-from services.rebuild import rebuild
 from tests.support.bus import publish_all
 from tests.support.stack import Stack
 from tests.support.waiting import until

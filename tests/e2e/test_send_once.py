@@ -9,7 +9,7 @@ import pytest
 
 from adapters.mail import mailboxes
 from chronicle_tools.workload import Producer
-from services.sender import Sender
+from services.mail.sender import Sender
 from tests.support.bus import publish_all
 from tests.support.mailservers import Dovecot, SmtpServer
 from tests.support.processes import ServiceProcess

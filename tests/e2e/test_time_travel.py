@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chronicle_tools.workload import Producer
-from services.export import lines
+from services.audit.export import lines
 from tests.support.bus import publish_all
 from tests.support.stack import Stack
 from tests.support.waiting import until

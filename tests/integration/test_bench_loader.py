@@ -11,7 +11,7 @@ import pytest
 from adapters.eventstore import EventStore
 from chronicle_tools.bench.loader import load_store
 from chronicle_tools.bench.workload import BenchWorkload
-from services.verify import verify
+from services.audit.verify import verify
 from tests.support.store import ingest
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ from chronicle_tools.bench.workload import BenchWorkload
 from projections.engine.runner import ProjectionRunner
 from projections.engine.together import catch_up_together
 from projections.registry import PROJECTIONS, projection
-from services.checks import compare_with_rebuild
+from services.operate.checks import compare_with_rebuild
 from tests.support.every_type import scenario_messages
 from tests.support.store import ingest
 

@@ -11,12 +11,12 @@ from adapters.eventstore import EventStore
 from domain.personal import ERASED
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
-from services.checks import compare_with_rebuild
-from services.erasure import erase_contact
-from services.export import export, import_
+from services.audit.erasure import erase_contact
+from services.audit.export import export, import_
+from services.audit.verify import verify
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming
-from services.verify import verify
+from services.operate.checks import compare_with_rebuild
 from tests.support.erasure_scenario import (
     OTHERS_KEPT,
     WS,
@@ -234,7 +234,7 @@ def test_ingest_never_writes_again_what_it_held_from_before_an_erasure(database_
 
 
 def test_keys_restored_from_an_older_backup_are_destroyed_again(database_url, stored):
-    from services.erasure import reapply
+    from services.audit.erasure import reapply
 
     with psycopg.connect(database_url) as conn:
         backup = conn.execute("SELECT id, key FROM subject_keys WHERE key IS NOT NULL").fetchall()

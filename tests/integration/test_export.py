@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from adapters import signing
 from chronicle_tools.workload import demo_workload
 from domain.contact import Contact
+from services.audit.export import ImportError_, export, import_
+from services.audit.verify import checkpoint, stored_checkpoints, verify, verify_export
 from services.cli import main
-from services.export import ImportError_, export, import_
-from services.verify import checkpoint, stored_checkpoints, verify, verify_export
 from tests.support.store import ingest
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from adapters.mail import mailboxes
-from services.poller import BUS_LIMIT, Poller
+from services.mail.poller import BUS_LIMIT, Poller
 from tests.support.waiting import until
 
 pytestmark = pytest.mark.integration

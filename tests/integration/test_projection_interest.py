@@ -16,7 +16,7 @@ from chronicle_tools.bench.workload import BenchWorkload
 from chronicle_tools.workload import Producer, demo_workload
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS
-from services.checks import compare_with_rebuild
+from services.operate.checks import compare_with_rebuild
 from tests.support.every_type import DANA, scenario_messages
 from tests.support.store import ingest
 

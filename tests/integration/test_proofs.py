@@ -9,8 +9,8 @@ import pytest
 from adapters import merkle
 from adapters.eventstore.merkle_catch_up import catch_up_all
 from chronicle_tools.workload import demo_workload
-from services.proofs import ProofError
-from services.verify import verify
+from services.audit.proofs import ProofError
+from services.audit.verify import verify
 from tests.support.proofs import (
     PUBLIC,
     entries,
@@ -230,7 +230,7 @@ async def test_an_imported_log_proves_against_the_heads_signed_before_the_export
 ):
     import io
 
-    from services.export import export, import_
+    from services.audit.export import export, import_
 
     heads = await grow(database_url, store, 8, ["ws_a", "ws_b"])
     exported = io.BytesIO()

@@ -14,9 +14,9 @@ from projections.engine.runner import ProjectionRunner
 from projections.engine.source import read_batches
 from projections.registry import PROJECTIONS, projection
 from projections.timeline import Timeline
-from services.checks import compare_with_rebuild
 from services.cli import main
-from services.rebuild import RebuildBusy, rebuild
+from services.operate.checks import compare_with_rebuild
+from services.operate.rebuild import RebuildBusy, rebuild
 from tests.support.store import ingest
 from tests.support.waiting import until
 

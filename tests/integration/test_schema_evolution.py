@@ -15,8 +15,8 @@ from domain.catalogue import event_classes
 from domain.contact import Contact
 from projections.engine.runner import ProjectionRunner
 from projections.registry import projection
-from services.export import export
-from services.verify import verify
+from services.audit.export import export
+from services.audit.verify import verify
 from tests.support.store import ingest
 
 pytestmark = pytest.mark.integration

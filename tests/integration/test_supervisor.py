@@ -11,7 +11,7 @@ import pytest
 
 from adapters.embedded import NatsServer, Servers, free_port
 from services.cli.stack import _trouble
-from services.supervisor import Supervisor
+from services.hosted.supervisor import Supervisor
 
 pytestmark = pytest.mark.integration
 

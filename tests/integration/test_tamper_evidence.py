@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from adapters.chain import genesis, link
 from chronicle_tools.workload import demo_workload
-from services.export import export, import_
-from services.verify import checkpoint, verify
+from services.audit.export import export, import_
+from services.audit.verify import checkpoint, verify
 from tests.support.store import ingest
 
 pytestmark = pytest.mark.integration
@@ -142,7 +142,7 @@ def test_a_tampered_export_does_not_import(database_url, log, postgres):
     assert forged != exported.getvalue()
     other = postgres.create_database()
     try:
-        from services.export import ImportError_
+        from services.audit.export import ImportError_
 
         with pytest.raises(ImportError_, match="does not match"):
             import_(other, io.BytesIO(forged), progress=False)

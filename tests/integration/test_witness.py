@@ -15,9 +15,9 @@ import pytest
 from adapters.embedded import free_port, nats_server_binary, wait_for_port
 from adapters.processes import die_with_parent
 from chronicle_tools.workload import demo_workload
-from services.signing_round import signing_round
-from services.verify import verify
-from services.witness import Equivocation, FileWitness, NatsKvWitness, kv_key, witnesses
+from services.audit.signing_round import signing_round
+from services.audit.verify import verify
+from services.audit.witness import Equivocation, FileWitness, NatsKvWitness, kv_key, witnesses
 from tests.support.proofs import KEY, PUBLIC, entries
 from tests.support.store import ingest
 

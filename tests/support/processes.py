@@ -68,7 +68,7 @@ class Fleet:
     LEFT_OUT = ("api", "sender", "poller")
 
     def __init__(self, settings) -> None:
-        from services.supervisor import service_commands
+        from services.hosted.supervisor import service_commands
 
         self.settings = settings
         self.commands = {

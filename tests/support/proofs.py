@@ -11,9 +11,9 @@ from psycopg import AsyncConnection
 
 from adapters import merkle
 from chronicle_tools.workload import demo_workload
-from services import proofs
-from services.proof_check import Verdict, check
-from services.tree_heads import sign_tree_heads
+from services.audit import proofs
+from services.audit.proof_check import Verdict, check
+from services.audit.tree_heads import sign_tree_heads
 from tests.support.store import ingest
 
 KEY = Ed25519PrivateKey.generate()

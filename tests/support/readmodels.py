@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.checks import compare_with_rebuild
+from services.operate.checks import compare_with_rebuild
 
 
 async def assert_live_equals_rebuilt(database_url: str, names: list[str] | None = None) -> None:

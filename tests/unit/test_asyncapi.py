@@ -9,7 +9,8 @@ import re
 import pytest
 from jsonschema import Draft7Validator
 
-from adapters import bus, bus_auth
+from adapters import bus
+from adapters.bus import auth as bus_auth
 from chronicle_tools.docs.asyncapi import document
 from services.ingest.registry import COMMANDS
 from tests.support.asyncapi import ROOT, Captured, Contract

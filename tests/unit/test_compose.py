@@ -12,7 +12,7 @@ import yaml
 
 from adapters.settings import Settings
 from services.cli import parser
-from services.supervisor import service_commands
+from services.hosted.supervisor import service_commands
 
 pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +71,7 @@ def test_the_one_shot_containers_run_commands_of_the_code_before_the_services():
 
 
 def test_each_service_connects_to_the_bus_as_its_own_identity():
-    from services.supervisor import identity_of
+    from services.hosted.supervisor import identity_of
 
     for name, service in CHRONICLE.items():
         url = service["environment"].get("CHRONICLE_NATS_URL")
@@ -130,7 +130,7 @@ def test_nats_keeps_jetstream_on_a_volume_and_the_image_holds_every_package():
 
 
 def test_on_one_machine_chronicle_up_gives_each_process_its_own_metrics_port():
-    from services.supervisor import Supervisor
+    from services.hosted.supervisor import Supervisor
 
     supervisor = Supervisor({"CHRONICLE_METRICS_PORT": "9100"}, projector_partitions=2)
     ports = [supervisor.own_env(name) for name in supervisor.commands]

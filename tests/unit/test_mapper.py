@@ -12,7 +12,7 @@ from services.ingest.registry import COMMANDS
 pytestmark = pytest.mark.unit
 
 
-# Recorded by Chronicle's own commands, not from an envelope (services/erasure.py).
+# Recorded by Chronicle's own commands, not from an envelope (services/audit/erasure.py).
 NOT_FROM_ENVELOPES = {"contact.erased.v1"}
 
 

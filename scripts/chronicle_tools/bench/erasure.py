@@ -29,7 +29,7 @@ from chronicle_tools.workload import demo_workload
 from domain.shared import Actor
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
-from services.erasure import erase_contact
+from services.audit.erasure import erase_contact
 from services.ingest.dry_run import Workspace
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming

@@ -42,8 +42,8 @@ from chronicle_tools.bench.live_load import Announcements, contacts, paced, perc
 from chronicle_tools.bench.live_replay import paced_commits, throughput
 from chronicle_tools.demo.run import ingest_backlog, wait_for_api
 from services.api.tokens import create_token
-from services.services import migrate, quiet_garbage_collector
-from services.supervisor import Supervisor
+from services.hosted.run import migrate, quiet_garbage_collector
+from services.hosted.supervisor import Supervisor
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from adapters import bus_auth
+from adapters.bus import auth as bus_auth
 from adapters.embedded import free_port
 from chronicle_tools.bench.config import Config
 from chronicle_tools.bench.infra import Infra, reset_streams

@@ -15,7 +15,7 @@ import bisect
 import time
 from pathlib import Path
 
-from adapters import bus_auth
+from adapters.bus import auth as bus_auth
 from adapters.embedded import free_port
 from chronicle_tools.bench.config import Config
 from chronicle_tools.bench.infra import Infra, reset_streams
@@ -30,8 +30,8 @@ from chronicle_tools.bench.measure import (
 from chronicle_tools.bench.producer import Publisher
 from chronicle_tools.bench.stack import Probe, Services, wait_for_consumers
 from chronicle_tools.bench.workload import BenchWorkload
+from services.hosted.supervisor import service_commands
 from services.ingest.service import DURABLE
-from services.supervisor import service_commands
 
 
 class Visibility:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from adapters import bus_auth
+from adapters.bus import auth as bus_auth
 from adapters.embedded import free_port
 from chronicle_tools.bench import query_context
 from chronicle_tools.bench.config import Config

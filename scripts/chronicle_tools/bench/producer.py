@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable, Iterator
 import msgspec
 import nats
 
-from adapters import bus, bus_auth
+from adapters import bus
+from adapters.bus import auth as bus_auth
 from chronicle_tools.workload import Published
 
 

@@ -35,10 +35,10 @@ from chronicle_tools.bench.infra import Infra, infrastructure
 from chronicle_tools.bench.loader import load_store
 from chronicle_tools.bench.measure import Figure, progress
 from chronicle_tools.bench.workload import BenchWorkload
-from services import proofs as proof_service
+from services.audit import proofs as proof_service
+from services.audit.tree_heads import sign_tree_heads
 from services.ingest.processor import IngestProcessor
 from services.ingest.validation import Incoming
-from services.tree_heads import sign_tree_heads
 
 
 def _ingest_round(infra: Infra, envelopes: int, seed: int, tree: bool) -> Figure:

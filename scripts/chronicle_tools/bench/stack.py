@@ -15,9 +15,9 @@ from adapters import bus
 from adapters.eventstore import EVENTS_TABLE
 from adapters.settings import Settings
 from projections.registry import PROJECTIONS, projection
+from services.hosted.run import migrate
+from services.hosted.supervisor import Supervisor, service_commands
 from services.ingest.service import DURABLE
-from services.services import migrate
-from services.supervisor import Supervisor, service_commands
 
 
 def tracking_query() -> str:

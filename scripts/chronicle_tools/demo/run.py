@@ -14,16 +14,17 @@ import nats
 import psycopg
 from tqdm import tqdm
 
-from adapters import bus, bus_credentials
+from adapters import bus
+from adapters.bus import credentials as bus_credentials
 from adapters.embedded import Servers, free_port, infrastructure
 from adapters.settings import Settings
 from chronicle_tools.demo import showcase
 from chronicle_tools.workload import Published, demo_workload
 from services.api.tokens import create_token
+from services.hosted.run import migrate
+from services.hosted.supervisor import Supervisor
 from services.ingest.service import DURABLE
-from services.services import migrate
-from services.status import from_store
-from services.supervisor import Supervisor
+from services.operate.status import from_store
 
 
 async def publish(nats_url: str, messages: list[Published], inbox_prefix: str = "") -> None:

@@ -8,7 +8,8 @@ from typing import Any
 
 from nats.js.api import Header
 
-from adapters import bus, bus_auth
+from adapters import bus
+from adapters.bus import auth as bus_auth
 from chronicle_tools.docs.asyncapi_messages import wire_names
 from services.ingest.envelope import Envelope
 

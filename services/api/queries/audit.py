@@ -11,8 +11,8 @@ from psycopg import AsyncConnection, IsolationLevel
 from adapters.eventstore import history, reads
 from adapters.mapper import MsgspecMapper
 from projections.engine.source import keys_for
-from services.export import line_bytes, record
-from services.time_travel import KINDS
+from services.audit.export import line_bytes, record
+from services.audit.time_travel import KINDS
 
 _mapper = MsgspecMapper()
 EXPORT_BATCH = 2000

@@ -11,12 +11,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from adapters import signing
 from projections.shared.answers import ActorOut
 from projections.shared.paging import Paged
 from services.api.deps import ERRORS, CallerScope, Conn, ErrorOut
 from services.api.queries.audit import aggregate_events
 from services.api.scope import Scope
-from services.time_travel import aware, state_at
+from services.audit.time_travel import aware, state_at
+from services.audit.verify import verify as walk
 
 AUDITOR_ROLES = ("auditor", "admin")
 
@@ -153,8 +155,6 @@ async def events(
     summary="Tamper check of the workspace's hash chain and signed checkpoints",
 )
 async def verify(scope: Auditor, request: Request) -> VerifyReport:
-    from adapters import signing
-    from services.verify import verify as walk
 
     settings = request.app.state.settings
     key = signing.known_public_key(settings.data_dir, settings.signing_key)

@@ -20,7 +20,7 @@ from services.api.deps import Conn
 from services.api.exports import BUSY, ExportCaller, ExportDownload
 from services.api.queries.audit import export_lines, stored_events
 from services.api.routes.audit import Auditor, StoredEventOut, auditor, router_responses
-from services.time_travel import KINDS, aware
+from services.audit.time_travel import KINDS, aware
 
 router = APIRouter(tags=["audit"], responses=router_responses)
 

@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from services import proofs
 from services.api.deps import Conn, ErrorOut
 from services.api.routes.audit import Auditor
 from services.api.routes.audit import router as audit_router
-from services.tree_heads import heads
+from services.audit import proofs
+from services.audit.tree_heads import heads
 
 router = APIRouter(
     tags=["audit"],

@@ -15,7 +15,7 @@ from projections.shared.paging import Paged
 from projections.shared.reading import rows
 from services.api.deps import Conn, not_found
 from services.api.routes.audit import Auditor, router_responses
-from services.rejects import RejectFilter, one, select, with_input
+from services.operate.rejects import RejectFilter, one, select, with_input
 
 router = APIRouter(tags=["audit"], responses=router_responses)
 

@@ -11,7 +11,7 @@ from projections.timeline.answers import TimelinePage
 from projections.timeline.queries import TimelineQueries
 from services.api.deps import ERRORS, CallerScope, Conn, not_found
 from services.api.models import BadgeRequest, Badges
-from services.time_travel import aware
+from services.audit.time_travel import aware
 
 router = APIRouter(tags=["timeline"], responses=ERRORS)
 

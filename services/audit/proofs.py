@@ -6,7 +6,7 @@
   hashes and both heads, so a rewritten history cannot match a head someone kept.
 
 Both are built from the stored tree (adapters/merkle_reads.py) in a few reads, and are
-plain JSON documents that `services.proof_check` verifies with nothing but the public key.
+plain JSON documents that `services.audit.proof_check` verifies with nothing but the public key.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from psycopg import AsyncConnection
 from adapters import merkle
 from adapters.eventstore import reads
 from adapters.merkle_reads import leaf_index, range_hashes, root_at, tree_size
-from services.tree_heads import heads
+from services.audit.tree_heads import heads
 
 FORMAT = "chronicle-proof/1"
 

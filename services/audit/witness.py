@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import structlog
 from psycopg import AsyncConnection
 
-from services.tree_heads import head_of
+from services.audit.tree_heads import head_of
 
 log = structlog.get_logger()
 _SAFE = re.compile(r"^[A-Za-z0-9_-]+$")

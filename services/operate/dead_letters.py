@@ -16,6 +16,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from adapters import bus
+from adapters.mapper import MsgspecMapper
 from projections.engine.source import decode_rows, read_rows
 from projections.registry import projection
 
@@ -88,7 +89,6 @@ async def _reapply(conn: psycopg.AsyncConnection, row: dict) -> str:
     ]
     if not runner_rows:
         raise RuntimeError(f"position {row['position']} is not in the event store")
-    from adapters.mapper import MsgspecMapper
 
     [event] = await decode_rows(conn, MsgspecMapper(), runner_rows[:1])
     async with conn.transaction(), conn.cursor() as cur:

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import AsyncConnection
 
 from adapters.eventstore.merkle_catch_up import catch_up_all
-from services.tree_heads import sign_tree_heads
-from services.witness import deliver, witnesses
+from services.audit.tree_heads import sign_tree_heads
+from services.audit.witness import deliver, witnesses
 
 
 async def signing_round(database_url: str, key: Ed25519PrivateKey, witness_spec: str | None):

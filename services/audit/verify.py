@@ -14,7 +14,7 @@ verify walks every event in position order with its chain row, per workspace, an
 - `bad_signature`: a checkpoint whose signature does not verify.
 
 The walk also rebuilds each workspace's Merkle tree from its events and checks signed tree
-heads (the store's, and any kept elsewhere) and the stored tree: services/tree_check.py.
+heads (the store's, and any kept elsewhere) and the stored tree: services/audit/tree_check.py.
 The same walk runs over an export file (`verify_export`), without any database.
 """
 
@@ -33,7 +33,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from adapters import signing
 from adapters.chain import genesis, link
 from adapters.eventstore import history
-from services import tree_check
+from services.audit import tree_check
+from services.audit.tree_heads import stored_heads_sync
 
 
 @dataclass
@@ -74,7 +75,6 @@ def verify(
     """Walk the stored log (one workspace's chain, or every chain) and its checkpoints:
     those kept in the database, or `external_checkpoints` an auditor kept elsewhere; and
     the signed tree heads kept in the database and `tree_heads` (witnessed, kept)."""
-    from services.tree_heads import stored_heads_sync
 
     # Checkpoints first: one signed while we walk could be past the end the walk saw.
     checkpoints = (

@@ -3,7 +3,7 @@ auditors' `GET /v1/audit/rejects`. One query, built here, serves both.
 
 A reject belongs to the workspace on the subject it was published on (its producer's),
 never to a workspace its body names. After `chronicle erase`, the kept input of the
-erased person is redacted (services/erasure.py), and what is listed here is what is kept.
+erased person is redacted (services/audit/erasure.py), and what is listed here is what is kept.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from services.erasure import REDACTED
+from services.audit.erasure import REDACTED
 
 COLUMNS = "id, rejected_at, workspace_id, envelope_id, type, subject, reason AS reasons, stream_seq"
 

@@ -18,7 +18,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from adapters import merkle
-from services.tree_heads import signature_holds
+from services.audit.tree_heads import signature_holds
 
 
 @dataclass
@@ -126,7 +126,7 @@ def check_consistency(proof: dict, key: Ed25519PublicKey, held: Sequence[dict] =
 
 
 def check(proof: dict, key: Ed25519PublicKey, held: Sequence[dict] = ()) -> Verdict:
-    """Verify a proof document (`services.proofs`); `held` are heads kept elsewhere."""
+    """Verify a proof document (`services.audit.proofs`); `held` are heads kept elsewhere."""
     try:
         if proof.get("type") == "inclusion":
             return check_inclusion(proof, key, held)

@@ -2,7 +2,7 @@
 that are Chronicle's own, each decoded once for every hosted model.
 
 A message is Chronicle's when its MAC verifies for the stream sequence it arrived at
-(adapters/bus_auth.py) and its position is within the store. Anything else (forged,
+(adapters/bus/auth.py) and its position is within the store. Anything else (forged,
 altered, replayed at another sequence, or claiming a position the store does not have)
 is parked as a dead letter with the reason, and left out: the event really at that
 place, if any, is read from the store like any other gap."""
@@ -16,7 +16,8 @@ import structlog
 from nats.aio.msg import Msg
 from psycopg import AsyncConnection
 
-from adapters import bus, bus_auth
+from adapters import bus
+from adapters.bus import auth as bus_auth
 from adapters.bus.pull import delivery
 from adapters.eventstore import INSERT_DEAD_LETTER, DeadLetter, dead_letter_row
 from projections.engine.base import Recorded

@@ -25,15 +25,15 @@ import psycopg
 import structlog
 
 from adapters.eventstore import EventStore
+from adapters.hosting import runtime
+from adapters.hosting.runtime import HostedService, Watchdog
 from adapters.mail import mailboxes
 from adapters.mail.port import MailSender, OutgoingMessage, ReconnectNeeded, SendFailed
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
 from domain.outgoing_email import OutgoingEmail
 from projections.emails.tables import OUTGOING
-from services import runtime
-from services.mail_bus import IngestClient, Stopped
-from services.runtime import HostedService, Watchdog
+from services.mail.bus import IngestClient, Stopped
 
 log = structlog.get_logger()
 LOCK_KEY = 7_114_245_002  # pg advisory lock id of the single active sender

@@ -38,7 +38,9 @@ def migrate(settings: Settings) -> None:
 
 
 def hosted_service(settings: Settings, name: str, names: list[str] | None = None):
-    """The hosted service `chronicle run NAME` runs."""
+    """The hosted service `chronicle run NAME` runs. Each is imported here, not at the
+    top: a process loads only the service it runs (not the API's FastAPI and uvicorn, nor
+    the mail adapters' Google client in the relay)."""
     if name == "ingest":
         from services.ingest.service import IngestService
 
@@ -53,11 +55,11 @@ def hosted_service(settings: Settings, name: str, names: list[str] | None = None
         hosted = [projection(n) for n in dict.fromkeys(names or PROJECTIONS)]
         return ProjectorHost(settings, hosted, list(PROJECTIONS))
     if name == "sender":
-        from services.sender import Sender
+        from services.mail.sender import Sender
 
         return Sender(settings)
     if name == "poller":
-        from services.poller import Poller
+        from services.mail.poller import Poller
 
         return Poller(settings)
     raise SystemExit(f"unknown service {name!r}")

@@ -1,5 +1,5 @@
 """Bus credentials of producers and readers, kept in PostgreSQL (the registry every
-Chronicle process shares), rendered into nats-server users (adapters/bus_access.py).
+Chronicle process shares), rendered into nats-server users (adapters/bus/access.py).
 
 Only a bcrypt hash of each password is kept, here and in the server's configuration; the
 password itself is shown once, when the credential is made. Revoking one removes its user
@@ -18,7 +18,7 @@ import bcrypt
 import psycopg
 from psycopg.rows import dict_row
 
-from adapters.bus_access import BusUser, producer_user, reader_user
+from adapters.bus.access import BusUser, producer_user, reader_user
 
 DDL = """
 CREATE TABLE IF NOT EXISTS bus_credentials (

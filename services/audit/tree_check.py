@@ -1,6 +1,6 @@
 """`chronicle verify`'s check of the Merkle trees: recomputed from the events as the walk
 goes, compared with every signed tree head given (the store's, a witness's, a file's)
-and with the stored tree (services/verify.py).
+and with the stored tree (services/audit/verify.py).
 
 - `tree_rewritten`: a signed head's root is not the root of the workspace's first
   `tree_size` events as they are now: the log before it was changed, removed, reordered
@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from adapters.merkle import event_leaf
 from adapters.merkle_edge import STRIDE, Edge
 from adapters.merkle_reads import tree_sizes_sync
-from services.tree_heads import signature_holds
+from services.audit.tree_heads import signature_holds
 
 Found = tuple[str, int, str, str]  # (kind, position, workspace, detail)
 

@@ -21,6 +21,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+import nats
+import psycopg
+from nats.js.errors import NotFoundError
+
+from adapters import bus
 from adapters.eventstore import EventStore, history
 from adapters.sealing import MARK_BYTES, key_ids
 from domain import personal
@@ -222,10 +228,6 @@ def erase_contact(
 async def purge_ingest_stream(nats_url: str, erasure: Erasure) -> int:
     """Delete (and overwrite: JetStream's secure delete) the contact's raw envelopes still
     in the ingest stream's retention. Each was applied already, so nothing is lost."""
-    import nats
-    from nats.js.errors import NotFoundError
-
-    from adapters import bus
 
     nc = await nats.connect(bus.servers(nats_url), name="chronicle-erase")
     deleted = 0
@@ -246,8 +248,6 @@ def reapply(database_url: str) -> int:
     """Destroy again every key a recorded erasure names: after keys were restored from a
     backup taken before an erasure. Returns how many keys it destroyed (then rebuild the
     read models restored with them: `chronicle rebuild --all`)."""
-    import msgspec
-    import psycopg
 
     with psycopg.connect(database_url) as conn, conn.transaction():
         conn.execute("UPDATE erasure_epoch SET epoch = epoch + 1")  # writers drop caches

@@ -41,7 +41,7 @@ def service_commands(
     return commands
 
 
-# The bus identity each service connects as (adapters/bus_access.py); the API needs none.
+# The bus identity each service connects as (adapters/bus/access.py); the API needs none.
 IDENTITIES = {
     "ingest": "chronicle-ingest",
     "relay": "chronicle-relay",

@@ -26,14 +26,14 @@ from psycopg.types.json import Jsonb
 
 from adapters import bus
 from adapters.eventstore import INSERT_REJECT, RejectRecord, reject_row
+from adapters.hosting import runtime
+from adapters.hosting.runtime import HostedService, Watchdog
 from adapters.mail import mailboxes
 from adapters.mail.parse import Unparseable, parse
 from adapters.mail.port import Fetched, MailReader, ReconnectNeeded
 from adapters.migrations import ensure_store
 from adapters.settings import Settings
-from services import runtime
-from services.mail_bus import IngestClient
-from services.runtime import HostedService, Watchdog
+from services.mail.bus import IngestClient
 
 log = structlog.get_logger()
 LOCK_KEY = 7_114_245_003  # pg advisory lock id of the single active poller

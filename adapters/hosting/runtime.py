@@ -15,8 +15,9 @@ from faststream import FastStream
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
 
-from adapters import bus
+from adapters import bus, metrics
 from adapters.eventstore import reads
+from adapters.hosting.ops_endpoint import OpsEndpoint
 from adapters.retry import retry
 
 log = structlog.get_logger()
@@ -102,8 +103,6 @@ class HostedService:
         settings = getattr(self, "settings", None)
         if settings is None or settings.metrics_port is None:
             return
-        from adapters import metrics
-        from services.ops_endpoint import OpsEndpoint
 
         watchdog = getattr(self, "watchdog", None)
         metrics.build_info(watchdog.name.split(".")[0] if watchdog else type(self).__name__)

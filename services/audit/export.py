@@ -22,12 +22,14 @@ from tqdm import tqdm
 
 from adapters.chain import genesis, link
 from adapters.eventstore import history
+from adapters.eventstore.merkle_catch_up import catch_up_all
 from adapters.keys import Keys, read_keys
 from adapters.mapper import MsgspecMapper
+from adapters.migrations import ensure_store
 from adapters.sealing import key_ids
 from projections.engine.source import decode
 from projections.shared.describe import data_of
-from services.time_travel import aware
+from services.audit.time_travel import aware
 
 _encode = msgspec.json.Encoder().encode
 
@@ -135,8 +137,6 @@ def import_(
     exported one; unless `partial`, each workspace's chain must also be whole (every
     line's previous hash is that of the workspace's line before it), so a line left out
     or moved is refused here, not found later."""
-    from adapters.eventstore.merkle_catch_up import catch_up_all
-    from adapters.migrations import ensure_store
 
     ensure_store(database_url)
     heads: dict[str, bytes] = {}

@@ -1,0 +1,3 @@
+"""What an auditor asks of the log: verify, proofs, tree heads and witnesses, export and
+import, time travel, erasure.
+"""

@@ -1,0 +1,3 @@
+"""How the long-running processes are started (`chronicle run …`) and supervised
+(`chronicle up`).
+"""

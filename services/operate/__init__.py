@@ -1,0 +1,3 @@
+"""What an operator does to a running Chronicle: rebuild, check, dead letters, rejects,
+status.
+"""
