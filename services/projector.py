@@ -163,8 +163,9 @@ class ProjectorHost(HostedService):
                 connect_timeout=10,
                 # A read model's rows and position commit together, and both come again
                 # from the store: a crash may take the last commits back, never half of
-                # one, so the host need not wait for each to reach the disk.
-                options="-c synchronous_commit=off",
+                # one, so the host need not wait for each to reach the disk. No JIT: see
+                # adapters/eventstore/connection.py.
+                options="-c synchronous_commit=off -c jit=off",
             )
 
     def app(self) -> FastStream:

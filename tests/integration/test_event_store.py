@@ -48,6 +48,34 @@ def test_every_option_of_the_url_reaches_the_stores_connections(database_url):
         with store.datastore.get_connection() as conn:
             found = conn.execute(
                 "SELECT current_setting('application_name') AS name, "
-                "current_setting('work_mem') AS work_mem"
+                "current_setting('work_mem') AS work_mem, current_setting('jit') AS jit"
             ).fetchone()
-    assert found == {"name": "chronicle-writer-probe", "work_mem": "1234kB"}
+    # The URL's own options are kept beside the store's (no JIT for its point statements).
+    assert found == {"name": "chronicle-writer-probe", "work_mem": "1234kB", "jit": "off"}
+
+
+def test_catching_up_aggregates_probes_the_index_on_a_store_never_analyzed(store):
+    """The catch-up read's plan does not depend on statistics: with none gathered (as on a
+    PostgreSQL with autovacuum off) it still probes the primary key per aggregate, never
+    reads the table whole, and is not JIT-compiled."""
+    from adapters.eventstore.table import _AFTER_VERSIONS
+
+    for n in range(30):
+        store.save(Conversation.open(meta(), f"conv_{n}", channel="sms"))
+    with store.datastore.get_connection() as conn:
+        ids = [
+            r["originator_id"]
+            for r in conn.execute(
+                "SELECT DISTINCT originator_id FROM chronicle_events LIMIT 5"
+            ).fetchall()
+        ]
+        plan = "\n".join(
+            row["QUERY PLAN"]
+            for row in conn.execute(
+                b"EXPLAIN (ANALYZE, COSTS OFF) " + _AFTER_VERSIONS.as_bytes(conn),
+                (ids, [0] * len(ids)),
+            ).fetchall()
+        )
+    assert "Seq Scan" not in plan
+    assert "chronicle_events_pkey" in plan
+    assert "JIT" not in plan
