@@ -9,8 +9,9 @@ from datetime import datetime
 from psycopg import AsyncConnection
 from pydantic import BaseModel, Field
 
-from projections.activity_grid.tables import ACTIVITIES
+from projections.activity_grid.tables import ACTIVITIES, SCHEMA, TRIGRAM
 from projections.shared import cursor as cursors
+from projections.shared import trigram
 from projections.shared.reading import Scope, like, rows
 from projections.shared.visibility import HIDDEN, is_email, is_email_sql
 
@@ -106,9 +107,32 @@ class GridQueries:
                 row[A.summary], row[A.first_message] = HIDDEN, None
         return found
 
+    async def by_trigrams(self, f: GridFilter) -> bool:
+        """Has `f` a substring filter whose trigram index exists?"""
+        wanted = (
+            (A.contact_name, f.contact),
+            (A.lead_name, f.lead),
+            (A.account_name, f.account),
+            (A.summary, f.summary),
+        )
+        for column, text in wanted:
+            if text and await trigram.indexed(self.conn, f"{SCHEMA}.{TRIGRAM[column].name}"):
+                return True
+        return False
+
     async def page(
         self, f: GridFilter, *, limit: int, cursor: str | None, newest_first: bool
     ) -> tuple[list[dict], str | None]:
+        sql, params = await self.page_sql(f, limit=limit, cursor=cursor, newest_first=newest_first)
+        found = await rows(self.conn, sql, params)
+        page, more = self.redact(found[:limit]), len(found) > limit
+        last = page[-1] if page else None
+        return page, (cursors.encode(last["created_at"], last["position"]) if more else None)
+
+    async def page_sql(
+        self, f: GridFilter, *, limit: int, cursor: str | None, newest_first: bool
+    ) -> tuple[str, list]:
+        """The statement `page` runs (one row more than `limit`: is there a next page?)."""
         where, params = self.filters(f)
         where += " AND NOT deleted"
         if cursor:
@@ -116,12 +140,13 @@ class GridQueries:
             where += f" AND (created_at, position) {'<' if newest_first else '>'} (%s, %s)"
             params += [created_at, position]
         order = "DESC" if newest_first else "ASC"
-        found = await rows(
-            self.conn,
-            f"SELECT {COLUMNS} FROM {ACTIVITIES} WHERE {where} "
+        # A substring filter: its matches from the trigram index, then sorted (the ORDER BY
+        # and LIMIT kept out of the subquery, so no statistics make the planner walk the
+        # workspace's time order instead: shared/trigram.py). Otherwise the subquery is
+        # flattened: the time-ordered index, read until the page is full.
+        fence = " OFFSET 0" if await self.by_trigrams(f) else ""
+        return (
+            f"SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM {ACTIVITIES} WHERE {where}{fence}) a "
             f"ORDER BY created_at {order}, position {order} LIMIT %s",
-            (*params, limit + 1),
+            [*params, limit + 1],
         )
-        page, more = self.redact(found[:limit]), len(found) > limit
-        last = page[-1] if page else None
-        return page, (cursors.encode(last["created_at"], last["position"]) if more else None)
