@@ -7,18 +7,20 @@ from datetime import datetime
 from psycopg import AsyncConnection
 
 from projections.shared import cursor as cursors
+from projections.shared import trigram
 from projections.shared.answers import ActorOut, SourceOut
 from projections.shared.reading import Scope, like, rows
 from projections.shared.visibility import entry_channels, entry_channels_sql, is_email, is_email_sql
 from projections.timeline.answers import TimelineEntry, TimelinePage
 from projections.timeline.rows import NOT_COUNTED, UNCOUNTED_TYPE
-from projections.timeline.tables import BADGES, CONTACT_MERGES, ENTRIES
+from projections.timeline.tables import BADGES, CONTACT_MERGES, ENTRIES, SCHEMA, SEARCH
 
 COLUMNS = ENTRIES.names(
     "position", "category", "source_type", "source_id", "link_type", "link_id", "occurred_at",
     "recorded_at", "type", "summary", "actor_type", "actor_id", "actor_name", "team_id",
     "details", "channel",
 )  # fmt: skip
+SEARCH_INDEX = f"{SCHEMA}.{SEARCH.name}"
 COUNTED = (  # as the projector counts a badge (rows.py)
     f"category NOT IN ({', '.join(repr(c) for c in NOT_COUNTED)}) AND type <> '{UNCOUNTED_TYPE}'"
 )
@@ -120,6 +122,43 @@ class TimelineQueries:
         as_of: datetime | None = None,
     ) -> TimelinePage | None:
         subjects = await self.subjects(subject_type, subject_id, as_of)
+        sql, params = await self.entries_sql(
+            subject_type,
+            subjects,
+            limit=limit,
+            cursor=cursor,
+            types=types,
+            categories=categories,
+            text=text,
+            include_deleted=include_deleted,
+            as_of=as_of,
+        )
+        found = await rows(self.conn, sql, params)
+        if not found and not cursor and not await self.exists(subject_type, subjects):
+            return None
+        page, more = found[:limit], len(found) > limit
+        last = page[-1] if page else None
+        return TimelinePage(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            entries=[entry(self.scope, r) for r in page],
+            next_cursor=cursors.encode(last["occurred_at"], last["position"]) if more else None,
+        )
+
+    async def entries_sql(
+        self,
+        subject_type: str,
+        subjects: list[str],
+        *,
+        limit: int,
+        cursor: str | None,
+        types: list[str],
+        categories: list[str],
+        text: str | None,
+        include_deleted: bool,
+        as_of: datetime | None = None,
+    ) -> tuple[str, tuple]:
+        """The statement `page` runs for these records (one entry more than `limit`)."""
         where, params = self.filters(
             types=types,
             categories=categories,
@@ -134,23 +173,17 @@ class TimelineQueries:
             where += " AND (occurred_at, position) < (%s, %s)"
             params += [occurred_at, position]
         # Newest first per record (an index range read, however long its history), then
-        # merged across the record and the contacts merged into it.
-        found = await rows(
-            self.conn,
-            f"SELECT e.* FROM unnest(%s::text[]) AS s(id) CROSS JOIN LATERAL (SELECT {COLUMNS} "
-            f"FROM {ENTRIES} WHERE {where} ORDER BY occurred_at DESC, position DESC "
-            "LIMIT %s) AS e ORDER BY e.occurred_at DESC, e.position DESC LIMIT %s",
+        # merged across the record and the contacts merged into it. A text search takes a
+        # record's matches from the trigram index, then sorts them (the ORDER BY and LIMIT
+        # kept out of the subquery, so the planner cannot walk the record's whole history
+        # instead: shared/trigram.py); otherwise the subquery is flattened.
+        fence = " OFFSET 0" if text and await trigram.indexed(self.conn, SEARCH_INDEX) else ""
+        return (
+            f"SELECT e.* FROM unnest(%s::text[]) AS s(id) CROSS JOIN LATERAL (SELECT * FROM "
+            f"(SELECT {COLUMNS} FROM {ENTRIES} WHERE {where}{fence}) m "
+            "ORDER BY occurred_at DESC, position DESC LIMIT %s) AS e "
+            "ORDER BY e.occurred_at DESC, e.position DESC LIMIT %s",
             (subjects, *params, limit + 1, limit + 1),
-        )
-        if not found and not cursor and not await self.exists(subject_type, subjects):
-            return None
-        page, more = found[:limit], len(found) > limit
-        last = page[-1] if page else None
-        return TimelinePage(
-            subject_type=subject_type,
-            subject_id=subject_id,
-            entries=[entry(self.scope, r) for r in page],
-            next_cursor=cursors.encode(last["occurred_at"], last["position"]) if more else None,
         )
 
     async def exists(self, subject_type: str, subjects: list[str]) -> bool:
