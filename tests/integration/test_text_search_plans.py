@@ -1,0 +1,160 @@
+"""The grid's substring filters and the timeline's text search are read from their trigram
+indexes (docs/performance.md, "Queries flat with store size").
+
+The tables are made as a rebuild makes them (the readers' indexes after the rows, then
+ANALYZE: services/operate/rebuild.py). The grid's rows make the slow plan look cheap: 2 %
+of a workspace's activities match, so a planner that assumes matches are spread over time
+expects a page of them after a short walk down the time order; here they are all old, and
+that walk reads the whole workspace. EXPLAIN of the very statement the query class runs
+must show the trigram index and no other scan of the table, for the grid before ANALYZE
+too (the query's shape decides, not statistics; without its `OFFSET 0` the analyzed plan
+walks `activities_all`). The timeline's plan needs statistics (without them the planner
+takes a contact's entries for a handful and reads them through `entries_newest`), so it is
+checked analyzed, as a rebuild leaves it and autovacuum keeps it. Answers are checked
+against the newest matches computed here, with and without email access.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from projections.activity_grid import ActivityGrid
+from projections.activity_grid.queries import GridFilter, GridQueries
+from projections.activity_grid.tables import ACTIVITIES, TRIGRAM
+from projections.timeline import Timeline
+from projections.timeline.queries import TimelineQueries
+from projections.timeline.tables import ENTRIES, SEARCH
+from services.api.scope import Scope
+from services.api.tokens import Principal
+
+pytestmark = pytest.mark.integration
+
+ROWS = 40_000  # per workspace
+EVERY = 50  # one row in EVERY matches: 2 %
+MATCHING = ROWS // 10  # the timeline's: the busy contact's oldest
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def scope(email_access: bool = True) -> Scope:
+    return Scope(Principal("ws_a", "u_17", "admin", (), email_access))
+
+
+def plan_nodes(plan: dict) -> list[dict]:
+    found = [plan]
+    for child in plan.get("Plans", ()):
+        found += plan_nodes(child)
+    return found
+
+
+async def explain(conn, sql: str, params) -> list[dict]:
+    cur = await conn.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+    (row,) = await cur.fetchall()
+    document = row[0] if not isinstance(row[0], str) else json.loads(row[0])
+    return plan_nodes(document[0]["Plan"])
+
+
+def scans_of(nodes: list[dict], table: str) -> list[tuple[str, str | None]]:
+    """How `table` is read: (node type, index) of each scan of it, bitmaps' index scans
+    included (their heap scan names the table, the index scan the index)."""
+    return [
+        (n["Node Type"], n.get("Index Name"))
+        for n in nodes
+        if (n.get("Relation Name") == table and n["Node Type"] != "Bitmap Heap Scan")
+        or n["Node Type"] == "Bitmap Index Scan"
+    ]
+
+
+async def trigram_ready(conn, schema: str, index: str) -> bool:
+    cur = await conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{schema}.{index}",))
+    return (await cur.fetchone())[0]
+
+
+async def test_the_grid_contact_filter_reads_the_trigram_index(database_url):
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        grid = ActivityGrid()
+        await grid.create(conn, defer_indexes=True)  # as a rebuild makes it
+        index = TRIGRAM["contact_name"].name
+        # the matching rows are the oldest; two workspaces, so the workspace is a key too
+        await conn.execute(
+            f"INSERT INTO {ACTIVITIES} (workspace_id, activity_id, position, type, contact_id, "
+            "contact_name, source, created_at) "
+            "SELECT ws, 'a_' || i, i, 'call', 'c_' || (i %% 700), "
+            "CASE WHEN i <= %s THEN 'Needle Person ' || i ELSE 'Ann Lee ' || (i %% 700) END, "
+            "'manual', %s + i * interval '1 minute' "
+            "FROM generate_series(1, %s) i, unnest(ARRAY['ws_a', 'ws_b']) ws",
+            (ROWS // EVERY, START, ROWS),
+        )
+        await grid.create_deferred_indexes(conn)
+        if not await trigram_ready(conn, grid.schema, index):
+            pytest.skip("this PostgreSQL has no pg_trgm / btree_gin (the pgserver wheel)")
+        queries = GridQueries(conn, scope())
+        wanted = GridFilter([], [], [], contact="needle person")
+        for analyzed in (False, True):
+            if analyzed:
+                await conn.execute(f"ANALYZE {ACTIVITIES}")
+            sql, params = await queries.page_sql(wanted, limit=50, cursor=None, newest_first=True)
+            scans = scans_of(await explain(conn, sql, params), "activities")
+            assert scans == [("Bitmap Index Scan", index)], analyzed
+        page, cursor = await queries.page(wanted, limit=50, cursor=None, newest_first=True)
+        newest = list(range(ROWS // EVERY, ROWS // EVERY - 50, -1))
+        assert [r["position"] for r in page] == newest
+        assert {r["contact_name"] for r in page} == {f"Needle Person {i}" for i in newest}
+        page, _ = await queries.page(wanted, limit=50, cursor=cursor, newest_first=True)
+        assert [r["position"] for r in page] == [p - 50 for p in newest]
+
+
+async def test_the_timeline_text_search_reads_the_trigram_index(database_url):
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        timeline = Timeline()
+        await timeline.create(conn, defer_indexes=True)
+        # one busy contact in two workspaces, and others; its matching entries are the
+        # oldest, and every fifth of them is email content (hidden without permission)
+        await conn.execute(
+            f"INSERT INTO {ENTRIES} (workspace_id, subject_type, subject_id, position, "
+            "category, source_type, source_id, search_text, channel, occurred_at, recorded_at, "
+            "type, actor_type, actor_id, summary, details) "
+            "SELECT ws, 'contact', CASE WHEN i %% 4 = 0 THEN 'c_other' || (i %% 97) ELSE 'c_busy' "
+            "END, i, 'conversation', 'conversation', 'conv_' || (i %% 300), "
+            "CASE WHEN i <= %s THEN 'sorry, i have refunded the charge ' || i "
+            "ELSE 'where is my order ' || i END, "
+            "CASE WHEN i %% 5 = 0 THEN 'email' ELSE 'whatsapp' END, "
+            "%s + i * interval '1 minute', %s + i * interval '1 minute', "
+            "'conversation.message_sent', 'user', 'u_17', 'a message', '{}'::jsonb "
+            "FROM generate_series(1, %s) i, unnest(ARRAY['ws_a', 'ws_b']) ws",
+            (MATCHING, START, START, ROWS),
+        )
+        await timeline.create_deferred_indexes(conn)
+        if not await trigram_ready(conn, timeline.schema, SEARCH.name):
+            pytest.skip("this PostgreSQL has no pg_trgm / btree_gin (the pgserver wheel)")
+        await conn.execute(f"ANALYZE {ENTRIES}")  # as a rebuild does
+        for email_access in (True, False):
+            queries = TimelineQueries(conn, scope(email_access))
+            sql, params = await queries.entries_sql(
+                "contact",
+                ["c_busy"],
+                limit=10,
+                cursor=None,
+                types=[],
+                categories=[],
+                text="refund",
+                include_deleted=False,
+            )
+            scans = scans_of(await explain(conn, sql, params), "entries")
+            assert scans == [("Bitmap Index Scan", SEARCH.name)], email_access
+            page = await queries.page(
+                "contact",
+                "c_busy",
+                limit=10,
+                cursor=None,
+                types=[],
+                categories=[],
+                text="refund",
+                include_deleted=False,
+            )
+            matching = [i for i in range(MATCHING, 0, -1) if i % 4 and (email_access or i % 5)]
+            assert [e.position for e in page.entries] == matching[:10], email_access
+            assert page.entries[0].occurred_at == START + timedelta(minutes=matching[0])
