@@ -26,18 +26,10 @@ from domain.incoming_email import IncomingEmail
 from domain.outgoing_email import OutgoingEmail
 from projections.engine.base import Recorded, reader
 from projections.engine.bulk import insert_many
-from projections.shared import trigram
 from projections.shared.erasure import affected, rewrite_common
 from projections.shared.handlers import Model, handles
 from projections.timeline.rows import PLACEHOLDERS, Row, activity_rows, email_rows, row, search_text
-from projections.timeline.tables import (
-    BADGES,
-    CONTACT_MERGES,
-    CONVERSATIONS,
-    ENTRIES,
-    SEARCH,
-    ddl,
-)
+from projections.timeline.tables import BADGES, CONTACT_MERGES, CONVERSATIONS, ENTRIES, ddl
 
 
 @dataclass
@@ -52,24 +44,12 @@ class Batch:
 
 class Timeline(Model):
     name = "timeline"
-    # 2: conversation entries name their conversation's channel
-    # 3: the text search's trigram index (tables.SEARCH, shared/trigram.py)
-    version = 3
+    version = 2  # 2: conversation entries name their conversation's channel
     # readers' only (erasures rewrite rows found by entries_position)
     deferred_indexes = ("entries_newest",)
 
     def tables(self) -> list[str]:
         return ddl(self.schema)
-
-    async def create(self, conn, attempts: int = 10, defer_indexes: bool = False) -> None:
-        await super().create(conn, attempts, defer_indexes)
-        if not defer_indexes:
-            await trigram.create(conn, self.schema, [SEARCH])
-
-    async def create_deferred_indexes(self, conn, building=None) -> None:
-        """Also the text search's trigram index: a reader's only, like entries_newest."""
-        await super().create_deferred_indexes(conn, building)
-        await trigram.create(conn, self.schema, [SEARCH])
 
     @handles(Contact.Event)
     def contact(self, b: Batch, r: Recorded) -> None:

@@ -7,20 +7,18 @@ from datetime import datetime
 from psycopg import AsyncConnection
 
 from projections.shared import cursor as cursors
-from projections.shared import trigram
 from projections.shared.answers import ActorOut, SourceOut
 from projections.shared.reading import Scope, like, rows
 from projections.shared.visibility import entry_channels, entry_channels_sql, is_email, is_email_sql
 from projections.timeline.answers import TimelineEntry, TimelinePage
 from projections.timeline.rows import NOT_COUNTED, UNCOUNTED_TYPE
-from projections.timeline.tables import BADGES, CONTACT_MERGES, ENTRIES, SCHEMA, SEARCH
+from projections.timeline.tables import BADGES, CONTACT_MERGES, ENTRIES
 
 COLUMNS = ENTRIES.names(
     "position", "category", "source_type", "source_id", "link_type", "link_id", "occurred_at",
     "recorded_at", "type", "summary", "actor_type", "actor_id", "actor_name", "team_id",
     "details", "channel",
 )  # fmt: skip
-SEARCH_INDEX = f"{SCHEMA}.{SEARCH.name}"
 COUNTED = (  # as the projector counts a badge (rows.py)
     f"category NOT IN ({', '.join(repr(c) for c in NOT_COUNTED)}) AND type <> '{UNCOUNTED_TYPE}'"
 )
@@ -122,7 +120,7 @@ class TimelineQueries:
         as_of: datetime | None = None,
     ) -> TimelinePage | None:
         subjects = await self.subjects(subject_type, subject_id, as_of)
-        sql, params = await self.entries_sql(
+        sql, params = self.entries_sql(
             subject_type,
             subjects,
             limit=limit,
@@ -145,7 +143,7 @@ class TimelineQueries:
             next_cursor=cursors.encode(last["occurred_at"], last["position"]) if more else None,
         )
 
-    async def entries_sql(
+    def entries_sql(
         self,
         subject_type: str,
         subjects: list[str],
@@ -162,7 +160,7 @@ class TimelineQueries:
         where, params = self.filters(
             types=types,
             categories=categories,
-            text=text,
+            text=None,  # below: over the record's entries as they come, newest first
             include_deleted=include_deleted,
             as_of=as_of,
         )
@@ -172,18 +170,28 @@ class TimelineQueries:
             occurred_at, position = cursors.decode(cursor, (datetime, int))
             where += " AND (occurred_at, position) < (%s, %s)"
             params += [occurred_at, position]
+        matching, text_params = "", []
+        if text:  # never over what the caller may not read
+            matching = "WHERE " + self.scope.text_filter("search_text LIKE %s", email_content())
+            text_params = [like(text.lower())]
         # Newest first per record (an index range read, however long its history), then
-        # merged across the record and the contacts merged into it. A text search takes a
-        # record's matches from the trigram index, then sorts them (the ORDER BY and LIMIT
-        # kept out of the subquery, so the planner cannot walk the record's whole history
-        # instead: shared/trigram.py); otherwise the subquery is flattened.
-        fence = " OFFSET 0" if text and await trigram.indexed(self.conn, SEARCH_INDEX) else ""
+        # merged across the record and the contacts merged into it. The text filter is
+        # applied outside the record's read (`OFFSET 0` keeps it out), to its entries as
+        # they come in time order, until a page matches: otherwise the planner, which
+        # takes any record for an average one (~60 entries at 1M events), read the busiest
+        # contact's whole history (35,000 entries) and sorted it whenever a filter made
+        # it expect few matches (docs/performance.md, "Queries flat with store size").
+        entries = f"SELECT {COLUMNS} FROM {ENTRIES} WHERE {where}"
+        if text:
+            entries = (
+                f"SELECT {COLUMNS} FROM (SELECT {COLUMNS}, search_text FROM {ENTRIES} "
+                f"WHERE {where} ORDER BY occurred_at DESC, position DESC OFFSET 0) r {matching}"
+            )
         return (
-            f"SELECT e.* FROM unnest(%s::text[]) AS s(id) CROSS JOIN LATERAL (SELECT * FROM "
-            f"(SELECT {COLUMNS} FROM {ENTRIES} WHERE {where}{fence}) m "
+            f"SELECT e.* FROM unnest(%s::text[]) AS s(id) CROSS JOIN LATERAL ({entries} "
             "ORDER BY occurred_at DESC, position DESC LIMIT %s) AS e "
             "ORDER BY e.occurred_at DESC, e.position DESC LIMIT %s",
-            (subjects, *params, limit + 1, limit + 1),
+            (subjects, *params, *text_params, limit + 1, limit + 1),
         )
 
     async def exists(self, subject_type: str, subjects: list[str]) -> bool:

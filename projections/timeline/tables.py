@@ -62,12 +62,6 @@ INDEXES = (
     CONTACT_MERGES.index("contact_merges_primary", "workspace_id, primary_contact_id"),
 )
 
-# The text search (`q`): a record's entries and their text's trigrams in one GIN index,
-# made where pg_trgm and btree_gin exist (projector.py, projections/shared/trigram.py)
-SEARCH = ENTRIES.index(
-    "entries_search_trgm", "workspace_id, subject_id, search_text gin_trgm_ops", using="gin"
-)
-
 
 def ddl(schema: str) -> list[str]:
     """The tables, then their indexes, in `schema`."""
