@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import psycopg
 from psycopg import AsyncCursor
 
 from domain.activity import Activity
@@ -24,7 +25,6 @@ from projections.activity_grid.pending import PendingRows
 from projections.activity_grid.rows import activity_row, interaction_row
 from projections.activity_grid.tables import ACTIVITIES, CONVERSATIONS, TRIGRAM, ddl
 from projections.engine.base import Recorded
-from projections.shared import trigram
 from projections.shared.erasure import name_given, names
 from projections.shared.handlers import Model, handles
 
@@ -40,8 +40,7 @@ class ActivityGrid(Model):
     name = "activity_grid"
     # 2: a chatbot handover moves the conversation (domain ownership rule)
     # 3: an interaction's row names its conversation's channel (the email rule)
-    # 4: substring filters' trigram indexes hold the workspace (shared/trigram.py)
-    version = 4
+    version = 3
     # the renames' UPDATE finds a contact's rows by activities_contact_id: not deferred
     deferred_indexes = (
         "activities_changes",
@@ -136,6 +135,11 @@ class ActivityGrid(Model):
         await self._trigram_indexes(conn)
 
     async def _trigram_indexes(self, conn) -> None:
-        """Substring filters use trigram indexes where pg_trgm and btree_gin exist (standard
-        PostgreSQL packages have them; the pgserver wheel does not): shared/trigram.py."""
-        await trigram.create(conn, self.schema, TRIGRAM.values())
+        """Substring filters use trigram indexes where pg_trgm exists (standard PostgreSQL
+        packages have it; the pgserver wheel does not); the queries are the same either way."""
+        try:
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except psycopg.Error:  # not installed, or not ours to install
+            return
+        for index in TRIGRAM:
+            await conn.execute(index.create(self.schema))

@@ -9,9 +9,8 @@ from datetime import datetime
 from psycopg import AsyncConnection
 from pydantic import BaseModel, Field
 
-from projections.activity_grid.tables import ACTIVITIES, SCHEMA, TRIGRAM
+from projections.activity_grid.tables import ACTIVITIES
 from projections.shared import cursor as cursors
-from projections.shared import trigram
 from projections.shared.reading import Scope, like, rows
 from projections.shared.visibility import HIDDEN, is_email, is_email_sql
 
@@ -70,6 +69,12 @@ class GridQueries:
     def filters(self, f: GridFilter) -> tuple[str, list]:
         """The caller's scope and the grid filters, as SQL over the activities table (deleted
         rows included: a page leaves them out, a live stream announces their removal)."""
+        where, params = self.exact(f)
+        text, text_params = self.substrings(f)
+        return (f"{where} AND {text}" if text else where), params + text_params
+
+    def exact(self, f: GridFilter) -> tuple[str, list]:
+        """The scope and the filters an index serves (equalities, the time range)."""
         where, params = self.scope.where()
         for column, values in ((A.type, f.types), (A.agent_id, f.agents), (A.source, f.sources)):
             if len(values) == 1:  # = keeps the column's index in time order; ANY would not
@@ -78,17 +83,6 @@ class GridQueries:
             elif values:
                 where += f" AND {column} = ANY(%s)"
                 params.append(values)
-        for column, text in (
-            (A.contact_name, f.contact),
-            (A.lead_name, f.lead),
-            (A.account_name, f.account),
-        ):
-            if text:
-                where += f" AND lower({column}) LIKE %s"
-                params.append(like(text.lower()))
-        if f.summary:  # the summary is content: never matched where the caller may not read it
-            where += " AND " + self.scope.text_filter(f"lower({A.summary}) LIKE %s", EMAIL_CONTENT)
-            params.append(like(f.summary.lower()))
         if f.direction:
             where += " AND direction = %s"
             params.append(f.direction)
@@ -100,6 +94,22 @@ class GridQueries:
             params.append(f.created_to)
         return where, params
 
+    def substrings(self, f: GridFilter) -> tuple[str, list]:
+        """The substring filters ("" if none)."""
+        terms, params = [], []
+        for column, text in (
+            (A.contact_name, f.contact),
+            (A.lead_name, f.lead),
+            (A.account_name, f.account),
+        ):
+            if text:
+                terms.append(f"lower({column}) LIKE %s")
+                params.append(like(text.lower()))
+        if f.summary:  # the summary is content: never matched where the caller may not read it
+            terms.append(self.scope.text_filter(f"lower({A.summary}) LIKE %s", EMAIL_CONTENT))
+            params.append(like(f.summary.lower()))
+        return " AND ".join(terms), params
+
     def redact(self, found: list[dict]) -> list[dict]:
         """Rows of email content without their content, unless the caller may read it."""
         for row in found:
@@ -107,46 +117,44 @@ class GridQueries:
                 row[A.summary], row[A.first_message] = HIDDEN, None
         return found
 
-    async def by_trigrams(self, f: GridFilter) -> bool:
-        """Has `f` a substring filter whose trigram index exists?"""
-        wanted = (
-            (A.contact_name, f.contact),
-            (A.lead_name, f.lead),
-            (A.account_name, f.account),
-            (A.summary, f.summary),
-        )
-        for column, text in wanted:
-            if text and await trigram.indexed(self.conn, f"{SCHEMA}.{TRIGRAM[column].name}"):
-                return True
-        return False
-
     async def page(
         self, f: GridFilter, *, limit: int, cursor: str | None, newest_first: bool
     ) -> tuple[list[dict], str | None]:
-        sql, params = await self.page_sql(f, limit=limit, cursor=cursor, newest_first=newest_first)
+        sql, params = self.page_sql(f, limit=limit, cursor=cursor, newest_first=newest_first)
         found = await rows(self.conn, sql, params)
         page, more = self.redact(found[:limit]), len(found) > limit
         last = page[-1] if page else None
         return page, (cursors.encode(last["created_at"], last["position"]) if more else None)
 
-    async def page_sql(
+    def page_sql(
         self, f: GridFilter, *, limit: int, cursor: str | None, newest_first: bool
     ) -> tuple[str, list]:
         """The statement `page` runs (one row more than `limit`: is there a next page?)."""
-        where, params = self.filters(f)
+        where, params = self.exact(f)
         where += " AND NOT deleted"
         if cursor:
             created_at, position = cursors.decode(cursor, (datetime, int))
             where += f" AND (created_at, position) {'<' if newest_first else '>'} (%s, %s)"
             params += [created_at, position]
         order = "DESC" if newest_first else "ASC"
-        # A substring filter: its matches from the trigram index, then sorted (the ORDER BY
-        # and LIMIT kept out of the subquery, so no statistics make the planner walk the
-        # workspace's time order instead: shared/trigram.py). Otherwise the subquery is
-        # flattened: the time-ordered index, read until the page is full.
-        fence = " OFFSET 0" if await self.by_trigrams(f) else ""
+        newest = f"ORDER BY created_at {order}, position {order}"
+        text, text_params = self.substrings(f)
+        if not text:  # the time-ordered index, read until the page is full
+            return (
+                f"SELECT {COLUMNS} FROM {ACTIVITIES} WHERE {where} {newest} LIMIT %s",
+                [*params, limit + 1],
+            )
+        # A substring filter is applied to the rows as they come in time order (`OFFSET 0`
+        # keeps it out of the read, and no ORDER BY above it makes the planner plan the
+        # read for every row): the page is the first matches down the time-ordered index.
+        # Left to itself, the planner read every match of the workspace through the
+        # trigram index and sorted them whenever its estimates made a page of matches look
+        # far away: so it did in every call once the statement was prepared (psycopg
+        # prepares one run five times, and PostgreSQL then plans it without its values):
+        # docs/performance.md, "Queries flat with store size". PostgreSQL keeps a
+        # subquery's order through a filter.
         return (
-            f"SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM {ACTIVITIES} WHERE {where}{fence}) a "
-            f"ORDER BY created_at {order}, position {order} LIMIT %s",
-            [*params, limit + 1],
+            f"SELECT {COLUMNS} FROM (SELECT {COLUMNS} FROM {ACTIVITIES} WHERE {where} "
+            f"{newest} OFFSET 0) a WHERE {text} LIMIT %s",
+            [*params, *text_params, limit + 1],
         )

@@ -58,16 +58,11 @@ INDEXES = (
         )
     ),
 )
-# Substring filters: the workspace and the text's trigrams in one GIN index, made where
-# pg_trgm and btree_gin exist (projector.py, projections/shared/trigram.py)
-TRIGRAM = {
-    column: ACTIVITIES.index(
-        f"activities_{column}_ws_trgm",
-        f"workspace_id, lower({column}) gin_trgm_ops",
-        using="gin",
-    )
+# Substring filters use these where pg_trgm exists (projector.py)
+TRIGRAM = tuple(
+    ACTIVITIES.index(f"activities_{column}_trgm", f"lower({column}) gin_trgm_ops", using="gin")
     for column in ("contact_name", "lead_name", "account_name", "summary")
-}
+)
 
 
 def ddl(schema: str) -> list[str]:

@@ -174,22 +174,25 @@ class TimelineQueries:
         if text:  # never over what the caller may not read
             matching = "WHERE " + self.scope.text_filter("search_text LIKE %s", email_content())
             text_params = [like(text.lower())]
-        # Newest first per record (an index range read, however long its history), then
-        # merged across the record and the contacts merged into it. The text filter is
-        # applied outside the record's read (`OFFSET 0` keeps it out), to its entries as
-        # they come in time order, until a page matches: otherwise the planner, which
-        # takes any record for an average one (~60 entries at 1M events), read the busiest
-        # contact's whole history (35,000 entries) and sorted it whenever a filter made
-        # it expect few matches (docs/performance.md, "Queries flat with store size").
-        entries = f"SELECT {COLUMNS} FROM {ENTRIES} WHERE {where}"
+        newest = "ORDER BY occurred_at DESC, position DESC"
+        entries = f"SELECT {COLUMNS} FROM {ENTRIES} WHERE {where} {newest} LIMIT %s"
         if text:
+            # The text filter is applied to the record's entries as they come in time
+            # order (`OFFSET 0` keeps it out of the read, and no ORDER BY above it makes
+            # the planner plan the read for every entry), until a page matches. Left to
+            # itself, the planner, which takes any record for an average one (~60 entries
+            # at 1M events), read the busiest contact's whole history (35,000 entries) and
+            # sorted it whenever the filter made it expect few matches (docs/performance.md,
+            # "Queries flat with store size"). PostgreSQL keeps a subquery's order through
+            # a filter.
             entries = (
                 f"SELECT {COLUMNS} FROM (SELECT {COLUMNS}, search_text FROM {ENTRIES} "
-                f"WHERE {where} ORDER BY occurred_at DESC, position DESC OFFSET 0) r {matching}"
+                f"WHERE {where} {newest} OFFSET 0) r {matching} LIMIT %s"
             )
+        # Newest first per record (an index range read, however long its history), then
+        # merged across the record and the contacts merged into it.
         return (
-            f"SELECT e.* FROM unnest(%s::text[]) AS s(id) CROSS JOIN LATERAL ({entries} "
-            "ORDER BY occurred_at DESC, position DESC LIMIT %s) AS e "
+            f"SELECT e.* FROM unnest(%s::text[]) AS s(id) CROSS JOIN LATERAL ({entries}) AS e "
             "ORDER BY e.occurred_at DESC, e.position DESC LIMIT %s",
             (subjects, *params, *text_params, limit + 1, limit + 1),
         )
