@@ -120,28 +120,18 @@ class TimelineQueries:
         as_of: datetime | None = None,
     ) -> TimelinePage | None:
         subjects = await self.subjects(subject_type, subject_id, as_of)
-        where, params = self.filters(
+        sql, params = self.entries_sql(
+            subject_type,
+            subjects,
+            limit=limit,
+            cursor=cursor,
             types=types,
             categories=categories,
             text=text,
             include_deleted=include_deleted,
             as_of=as_of,
         )
-        where += " AND subject_type = %s AND subject_id = s.id"
-        params += [subject_type]
-        if cursor:
-            occurred_at, position = cursors.decode(cursor, (datetime, int))
-            where += " AND (occurred_at, position) < (%s, %s)"
-            params += [occurred_at, position]
-        # Newest first per record (an index range read, however long its history), then
-        # merged across the record and the contacts merged into it.
-        found = await rows(
-            self.conn,
-            f"SELECT e.* FROM unnest(%s::text[]) AS s(id) CROSS JOIN LATERAL (SELECT {COLUMNS} "
-            f"FROM {ENTRIES} WHERE {where} ORDER BY occurred_at DESC, position DESC "
-            "LIMIT %s) AS e ORDER BY e.occurred_at DESC, e.position DESC LIMIT %s",
-            (subjects, *params, limit + 1, limit + 1),
-        )
+        found = await rows(self.conn, sql, params)
         if not found and not cursor and not await self.exists(subject_type, subjects):
             return None
         page, more = found[:limit], len(found) > limit
@@ -151,6 +141,64 @@ class TimelineQueries:
             subject_id=subject_id,
             entries=[entry(self.scope, r) for r in page],
             next_cursor=cursors.encode(last["occurred_at"], last["position"]) if more else None,
+        )
+
+    def entries_sql(
+        self,
+        subject_type: str,
+        subjects: list[str],
+        *,
+        limit: int,
+        cursor: str | None,
+        types: list[str],
+        categories: list[str],
+        text: str | None,
+        include_deleted: bool,
+        as_of: datetime | None = None,
+    ) -> tuple[str, tuple]:
+        """The statement `page` runs for these records (one entry more than `limit`)."""
+        where, params = self.filters(
+            types=types,
+            categories=categories,
+            text=None,  # below: over the record's entries as they come, newest first
+            include_deleted=include_deleted,
+            as_of=as_of,
+        )
+        where += " AND subject_type = %s AND subject_id = s.id"
+        params += [subject_type]
+        if cursor:
+            occurred_at, position = cursors.decode(cursor, (datetime, int))
+            where += " AND (occurred_at, position) < (%s, %s)"
+            params += [occurred_at, position]
+        matching, text_params = "", []
+        if text:  # never over what the caller may not read
+            # contains the text (as LIKE '%text%'), in a form whose selectivity the planner
+            # does not take from the statistics (a third of the entries for any text)
+            matching = "WHERE " + self.scope.text_filter(
+                "strpos(search_text, %s) > 0", email_content()
+            )
+            text_params = [text.lower()]
+        newest = "ORDER BY occurred_at DESC, position DESC"
+        entries = f"SELECT {COLUMNS} FROM {ENTRIES} WHERE {where} {newest} LIMIT %s"
+        if text:
+            # The text filter is applied to the record's entries as they come in time
+            # order (`OFFSET 0` keeps it out of the read, and no ORDER BY above it makes
+            # the planner plan the read for every entry), until a page matches. Left to
+            # itself, the planner, which takes any record for an average one (~60 entries
+            # at 1M events), read the busiest contact's whole history (35,000 entries) and
+            # sorted it whenever the filter made it expect few matches (docs/performance.md,
+            # "Queries flat with store size"). PostgreSQL keeps a subquery's order through
+            # a filter.
+            entries = (
+                f"SELECT {COLUMNS} FROM (SELECT {COLUMNS}, search_text FROM {ENTRIES} "
+                f"WHERE {where} {newest} OFFSET 0) r {matching} LIMIT %s"
+            )
+        # Newest first per record (an index range read, however long its history), then
+        # merged across the record and the contacts merged into it.
+        return (
+            f"SELECT e.* FROM unnest(%s::text[]) AS s(id) CROSS JOIN LATERAL ({entries}) AS e "
+            "ORDER BY e.occurred_at DESC, e.position DESC LIMIT %s",
+            (subjects, *params, *text_params, limit + 1, limit + 1),
         )
 
     async def exists(self, subject_type: str, subjects: list[str]) -> bool:

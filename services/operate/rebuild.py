@@ -112,6 +112,10 @@ async def rebuild(
             await built.create_deferred_indexes(conn, building)
             indexes.update(indexes.total - indexes.n)
             indexes.close()
+            # statistics before readers come (autovacuum may be off, or not there yet): the
+            # text searches' plans need them (projections/shared/trigram.py)
+            for table in built.table_names():
+                await conn.execute(f"ANALYZE {built.schema}.{table}")
             await swap(conn, projection_class, runner, done, advanced, lock_timeout, attempts)
             bar.close()
             done.seconds = time.monotonic() - started
