@@ -14,7 +14,7 @@ from adapters.embedded import NatsServer, free_port
 from services.cli.stack import free_run
 from services.hosted.run import migrate
 from services.hosted.supervisor import Supervisor
-from tests.support.waiting import until
+from tests.support.waiting import all_ready, until
 
 pytestmark = pytest.mark.e2e
 
@@ -55,19 +55,12 @@ async def test_each_process_holds_one_nats_connection(settings, tmp_path):
     supervisor.start()
     try:
         async with httpx.AsyncClient(timeout=2) as http:
-
-            async def ready() -> bool:
-                for port in ports.values():
-                    try:
-                        r = await http.get(f"http://127.0.0.1:{port}/readyz")
-                    except httpx.HTTPError:
-                        return False
-                    if r.status_code != 200:
-                        return False
-                return True
-
             # Ready: each started (its consumers and loops too) and its watchdog says ok.
-            await until(ready, within=120, what="every process to be ready")
+            await until(
+                lambda: all_ready(http, ports.values()),
+                within=120,
+                what="every process to be ready",
+            )
             connz = (
                 await http.get(f"http://127.0.0.1:{nats.monitor_port}/connz?limit=1000")
             ).json()

@@ -15,7 +15,7 @@ import pytest
 
 from adapters.embedded import free_port
 from projections.registry import PROJECTIONS
-from tests.support.waiting import until
+from tests.support.waiting import all_ready, until
 
 pytestmark = pytest.mark.e2e
 
@@ -45,14 +45,7 @@ async def test_chronicle_up_opens_every_processs_ops_endpoint_by_default(setting
 
         async def ready() -> bool:
             async with httpx.AsyncClient(timeout=2) as http:
-                for port in found.values():
-                    try:
-                        r = await http.get(f"http://127.0.0.1:{port}/readyz")
-                    except httpx.HTTPError:
-                        return False
-                    if r.status_code != 200:
-                        return False
-            return True
+                return await all_ready(http, found.values())
 
         await until(ready, within=90, what="every process to be ready")
         async with httpx.AsyncClient(timeout=5) as http:

@@ -33,7 +33,7 @@ def test_a_service_that_keeps_failing_is_restarted_after_pauses_then_given_up_on
             supervisor.watch()
             if supervisor.due:
                 pauses.append(round(supervisor.due["relay"] - time.monotonic(), 2))
-            time.sleep(0.02)
+            time.sleep(0.02)  # ok-sleep: `chronicle up`'s watch() tick; waits on gave_up
     finally:
         supervisor.stop()
     assert supervisor.gave_up == {"relay"}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
+
+import httpx
 
 T = TypeVar("T")
 
@@ -22,3 +24,15 @@ async def until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within}s waiting for {what} (last: {value!r})")
         await asyncio.sleep(0.02)  # ok-sleep: polling interval of a checkpoint, not a wait
+
+
+async def all_ready(http: httpx.AsyncClient, ports: Iterable[int]) -> bool:
+    """Whether every process's ops endpoint on these ports answers `/readyz` with 200."""
+    for port in ports:
+        try:
+            answer = await http.get(f"http://127.0.0.1:{port}/readyz")
+        except httpx.HTTPError:
+            return False
+        if answer.status_code != 200:
+            return False
+    return True
