@@ -222,7 +222,7 @@ class ProjectorHost(HostedService):
             await self._connect()
             pairs = await self.reader.read(self.conn, raws, self.durable)
             if pairs:
-                self.positions = await self.group.apply(self.conn, pairs)
+                self.positions = await self.group.apply(self.conn, pairs, head=self.reader.head)
         await self.consumer.ack(raws)
         partition = str(self.slot.index) if self.slot else "all"
         for name, position in self.positions.items():

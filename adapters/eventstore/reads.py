@@ -34,9 +34,12 @@ async def exists(conn: AsyncConnection) -> bool:
     return (await _one(conn, "SELECT to_regclass(%s) IS NOT NULL", (EVENTS_TABLE,)))[0]
 
 
+HEAD = f"SELECT max(notification_id) FROM {EVENTS_TABLE}"
+
+
 async def head(conn: AsyncConnection) -> int:
     """The last position stored (0: none)."""
-    return (await _one(conn, f"SELECT max(notification_id) FROM {EVENTS_TABLE}"))[0] or 0
+    return (await _one(conn, HEAD))[0] or 0
 
 
 async def count_after(conn: AsyncConnection, position: int) -> tuple[int, int | None]:

@@ -19,10 +19,10 @@ from psycopg import AsyncConnection
 from adapters import bus
 from adapters.bus import auth as bus_auth
 from adapters.bus.pull import delivery
-from adapters.eventstore import INSERT_DEAD_LETTER, DeadLetter, dead_letter_row
+from adapters.eventstore import INSERT_DEAD_LETTER, DeadLetter, dead_letter_row, reads
 from projections.engine.base import Recorded
 from projections.engine.group import GroupRunner
-from projections.engine.source import Slot, decode, keys_for, max_position, skipped
+from projections.engine.source import Slot, decode, keys_for, skipped
 
 log = structlog.get_logger()
 
@@ -38,20 +38,40 @@ class BatchReader:
         self, conn: AsyncConnection, raws: list[Msg], durable: str
     ) -> list[tuple[int, Recorded]]:
         """(previous position, event) for each genuine message, in stream order."""
-        genuine = []
+        signed = []
         for raw in raws:
             seq, _ = delivery(raw)
             headers = raw.headers or {}
-            reason = bus_auth.check(self.key, seq, headers, raw.data)
-            if reason is None:
-                reason = await self._beyond_head(conn, int(headers[bus.POSITION]))
+            signed.append((raw, seq, headers, bus_auth.check(self.key, seq, headers, raw.data)))
+        # The store's head (when a message claims more than we saw) and the keys of what
+        # we may decode are asked at once: one round trip. A key read for a message found
+        # beyond the head is only left unused.
+        claims = [int(h[bus.POSITION]) for _, _, h, reason in signed if reason is None]
+        async with conn.pipeline():
+            looked = None
+            if claims and max(claims) > self.head:
+                looked = conn.cursor()
+                await looked.execute(reads.HEAD)
+            states = (
+                raw.data
+                for raw, _, h, reason in signed
+                if reason is None and self.group.wants(h[bus.WIRE_NAME])
+            )
+            keys = await keys_for(conn, states)
+            if looked is not None:
+                self.head = max(self.head, (await looked.fetchone())[0] or 0)
+        genuine = []
+        for raw, seq, headers, reason in signed:
+            if reason is None and int(headers[bus.POSITION]) > self.head:
+                reason = (
+                    f"position {headers[bus.POSITION]} is beyond the store's head ({self.head})"
+                )
             if reason is None:
                 genuine.append((headers, raw.data))
             else:
                 await park_message(conn, f"bus:{durable}", raw, seq, headers, reason)
                 self.parked += 1
         wanted = [self.group.wants(h[bus.WIRE_NAME]) for h, _ in genuine]
-        keys = await keys_for(conn, (d for (_, d), w in zip(genuine, wanted, strict=True) if w))
         pairs = []
         for (h, data), want in zip(genuine, wanted, strict=True):
             place = int(h[bus.POSITION]), UUID(h[bus.AGGREGATE_ID]), int(h[bus.VERSION])
@@ -71,13 +91,6 @@ class BatchReader:
         if pairs:
             self.last_genuine = max(self.last_genuine, pairs[-1][1].position)
         return pairs
-
-    async def _beyond_head(self, conn: AsyncConnection, position: int) -> str | None:
-        if position > self.head:
-            self.head = await max_position(conn)
-        if position > self.head:
-            return f"position {position} is beyond the store's head ({self.head})"
-        return None
 
     def _previous(self, headers: dict[str, str], position: int) -> int:
         """The event before this one in our partition, as the relay stamped it; an event

@@ -45,27 +45,49 @@ class ProjectionRunner:
         swap (projections/engine/bluegreen.py) it waits on the lock the swap holds, then
         resolves the schema's name again (the new one). Partition workers share that row
         (FOR SHARE) and each locks its own partition's row."""
+        return await self._locked(await self._send_lock(cur.connection))
+
+    async def _send_lock(self, conn: AsyncConnection) -> list[AsyncCursor]:
+        """Send the locking statements, each on a cursor of its own, without waiting: in
+        pipeline mode a group sends every model's at once (one round trip for all)."""
         p, slot = self.projection, self.slot
-        await cur.execute(
+        tracking = conn.cursor()
+        await tracking.execute(
             f"SELECT position, partitions, version FROM {p.schema}.tracking "
             f"WHERE projection = %s FOR {'UPDATE' if slot is None else 'SHARE'}",
             (p.name,),
         )
-        row = await cur.fetchone()
-        if row is not None and row[2] != p.version:
-            raise VersionMismatch(p.schema, row[2], p.version)
-        if slot is not None:
-            await cur.execute(
-                f"SELECT position, partitions FROM {p.schema}.partitions WHERE partition = %s "
-                "FOR UPDATE",
-                (slot.index,),
-            )
-            row = await cur.fetchone()
-        expected = slot.count if slot else 1
+        if slot is None:
+            return [tracking]
+        partition = conn.cursor()
+        await partition.execute(
+            f"SELECT position, partitions FROM {p.schema}.partitions WHERE partition = %s "
+            "FOR UPDATE",
+            (slot.index,),
+        )
+        return [tracking, partition]
+
+    async def _locked(self, cursors: list[AsyncCursor]) -> int:
+        """The watermark `_send_lock`'s statements locked."""
+        row = await cursors[0].fetchone()
+        self.check_version(row)
+        if self.slot is not None:
+            row = await cursors[1].fetchone()
+        return self.check_partitions(row)
+
+    def check_version(self, tracking: tuple | None) -> None:
+        """The schema's tracking row (position, partitions, version) is this code's."""
+        if tracking is not None and tracking[2] != self.projection.version:
+            raise VersionMismatch(self.projection.schema, tracking[2], self.projection.version)
+
+    def check_partitions(self, row: tuple | None) -> int:
+        """The watermark of a locked (position, partitions) row, in as many partitions as
+        this runner works in."""
+        expected = self.slot.count if self.slot else 1
         if row is None or row[1] != expected:
             raise PartitioningChanged(
-                f"{p.name} is not in {expected} partition(s) any more: restart this worker "
-                "with the current CHRONICLE_PROJECTOR_PARTITIONS"
+                f"{self.projection.name} is not in {expected} partition(s) any more: restart "
+                "this worker with the current CHRONICLE_PROJECTOR_PARTITIONS"
             )
         return row[0]
 

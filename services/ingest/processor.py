@@ -203,17 +203,19 @@ class IngestProcessor:
         seqs = [s for s in seqs if s is not None]
         if not seqs:
             return {}
-        with self.store.datastore.get_connection() as conn:
+        with self.store.datastore.get_connection() as conn, conn.pipeline():
+            # Both asked at once: one round trip, on every batch's path.
             rejected = conn.execute(
                 "SELECT stream_seq, reason, workspace_id, envelope_id, type FROM ingest_rejects "
                 "WHERE stream_seq = ANY(%b::bigint[])",
                 (seqs,),
-            ).fetchall()
+            )
             parked = conn.execute(
                 "SELECT stream_seq, error, attempts, workspace_id, envelope_id, type FROM "
                 "dead_letters WHERE consumer = 'ingest' AND stream_seq = ANY(%b::bigint[])",
                 (seqs,),
-            ).fetchall()
+            )
+            rejected, parked = rejected.fetchall(), parked.fetchall()
         earlier: dict[int, Invalid | Parked] = {
             r["stream_seq"]: Invalid(r["reason"], r["workspace_id"], r["envelope_id"], r["type"])
             for r in rejected

@@ -10,6 +10,7 @@ from adapters.schema import REBUILD_DDL
 from chronicle_tools.workload import demo_workload
 from projections.engine.base import VersionMismatch
 from projections.engine.bluegreen import target
+from projections.engine.group import GroupRunner
 from projections.engine.runner import ProjectionRunner
 from projections.engine.source import read_batches
 from projections.registry import PROJECTIONS, projection
@@ -91,6 +92,48 @@ async def test_a_write_held_back_by_the_swap_goes_to_the_new_schema(database_url
     assert await position_of(database_url, done.retired) == before_swap
     (result,) = await compare_with_rebuild(database_url, ["timeline"])
     assert result.equal and result.position == later[-1][1].position
+
+
+async def test_a_group_write_held_back_by_the_swap_goes_to_the_new_schema(
+    database_url, stored, store
+):
+    """The host's group locks every model's row in one statement: the swap of one of them
+    holds it back, and it then writes that model's new schema, the others' as before."""
+    models = [projection("timeline"), projection("audit_trail")]
+    async with await connect(database_url) as setup:
+        for model in models:
+            await model.create(setup)
+        await GroupRunner(models).catch_up(setup)
+    ingest(store, demo_workload(6, "ws_g", "g"))
+    before_swap = await position_of(database_url, "rm_timeline")
+
+    in_flight, held_back = await connect(database_url), await connect(database_url)
+    held_back.prepare_threshold = 0  # prepared statements, as a long-lived host has
+    group = GroupRunner([projection("timeline"), projection("audit_trail")])
+    pending = await events_after(held_back, group.runners[0], before_swap)
+    await group.apply(held_back, [])  # prepares the locking statement
+    try:
+        transaction = in_flight.transaction()
+        await transaction.__aenter__()
+        await in_flight.execute(
+            "SELECT position FROM rm_timeline.tracking WHERE projection = 'timeline' FOR UPDATE"
+        )
+        swap = asyncio.create_task(rebuild(database_url, Timeline, progress=False, keep_old=True))
+        await until(lambda: waiting_on_a_lock(database_url, "LOCK TABLE"), what="the swap")
+        write = asyncio.create_task(group.apply(held_back, pending))
+        await until(lambda: waiting_on_a_lock(database_url, "WITH m0 AS"), what="the group")
+        await transaction.__aexit__(None, None, None)
+        done = await swap
+        positions = await write
+    finally:
+        await in_flight.close()
+        await held_back.close()
+    head = pending[-1][1].position
+    assert done.position > before_swap
+    assert positions == {"audit_trail": head, "timeline": max(done.position, head)}
+    assert await position_of(database_url, done.retired) == before_swap
+    for result in await compare_with_rebuild(database_url, ["timeline", "audit_trail"]):
+        assert result.equal and result.position == head
 
 
 class Flaky(Timeline):
