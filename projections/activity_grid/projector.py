@@ -38,6 +38,7 @@ class Batch:
 
 class ActivityGrid(Model):
     name = "activity_grid"
+    cost = 6.0  # CPU seconds per 200k events of a rebuild (relative: engine/together.py)
     # 2: a chatbot handover moves the conversation (domain ownership rule)
     # 3: an interaction's row names its conversation's channel (the email rule)
     version = 3

@@ -94,6 +94,9 @@ class Projection(ABC):
     # schema creates them once its rows are in (services/operate/rebuild.py), which costs far less
     # than keeping them current row by row.
     deferred_indexes: tuple[str, ...] = ()
+    # What building it costs, relative to the others (CPU per event in a rebuild, as
+    # profiled in docs/performance.md): how `rebuild --all` shares them among its passes.
+    cost: float = 1.0
 
     def __init__(self, schema: str | None = None) -> None:
         self.schema = schema or f"rm_{self.name}"

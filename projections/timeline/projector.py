@@ -44,6 +44,7 @@ class Batch:
 
 class Timeline(Model):
     name = "timeline"
+    cost = 12.6  # CPU seconds per 200k events of a rebuild (relative: engine/together.py)
     version = 2  # 2: conversation entries name their conversation's channel
     # readers' only (erasures rewrite rows found by entries_position)
     deferred_indexes = ("entries_newest",)
@@ -169,4 +170,11 @@ class Timeline(Model):
                 f"INSERT INTO {BADGES.at(s)} VALUES (%s, %s, %s, %s) ON CONFLICT (workspace_id, "
                 "subject_type, subject_id) DO UPDATE SET count = badges.count + EXCLUDED.count",
                 [(*key, n) for key, n in counts.items()],
+            )
+        emptied = [key for key, n in counts.items() if n < 0]
+        if emptied:  # no row for nothing, as when the log and the deletion share a batch
+            await b.cur.execute(
+                f"DELETE FROM {BADGES.at(s)} WHERE count = 0 AND (workspace_id, subject_type, "
+                "subject_id) IN (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))",
+                [list(column) for column in zip(*emptied, strict=True)],
             )

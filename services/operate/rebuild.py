@@ -148,10 +148,12 @@ async def build_together(
     *,
     batch: int = 10_000,
     progress: bool = True,
+    passes: int = 1,
 ) -> tuple[int, float]:
     """Step 1 for several projections at once: their new generations are built in one pass
-    over the store (projections/engine/together.py), each batch read and decoded once. `rebuild`
-    then resumes each (steps 2-4). Returns (events read, seconds)."""
+    over the store (projections/engine/together.py), each batch read and decoded once; with
+    `passes` > 1, by that many processes, each building a share of them. `rebuild` then
+    resumes each (steps 2-4). Returns (events read, seconds)."""
     started = time.monotonic()
     async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
         for ddl in REBUILD_DDL:
@@ -184,7 +186,9 @@ async def build_together(
                 read += events
                 bar.update(position - bar.n)
 
-            await catch_up_together(database_url, built, batch=batch, progress=advanced)
+            await catch_up_together(
+                database_url, built, batch=batch, progress=advanced, passes=passes
+            )
             bar.close()
         finally:
             await conn.execute(
@@ -203,5 +207,6 @@ async def rebuild_all(database_url: str, **options) -> list[Rebuilt]:
         classes,
         batch=options.get("batch", 10_000),
         progress=options.get("progress", True),
+        passes=options.pop("passes", 1),
     )
     return [await rebuild(database_url, cls, **options) for cls in classes]

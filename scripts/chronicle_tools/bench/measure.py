@@ -71,8 +71,9 @@ def window_rate(samples: Sequence[tuple[float, int]], skip: float = 0.1) -> floa
 
 
 class RssSampler:
-    """Samples the summed resident memory of some processes every `interval` seconds in a
-    thread; `peak_mb` and `series` (seconds since start, MB) once stopped."""
+    """Samples the summed resident memory of some processes (and their children) every
+    `interval` seconds in a thread; `peak_mb` and `series` (seconds since start, MB) once
+    stopped."""
 
     def __init__(self, pids: Callable[[], Iterable[int]], interval: float = 0.25) -> None:
         self.pids, self.interval = pids, interval
@@ -94,7 +95,10 @@ class RssSampler:
         total = 0
         for pid in self.pids():
             try:
-                total += psutil.Process(pid).memory_info().rss
+                process = psutil.Process(pid)
+                # with the processes it started (a rebuild's passes)
+                for one in (process, *process.children(recursive=True)):
+                    total += one.memory_info().rss
             except psutil.Error:
                 continue
         self.series.append((time.monotonic() - self._started, total / 2**20))

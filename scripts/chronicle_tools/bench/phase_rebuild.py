@@ -48,20 +48,23 @@ def _positions(database_url: str) -> int:
             return 0
 
 
-def rebuild(database_url: str, events: int, label: str, together: bool = False) -> Figure:
-    """Each read model by its own process, all at once; or (`together`) all of them by one
-    process in one pass over the store, as `chronicle rebuild --all` builds them."""
+def rebuild(
+    database_url: str, events: int, label: str, together: bool = False, passes: int = 1
+) -> Figure:
+    """Each read model by its own process, all at once; or (`together`) all of them in one
+    pass over the store by `passes` processes, as `chronicle rebuild --all` builds them."""
     jobs = ["--together"] if together else list(PROJECTIONS)
     workers = {
         job: subprocess.Popen(
-            [sys.executable, "-m", "chronicle_tools.bench.rebuild_worker", database_url, job],
+            [sys.executable, "-m", "chronicle_tools.bench.rebuild_worker", database_url, job]
+            + ([str(passes)] if together else []),
             stdout=subprocess.PIPE,
             text=True,
             env=worker_env(),
         )
         for job in jobs
     }
-    how = "together" if together else "each by its own process"
+    how = f"together, {passes} pass(es)" if together else "each by its own process"
     bar = progress(
         events * len(PROJECTIONS), f"rebuilding {len(PROJECTIONS)} read models, {how}", unit="ev"
     )
@@ -86,7 +89,11 @@ def rebuild(database_url: str, events: int, label: str, together: bool = False) 
         results[name] = json.loads(out.strip().splitlines()[-1])
     return Figure(
         f"rebuild all read models, {label} events, "
-        + ("together (one pass: `rebuild --all`)" if together else "each by its own process"),
+        + (
+            f"together (one pass: `rebuild --all --passes {passes}`)"
+            if together
+            else "each by its own process"
+        ),
         count=events,
         seconds=seconds,
         rss_mb=rss.peak_mb,
@@ -122,4 +129,5 @@ def run(infra: Infra, config: Config, size: int) -> tuple[str, list[Figure]]:
     )
     separately = rebuild(database_url, loaded.events, label(size))
     together = rebuild(database_url, loaded.events, label(size), together=True)
-    return database_url, [load, separately, together]
+    passes = rebuild(database_url, loaded.events, label(size), together=True, passes=2)
+    return database_url, [load, separately, together, passes]

@@ -1,7 +1,7 @@
 """One read model rebuilt from the event store, in its own process (as a projector that
 starts on an empty schema does): `python -m chronicle_tools.bench.rebuild_worker URL NAME`; or
 every read model in one pass over the store (as `chronicle rebuild --all` builds them):
-`python -m chronicle_tools.bench.rebuild_worker URL --together`.
+`python -m chronicle_tools.bench.rebuild_worker URL --together [PASSES]`.
 
 Prints one JSON line: events applied, seconds. The benchmark samples this process's memory
 while it runs; the runner streams the log in batches, so memory should stay flat.
@@ -40,14 +40,14 @@ async def rebuild(database_url: str, name: str) -> dict:
         }
 
 
-async def rebuild_together(database_url: str) -> dict:
+async def rebuild_together(database_url: str, passes: int) -> dict:
     built = [projection(name) for name in PROJECTIONS]
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         for p in built:
             await conn.execute(f"DROP SCHEMA IF EXISTS {p.schema} CASCADE")
             await p.create(conn, defer_indexes=True)  # as `chronicle rebuild` does
         started, cpu = time.perf_counter(), time.process_time()
-        positions = await catch_up_together(database_url, built, batch=BATCH)
+        positions = await catch_up_together(database_url, built, batch=BATCH, passes=passes)
         indexing = time.perf_counter()
         for p in built:
             await p.create_deferred_indexes(conn)
@@ -57,6 +57,7 @@ async def rebuild_together(database_url: str) -> dict:
                 await conn.execute(f"ANALYZE {p.schema}.{table}")
         return {
             "projection": "all",
+            "passes": passes,
             "position": min(positions.values()),
             "index_seconds": indexing,
             "seconds": time.perf_counter() - started,
@@ -66,7 +67,11 @@ async def rebuild_together(database_url: str) -> dict:
 
 def main() -> None:
     database_url, name = sys.argv[1:3]
-    job = rebuild_together(database_url) if name == "--together" else rebuild(database_url, name)
+    if name == "--together":  # [passes]: as `chronicle rebuild --all --passes`
+        passes = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+        job = rebuild_together(database_url, passes)
+    else:
+        job = rebuild(database_url, name)
     print(json.dumps(asyncio.run(job)), flush=True)
 
 

@@ -75,6 +75,10 @@ async def test_given_a_deleted_activity_then_its_entries_are_marked_and_no_longe
             {"activity_id": "a_1", "type": "note", "contact_id": "c_ann"},
             ws="ws_b",
         )
+        # Bob's only activity, deleted: no badge row is left (applied in one batch or one
+        # event at a time alike, which `when_applied` compares).
+        .tell("activity.logged", {"activity_id": "a_3", "type": "note", "contact_id": "c_bob"})
+        .tell("activity.deleted", {"activity_id": "a_3"})
     )
     then = await when_applied(database_url, Timeline, given)
     assert then.rows(
@@ -84,9 +88,12 @@ async def test_given_a_deleted_activity_then_its_entries_are_marked_and_no_longe
         ("ws_a", "a_1", "activity.deleted", "call", False),  # shown where the call was
         ("ws_a", "a_1", "activity.logged", "call", True),
         ("ws_a", "a_2", "activity.logged", "note", False),
+        ("ws_a", "a_3", "activity.deleted", "note", False),
+        ("ws_a", "a_3", "activity.logged", "note", True),
         ("ws_b", "a_1", "activity.logged", "note", False),  # another workspace's a_1
     ]  # fmt: skip
     assert then.rows(BADGES, "workspace_id", "count", where="subject_id = 'c_ann'") == [
         ("ws_a", 1),
         ("ws_b", 1),
     ]
+    assert then.rows(BADGES, "workspace_id", "count", where="subject_id = 'c_bob'") == []
