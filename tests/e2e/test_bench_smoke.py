@@ -41,8 +41,11 @@ def test_quick_benchmark_measures_every_phase_and_writes_its_results(
     assert any(f["name"].startswith("contacts report") for f in timed)
     assert [f["name"].split(", ")[-1] for f in by_group["rebuild"]] == [
         "each by its own process",
-        "together (one pass: `rebuild --all`)",
+        "together (`rebuild --all --passes 1`)",
+        "together (`rebuild --all --passes 2`)",
     ]
+    load = by_group["load"][0]["extra"]
+    assert load["rejected"] == 0 and load["rss_at_75%"] > 0
 
     written = json.loads((tmp_path / "latest.json").read_text())
     assert written["figures"] == results["figures"] and written["machine"]["nproc"]

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
+from chronicle_tools.bench import loader
 from chronicle_tools.bench.loader import load_store
 from chronicle_tools.bench.workload import BenchWorkload
 from services.audit.verify import verify
@@ -57,3 +58,28 @@ def test_workload_is_seeded_and_skewed():
     contacts = Counter(msgspec.json.decode(m.body)["data"].get("contact_id") for m in messages)
     contacts.pop(None, None)
     assert contacts.most_common(1)[0][1] > 20 * len(messages) / len(contacts)  # a busy one
+
+
+def test_a_loader_that_forgets_aggregates_reads_them_back_and_stores_the_same(
+    database_url, postgres, monkeypatch
+):
+    """Memory flat with the store's size: the loader keeps only its most recently used
+    aggregates and reads the others back from what it copied. Scaled down (batches of 200
+    events, windows of 20 envelopes, 400 aggregates kept), it stores what keeping all of
+    them stores, and its chain verifies."""
+    messages = list(itertools.islice(BenchWorkload(4, 3000, workspaces=3, contacts=60), 3000))
+    everything = load_store(database_url, iter(messages), target_events=10**9)
+    monkeypatch.setattr(loader, "BATCH", 200)
+    monkeypatch.setattr(loader, "ENCODE_BATCH", 20)
+    monkeypatch.setattr(loader, "MIN_CACHED", 400)
+    forgetting_url = postgres.create_database()
+    try:
+        forgetting = load_store(forgetting_url, iter(messages), target_events=10**9, cached=400)
+        assert forgetting.read_back > 0  # it did forget, and found them again
+        assert (forgetting.events, forgetting.rejected) == (everything.events, 0)
+        assert _stored(forgetting_url) == _stored(database_url)
+        assert verify(forgetting_url).intact
+    finally:
+        postgres.drop_database(forgetting_url)
+    with pytest.raises(ValueError, match="keep at least"):
+        load_store(database_url, iter(messages[:10]), target_events=10, cached=399)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import psycopg
 
 from adapters import bus, chain
-from adapters.eventstore import EVENTS_TABLE
+from adapters.eventstore import EVENTS_TABLE, EventStore
 from adapters.keys import Keyring, MemoryKeys, PostgresKeys
 from adapters.mapper import MsgspecMapper
 from adapters.migrations import ensure_store
@@ -44,12 +44,33 @@ _COPIES = (
 )
 
 
-class MemoryStore:
-    """The event store as the loader's handlers see it: this loader is the only writer and
-    keeps every aggregate in memory, so what the cache holds is always current."""
+# Aggregates the loader keeps in memory. Fewer than this could evict an aggregate whose
+# latest events are not copied yet: a batch (BATCH events) and an encoding window
+# (ENCODE_BATCH envelopes, a few aggregates each) touch far fewer.
+MIN_CACHED = 50_000
+CACHED = 200_000
+
+
+class StreamingStore:
+    """The event store as the loader's handlers see it. This loader is the only writer, so
+    what its cache holds is always current; an aggregate it no longer holds (or never had)
+    is read back from the rows already copied, with the ingest service's own query. Only an
+    aggregate least recently used of `MIN_CACHED` or more leaves the cache, long after its
+    last event was copied, so what is read back is whole; memory stays flat with the store's
+    size. Without a store (`None`: nothing is evicted) nothing is read back."""
+
+    def __init__(self, store: EventStore | None = None) -> None:
+        self.store = store
+        self.read_back = 0  # aggregates the cache had lost, found in the store
 
     def catch_up(self, known: dict) -> dict:
-        return {key: value for key, value in known.items() if value is not None}
+        current = {key: value for key, value in known.items() if value is not None}
+        missing = [key for key, value in known.items() if value is None]
+        if missing and self.store is not None:
+            found = self.store.load_many(missing)
+            self.read_back += len(found)
+            current.update(found)
+        return current
 
 
 @dataclass
@@ -59,6 +80,7 @@ class Loaded:
     rejected: int = 0
     seconds: float = 0.0
     state_bytes: int = 0
+    read_back: int = 0  # aggregates read back from the store (evicted from memory)
 
     @property
     def mean_state_bytes(self) -> float:
@@ -66,12 +88,22 @@ class Loaded:
 
 
 def encode(
-    messages: Iterable[Published], rejected: list[int], mapper: MsgspecMapper | None = None
+    messages: Iterable[Published],
+    rejected: list[int],
+    mapper: MsgspecMapper | None = None,
+    store: StreamingStore | None = None,
+    cached: int = CACHED,
 ) -> Iterator[tuple[Valid, list]]:
     """(the envelope's meta, its stored events) for each accepted envelope, in order.
-    Personal data is sealed with `mapper`'s keys (default: keys in memory only)."""
+    Personal data is sealed with `mapper`'s keys (default: keys in memory only). With a
+    `store` to read evicted aggregates back from, `cached` of them stay in memory; without
+    one, all of them."""
+    if store is not None and store.store is not None and cached < MIN_CACHED:
+        raise ValueError(f"keep at least {MIN_CACHED} aggregates (evicted ones are read back)")
     mapper = mapper or MsgspecMapper(Keyring(MemoryKeys()))
-    store, cache, pending = MemoryStore(), AggregateCache(2**62), []
+    if store is None or store.store is None:
+        store, cached = StreamingStore(), 2**62
+    cache, pending = AggregateCache(cached), []
     for m in messages:
         item = check(Incoming(m.subject, m.body, {bus.MSG_ID: m.envelope_id}))
         if not isinstance(item, Valid):
@@ -144,32 +176,37 @@ def load_store(
     messages: Iterable[Published],
     target_events: int,
     progress: Callable[[int], None] | None = None,
+    cached: int = CACHED,
 ) -> Loaded:
-    """Store events from `messages` until there are `target_events` of them."""
+    """Store events from `messages` until there are `target_events` of them, keeping
+    `cached` aggregates in memory (the others are read back from the store when needed)."""
     ensure_store(database_url)
-    # The in-memory store and aggregates grow to millions of objects: with the default
+    # The cached aggregates are hundreds of thousands of objects: with the default
     # thresholds every full collection walks them all again (as in the ingest service).
     thresholds = gc.get_threshold()
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 50, 100)
     try:
-        return _load(database_url, messages, target_events, progress)
+        return _load(database_url, messages, target_events, progress, cached)
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
-def _load(database_url, messages, target_events, progress) -> Loaded:
+def _load(database_url, messages, target_events, progress, cached) -> Loaded:
     started, result, rejected = time.perf_counter(), Loaded(), [0]
     rows = _Rows(result)
+    reader = EventStore(database_url, pool_size=1, create_tables=False)
+    store = StreamingStore(reader)
     with (
+        contextlib.closing(reader),
         psycopg.connect(database_url) as conn,
         psycopg.connect(database_url, autocommit=True) as keys,
     ):
         # The keys commit (on their own connection) before the events that use them.
         mapper = MsgspecMapper(Keyring(PostgresKeys(lambda: contextlib.nullcontext(keys))))
-        for item, stored in encode(messages, rejected, mapper):
+        for item, stored in encode(messages, rejected, mapper, store, cached):
             rows.add(item, stored)
             if len(rows.tables[0]) >= BATCH or result.events >= target_events:
                 rows.copy(conn, progress)
@@ -184,5 +221,6 @@ def _load(database_url, messages, target_events, progress) -> Loaded:
         conn.autocommit = True
         conn.execute(f"ANALYZE {EVENTS_TABLE}")
     result.rejected = rejected[0]
+    result.read_back = store.read_back
     result.seconds = time.perf_counter() - started
     return result

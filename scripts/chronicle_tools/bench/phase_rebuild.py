@@ -11,6 +11,7 @@ whether it stays flat.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -30,15 +31,17 @@ from projections.registry import PROJECTIONS, projection
 COMPARED_UP_TO = 1_000_000
 
 
-def fill(infra: Infra, config: Config, size: int) -> tuple[str, Loaded]:
+def fill(infra: Infra, config: Config, size: int) -> tuple[str, Loaded, RssSampler]:
+    """A fresh store of `size` events, and the loader's memory meanwhile (this process)."""
     database_url = infra.fresh_database(f"store{size}")
     workload = BenchWorkload(
         config.seed, size, workspaces=config.workspaces, contacts=config.contacts
     )
     bar = progress(size, f"loading {size:,} events", unit="ev")
-    loaded = load_store(database_url, iter(workload), size, progress=bar.update)
+    with RssSampler(lambda: [os.getpid()], interval=1.0) as rss:
+        loaded = load_store(database_url, iter(workload), size, progress=bar.update)
     bar.close()
-    return database_url, loaded
+    return database_url, loaded, rss
 
 
 def _positions(database_url: str) -> int:
@@ -96,7 +99,7 @@ def rebuild(
     return Figure(
         f"rebuild all read models, {label} events, "
         + (
-            f"together (one pass: `rebuild --all --passes {passes}`)"
+            f"together (`rebuild --all --passes {passes}`)"
             if together
             else "each by its own process"
         ),
@@ -120,17 +123,21 @@ def label(size: int) -> str:
 
 def run(infra: Infra, config: Config, size: int) -> tuple[str, list[Figure]]:
     """Returns the filled, rebuilt database (for the query phase) and the figures."""
-    database_url, loaded = fill(infra, config, size)
+    database_url, loaded, rss = fill(infra, config, size)
     load = Figure(
         f"load the store (real encoder + COPY), {label(size)} events",
         count=loaded.events,
         seconds=loaded.seconds,
+        rss_mb=rss.peak_mb,
         note="how the rebuild's store is made; not a target",
         group="load",
         extra={
             "envelopes": loaded.envelopes,
             "rejected": loaded.rejected,
             "mean_state_bytes": round(loaded.mean_state_bytes, 1),
+            "aggregates_read_back": loaded.read_back,
+            "rss_at_25%": rss.at_fraction(0.25),
+            "rss_at_75%": rss.at_fraction(0.75),
         },
     )
     figures = [load]
