@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from psycopg import AsyncConnection, AsyncCursor
+from psycopg import AsyncConnection
 
 from adapters.mapper import MsgspecMapper
 from projections.engine.base import Projection, Recorded
-from projections.engine.live import CHANNEL, announce, payload
 from projections.engine.runner import ProjectionRunner
 from projections.engine.source import Slot, max_position, read_batches
+from projections.engine.tracking import lock_all, save_all
 
 
 class AheadOfStore(RuntimeError):
@@ -66,7 +66,7 @@ class GroupRunner:
         and any gap read from the store)."""
         async with conn.transaction():
             cur = conn.cursor()
-            starts = await self._lock_all(conn)
+            starts = await lock_all(conn, self.runners, self.slot)
             events, last = await self._contiguous(conn, batch, min(starts, default=0))
             last = max(last, upto)
             if last > max(starts, default=0) and last > head and last > await max_position(conn):
@@ -82,68 +82,11 @@ class GroupRunner:
                 for r, mine in zip(self.runners, fresh, strict=True):
                     if mine:
                         await r.projection.apply_all(cur, mine)
-                await self._save_all(cur, starts, fresh, last)
+                await save_all(cur, self.runners, self.slot, starts, fresh, last)
         return {
             r.projection.name: max(start, last)
             for r, start in zip(self.runners, starts, strict=True)
         }
-
-    async def _lock_all(self, conn: AsyncConnection) -> list[int]:
-        """Every model's watermark, locked for the transaction, in one statement (the
-        rows in name order: two groups never deadlock). A blue/green swap holds the lock
-        (projections/engine/bluegreen.py): the statement waits, then reads the new schema."""
-        if self.slot is not None:  # a tracking row and a partition row each
-            async with conn.pipeline():
-                sent = [await r._send_lock(conn) for r in self.runners]
-                return [await r._locked(c) for r, c in zip(self.runners, sent, strict=True)]
-        if not self.runners:
-            return []
-        locks = ", ".join(
-            f"m{i} AS (SELECT {i} AS n, position, partitions, version FROM "
-            f"{r.projection.schema}.tracking WHERE projection = %s FOR UPDATE)"
-            for i, r in enumerate(self.runners)
-        )
-        rows = " UNION ALL ".join(f"SELECT * FROM m{i}" for i in range(len(self.runners)))
-        names = [r.projection.name for r in self.runners]
-        found = {
-            n: row
-            for n, *row in await (await conn.execute(f"WITH {locks} {rows}", names)).fetchall()
-        }
-        starts = []
-        for i, r in enumerate(self.runners):
-            r.check_version(found.get(i))
-            starts.append(r.check_partitions(found.get(i)))
-        return starts
-
-    async def _save_all(
-        self, cur: AsyncCursor, starts: list[int], fresh: list[list[Recorded]], last: int
-    ) -> None:
-        """Each model's new position, and the announcement that wakes the live subscribers
-        of its new rows (sent at commit), in one statement."""
-        if self.slot is not None:
-            for r, start, mine in zip(self.runners, starts, fresh, strict=True):
-                if last > start:
-                    await r._save(cur, last)
-                if mine:
-                    workspaces = {e.meta.workspace_id for e in mine}
-                    await announce(cur, r.projection.schema, last, workspaces)
-            return
-        saves, notes, params = [], [], []
-        for i, (r, start) in enumerate(zip(self.runners, starts, strict=True)):
-            if last > start:
-                saves.append(
-                    f"s{i} AS (UPDATE {r.projection.schema}.tracking SET position = %s, "
-                    "updated_at = now() WHERE projection = %s)"
-                )
-                params += [last, r.projection.name]
-        for r, mine in zip(self.runners, fresh, strict=True):
-            if mine:
-                notes.append("pg_notify(%s, %s)")
-                workspaces = {e.meta.workspace_id for e in mine}
-                params += [CHANNEL, payload(r.projection.schema, last, workspaces)]
-        if saves or notes:
-            with_saves = f"WITH {', '.join(saves)} " if saves else ""
-            await cur.execute(f"{with_saves}SELECT {', '.join(notes) or '1'}", params)
 
     async def _contiguous(
         self, conn: AsyncConnection, batch: Sequence[tuple[int, Recorded]], low: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -22,9 +22,10 @@ class AggregateCache:
     writer's conflict surfaces as an IntegrityError that does the same.
     """
 
-    def __init__(self, max_size: int) -> None:
+    def __init__(self, max_size: int, evicted: Callable[[UUID], None] | None = None) -> None:
         self.max_size = max_size
         self._items: OrderedDict[UUID, Any] = OrderedDict()
+        self._evicted = evicted  # told of each key the size limit pushes out
 
     def get(self, key: UUID) -> Any | None:
         value = self._items.get(key)
@@ -36,7 +37,9 @@ class AggregateCache:
         self._items[key] = value
         self._items.move_to_end(key)
         while len(self._items) > self.max_size:
-            self._items.popitem(last=False)
+            key, _ = self._items.popitem(last=False)
+            if self._evicted is not None:
+                self._evicted(key)
 
     def evict(self, keys: Iterable[UUID]) -> None:
         for key in keys:

@@ -10,6 +10,7 @@ import gc
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from uuid import UUID
 
 import psycopg
 
@@ -51,25 +52,49 @@ MIN_CACHED = 50_000
 CACHED = 200_000
 
 
+class Evicted:
+    """The keys the cache let go, in fixed memory: a Bloom filter (16 MB, 3 probes), so a
+    key never evicted is seldom looked for in the store (a false positive costs a probe
+    that finds nothing)."""
+
+    BITS = 2**27
+
+    def __init__(self) -> None:
+        self.bits = bytearray(self.BITS // 8)
+
+    def _slots(self, key: UUID) -> tuple[int, int, int]:
+        value, mask = key.int, self.BITS - 1  # uuid5 / uuid4 bits are already well mixed
+        return value & mask, (value >> 43) & mask, (value >> 86) & mask
+
+    def add(self, key: UUID) -> None:
+        for slot in self._slots(key):
+            self.bits[slot >> 3] |= 1 << (slot & 7)
+
+    def __contains__(self, key: UUID) -> bool:
+        return all(self.bits[slot >> 3] & (1 << (slot & 7)) for slot in self._slots(key))
+
+
 class StreamingStore:
     """The event store as the loader's handlers see it. This loader is the only writer, so
-    what its cache holds is always current; an aggregate it no longer holds (or never had)
-    is read back from the rows already copied, with the ingest service's own query. Only an
-    aggregate least recently used of `MIN_CACHED` or more leaves the cache, long after its
-    last event was copied, so what is read back is whole; memory stays flat with the store's
-    size. Without a store (`None`: nothing is evicted) nothing is read back."""
+    what its cache holds is always current; an aggregate it let go is read back from the
+    rows already copied, with the ingest service's own query. Only an aggregate least
+    recently used of `MIN_CACHED` or more leaves the cache, long after its last event was
+    copied, so what is read back is whole; memory stays flat with the store's size. Without
+    a store (`None`: nothing is evicted) nothing is read back."""
 
     def __init__(self, store: EventStore | None = None) -> None:
         self.store = store
-        self.read_back = 0  # aggregates the cache had lost, found in the store
+        self.evicted = Evicted()
+        self.read_back = 0  # aggregates the cache had let go, found in the store
 
     def catch_up(self, known: dict) -> dict:
         current = {key: value for key, value in known.items() if value is not None}
-        missing = [key for key, value in known.items() if value is None]
-        if missing and self.store is not None:
-            found = self.store.load_many(missing)
-            self.read_back += len(found)
-            current.update(found)
+        if self.store is not None:
+            lost = [key for key, value in known.items() if value is None and key in self.evicted]
+            if lost:
+                found = self.store.load_many(lost)
+                self.read_back += len(found)
+                current.update(found)
         return current
 
 
@@ -103,7 +128,7 @@ def encode(
     mapper = mapper or MsgspecMapper(Keyring(MemoryKeys()))
     if store is None or store.store is None:
         store, cached = StreamingStore(), 2**62
-    cache, pending = AggregateCache(cached), []
+    cache, pending = AggregateCache(cached, store.evicted.add), []
     for m in messages:
         item = check(Incoming(m.subject, m.body, {bus.MSG_ID: m.envelope_id}))
         if not isinstance(item, Valid):
