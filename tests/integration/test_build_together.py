@@ -18,9 +18,13 @@ from tests.support.store import ingest
 pytestmark = pytest.mark.integration
 
 
-async def test_built_together_from_different_positions_equals_built_alone(database_url):
+async def stored_and_created(database_url: str, seed: int, envelopes: int) -> tuple[int, list]:
+    """Every envelope type and `envelopes` of the bench workload stored; every read model's
+    schema made, empty. Returns the store's head and the models."""
     messages, _ = scenario_messages()
-    messages += list(itertools.islice(BenchWorkload(5, 2000, workspaces=2, contacts=30), 2000))
+    messages += list(
+        itertools.islice(BenchWorkload(seed, envelopes, workspaces=2, contacts=30), envelopes)
+    )
     store = EventStore(database_url)
     stored = ingest(store, messages)
     store.close()
@@ -28,6 +32,12 @@ async def test_built_together_from_different_positions_equals_built_alone(databa
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         for p in built:
             await p.create(conn)
+    return stored, built
+
+
+async def test_built_together_from_different_positions_equals_built_alone(database_url):
+    stored, built = await stored_and_created(database_url, 5, 2000)
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         # two of them were part built before (a pass that stopped, a projector that ran)
         await ProjectionRunner(built[0]).catch_up(conn, upto=stored // 3)
         await ProjectionRunner(built[1]).catch_up(conn, upto=stored // 2)
@@ -46,15 +56,7 @@ async def test_built_together_from_different_positions_equals_built_alone(databa
 async def test_built_in_two_passes_equals_built_alone(database_url):
     """`rebuild --all --passes 2`: two processes, each building a share of the models over
     the same stretch of the store, make the tables one model at a time would."""
-    messages, _ = scenario_messages()
-    messages += list(itertools.islice(BenchWorkload(6, 1500, workspaces=2, contacts=30), 1500))
-    store = EventStore(database_url)
-    stored = ingest(store, messages)
-    store.close()
-    built = [projection(name) for name in PROJECTIONS]
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        for p in built:
-            await p.create(conn)
+    stored, built = await stored_and_created(database_url, 6, 1500)
     reads = []
     positions = await catch_up_together(
         database_url, built, batch=500, progress=lambda n, at: reads.append((n, at)), passes=2
