@@ -109,20 +109,30 @@ class NatsKvWitness:
             await nc.close()
 
     async def held(self) -> list[dict[str, Any]]:
-        from nats.js.errors import NoKeysError
+        """Every head the bucket holds, every revision, read from its stream up to the last
+        message it had when asked. Not nats-py's `keys()` and `history()`: their watchers
+        can end the replay before it is done when the server is busy, and a witness would
+        then seem to hold nothing (nats-io/nats.py#842)."""
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-        nc, kv = await self._kv()
+        nc, _ = await self._kv()
+        js, stream = nc.jetstream(), f"KV_{self.bucket}"
         try:
-            try:
-                keys = await kv.keys()
-            except NoKeysError:
-                return []
-            return [
-                json.loads(entry.value)
-                for key in keys
-                for entry in await kv.history(key)
-                if entry.value
-            ]
+            last = (await js.stream_info(stream)).state.last_seq
+            config = ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL)
+            reader = await js.pull_subscribe(f"$KV.{self.bucket}.>", stream=stream, config=config)
+            held, seq = [], 0
+            while seq < last:
+                try:
+                    batch = await reader.fetch(256, timeout=5)
+                except TimeoutError:  # the rest up to `last` was removed meanwhile
+                    break
+                for msg in batch:
+                    seq = msg.metadata.sequence.stream
+                    if msg.data:  # a deletion or purge marker holds nothing
+                        held.append(json.loads(msg.data))
+            await reader.unsubscribe()
+            return held
         finally:
             await nc.close()
 
