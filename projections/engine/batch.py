@@ -42,38 +42,34 @@ class BatchReader:
         for raw in raws:
             seq, _ = delivery(raw)
             headers = raw.headers or {}
-            signed.append((raw, seq, headers, bus_auth.check(self.key, seq, headers, raw.data)))
+            reason = bus_auth.check(self.key, seq, headers, raw.data)
+            want = reason is None and self.group.wants(headers[bus.WIRE_NAME])
+            signed.append((raw, seq, headers, reason, want))
         # The store's head (when a message claims more than we saw) and the keys of what
         # we may decode are asked at once: one round trip. A key read for a message found
         # beyond the head is only left unused.
-        claims = [int(h[bus.POSITION]) for _, _, h, reason in signed if reason is None]
+        claims = [int(h[bus.POSITION]) for _, _, h, reason, _ in signed if reason is None]
         async with conn.pipeline():
             looked = None
             if claims and max(claims) > self.head:
                 looked = conn.cursor()
                 await looked.execute(reads.HEAD)
-            states = (
-                raw.data
-                for raw, _, h, reason in signed
-                if reason is None and self.group.wants(h[bus.WIRE_NAME])
-            )
-            keys = await keys_for(conn, states)
+            keys = await keys_for(conn, (raw.data for raw, *_, want in signed if want))
             if looked is not None:
                 self.head = max(self.head, (await looked.fetchone())[0] or 0)
         genuine = []
-        for raw, seq, headers, reason in signed:
+        for raw, seq, headers, reason, want in signed:
             if reason is None and int(headers[bus.POSITION]) > self.head:
                 reason = (
                     f"position {headers[bus.POSITION]} is beyond the store's head ({self.head})"
                 )
             if reason is None:
-                genuine.append((headers, raw.data))
+                genuine.append((headers, raw.data, want))
             else:
                 await park_message(conn, f"bus:{durable}", raw, seq, headers, reason)
                 self.parked += 1
-        wanted = [self.group.wants(h[bus.WIRE_NAME]) for h, _ in genuine]
         pairs = []
-        for (h, data), want in zip(genuine, wanted, strict=True):
+        for h, data, want in genuine:
             place = int(h[bus.POSITION]), UUID(h[bus.AGGREGATE_ID]), int(h[bus.VERSION])
             wire = h[bus.WIRE_NAME]
             recorded = (

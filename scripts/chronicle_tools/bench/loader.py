@@ -123,11 +123,11 @@ def encode(
     Personal data is sealed with `mapper`'s keys (default: keys in memory only). With a
     `store` to read evicted aggregates back from, `cached` of them stay in memory; without
     one, all of them."""
-    if store is not None and store.store is not None and cached < MIN_CACHED:
+    if store is None or store.store is None:  # nothing to read back from: keep everything
+        store, cached = StreamingStore(), 2**62
+    elif cached < MIN_CACHED:
         raise ValueError(f"keep at least {MIN_CACHED} aggregates (evicted ones are read back)")
     mapper = mapper or MsgspecMapper(Keyring(MemoryKeys()))
-    if store is None or store.store is None:
-        store, cached = StreamingStore(), 2**62
     cache, pending = AggregateCache(cached, store.evicted.add), []
     for m in messages:
         item = check(Incoming(m.subject, m.body, {bus.MSG_ID: m.envelope_id}))
