@@ -33,6 +33,7 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         ingest_seconds=seconds,
         pipeline_seconds=seconds,
         steady_rate=args.rate,
+        reuse_stores=args.reuse or None,
         out=Path(args.out),
     )
     results = run(config, settings.database_url, settings.nats_url, keep=args.keep)
@@ -60,6 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--size", type=int, action="append", help="store size(s) to rebuild/query")
     bench.add_argument("--out", default="bench-results", help="folder for the JSON results")
     bench.add_argument("--keep", action="store_true", help="keep the databases made")
+    bench.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep each filled store and use it again in a later run of the same "
+        "seed and size (rebuild/queries without loading again)",
+    )
     bench.set_defaults(handler=cmd_bench)
     # Each suite sets its own handler, which replaces the benchmark's.
     suites.register(

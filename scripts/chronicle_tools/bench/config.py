@@ -29,6 +29,7 @@ class Config:
     ingest_cap: int = 5_000  # envelopes published but not yet committed
     pipeline_cap: int = 20_000  # events published but not yet visible everywhere
     phases: tuple[str, ...] = PHASES
+    reuse_stores: bool = False  # keep the filled stores; use kept ones again
     out: Path = Path("bench-results")
     extra: dict = field(default_factory=dict)
 

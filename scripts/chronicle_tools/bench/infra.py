@@ -40,6 +40,17 @@ class Infra:
         self.databases.append(name)
         return make_conninfo(self.admin_url, dbname=name)
 
+    def named_database(self, name: str) -> tuple[str, bool]:
+        """The database `name` (made if missing) and whether it was there already: a store
+        kept by an earlier run (`--reuse`) is found again by its name. Not dropped on the
+        way out."""
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            there = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            existed = there.fetchone() is not None
+            if not existed:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        return make_conninfo(self.admin_url, dbname=name), existed
+
     def drop_database(self, url: str) -> None:
         name = conninfo_to_dict(url)["dbname"]
         with psycopg.connect(self.admin_url, autocommit=True) as conn:

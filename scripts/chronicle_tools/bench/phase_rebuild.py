@@ -15,13 +15,15 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from chronicle_tools import worker_env
 from chronicle_tools.bench.config import Config
 from chronicle_tools.bench.infra import Infra
-from chronicle_tools.bench.loader import Loaded, load_store
+from chronicle_tools.bench.loader import load_store
 from chronicle_tools.bench.measure import Figure, RssSampler, progress
 from chronicle_tools.bench.workload import BenchWorkload
 from projections.registry import PROJECTIONS, projection
@@ -31,9 +33,43 @@ from projections.registry import PROJECTIONS, projection
 COMPARED_UP_TO = 1_000_000
 
 
-def fill(infra: Infra, config: Config, size: int) -> tuple[str, Loaded, RssSampler]:
-    """A fresh store of `size` events, and the loader's memory meanwhile (this process)."""
-    database_url = infra.fresh_database(f"store{size}")
+# In a store kept for `--reuse`: one row, written once the load is complete (its figure).
+LOADED = "bench_store_loaded"
+
+
+def kept_name(config: Config, size: int) -> str:
+    """A kept store's database: the same workload gives the same name (and the same store)."""
+    return f"chronicle_bench_kept_{size}_seed{config.seed}_w{config.workspaces}_c{config.contacts}"
+
+
+def _kept_load(database_url: str) -> Figure | None:
+    with psycopg.connect(database_url) as conn:
+        try:
+            row = conn.execute(f"SELECT figure FROM {LOADED}").fetchone()
+        except psycopg.errors.UndefinedTable:
+            return None  # an earlier load did not finish
+    if row is None:
+        return None
+    figure = Figure(**{k: v for k, v in row[0].items() if k != "rate"})
+    figure.note = f"loaded by an earlier run ({figure.extra.get('loaded_at')}), reused"
+    return figure
+
+
+def fill(infra: Infra, config: Config, size: int) -> tuple[str, Figure]:
+    """A store of `size` events and its load figure (the loader's memory meanwhile: this
+    process). With `reuse_stores`, a store kept by an earlier run of the same workload is
+    used again (its figure is the earlier load's), and a new one is kept."""
+    if config.reuse_stores:
+        database_url, existed = infra.named_database(kept_name(config, size))
+        kept = _kept_load(database_url) if existed else None
+        if kept is not None:
+            print(f"reusing {kept_name(config, size)} ({size:,} events)", flush=True)
+            return database_url, kept
+        if existed:  # an interrupted load: start again on an empty database
+            infra.drop_database(database_url)
+            database_url, _ = infra.named_database(kept_name(config, size))
+    else:
+        database_url = infra.fresh_database(f"store{size}")
     workload = BenchWorkload(
         config.seed, size, workspaces=config.workspaces, contacts=config.contacts
     )
@@ -41,7 +77,28 @@ def fill(infra: Infra, config: Config, size: int) -> tuple[str, Loaded, RssSampl
     with RssSampler(lambda: [os.getpid()], interval=1.0) as rss:
         loaded = load_store(database_url, iter(workload), size, progress=bar.update)
     bar.close()
-    return database_url, loaded, rss
+    load = Figure(
+        f"load the store (real encoder + COPY), {label(size)} events",
+        count=loaded.events,
+        seconds=loaded.seconds,
+        rss_mb=rss.peak_mb,
+        note="how the rebuild's store is made; not a target",
+        group="load",
+        extra={
+            "envelopes": loaded.envelopes,
+            "rejected": loaded.rejected,
+            "mean_state_bytes": round(loaded.mean_state_bytes, 1),
+            "aggregates_read_back": loaded.read_back,
+            "rss_at_25%": rss.at_fraction(0.25),
+            "rss_at_75%": rss.at_fraction(0.75),
+            "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+    )
+    if config.reuse_stores:
+        with psycopg.connect(database_url) as conn:
+            conn.execute(f"CREATE TABLE {LOADED} (figure jsonb NOT NULL)")
+            conn.execute(f"INSERT INTO {LOADED} VALUES (%s)", (Jsonb(load.as_dict()),))
+    return database_url, load
 
 
 def _positions(database_url: str) -> int:
@@ -123,27 +180,11 @@ def label(size: int) -> str:
 
 def run(infra: Infra, config: Config, size: int) -> tuple[str, list[Figure]]:
     """Returns the filled, rebuilt database (for the query phase) and the figures."""
-    database_url, loaded, rss = fill(infra, config, size)
-    load = Figure(
-        f"load the store (real encoder + COPY), {label(size)} events",
-        count=loaded.events,
-        seconds=loaded.seconds,
-        rss_mb=rss.peak_mb,
-        note="how the rebuild's store is made; not a target",
-        group="load",
-        extra={
-            "envelopes": loaded.envelopes,
-            "rejected": loaded.rejected,
-            "mean_state_bytes": round(loaded.mean_state_bytes, 1),
-            "aggregates_read_back": loaded.read_back,
-            "rss_at_25%": rss.at_fraction(0.25),
-            "rss_at_75%": rss.at_fraction(0.75),
-        },
-    )
+    database_url, load = fill(infra, config, size)
     figures = [load]
     if size <= COMPARED_UP_TO:
-        figures.append(rebuild(database_url, loaded.events, label(size)))
-        figures.append(rebuild(database_url, loaded.events, label(size), together=True))
+        figures.append(rebuild(database_url, load.count, label(size)))
+        figures.append(rebuild(database_url, load.count, label(size), together=True))
     # `rebuild --all` as it runs by default here (2 passes): what the queries read.
-    figures.append(rebuild(database_url, loaded.events, label(size), together=True, passes=2))
+    figures.append(rebuild(database_url, load.count, label(size), together=True, passes=2))
     return database_url, figures

@@ -75,7 +75,7 @@ def run(config: Config, database_url: str | None, nats_url: str | None, keep: bo
                 if "queries" in phases:
                     label = phase_rebuild.label(size)
                     add(phase_queries.run(infra, config, store_url, scratch, label))
-                if not keep:
+                if not keep and not config.reuse_stores:
                     infra.drop_database(store_url)
         results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
         results["json"] = str(report.write(results, config.out))
