@@ -12,10 +12,9 @@ from psycopg import AsyncConnection
 from domain.contact import Contact
 from projections.shared.reading import Scope, rows
 from projections.shared.streams import Item, Stream, StreamPosition
-from projections.timeline.queries import COLUMNS, TimelineQueries, entry
+from projections.timeline.queries import E_COLUMNS, TimelineQueries, entry
 from projections.timeline.tables import CONTACT_MERGES, ENTRIES, SCHEMA
 
-E_COLUMNS = ", ".join(f"e.{column.strip()}" for column in COLUMNS.split(","))
 MERGED_INTO = Contact.MergedInto.TOPIC.rsplit(".", 1)[0]
 # one row per stream read together: (n, record, position group, tiebreak position, subject)
 STREAMS = (

@@ -7,8 +7,10 @@
 - activities reach each contact, lead and account they name; a deleted activity's
   entries are marked deleted and the deletion is an entry of its own;
 - sent and received emails reach each contact they were matched to (category `email`);
-- merges are remembered, so a primary contact's timeline includes the merged ones';
-- `badges` counts each record's activities, emails and closed interactions.
+- merges are remembered, and a merged contact's entries are written once more for each
+  timeline that shows them (merges.py), so a primary contact's timeline includes them;
+- `badges` counts each record's activities, emails and closed interactions (a contact's
+  with those of the contacts merged into it).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from projections.engine.base import Recorded, reader
 from projections.engine.bulk import insert_many
 from projections.shared.erasure import affected, rewrite_common
 from projections.shared.handlers import Model, handles
+from projections.timeline import merges
 from projections.timeline.rows import PLACEHOLDERS, Row, activity_rows, email_rows, row, search_text
 from projections.timeline.tables import BADGES, CONTACT_MERGES, CONVERSATIONS, ENTRIES, ddl
 
@@ -45,7 +48,9 @@ class Batch:
 class Timeline(Model):
     name = "timeline"
     cost = 12.6  # CPU seconds per 200k events of a rebuild (relative: engine/together.py)
-    version = 2  # 2: conversation entries name their conversation's channel
+    # 2: conversation entries name their conversation's channel; 3: merged contacts' entries
+    # on the timelines they were merged into (merged_entries), and on their badges
+    version = 3
     # readers' only (erasures rewrite rows found by entries_position)
     deferred_indexes = ("entries_newest",)
 
@@ -178,3 +183,8 @@ class Timeline(Model):
                 "subject_id) IN (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))",
                 [list(column) for column in zip(*emptied, strict=True)],
             )
+        # merged contacts on the timelines (and badges) they were merged into: merges.py
+        await merges.uncount(cur, s, [x for x in b.uncounted if x.subject_type == "contact"])
+        fresh = {(x.workspace_id, x.subject_id) for x in b.rows if x.subject_type == "contact"}
+        first = min((x.position for x in b.rows), default=0)
+        await merges.spread(cur, s, first, fresh, b.merges)

@@ -11,17 +11,16 @@ from projections.shared.answers import ActorOut, SourceOut
 from projections.shared.reading import Scope, like, rows
 from projections.shared.visibility import entry_channels, entry_channels_sql, is_email, is_email_sql
 from projections.timeline.answers import TimelineEntry, TimelinePage
-from projections.timeline.rows import NOT_COUNTED, UNCOUNTED_TYPE
-from projections.timeline.tables import BADGES, CONTACT_MERGES, ENTRIES
+from projections.timeline.rows import counted_sql
+from projections.timeline.tables import BADGES, CONTACT_MERGES, ENTRIES, MERGED_ENTRIES
 
 COLUMNS = ENTRIES.names(
     "position", "category", "source_type", "source_id", "link_type", "link_id", "occurred_at",
     "recorded_at", "type", "summary", "actor_type", "actor_id", "actor_name", "team_id",
     "details", "channel",
 )  # fmt: skip
-COUNTED = (  # as the projector counts a badge (rows.py)
-    f"category NOT IN ({', '.join(repr(c) for c in NOT_COUNTED)}) AND type <> '{UNCOUNTED_TYPE}'"
-)
+E_COLUMNS = ", ".join(f"e.{column.strip()}" for column in COLUMNS.split(","))
+NEWEST = "ORDER BY {0}.occurred_at DESC, {0}.position DESC"
 
 
 def email_content(alias: str = "") -> str:
@@ -119,10 +118,9 @@ class TimelineQueries:
         include_deleted: bool,
         as_of: datetime | None = None,
     ) -> TimelinePage | None:
-        subjects = await self.subjects(subject_type, subject_id, as_of)
         sql, params = self.entries_sql(
             subject_type,
-            subjects,
+            subject_id,
             limit=limit,
             cursor=cursor,
             types=types,
@@ -132,8 +130,10 @@ class TimelineQueries:
             as_of=as_of,
         )
         found = await rows(self.conn, sql, params)
-        if not found and not cursor and not await self.exists(subject_type, subjects):
-            return None
+        if not found and not cursor:
+            subjects = await self.subjects(subject_type, subject_id, as_of)
+            if not await self.exists(subject_type, subjects):
+                return None
         page, more = found[:limit], len(found) > limit
         last = page[-1] if page else None
         return TimelinePage(
@@ -146,7 +146,7 @@ class TimelineQueries:
     def entries_sql(
         self,
         subject_type: str,
-        subjects: list[str],
+        subject_id: str,
         *,
         limit: int,
         cursor: str | None,
@@ -156,49 +156,73 @@ class TimelineQueries:
         include_deleted: bool,
         as_of: datetime | None = None,
     ) -> tuple[str, tuple]:
-        """The statement `page` runs for these records (one entry more than `limit`)."""
+        """The statement `page` runs for this record (one entry more than `limit`): its own
+        entries and, for a contact, those of the contacts merged into it (by `as_of`, if
+        given: MERGED_ENTRIES), each an index range read newest first, then merged."""
         where, params = self.filters(
             types=types,
             categories=categories,
             text=None,  # below: over the record's entries as they come, newest first
             include_deleted=include_deleted,
             as_of=as_of,
+            alias="e",
         )
-        where += " AND subject_type = %s AND subject_id = s.id"
-        params += [subject_type]
+        after: dict[str, tuple[str, list]] = {"e": ("", []), "m": ("", [])}
         if cursor:
             occurred_at, position = cursors.decode(cursor, (datetime, int))
-            where += " AND (occurred_at, position) < (%s, %s)"
-            params += [occurred_at, position]
+            for t in after:
+                after[t] = (
+                    f" AND ({t}.occurred_at, {t}.position) < (%s, %s)",
+                    [occurred_at, position],
+                )
+        arms = [
+            (
+                f"SELECT {E_COLUMNS}, e.search_text FROM {ENTRIES} e WHERE {where}"
+                f"{after['e'][0]} AND e.subject_type = %s AND e.subject_id = %s "
+                + NEWEST.format("e"),
+                [*params, *after["e"][1], subject_type, subject_id],
+            )
+        ]
+        if subject_type == "contact":
+            since, since_params = ("", []) if as_of is None else (" AND m.since <= %s", [as_of])
+            arms.append(
+                (
+                    # each entry looked up by its whole key (a lateral subquery that is not
+                    # flattened: the planner cannot scan the workspace's entries instead)
+                    f"SELECT e.* FROM {MERGED_ENTRIES} m CROSS JOIN LATERAL (SELECT "
+                    f"{E_COLUMNS}, e.search_text FROM {ENTRIES} e WHERE {where} AND "
+                    "e.workspace_id = m.workspace_id AND e.subject_type = 'contact' AND "
+                    "e.subject_id = m.subject_id AND e.occurred_at = m.occurred_at AND "
+                    "e.position = m.position LIMIT 1) e "
+                    f"WHERE m.workspace_id = %s AND m.primary_id = %s{since}{after['m'][0]} "
+                    + NEWEST.format("m"),
+                    [*params, self.scope.workspace_id, subject_id, *since_params, *after["m"][1]],
+                )
+            )
         matching, text_params = "", []
         if text:  # never over what the caller may not read
             # contains the text (as LIKE '%text%'), in a form whose selectivity the planner
             # does not take from the statistics (a third of the entries for any text)
-            matching = "WHERE " + self.scope.text_filter(
-                "strpos(search_text, %s) > 0", email_content()
-            )
+            matching = self.scope.text_filter("strpos(search_text, %s) > 0", email_content())
             text_params = [text.lower()]
-        newest = "ORDER BY occurred_at DESC, position DESC"
-        entries = f"SELECT {COLUMNS} FROM {ENTRIES} WHERE {where} {newest} LIMIT %s"
-        if text:
-            # The text filter is applied to the record's entries as they come in time
-            # order (`OFFSET 0` keeps it out of the read, and no ORDER BY above it makes
-            # the planner plan the read for every entry), until a page matches. Left to
-            # itself, the planner, which takes any record for an average one (~60 entries
-            # at 1M events), read the busiest contact's whole history (35,000 entries) and
-            # sorted it whenever the filter made it expect few matches (docs/performance.md,
-            # "Queries flat with store size"). PostgreSQL keeps a subquery's order through
-            # a filter.
-            entries = (
-                f"SELECT {COLUMNS} FROM (SELECT {COLUMNS}, search_text FROM {ENTRIES} "
-                f"WHERE {where} {newest} OFFSET 0) r {matching} LIMIT %s"
-            )
-        # Newest first per record (an index range read, however long its history), then
-        # merged across the record and the contacts merged into it.
+        sql, all_params = [], []
+        for arm, arm_params in arms:
+            if text:
+                # The text filter is applied to the record's entries as they come in time
+                # order (`OFFSET 0` keeps it out of the read, and no ORDER BY above it
+                # makes the planner plan the read for every entry), until a page matches.
+                # Left to itself, the planner, which takes any record for an average one
+                # (~60 entries at 1M events), read the busiest contact's whole history
+                # (35,000 entries) and sorted it whenever the filter made it expect few
+                # matches (docs/performance.md, "Queries flat with store size").
+                # PostgreSQL keeps a subquery's order through a filter.
+                arm = f"SELECT * FROM ({arm} OFFSET 0) r WHERE {matching}"
+                arm_params = [*arm_params, *text_params]
+            sql.append(f"({arm} LIMIT %s)")
+            all_params += [*arm_params, limit + 1]
         return (
-            f"SELECT e.* FROM unnest(%s::text[]) AS s(id) CROSS JOIN LATERAL ({entries}) AS e "
-            "ORDER BY e.occurred_at DESC, e.position DESC LIMIT %s",
-            (subjects, *params, *text_params, limit + 1, limit + 1),
+            f"SELECT {COLUMNS} FROM ({' UNION ALL '.join(sql)}) x {NEWEST.format('x')} LIMIT %s",
+            (*all_params, limit + 1),
         )
 
     async def exists(self, subject_type: str, subjects: list[str]) -> bool:
@@ -214,23 +238,26 @@ class TimelineQueries:
     async def badges(self, subject_type: str, ids: list[str]) -> dict[str, int]:
         """Activities + emails + closed interactions per record (merged contacts included).
 
-        Counted by the projector per record, so this is one query for all the records: an
-        indexed lookup per record and merged contact; for team-limited callers the count is
-        taken over the entries they may see instead."""
+        Counted by the projector per record (a contact's with its merged contacts'), so
+        this is one indexed lookup per record; for team-limited callers the count is taken
+        over the entries they may see instead (of the record and its merged contacts)."""
         if not ids:
             return {}
-        if self.scope.team_limited:
-            where, params = self.scope.where()
-            count = (
-                f"SELECT count(*) AS n FROM {ENTRIES} WHERE {where} AND "
-                f"subject_type = %s AND subject_id = ids.id AND NOT deleted AND {COUNTED}"
-            )
-        else:
+        if not self.scope.team_limited:  # counted with the merged contacts' by the projector
             where, params = self.scope.where(team_column=None)
-            count = (
-                f"SELECT coalesce(sum(count), 0) AS n FROM {BADGES} WHERE {where} "
-                "AND subject_type = %s AND subject_id = ids.id"
+            found = await rows(
+                self.conn,
+                f"SELECT subject_id, count FROM {BADGES} WHERE {where} AND subject_type = %s "
+                "AND subject_id = ANY(%s)",
+                (*params, subject_type, ids),
             )
+            counts = {r["subject_id"]: int(r["count"]) for r in found}
+            return {subject_id: counts.get(subject_id, 0) for subject_id in ids}
+        where, params = self.scope.where()
+        count = (
+            f"SELECT count(*) AS n FROM {ENTRIES} WHERE {where} AND subject_type = %s AND "
+            f"subject_id = ids.id AND NOT deleted AND {counted_sql()}"
+        )
         # each record with the contacts merged into it, however indirectly (as `subjects`)
         merged = (
             f"UNION SELECT ids.root, m.merged_contact_id FROM {CONTACT_MERGES} m "

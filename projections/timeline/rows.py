@@ -16,6 +16,15 @@ SUBJECTS = ("contact", "lead", "account")
 # they show on the timeline but do not count on its badge ("6 Activities").
 NOT_COUNTED = ("contact", "conversation")
 UNCOUNTED_TYPE = Activity.Deleted.TOPIC.rsplit(".", 1)[0]  # a deletion counts for nothing
+
+
+def counted_sql(alias: str = "") -> str:
+    """`Row.counted` as SQL over ENTRIES (a badge counts such entries that are not deleted)."""
+    e = f"{alias}." if alias else ""
+    kinds = ", ".join(repr(c) for c in NOT_COUNTED)
+    return f"{e}category NOT IN ({kinds}) AND {e}type <> '{UNCOUNTED_TYPE}'"
+
+
 # The INSERT of a whole row: its own columns, then the common ones (describe.py).
 _OWN = ENTRIES.columns[: ENTRIES.columns.index("occurred_at")]
 PLACEHOLDERS = ", ".join(["%s"] * len(_OWN)) + ", " + COMMON_PLACEHOLDERS

@@ -44,7 +44,20 @@ CONTACT_MERGES = Table(
     primary_contact_id text NOT NULL, merged_at timestamptz NOT NULL""",
     key="workspace_id, merged_contact_id",
 )
-# Activities, emails and closed interactions per record ("6 Activities").
+# Each entry of a contact merged into another, once for every contact whose timeline shows
+# it (the one it was merged into and, however indirectly, those that one was merged into):
+# a contact's page reads its own entries and these, two index range reads however many
+# contacts were merged into it. `since`: when the entry joined that timeline (the latest
+# merge on the way there), for `as_of`.
+MERGED_ENTRIES = Table(
+    SCHEMA,
+    "merged_entries",
+    """workspace_id text NOT NULL, primary_id text NOT NULL, occurred_at timestamptz NOT NULL,
+    position bigint NOT NULL, subject_id text NOT NULL, since timestamptz NOT NULL""",
+    key="workspace_id, primary_id, occurred_at, position, subject_id",
+)
+# Activities, emails and closed interactions per record ("6 Activities"); a contact's
+# count includes the contacts merged into it (the entries of MERGED_ENTRIES it counts).
 BADGES = Table(
     SCHEMA,
     "badges",
@@ -66,6 +79,9 @@ INDEXES = (
 def ddl(schema: str) -> list[str]:
     """The tables, then their indexes, in `schema`."""
     return [
-        *(t.create(schema) for t in (ENTRIES, CONVERSATIONS, CONTACT_MERGES, BADGES)),
+        *(
+            t.create(schema)
+            for t in (ENTRIES, CONVERSATIONS, CONTACT_MERGES, MERGED_ENTRIES, BADGES)
+        ),
         *(i.create(schema) for i in INDEXES),
     ]
