@@ -9,7 +9,9 @@ import psycopg
 import pytest
 
 from adapters.eventstore import EventStore
-from chronicle_tools.bench import loader
+from chronicle_tools.bench import loader, phase_rebuild
+from chronicle_tools.bench.config import Config
+from chronicle_tools.bench.infra import Infra
 from chronicle_tools.bench.loader import load_store
 from chronicle_tools.bench.workload import BenchWorkload
 from services.audit.verify import verify
@@ -83,3 +85,25 @@ def test_a_loader_that_forgets_aggregates_reads_them_back_and_stores_the_same(
         postgres.drop_database(forgetting_url)
     with pytest.raises(ValueError, match="keep at least"):
         load_store(database_url, iter(messages[:10]), target_events=10, cached=399)
+
+
+def test_a_store_kept_for_reuse_is_found_again_and_not_loaded_twice(postgres):
+    infra = Infra(postgres.admin_url, "nats://unused", "test")
+    # a seed no other test uses: the kept store's name is the workload's
+    config = Config.named("quick", seed=90210, reuse_stores=True)
+    name = phase_rebuild.kept_name(config, 400)
+    try:
+        url, first = phase_rebuild.fill(infra, config, 400)
+        assert first.count >= 400 and not first.note.endswith("reused")
+        stored = _stored(url)
+        again, second = phase_rebuild.fill(infra, config, 400)
+        assert again == url and second.note.endswith("reused")
+        assert (second.count, second.seconds) == (first.count, first.seconds)
+        assert _stored(url) == stored  # nothing loaded the second time
+        with psycopg.connect(url, autocommit=True) as conn:  # as if a load was cut short
+            conn.execute(f"DROP TABLE {phase_rebuild.LOADED}")
+        _, third = phase_rebuild.fill(infra, config, 400)
+        assert not third.note.endswith("reused") and len(_stored(url)) == len(stored)
+    finally:
+        with psycopg.connect(postgres.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -169,9 +169,10 @@ async def test_the_timeline_text_search_walks_the_record_newest_first(database_u
                     ]
                     assert merged == ["merged_entries_pkey"], how
                     conditions = [n.get("Index Cond", "") for n in nodes if n.get("Index Name")]
-                    assert len(lookups) == 1 and any(
-                        '= m."position"' in c for c in conditions
-                    ), (how, conditions)
+                    assert len(lookups) == 1 and any('= m."position"' in c for c in conditions), (
+                        how,
+                        conditions,
+                    )
                 page = await queries.page(
                     "contact",
                     "c_busy",
