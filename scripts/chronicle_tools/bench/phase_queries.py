@@ -107,5 +107,6 @@ def run(infra: Infra, config: Config, database_url: str, scratch: Path, size: st
             return create_token(conn, workspace, "u_17", "admin", label="bench")
 
     with services:
-        wait_for_api(services.api)
+        # a store of 10M events may keep a cold API's first health check waiting
+        wait_for_api(services.api, services.supervisor.log_dir, timeout=300)
         return asyncio.run(_measure(database_url, services.api, token, config, size, scratch))

@@ -28,14 +28,24 @@ async def _lag(conn, position: int, head: int) -> int:
 
 
 async def _consumer(
-    conn, sql: str, params: tuple, head: int, stuck_after: float, read_model=None
+    conn,
+    sql: str,
+    params: tuple,
+    head: int,
+    stuck_after: float,
+    read_model=None,
+    counted: bool = True,
 ) -> ConsumerHealth:
     try:
         row = await (await conn.execute(sql, params)).fetchone()
     except (UndefinedTable, UndefinedColumn):  # its service has not started (or upgraded)
         row = None
     position, updated_at = row if row else (0, None)
-    if row and read_model is not None and position < head:  # partitions count their own
+    if not counted and (read_model is None or not row or None in await read_model.watermarks(conn)):
+        # behind or not, from the positions alone: counting the events after a position
+        # reads them all (seconds for a consumer 10M events behind)
+        lag = int(position < head)
+    elif row and read_model is not None and position < head:  # partitions count their own
         lag = (await projection_lag(conn, read_model))[0]
     else:
         lag = await _lag(conn, position, head)
@@ -60,7 +70,7 @@ class Status(BaseModel):
     responses={503: {"model": Status, "description": "A consumer is beyond the store's head"}},
 )
 async def health(conn: Conn, request: Request, response: Response) -> Status:
-    report = await health_report(conn, request.app.state)
+    report = await health_report(conn, request.app.state, counted=False)
     if report.status == "error":
         response.status_code = 503
     return Status(status=report.status)
@@ -78,15 +88,17 @@ async def livez() -> Status:
     responses={503: {"model": Status, "description": "Not ready: degraded, or an error"}},
 )
 async def readyz(conn: Conn, request: Request, response: Response) -> Status:
-    report = await health_report(conn, request.app.state)
+    report = await health_report(conn, request.app.state, counted=False)
     if report.status != "ok":
         response.status_code = 503
         return Status(status=report.status)
     return Status(status="ready")
 
 
-async def health_report(conn, state) -> Health:
-    """Every consumer's position and lag, and this process's live streams."""
+async def health_report(conn, state, counted: bool = True) -> Health:
+    """Every consumer's position and lag, and this process's live streams. Not `counted`
+    (the public /health and /readyz, which say only up or down): an unpartitioned
+    consumer's lag is 1 when it is behind, not the number of events it has still to read."""
     stuck_after = state.settings.stuck_after
     head = 0
     if await reads.exists(conn):  # else a store nothing has migrated yet
@@ -97,6 +109,7 @@ async def health_report(conn, state) -> Health:
         (),
         head,
         stuck_after,
+        counted=counted,
     )
     projections = {
         name: await _consumer(
@@ -106,6 +119,7 @@ async def health_report(conn, state) -> Health:
             head,
             stuck_after,
             projection(name),
+            counted,
         )
         for name in PROJECTIONS
     }
