@@ -158,7 +158,8 @@ class TimelineQueries:
     ) -> tuple[str, tuple]:
         """The statement `page` runs for this record (one entry more than `limit`): its own
         entries and, for a contact, those of the contacts merged into it (by `as_of`, if
-        given: MERGED_ENTRIES), each an index range read newest first, then merged."""
+        given: MERGED_ENTRIES) no older than the oldest of a full page of its own, each an
+        index range read newest first, then merged."""
         where, params = self.filters(
             types=types,
             categories=categories,
@@ -195,8 +196,19 @@ class TimelineQueries:
                     "e.subject_id = m.subject_id AND e.occurred_at = m.occurred_at AND "
                     "e.position = m.position LIMIT 1) e "
                     f"WHERE m.workspace_id = %s AND m.primary_id = %s{since}{after['m'][0]} "
-                    + NEWEST.format("m"),
-                    [*params, self.scope.workspace_id, subject_id, *since_params, *after["m"][1]],
+                    # none older than the oldest of a full page of its own: the page could
+                    # not show them (without it, a filter the merged entries never match
+                    # read all of them)
+                    "AND m.occurred_at >= (SELECT coalesce(CASE WHEN count(*) > %s THEN "
+                    "min(occurred_at) END, '-infinity') FROM own) " + NEWEST.format("m"),
+                    [
+                        *params,
+                        self.scope.workspace_id,
+                        subject_id,
+                        *since_params,
+                        *after["m"][1],
+                        limit,
+                    ],
                 )
             )
         matching, text_params = "", []
@@ -218,10 +230,12 @@ class TimelineQueries:
                 # PostgreSQL keeps a subquery's order through a filter.
                 arm = f"SELECT * FROM ({arm} OFFSET 0) r WHERE {matching}"
                 arm_params = [*arm_params, *text_params]
-            sql.append(f"({arm} LIMIT %s)")
+            sql.append(f"{arm} LIMIT %s")
             all_params += [*arm_params, limit + 1]
+        merged = f" UNION ALL ({sql[1]})" if len(sql) > 1 else ""
         return (
-            f"SELECT {COLUMNS} FROM ({' UNION ALL '.join(sql)}) x {NEWEST.format('x')} LIMIT %s",
+            f"WITH own AS MATERIALIZED ({sql[0]}) SELECT {COLUMNS} FROM (SELECT * FROM own"
+            f"{merged}) x {NEWEST.format('x')} LIMIT %s",
             (*all_params, limit + 1),
         )
 
