@@ -7,6 +7,8 @@
   user, for the user filter only, so the many users of a large workspace multiply nothing;
 - `logs` has one row per added / connected / deleted / merged event, the seed's columns;
   the contact filter, which needs per-contact rows, counts from here;
+- `day_counts` and `day_user_counts` hold the same per local day of the workspace's
+  zone, which a report in that zone reads instead (days.py);
 - `contacts` keeps each contact's current name and where it was merged, for the logs'
   name column and the contact filter.
 
@@ -22,14 +24,12 @@ from dataclasses import dataclass, field
 
 from psycopg import AsyncCursor
 
+from domain import workspace as W
 from domain.contact import Contact
+from projections.contacts_report import days
 from projections.contacts_report.tables import (
     CONTACTS,
-    COUNTS,
-    DIMENSIONS,
     LOGS,
-    USER_COUNTS,
-    USER_DIMENSIONS,
     ddl,
 )
 from projections.engine.base import Recorded
@@ -54,6 +54,7 @@ class Batch:
     merged: list[tuple] = field(default_factory=list)
     counts: dict[tuple, int] = field(default_factory=dict)
     user_counts: dict[tuple, int] = field(default_factory=dict)
+    zones: dict[str, str] = field(default_factory=dict)  # workspace -> its new zone
 
 
 def log_row(r: Recorded) -> tuple:
@@ -78,6 +79,7 @@ def _name(value) -> str | None:
 
 class ContactsReport(Model):
     name = "contacts_report"
+    version = 2  # 2: counts per local day of the workspace's zone
     cost = 0.6  # CPU seconds per 200k events of a rebuild (relative: engine/together.py)
     # readers' only
     deferred_indexes = ("logs_newest", "logs_contact", "logs_merged_contact", "contacts_name")
@@ -109,6 +111,11 @@ class ContactsReport(Model):
         if r.event.field == "name":
             b.renamed.append((_name(r.event.new), r.meta.workspace_id, r.event.contact_id))
 
+    @handles(W.TimeZoneChanged)
+    def time_zone_changed(self, b: Batch, r: Recorded) -> None:
+        """The workspace's days are cut again in its new zone (at the batch's end)."""
+        b.zones[r.meta.workspace_id] = r.event.new_time_zone
+
     @handles(Contact.MergedInto)
     def merged(self, b: Batch, r: Recorded) -> None:
         e = r.event
@@ -134,19 +141,9 @@ class ContactsReport(Model):
                 f"({', '.join(['%s'] * len(LOGS.columns))}) ON CONFLICT DO NOTHING",
                 b.logs,
             )
-        for table, columns, found in (
-            (COUNTS, DIMENSIONS, b.counts),
-            (USER_COUNTS, USER_DIMENSIONS, b.user_counts),
-        ):
-            if found:
-                await insert_many(
-                    cur,
-                    f"INSERT INTO {table.at(s)} ({columns}, count) VALUES "
-                    f"({', '.join(['%s'] * (len(next(iter(found))) + 1))}) ON CONFLICT ON "
-                    f"CONSTRAINT {table.name}_key DO UPDATE SET "
-                    f"count = {table.name}.count + EXCLUDED.count",
-                    [(*key, n) for key, n in found.items()],
-                )
+        await days.add(cur, s, days.COUNTED, b.counts)
+        await days.add(cur, s, days.USER_COUNTED, b.user_counts)
+        await days.rezone(cur, s, b.zones)  # after the batch's counts: they are cut too
 
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
         """Names are the only personal data here (a log's user is a colleague): each

@@ -1,10 +1,12 @@
 """Contacts report queries (seed 004): counts per metric, local day, source and channel.
 
-Without a contact filter the counts come from the pre-aggregated `counts` table (15-minute
-UTC buckets re-cut into local days; `user_counts` for the user filter); the contact filter
+Without a contact filter the counts come from the pre-aggregated tables: in the zone the
+workspace's days are cut in, its `day_counts` (`day_user_counts` for the user filter;
+days.py); in any other zone, its `counts` (15-minute UTC buckets re-cut into local days;
+`user_counts` for the user filter), in the same statement; the contact filter
 needs per-contact rows, so it counts the matching contacts' rows of `logs`, bounded by
 those contacts. A bucket never
-straddles a local midnight (see projections/buckets.py), so both give the same numbers.
+straddles a local midnight (see projections/shared/buckets.py), so both give the same numbers.
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ from dataclasses import dataclass, field
 
 from psycopg import AsyncConnection
 
-from projections.contacts_report.tables import CONTACTS, COUNTS, LOGS, USER_COUNTS
+from domain.workspace import DEFAULT_TIME_ZONE
+from projections.contacts_report.tables import (
+    CONTACTS,
+    COUNTS,
+    DAY_COUNTS,
+    DAY_USER_COUNTS,
+    LOGS,
+    USER_COUNTS,
+    ZONES,
+)
 from projections.shared.reading import Scope, rows
 from projections.shared.report_range import ReportRange
 
@@ -83,24 +94,40 @@ class ContactsReportQueries:
         self, metrics: list[str], r: ReportRange, f: ReportFilter, contact_ids: list[str] | None
     ) -> list[dict]:
         """(metric, day, source, channel, n) for `metrics` in the range, filtered."""
+        return await rows(self.conn, *self.counts_sql(metrics, r, f, contact_ids))
+
+    def counts_sql(
+        self, metrics: list[str], r: ReportRange, f: ReportFilter, contact_ids: list[str] | None
+    ) -> tuple[str, tuple]:
+        """The statement of `counts` and its parameters."""
         extra, extra_params = dimensions(f, contact_ids)
         where, params = self.scope.where()
-        if contact_ids is None:
-            table = USER_COUNTS if f.users else COUNTS  # users multiply rows: apart
+        if contact_ids is None:  # the days of the workspace's zone, or the buckets re-cut
+            days, table = (DAY_USER_COUNTS, USER_COUNTS) if f.users else (DAY_COUNTS, COUNTS)
+            zoned = (
+                f"(SELECT coalesce((SELECT time_zone FROM {ZONES} WHERE workspace_id = %s), "
+                f"'{DEFAULT_TIME_ZONE}') = %s)"
+            )
             sql = (
+                f"SELECT metric, day, source, channel, sum(count)::bigint AS n FROM {days} "
+                f"WHERE {zoned} AND {where} AND metric = ANY(%s) AND day >= %s AND day <= %s"
+                f"{extra} GROUP BY 1, 2, 3, 4 UNION ALL "
                 f"SELECT metric, (bucket AT TIME ZONE %s)::date AS day, source, channel, "
-                f"sum(count)::bigint AS n FROM {table} WHERE {where} AND metric = ANY(%s) "
-                f"AND bucket >= %s AND bucket < %s{extra} GROUP BY 1, 2, 3, 4"
+                f"sum(count)::bigint AS n FROM {table} WHERE NOT {zoned} AND {where} "
+                f"AND metric = ANY(%s) AND bucket >= %s AND bucket < %s{extra} GROUP BY 1, 2, 3, 4"
             )
-        else:
-            sql = (
-                f"SELECT log AS metric, (occurred_at AT TIME ZONE %s)::date AS day, source, "
-                f"channel, count(*) AS n FROM {LOGS} WHERE {where} AND log = ANY(%s) AND "
-                f"occurred_at >= %s AND occurred_at < %s{extra} GROUP BY 1, 2, 3, 4"
-            )
-        return await rows(
-            self.conn, sql, (r.time_zone, *params, metrics, r.start, r.end, *extra_params)
+            zone = (self.scope.workspace_id, r.time_zone)
+            return (
+                sql,
+                (*zone, *params, metrics, r.first_day, r.last_day, *extra_params,
+                 r.time_zone, *zone, *params, metrics, r.start, r.end, *extra_params),
+            )  # fmt: skip
+        sql = (
+            f"SELECT log AS metric, (occurred_at AT TIME ZONE %s)::date AS day, source, "
+            f"channel, count(*) AS n FROM {LOGS} WHERE {where} AND log = ANY(%s) AND "
+            f"occurred_at >= %s AND occurred_at < %s{extra} GROUP BY 1, 2, 3, 4"
         )
+        return sql, (r.time_zone, *params, metrics, r.start, r.end, *extra_params)
 
     async def total(
         self, metric: str, r: ReportRange, f: ReportFilter, contact_ids: list[str] | None

@@ -26,6 +26,29 @@ USER_COUNTS = Table(
     count bigint NOT NULL""",
     constraints=(f"CONSTRAINT user_counts_key UNIQUE NULLS NOT DISTINCT ({USER_DIMENSIONS})",),
 )
+DAY_DIMENSIONS = "workspace_id, metric, day, source, channel, team_id"
+DAY_USER_DIMENSIONS = "workspace_id, metric, user_id, day, source, channel, team_id"
+# The same counts per local day of the zone the workspace has now (see days.py).
+DAY_COUNTS = Table(
+    SCHEMA,
+    "day_counts",
+    """workspace_id text NOT NULL, metric text NOT NULL, day date NOT NULL, source text,
+    channel text, team_id text, count bigint NOT NULL""",
+    constraints=(f"CONSTRAINT day_counts_key UNIQUE NULLS NOT DISTINCT ({DAY_DIMENSIONS})",),
+)
+DAY_USER_COUNTS = Table(
+    SCHEMA,
+    "day_user_counts",
+    """workspace_id text NOT NULL, metric text NOT NULL, user_id text NOT NULL,
+    day date NOT NULL, source text, channel text, team_id text, count bigint NOT NULL""",
+    constraints=(
+        f"CONSTRAINT day_user_counts_key UNIQUE NULLS NOT DISTINCT ({DAY_USER_DIMENSIONS})",
+    ),
+)
+# The zone each workspace's day counts are cut in (no row: the default, UTC).
+ZONES = Table(
+    SCHEMA, "zones", "workspace_id text NOT NULL, time_zone text NOT NULL", key="workspace_id"
+)
 # One row per added / connected / deleted / merged event, the seed's columns.
 LOGS = Table(
     SCHEMA,
@@ -57,10 +80,15 @@ INDEXES = (
         "contacts_merged_into", "workspace_id, merged_into", where="merged_into IS NOT NULL"
     ),
 )
-for _dimensions, _table in ((DIMENSIONS, COUNTS), (USER_DIMENSIONS, USER_COUNTS)):
+for _dimensions, _table in (
+    (DIMENSIONS, COUNTS),
+    (USER_DIMENSIONS, USER_COUNTS),
+    (DAY_DIMENSIONS, DAY_COUNTS),
+    (DAY_USER_DIMENSIONS, DAY_USER_COUNTS),
+):
     _table.names(*(d.strip() for d in _dimensions.split(",")))  # each is a column
 
 
 def ddl(schema: str) -> list[str]:
-    tables = (COUNTS, USER_COUNTS, LOGS, CONTACTS)
+    tables = (COUNTS, USER_COUNTS, DAY_COUNTS, DAY_USER_COUNTS, ZONES, LOGS, CONTACTS)
     return [*(t.create(schema) for t in tables), *(i.create(schema) for i in INDEXES)]
