@@ -23,7 +23,6 @@ def test_quick_benchmark_measures_every_phase_and_writes_its_results(
     asyncio.run(reset_streams(nats_server.url))  # what earlier tests left on the shared NATS
     results = run(Config.named("quick", out=tmp_path), postgres.admin_url, nats_server.url)
 
-    figures = {f["name"]: f for f in results["figures"]}
     by_group = {}
     for f in results["figures"]:
         by_group.setdefault(f["group"], []).append(f)
@@ -39,7 +38,11 @@ def test_quick_benchmark_measures_every_phase_and_writes_its_results(
     assert all(f["count"] == 10 and f["p99"] > 0 for f in timed if "[server]" in f["name"])
     assert [f["name"] for f in by_group["query"] if f["note"]] == []  # every query timed
     assert any(f["name"].startswith("contacts report") for f in timed)
-    assert [f["name"].split(", ")[-1] for f in by_group["rebuild"]] == [
+    sizes = list(dict.fromkeys(f["extra"]["size"] for f in by_group["query"]))
+    assert len(sizes) == 2  # both stores queried, side by side: every query on each
+    named = [[f["name"] for f in by_group["query"] if f["extra"]["size"] == s] for s in sizes]
+    assert named[0] == named[1] and len(named[0]) == len(set(named[0]))
+    assert [f["name"].split(", ")[-1] for f in by_group["rebuild"]] == 2 * [
         "each by its own process",
         "together (`rebuild --all --passes 1`)",
         "together (`rebuild --all --passes 2`)",
@@ -51,4 +54,6 @@ def test_quick_benchmark_measures_every_phase_and_writes_its_results(
     assert written["figures"] == results["figures"] and written["machine"]["nproc"]
     table = report.render(written)
     assert "ingest → store, sustained" in table and "Chronicle ÷ this" in table
-    assert len(figures) == len(results["figures"])  # every figure has a name of its own
+    assert f"p99 {sizes[1]} ÷ {sizes[0]}" in table
+    named_apart = {(f["name"], f["extra"].get("size")) for f in results["figures"]}
+    assert len(named_apart) == len(results["figures"])  # every figure has a name of its own

@@ -41,7 +41,7 @@ class Config:
                 ingest_seconds=2,
                 pipeline_seconds=2,
                 steady_seconds=2,
-                store_sizes=(3_000,),
+                store_sizes=(2_000, 3_000),  # two: queried side by side
                 query_calls=10,
                 http_calls=5,
                 baseline_rows=3_000,

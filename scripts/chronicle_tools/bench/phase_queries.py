@@ -1,12 +1,16 @@
 """Phase 4, queries on a rebuilt store: each `QuerySpec` timed many times, server-side
 (the query class on one connection: SQL plus building the rows) and through HTTP (the API
-process, one client, keep-alive). A spec this build lacks is reported as such."""
+process, one client, keep-alive). A spec this build lacks is reported as such. Stores of
+several sizes are queried side by side, alternating (`_measure`)."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib
+import shutil
 import time
+from contextlib import AsyncExitStack, ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -38,6 +42,19 @@ def _has(needs: str | None) -> bool:
         return False
 
 
+ROUNDS = 5  # stores measured side by side alternate this many times per query
+
+
+@dataclass
+class Side:
+    """One store as the queries see it: its API, a connection, a client, its context."""
+
+    size: str
+    conn: psycopg.AsyncConnection
+    client: httpx.AsyncClient
+    ctx: query_context.Context
+
+
 async def _time(call, n: int, bar) -> list[float]:
     out = []
     for _ in range(n):
@@ -48,26 +65,45 @@ async def _time(call, n: int, bar) -> list[float]:
     return out
 
 
-async def _measure(database_url: str, api: str, token, config: Config, size: str, data_dir: Path):
+async def _measure(stores: list[tuple[str, str, str]], token, config: Config, key: bytes):
+    """Every query on each store (size, database, API). With more than one store, each
+    query's calls go in ROUNDS rounds alternating between them, so a machine whose speed
+    drifts (by a quarter within an hour, here) slows each store's calls alike."""
     figures: list[Figure] = []
-    # The deep pages' cursors are made here, so sealed with the API's key (its data folder's)
-    cursors.configure(bus_auth.load_key(data_dir, None, "api"))
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        ctx = await query_context.build(conn)
-        headers = {"Authorization": f"Bearer {token(ctx.workspace)}"}
-        async with httpx.AsyncClient(base_url=api, headers=headers, timeout=30) as client:
-            # the API's own routes (its /openapi.json is served only when asked for)
-            routes = {route.path for router in ROUTERS for route in router.routes}
-            total = len(QUERIES) * (config.query_calls + config.http_calls)
-            bar = progress(total, f"queries at {size}", unit="call")
-            for spec in QUERIES:
-                figures += await _one(spec, conn, client, ctx, routes, config, size, bar)
-            bar.close()
-    return figures
+    # The deep pages' cursors are made here, so sealed with the APIs' key (their data folders')
+    cursors.configure(key)
+    async with AsyncExitStack() as stack:
+        sides = []
+        for size, database_url, api in stores:
+            conn = await psycopg.AsyncConnection.connect(database_url, autocommit=True)
+            await stack.enter_async_context(conn)
+            ctx = await query_context.build(conn)
+            headers = {"Authorization": f"Bearer {token(database_url, ctx.workspace)}"}
+            client = httpx.AsyncClient(base_url=api, headers=headers, timeout=30)
+            sides.append(Side(size, conn, await stack.enter_async_context(client), ctx))
+        # the API's own routes (its /openapi.json is served only when asked for)
+        routes = {route.path for router in ROUTERS for route in router.routes}
+        total = len(QUERIES) * (config.query_calls + config.http_calls) * len(sides)
+        bar = progress(total, f"queries at {', '.join(s.size for s in sides)}", unit="call")
+        for spec in QUERIES:
+            figures += await _one(spec, sides, routes, config, bar)
+        bar.close()
+    return sorted(figures, key=lambda f: [s.size for s in sides].index(f.extra["size"]))
 
 
-async def _one(spec: QuerySpec, conn, client, ctx, routes, config: Config, size: str, bar):
-    def figure(side: str, ms: list[float] | None, **kw) -> Figure:
+async def _alternate(sides: list[Side], call, calls: int, bar) -> dict[str, list[float]]:
+    """`calls` timed calls on each side, in rounds that alternate between the sides."""
+    rounds = ROUNDS if len(sides) > 1 else 1
+    ms: dict[str, list[float]] = {s.size: [] for s in sides}
+    for n in range(rounds):
+        share = calls // rounds + (1 if n < calls % rounds else 0)
+        for side in sides if n % 2 == 0 else reversed(sides):
+            ms[side.size] += await _time(lambda side=side: call(side), share, bar)
+    return ms
+
+
+async def _one(spec: QuerySpec, sides: list[Side], routes, config: Config, bar):
+    def figure(side: str, size: str, ms: list[float] | None, **kw) -> Figure:
         f = Figure(f"{spec.name} [{side}]", group="query", extra={"size": size}, **kw)
         if ms is None:
             f.note = UNAVAILABLE
@@ -78,35 +114,52 @@ async def _one(spec: QuerySpec, conn, client, ctx, routes, config: Config, size:
 
     out = []
     if spec.server is not None and _has(spec.needs):
-        await spec.server(conn, ctx)  # warm: plans cached, pages in memory
-        ms = await _time(lambda: spec.server(conn, ctx), config.query_calls, bar)
-        out.append(figure("server", ms, target=spec.target))
+
+        async def server(side: Side):
+            return await spec.server(side.conn, side.ctx)
+
+        for side in sides:
+            await server(side)  # warm: plans cached, pages in memory
+        timed = await _alternate(sides, server, config.query_calls, bar)
+        out += [figure("server", s, ms, target=spec.target) for s, ms in timed.items()]
     else:
-        out.append(figure("server", None, target=spec.target))
+        out += [figure("server", s.size, None, target=spec.target) for s in sides]
     if spec.http is not None and spec.route in routes:
 
-        async def call():
-            method, path, params, body = spec.http(ctx)
-            response = await client.request(method, path, params=params, json=body)
+        async def call(side: Side):
+            method, path, params, body = spec.http(side.ctx)
+            response = await side.client.request(method, path, params=params, json=body)
             if response.status_code != 200:
                 raise RuntimeError(f"{spec.name}: HTTP {response.status_code} {response.text}")
 
-        await call()
-        out.append(figure("HTTP", await _time(call, config.http_calls, bar)))
+        for side in sides:
+            await call(side)
+        timed = await _alternate(sides, call, config.http_calls, bar)
+        out += [figure("HTTP", s, ms) for s, ms in timed.items()]
     else:
-        out.append(figure("HTTP", None))
+        out += [figure("HTTP", s.size, None) for s in sides]
     return out
 
 
-def run(infra: Infra, config: Config, database_url: str, scratch: Path, size: str) -> list[Figure]:
-    port = free_port()
-    services = Services(database_url, infra.nats_url, ["api"], scratch, port)
+def run(infra: Infra, config: Config, stores: list[tuple[str, str]], scratch: Path) -> list[Figure]:
+    """The queries on each store (size label, database), side by side: an API process
+    each, all sharing one cursor key."""
+    key = bus_auth.load_key(scratch / "queries-key", None, "api")
 
-    def token(workspace: str) -> str:
+    def token(database_url: str, workspace: str) -> str:
         with psycopg.connect(database_url, autocommit=True) as conn:
             return create_token(conn, workspace, "u_17", "admin", label="bench")
 
-    with services:
-        # a store of 10M events may keep a cold API's first health check waiting
-        wait_for_api(services.api, services.supervisor.log_dir, timeout=300)
-        return asyncio.run(_measure(database_url, services.api, token, config, size, scratch))
+    with ExitStack() as stack:
+        apis = []
+        for size, database_url in stores:
+            data_dir = scratch / f"queries-{size}"
+            data_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy(scratch / "queries-key" / "api.key", data_dir / "api.key")
+            services = Services(database_url, infra.nats_url, ["api"], data_dir, free_port())
+            apis.append((size, database_url, stack.enter_context(services)))
+        for _, _, services in apis:
+            # a store of 10M events may keep a cold API's first health check waiting
+            wait_for_api(services.api, services.supervisor.log_dir, timeout=300)
+        measured = [(size, url, services.api) for size, url, services in apis]
+        return asyncio.run(_measure(measured, token, config, key))

@@ -69,12 +69,14 @@ def run(config: Config, database_url: str | None, nats_url: str | None, keep: bo
         if "pipeline" in phases:
             add(phase_pipeline.run(infra, config, scratch))
         if phases & {"rebuild", "queries"}:
+            stores = []  # every size first, then their queries side by side
             for size in config.store_sizes:
                 store_url, rebuilt = phase_rebuild.run(infra, config, size)
                 add(rebuilt)
-                if "queries" in phases:
-                    label = phase_rebuild.label(size)
-                    add(phase_queries.run(infra, config, store_url, scratch, label))
+                stores.append((phase_rebuild.label(size), store_url))
+            if "queries" in phases:
+                add(phase_queries.run(infra, config, stores, scratch))
+            for _, store_url in stores:
                 if not keep and not config.reuse_stores:
                     infra.drop_database(store_url)
         results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
