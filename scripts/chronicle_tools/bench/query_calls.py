@@ -62,10 +62,13 @@ async def contacts_report(conn, ctx: Context):
 
 
 async def contact_log(conn, ctx: Context):
-    """The 'added' log of the last 30 days, a page of 100 newest first."""
+    """As the route: the 'added' log of the last 30 days, a page of 100 newest first, and
+    the log's total when the page is cut."""
     from projections.contacts_report.logs import ContactLogQueries
-    from projections.contacts_report.queries import ReportFilter
+    from projections.contacts_report.queries import ContactsReportQueries, ReportFilter
     from projections.shared.report_range import resolve
 
-    r = resolve("UTC", "last_30_days")
-    return await ContactLogQueries(conn, ctx.scope).page("added", r, ReportFilter(), None, 100)
+    r, f = resolve("UTC", "last_30_days"), ReportFilter()
+    found, more = await ContactLogQueries(conn, ctx.scope).page("added", r, f, None, 100)
+    total = await ContactsReportQueries(conn, ctx.scope).total("added", r, f, None) if more else 0
+    return found, total or len(found)
