@@ -1,7 +1,7 @@
 """The contacts report read model (seed 004): contacts added, connected, deleted and
 merged, counted for charts and listed in logs.
 
-tables.py     its tables (rm_contacts_report): counts, user_counts, their days (days.py),
+tables.py     its tables (rm_contacts_report): counts, user_counts, their days,
               zones, logs, contacts
 projector.py  ContactsReport: the handlers, by event class
 queries.py    counts and the contact filter; charts.py: the charts from the counts

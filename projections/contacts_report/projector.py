@@ -8,7 +8,7 @@
 - `logs` has one row per added / connected / deleted / merged event, the seed's columns;
   the contact filter, which needs per-contact rows, counts from here;
 - `day_counts` and `day_user_counts` hold the same per local day of the workspace's
-  zone, which a report in that zone reads instead (days.py);
+  zone, which a report in that zone reads instead (projections/shared/days.py);
 - `contacts` keeps each contact's current name and where it was merged, for the logs'
   name column and the contact filter.
 
@@ -26,15 +26,18 @@ from psycopg import AsyncCursor
 
 from domain import workspace as W
 from domain.contact import Contact
-from projections.contacts_report import days
 from projections.contacts_report.tables import (
     CONTACTS,
+    COUNTED,
     LOGS,
+    USER_COUNTED,
+    ZONES,
     ddl,
 )
 from projections.engine.base import Recorded
 from projections.engine.bulk import insert_many
 from projections.shared.buckets import bucket
+from projections.shared.days import rezone
 from projections.shared.erasure import affected, current_names, names
 from projections.shared.handlers import Model, handles
 
@@ -141,9 +144,10 @@ class ContactsReport(Model):
                 f"({', '.join(['%s'] * len(LOGS.columns))}) ON CONFLICT DO NOTHING",
                 b.logs,
             )
-        await days.add(cur, s, days.COUNTED, b.counts)
-        await days.add(cur, s, days.USER_COUNTED, b.user_counts)
-        await days.rezone(cur, s, b.zones)  # after the batch's counts: they are cut too
+        await COUNTED.add(cur, s, [(*key, n) for key, n in b.counts.items()])
+        await USER_COUNTED.add(cur, s, [(*key, n) for key, n in b.user_counts.items()])
+        # after the batch's counts, which are cut again too
+        await rezone(cur, ZONES, s, b.zones, COUNTED, USER_COUNTED)
 
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
         """Names are the only personal data here (a log's user is a colleague): each

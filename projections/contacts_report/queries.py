@@ -2,11 +2,11 @@
 
 Without a contact filter the counts come from the pre-aggregated tables: in the zone the
 workspace's days are cut in, its `day_counts` (`day_user_counts` for the user filter;
-days.py); in any other zone, its `counts` (15-minute UTC buckets re-cut into local days;
-`user_counts` for the user filter), in the same statement; the contact filter
-needs per-contact rows, so it counts the matching contacts' rows of `logs`, bounded by
-those contacts. A bucket never
-straddles a local midnight (see projections/shared/buckets.py), so both give the same numbers.
+projections/shared/days.py); in any other zone, its `counts` (15-minute UTC buckets
+re-cut into local days; `user_counts` for the user filter), one statement choosing. The
+contact filter needs per-contact rows, so it counts the matching contacts' rows of
+`logs`, bounded by those contacts. A bucket never straddles a local midnight (see
+projections/shared/buckets.py), so all give the same numbers.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from psycopg import AsyncConnection
 
-from domain.workspace import DEFAULT_TIME_ZONE
 from projections.contacts_report.tables import (
     CONTACTS,
     COUNTS,
@@ -25,6 +24,7 @@ from projections.contacts_report.tables import (
     USER_COUNTS,
     ZONES,
 )
+from projections.shared.days import zoned as days_zoned
 from projections.shared.reading import Scope, rows
 from projections.shared.report_range import ReportRange
 
@@ -104,10 +104,7 @@ class ContactsReportQueries:
         where, params = self.scope.where()
         if contact_ids is None:  # the days of the workspace's zone, or the buckets re-cut
             days, table = (DAY_USER_COUNTS, USER_COUNTS) if f.users else (DAY_COUNTS, COUNTS)
-            zoned = (
-                f"(SELECT coalesce((SELECT time_zone FROM {ZONES} WHERE workspace_id = %s), "
-                f"'{DEFAULT_TIME_ZONE}') = %s)"
-            )
+            zoned = days_zoned(ZONES)
             sql = (
                 f"SELECT metric, day, source, channel, sum(count)::bigint AS n FROM {days} "
                 f"WHERE {zoned} AND {where} AND metric = ANY(%s) AND day >= %s AND day <= %s"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from projections.shared.days import Rollup, zones_table
 from projections.shared.tables import Table
 
 SCHEMA = "rm_contacts_report"
 DIMENSIONS = "workspace_id, metric, bucket, source, channel, team_id"
 USER_DIMENSIONS = "workspace_id, metric, user_id, bucket, source, channel, team_id"
+DAY_DIMENSIONS = "workspace_id, metric, day, source, channel, team_id"
+DAY_USER_DIMENSIONS = "workspace_id, metric, user_id, day, source, channel, team_id"
 
 # The report table: a count per (workspace, metric, 15-minute UTC bucket, source,
 # channel, team), so a report reads rows bounded by its range, never by its contacts.
@@ -26,9 +29,7 @@ USER_COUNTS = Table(
     count bigint NOT NULL""",
     constraints=(f"CONSTRAINT user_counts_key UNIQUE NULLS NOT DISTINCT ({USER_DIMENSIONS})",),
 )
-DAY_DIMENSIONS = "workspace_id, metric, day, source, channel, team_id"
-DAY_USER_DIMENSIONS = "workspace_id, metric, user_id, day, source, channel, team_id"
-# The same counts per local day of the zone the workspace has now (see days.py).
+# The same per local day of the zone the workspace has now (projections/shared/days.py).
 DAY_COUNTS = Table(
     SCHEMA,
     "day_counts",
@@ -45,10 +46,7 @@ DAY_USER_COUNTS = Table(
         f"CONSTRAINT day_user_counts_key UNIQUE NULLS NOT DISTINCT ({DAY_USER_DIMENSIONS})",
     ),
 )
-# The zone each workspace's day counts are cut in (no row: the default, UTC).
-ZONES = Table(
-    SCHEMA, "zones", "workspace_id text NOT NULL, time_zone text NOT NULL", key="workspace_id"
-)
+ZONES = zones_table(SCHEMA)  # the zone each workspace's days are cut in
 # One row per added / connected / deleted / merged event, the seed's columns.
 LOGS = Table(
     SCHEMA,
@@ -80,13 +78,10 @@ INDEXES = (
         "contacts_merged_into", "workspace_id, merged_into", where="merged_into IS NOT NULL"
     ),
 )
-for _dimensions, _table in (
-    (DIMENSIONS, COUNTS),
-    (USER_DIMENSIONS, USER_COUNTS),
-    (DAY_DIMENSIONS, DAY_COUNTS),
-    (DAY_USER_DIMENSIONS, DAY_USER_COUNTS),
-):
-    _table.names(*(d.strip() for d in _dimensions.split(",")))  # each is a column
+COUNTED = Rollup(COUNTS, DAY_COUNTS, ZONES, DIMENSIONS)  # checks their columns
+USER_COUNTED = Rollup(USER_COUNTS, DAY_USER_COUNTS, ZONES, USER_DIMENSIONS)
+assert COUNTED.day_columns == [d.strip() for d in DAY_DIMENSIONS.split(",")]
+assert USER_COUNTED.day_columns == [d.strip() for d in DAY_USER_DIMENSIONS.split(",")]
 
 
 def ddl(schema: str) -> list[str]:
