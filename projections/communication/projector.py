@@ -9,7 +9,9 @@ it has:
   communication), per channel; a deleted activity is taken off again;
 - `responses`: first-response times (a conversation's first inbound message to the first
   reply) and reply times (the earliest unanswered inbound message to the next reply), as
-  counts, sums in milliseconds (integers, so a rebuild adds up to the same) and bins.
+  counts, sums in milliseconds (integers, so a rebuild adds up to the same) and bins;
+- `day_volume` and `day_responses`: the same per local day of the workspace's zone, which
+  a report in that zone reads instead (projections/shared/days.py).
 
 An outbound message answers unless it is a broadcast. Rows of a contact are kept per
 owning team (the conversation's team when it happened: domain/conversation/ownership.py),
@@ -24,6 +26,7 @@ from collections.abc import Sequence
 
 from psycopg import AsyncCursor
 
+from domain import workspace as W
 from domain.activity import Activity
 from domain.contact import Contact
 from domain.conversation import Conversation as C
@@ -41,6 +44,7 @@ CONTACT_STATUS = {Contact.Added: "active", Contact.Deleted: "deleted", Contact.M
 
 class Communication(Model):
     name = "communication"
+    version = 2  # 2: counts per local day of the workspace's zone
     cost = 4.3  # CPU seconds per 200k events of a rebuild (relative: engine/together.py)
 
     def tables(self) -> list[str]:
@@ -57,6 +61,11 @@ class Communication(Model):
 
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
         """Nothing to rewrite: counts, channels, teams and times hold no personal data."""
+
+    @handles(W.TimeZoneChanged)
+    def time_zone_changed(self, b: Batch, r: Recorded) -> None:
+        """The workspace's days are cut again in its new zone (at the batch's end)."""
+        b.zones[r.meta.workspace_id] = r.event.new_time_zone
 
     @handles(*CONTACT_STATUS)
     def contact(self, b: Batch, r: Recorded) -> None:

@@ -1,12 +1,23 @@
 """Communication analytics of a contact or a team, from the pre-aggregated tables (the
 routes: GET /v1/analytics/contacts/{id}, /v1/analytics/teams/{id},
-services/api/routes/analytics.py); charts.py makes the report's sections."""
+services/api/routes/analytics.py); charts.py makes the report's sections. A report in the
+zone the workspace's days are cut in reads the day tables, one in another zone the
+15-minute buckets (projections/shared/days.py)."""
 
 from __future__ import annotations
 
 from psycopg import AsyncConnection
 
-from projections.communication.tables import CONTACTS, RESPONSES, TEAMS, VOLUME
+from projections.communication.tables import (
+    CONTACTS,
+    DAY_RESPONSES,
+    DAY_VOLUME,
+    RESPONSES,
+    TEAMS,
+    VOLUME,
+    ZONES,
+)
+from projections.shared.days import zoned
 from projections.shared.reading import Scope, rows
 from projections.shared.report_range import ReportRange
 from projections.timeline.queries import TimelineQueries
@@ -74,10 +85,21 @@ class AnalyticsQueries:
         )
         return bool(found)
 
-    def _where(self, subject_type: str, ids: list[str], r: ReportRange, channels: list[str]):
+    def _where(
+        self, subject_type: str, ids: list[str], r: ReportRange, channels: list[str], days: bool
+    ) -> tuple[str, list]:
+        """The rows of the subjects in the range: by day (the day tables, when the days of
+        the workspace are cut in the range's zone) or by bucket (otherwise)."""
         where, params = self.scope.where()
-        where += " AND subject_type = %s AND subject_id = ANY(%s) AND bucket >= %s AND bucket < %s"
-        params += [subject_type, ids, r.start, r.end]
+        zone = [self.scope.workspace_id, r.time_zone]
+        if days:
+            where = f"{zoned(ZONES)} AND {where} AND day >= %s AND day <= %s"
+            params = [*zone, *params, r.first_day, r.last_day]
+        else:
+            where = f"NOT {zoned(ZONES)} AND {where} AND bucket >= %s AND bucket < %s"
+            params = [*zone, *params, r.start, r.end]
+        where += " AND subject_type = %s AND subject_id = ANY(%s)"
+        params += [subject_type, ids]
         if channels:
             where += " AND channel = ANY(%s)"
             params.append(channels)
@@ -87,23 +109,35 @@ class AnalyticsQueries:
         self, subject_type: str, ids: list[str], r: ReportRange, period: str, channels: list[str]
     ) -> list[dict]:
         """(kind, direction, channel, period start, n) in the range."""
-        where, params = self._where(subject_type, ids, r, channels)
-        return await rows(
-            self.conn,
-            "SELECT kind, direction, channel, date_trunc(%s, bucket AT TIME ZONE %s)::date "
-            f"AS period, sum(count)::bigint AS n FROM {VOLUME} WHERE {where} "
-            "GROUP BY 1, 2, 3, 4",
-            (period, r.time_zone, *params),
+        return await rows(self.conn, *self.volume_sql(subject_type, ids, r, period, channels))
+
+    def volume_sql(
+        self, subject_type: str, ids: list[str], r: ReportRange, period: str, channels: list[str]
+    ) -> tuple[str, list]:
+        """The statement of `volume`: one arm reads the days, the other the buckets, and
+        only the one whose one-time filter holds is executed."""
+        by_day, day_params = self._where(subject_type, ids, r, channels, days=True)
+        by_bucket, bucket_params = self._where(subject_type, ids, r, channels, days=False)
+        return (
+            "SELECT kind, direction, channel, date_trunc(%s, day)::date AS period, "
+            f"sum(count)::bigint AS n FROM {DAY_VOLUME} WHERE {by_day} GROUP BY 1, 2, 3, 4 "
+            "UNION ALL SELECT kind, direction, channel, "
+            "date_trunc(%s, bucket AT TIME ZONE %s)::date AS period, "
+            f"sum(count)::bigint AS n FROM {VOLUME} WHERE {by_bucket} GROUP BY 1, 2, 3, 4",
+            [period, *day_params, period, r.time_zone, *bucket_params],
         )
 
     async def responses(
         self, subject_type: str, ids: list[str], r: ReportRange, channels: list[str]
     ) -> list[dict]:
         """(kind, bin, n, total_ms) in the range."""
-        where, params = self._where(subject_type, ids, r, channels)
+        by_day, day_params = self._where(subject_type, ids, r, channels, days=True)
+        by_bucket, bucket_params = self._where(subject_type, ids, r, channels, days=False)
+        sums = "sum(count)::bigint AS n, sum(total_ms)::bigint AS total_ms"
         return await rows(
             self.conn,
-            "SELECT kind, bin, sum(count)::bigint AS n, sum(total_ms)::bigint AS total_ms "
-            f"FROM {RESPONSES} WHERE {where} GROUP BY 1, 2",
-            params,
+            f"SELECT kind, bin, {sums} FROM {DAY_RESPONSES} WHERE {by_day} GROUP BY 1, 2 "
+            f"UNION ALL SELECT kind, bin, {sums} FROM {RESPONSES} WHERE {by_bucket} "
+            "GROUP BY 1, 2",
+            [*day_params, *bucket_params],
         )

@@ -86,6 +86,7 @@ class Batch:
         self.teams: set[tuple[str, str]] = set()
         self.volume: dict[tuple, int] = {}
         self.responses: dict[tuple, list[int]] = {}
+        self.zones: dict[str, str] = {}  # workspace -> its new time zone
 
     def conversation(self, ws: str, conversation_id: str) -> ConversationState:
         return self.conversations.setdefault((ws, conversation_id), ConversationState())

@@ -9,13 +9,13 @@ from projections.communication.tables import (
     ACTIVITIES,
     CONTACTS,
     CONVERSATIONS,
-    RESPONSES,
-    RESPONSES_KEY,
+    RESPONSE_DAYS,
     TEAMS,
-    VOLUME,
-    VOLUME_KEY,
+    VOLUME_DAYS,
+    ZONES,
 )
 from projections.engine.bulk import insert_many
+from projections.shared.days import rezone
 
 
 async def write(cur: AsyncCursor, s: str, batch: Batch) -> None:
@@ -63,22 +63,12 @@ async def write(cur: AsyncCursor, s: str, batch: Batch) -> None:
             f"INSERT INTO {TEAMS.at(s)} VALUES (%s, %s) ON CONFLICT DO NOTHING",
             sorted(batch.teams),
         )
-    # A count that comes back to zero is written too: a rebuild that sees an activity
-    # logged and deleted in one batch writes the same zero row the live one ends with.
+    # A count that comes back to zero is written too (and its day's): a rebuild that sees
+    # an activity logged and deleted in one batch writes the same zero row the live one
+    # ends with.
     if batch.volume:
-        await insert_many(
-            cur,
-            f"INSERT INTO {VOLUME.at(s)} ({VOLUME_KEY}, count) VALUES ({', '.join(['%s'] * 9)}) "
-            "ON CONFLICT ON CONSTRAINT volume_key DO UPDATE SET "
-            "count = volume.count + EXCLUDED.count",
-            [(*key, n) for key, n in batch.volume.items()],
-        )
+        await VOLUME_DAYS.add(cur, s, [(*key, n) for key, n in batch.volume.items()])
     if batch.responses:
-        await insert_many(
-            cur,
-            f"INSERT INTO {RESPONSES.at(s)} ({RESPONSES_KEY}, count, total_ms) VALUES "
-            f"({', '.join(['%s'] * 10)}) ON CONFLICT ON CONSTRAINT responses_key DO UPDATE "
-            "SET count = responses.count + EXCLUDED.count, "
-            "total_ms = responses.total_ms + EXCLUDED.total_ms",
-            [(*key, n, ms) for key, (n, ms) in batch.responses.items()],
-        )
+        await RESPONSE_DAYS.add(cur, s, [(*key, n, ms) for key, (n, ms) in batch.responses.items()])
+    # after the batch's counts, which are cut again too
+    await rezone(cur, ZONES, s, batch.zones, VOLUME_DAYS, RESPONSE_DAYS)

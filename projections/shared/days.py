@@ -57,7 +57,8 @@ class Rollup:
         self.group = ", ".join(str(n + 1) for n in range(len(self.columns)))
         self.summed = ", ".join(f"sum(b.{s})" for s in sums)
 
-    def _zone(self, schema: str) -> str:
+    def zone_join(self, schema: str) -> str:
+        """Joins each bucket row `b` to its workspace's zone `z.zone`."""
         return (
             f"CROSS JOIN LATERAL (SELECT coalesce((SELECT time_zone FROM "
             f"{self.zones.at(schema)} WHERE workspace_id = b.workspace_id), "
@@ -82,7 +83,7 @@ class Rollup:
             f"AS d({types}, {sums})), "
             f"counted AS ({to_buckets.format(rows='SELECT * FROM b')}) "
             + to_days.format(
-                rows=f"SELECT {self.cut}, {self.summed} FROM b {self._zone(schema)} "
+                rows=f"SELECT {self.cut}, {self.summed} FROM b {self.zone_join(schema)} "
                 f"GROUP BY {self.group}"
             )
         )
@@ -103,7 +104,7 @@ class Rollup:
         await cur.execute(
             f"INSERT INTO {days} ({', '.join([*self.day_columns, *self.sums])}) "
             f"SELECT {self.cut}, {self.summed} FROM {self.buckets.at(schema)} b "
-            f"{self._zone(schema)} WHERE b.workspace_id = ANY(%s) GROUP BY {self.group}",
+            f"{self.zone_join(schema)} WHERE b.workspace_id = ANY(%s) GROUP BY {self.group}",
             (workspaces,),
         )
 

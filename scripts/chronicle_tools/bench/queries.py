@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chronicle_tools.bench.query_calls import (
+    analytics,
     audit_trail,
     badges,
     contact_log,
@@ -130,5 +131,24 @@ QUERIES: list[QuerySpec] = [
             None,
         ),
         route="/v1/reports/contacts/logs/{log}",
+    ),
+    QuerySpec(
+        "communication analytics, busiest contact, last 30 days",
+        "",
+        lambda conn, ctx: analytics(conn, ctx, "contact", ctx.busiest),
+        lambda ctx: (
+            "GET",
+            f"/v1/analytics/contacts/{ctx.busiest}",
+            {"preset": "last_30_days"},
+            None,
+        ),
+        route="/v1/analytics/contacts/{contact_id}",
+    ),
+    QuerySpec(
+        "communication analytics, busiest team, last 30 days",
+        "",
+        lambda conn, ctx: analytics(conn, ctx, "team", ctx.team),
+        lambda ctx: ("GET", f"/v1/analytics/teams/{ctx.team}", {"preset": "last_30_days"}, None),
+        route="/v1/analytics/teams/{team_id}",
     ),
 ]

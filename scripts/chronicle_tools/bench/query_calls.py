@@ -72,3 +72,30 @@ async def contact_log(conn, ctx: Context):
     found, more = await ContactLogQueries(conn, ctx.scope).page("added", r, f, None, 100)
     total = await ContactsReportQueries(conn, ctx.scope).total("added", r, f, None) if more else 0
     return found, total or len(found)
+
+
+async def analytics(conn, ctx: Context, subject_type: str, subject_id: str):
+    """As the routes: a contact's (with the contacts merged into it) or a team's
+    communication analytics of the last 30 days, by day, every section."""
+    from projections.communication import charts as sections
+    from projections.communication.queries import AnalyticsQueries
+    from projections.shared.report_range import resolve
+    from projections.workspace.queries import WorkspaceQueries
+
+    queries, r = AnalyticsQueries(conn, ctx.scope), resolve("UTC", "last_30_days")
+    if subject_type == "contact":
+        ids = (await queries.contact(subject_id))["includes"]
+    else:
+        assert await queries.team_visible(subject_id)
+        ids = [subject_id]
+    found = await queries.volume(subject_type, ids, r, "day", [])
+    times = await queries.responses(subject_type, ids, r, [])
+    channels = await WorkspaceQueries(conn, ctx.scope).channels()
+    deleted = {c["channel"] for c in channels if c["deleted"]}
+    periods = r.periods("day")
+    return (
+        sections.interactions(found, periods),
+        sections.volume(found, periods),
+        sections.channels(found, deleted),
+        sections.response_times(times),
+    )

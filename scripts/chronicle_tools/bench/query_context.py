@@ -1,5 +1,5 @@
 """What the timed queries ask about, found in the rebuilt read models: the busiest
-workspace and contact, a sample of contacts weighted as traffic is, cursors deep down a
+workspace, contact and team, a sample of contacts weighted as traffic is, cursors deep down a
 long timeline and a long grid, some conversations."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ class Context:
     contacts: list[str]
     conversations: list[str]
     scope: Scope
+    team: str = ""  # the workspace's busiest team
     since: datetime = field(default_factory=lambda: datetime.now(UTC) - timedelta(days=30))
     deep_cursor: str | None = None
     grid_cursor: str | None = None
@@ -73,8 +74,15 @@ async def build(conn: AsyncConnection) -> Context:
         "ORDER BY md5(conversation_id) LIMIT 200",
         (workspace,),
     )
+    teams = await _column(
+        conn,
+        "SELECT subject_id FROM rm_communication.volume WHERE workspace_id = %s AND "
+        "subject_type = 'team' GROUP BY 1 ORDER BY sum(count) DESC LIMIT 1",
+        (workspace,),
+    )
     scope = Scope(Principal(workspace, "u_17", "admin", (), True))
     ctx = Context(workspace, ranked[0], contacts, conversations, scope, rng=rng)
+    ctx.team = teams[0] if teams else ""
     ctx.deep_cursor = await _deep_timeline_cursor(conn, ctx)
     ctx.grid_cursor = await _deep_grid_cursor(conn, ctx)
     return ctx

@@ -13,16 +13,19 @@ from projections.contacts_report import ContactsReport
 from projections.contacts_report.queries import ContactsReportQueries, ReportFilter
 from projections.contacts_report.tables import (
     CONTACTS,
+    COUNTED,
     COUNTS,
     DAY_COUNTS,
     DAY_USER_COUNTS,
     LOGS,
+    USER_COUNTED,
     USER_COUNTS,
     ZONES,
 )
 from projections.shared.report_range import resolve
 from services.api.scope import Scope
 from services.api.tokens import Principal
+from tests.support.days import assert_days_are_the_buckets_cut
 from tests.support.projector_specs import SAM, START, Given, covers, when_applied
 
 pytestmark = pytest.mark.integration
@@ -146,6 +149,8 @@ async def test_given_a_new_time_zone_then_the_days_are_cut_again_in_it(database_
         ("ws_a", "u_17", "connected", nov[22], 1),
         ("ws_b", "u_17", "added", nov[20], 1),
     ]
+    for rollup in (COUNTED, USER_COUNTED):
+        assert_days_are_the_buckets_cut(database_url, then.model.schema, rollup)
 
 
 async def test_a_report_reads_the_days_in_the_workspace_zone_and_the_buckets_in_another(
