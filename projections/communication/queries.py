@@ -119,7 +119,7 @@ class AnalyticsQueries:
         by_day, day_params = self._where(subject_type, ids, r, channels, days=True)
         by_bucket, bucket_params = self._where(subject_type, ids, r, channels, days=False)
         return (
-            "SELECT kind, direction, channel, date_trunc(%s, day)::date AS period, "
+            "SELECT kind, direction, channel, date_trunc(%s, day::timestamp)::date AS period, "
             f"sum(count)::bigint AS n FROM {DAY_VOLUME} WHERE {by_day} GROUP BY 1, 2, 3, 4 "
             "UNION ALL SELECT kind, direction, channel, "
             "date_trunc(%s, bucket AT TIME ZONE %s)::date AS period, "

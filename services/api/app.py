@@ -20,7 +20,7 @@ from projections.audit_trail.live import AuditTrailStream
 from projections.shared import cursor as cursors
 from projections.timeline.live import TimelineStream
 from services.api import console, exports, problems
-from services.api.deps import no_nul
+from services.api.deps import no_nul, session
 from services.api.live.hub import LiveHub
 from services.api.live.reader import Reader
 from services.api.routes import (
@@ -67,11 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             min_size=1,
             max_size=10,
             open=False,
-            # A query that runs away is cancelled, not left to hold a pooled connection.
-            kwargs={
-                "autocommit": True,
-                "options": f"-c statement_timeout={int(settings.api_statement_timeout * 1000)}",
-            },
+            kwargs=session(settings.api_statement_timeout),
         )
         await pool.open()
         app.state.pool = pool

@@ -26,7 +26,7 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from adapters.settings import Settings
-from services.api.deps import ErrorOut, principal, scope
+from services.api.deps import ErrorOut, principal, scope, session
 from services.api.deps import _bearer as bearer
 from services.api.scope import Scope
 
@@ -50,10 +50,7 @@ def pool(settings: Settings) -> AsyncConnectionPool:
         max_size=size,
         open=False,
         name="exports",
-        kwargs={
-            "autocommit": True,
-            "options": f"-c statement_timeout={int(settings.api_statement_timeout * 1000)}",
-        },
+        kwargs=session(settings.api_statement_timeout),
     )
 
 

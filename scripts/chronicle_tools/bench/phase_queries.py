@@ -18,6 +18,7 @@ import psycopg
 
 from adapters.bus import auth as bus_auth
 from adapters.embedded import free_port
+from adapters.settings import Settings
 from chronicle_tools.bench import query_context
 from chronicle_tools.bench.config import Config
 from chronicle_tools.bench.infra import Infra
@@ -27,6 +28,7 @@ from chronicle_tools.bench.stack import Services
 from chronicle_tools.demo.run import wait_for_api
 from projections.shared import cursor as cursors
 from services.api.app import ROUTERS
+from services.api.deps import session
 from services.api.tokens import create_token
 
 UNAVAILABLE = "not available in this build"
@@ -75,7 +77,9 @@ async def _measure(stores: list[tuple[str, str, str]], token, config: Config, ke
     async with AsyncExitStack() as stack:
         sides = []
         for size, database_url, api in stores:
-            conn = await psycopg.AsyncConnection.connect(database_url, autocommit=True)
+            # set up as the API's pooled connections are (no JIT, its statement timeout)
+            timeout = Settings.model_fields["api_statement_timeout"].default
+            conn = await psycopg.AsyncConnection.connect(database_url, **session(timeout))
             await stack.enter_async_context(conn)
             ctx = await query_context.build(conn)
             headers = {"Authorization": f"Bearer {token(database_url, ctx.workspace)}"}

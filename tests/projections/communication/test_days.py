@@ -31,6 +31,14 @@ OPENED = {**CONV, "channel": "sms", "contact_id": "c_ann"}
 LATE = 14 * 60 + 30  # START + LATE minutes: 23:30 UTC, already the next day in Paris
 
 
+def monday(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def first_of_month(d: date) -> date:
+    return d.replace(day=1)
+
+
 def message(n: int) -> dict:
     return {**CONV, "message_id": f"m_{n}", "body": f"Message {n}"}
 
@@ -98,6 +106,12 @@ async def test_a_report_reads_the_days_in_the_workspace_zone_and_the_buckets_in_
                 for row in found
                 if row["kind"] == "message" and row["direction"] == "inbound"
             )
+            for period, start_of in (("week", monday), ("month", first_of_month)):
+                found = await queries.volume("contact", ["c_ann"], r, period, [])
+                inbound = [row for row in found if row["direction"] == "inbound"]
+                expected = {start_of(d) for d, _ in queries_of[zone]}  # days checked below
+                assert {row["period"] for row in inbound} == expected, (zone, period)
+                assert sum(row["n"] for row in inbound) == 40
             found = await queries.responses("contact", ["c_ann"], r, [])
             responses[zone] = sorted((row["kind"], row["n"], row["total_ms"]) for row in found)
     for zone in ("Asia/Kolkata", "UTC"):
