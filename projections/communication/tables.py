@@ -8,8 +8,6 @@ from projections.shared.tables import Table
 SCHEMA = "rm_communication"
 VOLUME_KEY = "workspace_id, subject_type, subject_id, team_id, bucket, channel, kind, direction"
 RESPONSES_KEY = "workspace_id, subject_type, subject_id, team_id, bucket, channel, kind, bin"
-DAY_VOLUME_KEY = "workspace_id, subject_type, subject_id, team_id, day, channel, kind, direction"
-DAY_RESPONSES_KEY = "workspace_id, subject_type, subject_id, team_id, day, channel, kind, bin"
 
 # Conversations opened, messages and communication activities, per subject (a contact,
 # a team), owning team, 15-minute bucket, channel, kind and direction.
@@ -30,24 +28,6 @@ RESPONSES = Table(
     kind text NOT NULL, bin smallint NOT NULL, count bigint NOT NULL,
     total_ms bigint NOT NULL""",
     constraints=(f"CONSTRAINT responses_key UNIQUE NULLS NOT DISTINCT ({RESPONSES_KEY})",),
-)
-# The same per local day of the zone the workspace has now (projections/shared/days.py).
-DAY_VOLUME = Table(
-    SCHEMA,
-    "day_volume",
-    """workspace_id text NOT NULL, subject_type text NOT NULL, subject_id text NOT NULL,
-    team_id text, day date NOT NULL, channel text NOT NULL,
-    kind text NOT NULL, direction text, count bigint NOT NULL""",
-    constraints=(f"CONSTRAINT day_volume_key UNIQUE NULLS NOT DISTINCT ({DAY_VOLUME_KEY})",),
-)
-DAY_RESPONSES = Table(
-    SCHEMA,
-    "day_responses",
-    """workspace_id text NOT NULL, subject_type text NOT NULL, subject_id text NOT NULL,
-    team_id text, day date NOT NULL, channel text NOT NULL,
-    kind text NOT NULL, bin smallint NOT NULL, count bigint NOT NULL,
-    total_ms bigint NOT NULL""",
-    constraints=(f"CONSTRAINT day_responses_key UNIQUE NULLS NOT DISTINCT ({DAY_RESPONSES_KEY})",),
 )
 ZONES = zones_table(SCHEMA)  # the zone each workspace's days are cut in
 # What the projector keeps between batches: each conversation's contact, owning team and
@@ -86,10 +66,11 @@ TEAMS = Table(
 CONTACTS_MERGED_INTO = CONTACTS.index(
     "contacts_merged_into", "workspace_id, merged_into", where="merged_into IS NOT NULL"
 )
-VOLUME_DAYS = Rollup(VOLUME, DAY_VOLUME, ZONES, VOLUME_KEY)  # checks their columns
-RESPONSE_DAYS = Rollup(RESPONSES, DAY_RESPONSES, ZONES, RESPONSES_KEY, ("count", "total_ms"))
-assert VOLUME_DAYS.day_columns == [k.strip() for k in DAY_VOLUME_KEY.split(",")]
-assert RESPONSE_DAYS.day_columns == [k.strip() for k in DAY_RESPONSES_KEY.split(",")]
+# The same per local day of the zone the workspace has now (projections/shared/days.py):
+# day_volume, day_responses.
+VOLUME_DAYS = Rollup(VOLUME, ZONES, VOLUME_KEY)
+RESPONSE_DAYS = Rollup(RESPONSES, ZONES, RESPONSES_KEY, ("count", "total_ms"))
+DAY_VOLUME, DAY_RESPONSES = VOLUME_DAYS.days, RESPONSE_DAYS.days
 
 
 def ddl(schema: str) -> list[str]:

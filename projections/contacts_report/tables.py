@@ -8,8 +8,6 @@ from projections.shared.tables import Table
 SCHEMA = "rm_contacts_report"
 DIMENSIONS = "workspace_id, metric, bucket, source, channel, team_id"
 USER_DIMENSIONS = "workspace_id, metric, user_id, bucket, source, channel, team_id"
-DAY_DIMENSIONS = "workspace_id, metric, day, source, channel, team_id"
-DAY_USER_DIMENSIONS = "workspace_id, metric, user_id, day, source, channel, team_id"
 
 # The report table: a count per (workspace, metric, 15-minute UTC bucket, source,
 # channel, team), so a report reads rows bounded by its range, never by its contacts.
@@ -28,23 +26,6 @@ USER_COUNTS = Table(
     bucket timestamptz NOT NULL, source text, channel text, team_id text,
     count bigint NOT NULL""",
     constraints=(f"CONSTRAINT user_counts_key UNIQUE NULLS NOT DISTINCT ({USER_DIMENSIONS})",),
-)
-# The same per local day of the zone the workspace has now (projections/shared/days.py).
-DAY_COUNTS = Table(
-    SCHEMA,
-    "day_counts",
-    """workspace_id text NOT NULL, metric text NOT NULL, day date NOT NULL, source text,
-    channel text, team_id text, count bigint NOT NULL""",
-    constraints=(f"CONSTRAINT day_counts_key UNIQUE NULLS NOT DISTINCT ({DAY_DIMENSIONS})",),
-)
-DAY_USER_COUNTS = Table(
-    SCHEMA,
-    "day_user_counts",
-    """workspace_id text NOT NULL, metric text NOT NULL, user_id text NOT NULL,
-    day date NOT NULL, source text, channel text, team_id text, count bigint NOT NULL""",
-    constraints=(
-        f"CONSTRAINT day_user_counts_key UNIQUE NULLS NOT DISTINCT ({DAY_USER_DIMENSIONS})",
-    ),
 )
 ZONES = zones_table(SCHEMA)  # the zone each workspace's days are cut in
 # One row per added / connected / deleted / merged event, the seed's columns.
@@ -78,10 +59,11 @@ INDEXES = (
         "contacts_merged_into", "workspace_id, merged_into", where="merged_into IS NOT NULL"
     ),
 )
-COUNTED = Rollup(COUNTS, DAY_COUNTS, ZONES, DIMENSIONS)  # checks their columns
-USER_COUNTED = Rollup(USER_COUNTS, DAY_USER_COUNTS, ZONES, USER_DIMENSIONS)
-assert COUNTED.day_columns == [d.strip() for d in DAY_DIMENSIONS.split(",")]
-assert USER_COUNTED.day_columns == [d.strip() for d in DAY_USER_DIMENSIONS.split(",")]
+# The same per local day of the zone the workspace has now (projections/shared/days.py):
+# day_counts, day_user_counts.
+COUNTED = Rollup(COUNTS, ZONES, DIMENSIONS)
+USER_COUNTED = Rollup(USER_COUNTS, ZONES, USER_DIMENSIONS)
+DAY_COUNTS, DAY_USER_COUNTS = COUNTED.days, USER_COUNTED.days
 
 
 def ddl(schema: str) -> list[str]:

@@ -38,18 +38,28 @@ def zoned(zones: Table) -> str:
 
 
 class Rollup:
-    """A bucket table (`dimensions` with a `bucket`, then `sums`) and its per-day twin
-    (the same with a `day` for the `bucket`); each has a UNIQUE constraint `<name>_key`
-    over its dimensions."""
+    """A bucket table (`dimensions` with a `bucket`, then `sums`), with a UNIQUE constraint
+    `<name>_key` over its dimensions, and its per-day twin `days` (`day_<name>`: the same
+    columns and key with a `day` for the `bucket`)."""
 
     def __init__(
-        self, buckets: Table, days: Table, zones: Table, dimensions: str, sums: tuple = ("count",)
+        self, buckets: Table, zones: Table, dimensions: str, sums: tuple = ("count",)
     ) -> None:
-        self.buckets, self.days, self.zones, self.sums = buckets, days, zones, sums
+        self.buckets, self.zones, self.sums = buckets, zones, sums
         self.columns = [d.strip() for d in dimensions.split(",")]
         self.day_columns = ["day" if c == "bucket" else c for c in self.columns]
         buckets.names(*self.columns, *sums)  # each is a column: checked at import
-        days.names(*self.day_columns, *sums)
+        name = f"day_{buckets.name}"
+        self.days = Table(
+            buckets.schema,
+            name,
+            ", ".join(
+                "day date NOT NULL" if d.split()[0] == "bucket" else d for d in buckets.definitions
+            ),
+            constraints=(
+                f"CONSTRAINT {name}_key UNIQUE NULLS NOT DISTINCT ({', '.join(self.day_columns)})",
+            ),
+        )
         self.cut = ", ".join(
             "(b.bucket AT TIME ZONE z.zone)::date" if c == "bucket" else f"b.{c}"
             for c in self.columns

@@ -18,3 +18,15 @@ def assert_days_are_the_buckets_cut(database_url: str, schema: str, rollup: Roll
         for a, b in ((days, cut), (cut, days)):
             extra = conn.execute(f"{a} EXCEPT ALL {b}").fetchall()
             assert not extra, f"{rollup.days.name}: {extra}"
+
+
+async def tables_read(conn, sql: str, params, tables: tuple[str, ...]) -> dict[str, bool]:
+    """Which of `tables` the statement read when run ({table: read}): an arm whose
+    one-time filter is false shows in the plan as never executed."""
+    plan = await conn.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
+    read: dict[str, bool] = {}
+    for (line,) in await plan.fetchall():
+        for table in tables:
+            if f" on {table} " in f"{line} ":
+                read[table] = read.get(table, False) or "never executed" not in line
+    return read

@@ -25,7 +25,7 @@ from projections.contacts_report.tables import (
 from projections.shared.report_range import resolve
 from services.api.scope import Scope
 from services.api.tokens import Principal
-from tests.support.days import assert_days_are_the_buckets_cut
+from tests.support.days import assert_days_are_the_buckets_cut, tables_read
 from tests.support.projector_specs import SAM, START, Given, covers, when_applied
 
 pytestmark = pytest.mark.integration
@@ -106,19 +106,6 @@ async def test_given_contacts_renamed_and_merged_then_their_names_and_merges_are
     ]
 
 
-async def explain(conn, queries: ContactsReportQueries, r) -> dict[str, bool]:
-    """Which tables the report's statement read ({table: read}; an arm whose one-time
-    filter is false is never executed)."""
-    sql, params = queries.counts_sql(["added"], r, ReportFilter(), None)
-    cur = await conn.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
-    read = {}
-    for (line,) in await cur.fetchall():
-        for table in ("day_counts", "counts"):
-            if f" on {table} " in f"{line} ":
-                read[table] = read.get(table, False) or "never executed" not in line
-    return read
-
-
 @covers(W.TimeZoneChanged)
 async def test_given_a_new_time_zone_then_the_days_are_cut_again_in_it(database_url):
     late_utc = 14 * 60 + 30  # 23:30 UTC: already the next day in Paris
@@ -172,7 +159,8 @@ async def test_a_report_reads_the_days_in_the_workspace_zone_and_the_buckets_in_
                 (row["day"], row["source"], row["n"])
                 for row in await queries.counts(["added"], r, ReportFilter(), None)
             )
-            read = await explain(conn, queries, r)
+            sql, params = queries.counts_sql(["added"], r, ReportFilter(), None)
+            read = await tables_read(conn, sql, params, ("day_counts", "counts"))
             days = zone == "Asia/Kolkata"
             assert read == {"day_counts": days, "counts": not days}, (zone, read)
     kolkata = [((START + timedelta(minutes=45 * n)).astimezone(ZoneInfo("Asia/Kolkata")).date(),
