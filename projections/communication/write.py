@@ -12,7 +12,6 @@ from projections.communication.tables import (
     RESPONSE_DAYS,
     TEAMS,
     VOLUME_DAYS,
-    ZONES,
 )
 from projections.engine.bulk import insert_many
 from projections.shared.days import rezone
@@ -71,4 +70,4 @@ async def write(cur: AsyncCursor, s: str, batch: Batch) -> None:
     if batch.responses:
         await RESPONSE_DAYS.add(cur, s, [(*key, n, ms) for key, (n, ms) in batch.responses.items()])
     # after the batch's counts, which are cut again too
-    await rezone(cur, ZONES, s, batch.zones, VOLUME_DAYS, RESPONSE_DAYS)
+    await rezone(cur, s, batch.zones, VOLUME_DAYS, RESPONSE_DAYS)

@@ -31,7 +31,6 @@ from projections.contacts_report.tables import (
     COUNTED,
     LOGS,
     USER_COUNTED,
-    ZONES,
     ddl,
 )
 from projections.engine.base import Recorded
@@ -147,7 +146,7 @@ class ContactsReport(Model):
         await COUNTED.add(cur, s, [(*key, n) for key, n in b.counts.items()])
         await USER_COUNTED.add(cur, s, [(*key, n) for key, n in b.user_counts.items()])
         # after the batch's counts, which are cut again too
-        await rezone(cur, ZONES, s, b.zones, COUNTED, USER_COUNTED)
+        await rezone(cur, s, b.zones, COUNTED, USER_COUNTED)
 
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
         """Names are the only personal data here (a log's user is a colleague): each

@@ -29,12 +29,17 @@ def zones_table(schema: str) -> Table:
     )
 
 
+def _zone_of(zones: str, workspace: str) -> str:
+    """SQL: the zone the days of `workspace` (an SQL expression) are cut in."""
+    return (
+        f"coalesce((SELECT time_zone FROM {zones} WHERE workspace_id = {workspace}), "
+        f"'{DEFAULT_TIME_ZONE}')"
+    )
+
+
 def zoned(zones: Table) -> str:
     """SQL, true when the days of workspace `%s` are cut in zone `%s` (two parameters)."""
-    return (
-        f"(SELECT coalesce((SELECT time_zone FROM {zones} WHERE workspace_id = %s), "
-        f"'{DEFAULT_TIME_ZONE}') = %s)"
-    )
+    return f"(SELECT {_zone_of(str(zones), '%s')} = %s)"
 
 
 class Rollup:
@@ -66,14 +71,12 @@ class Rollup:
         )
         self.group = ", ".join(str(n + 1) for n in range(len(self.columns)))
         self.summed = ", ".join(f"sum(b.{s})" for s in sums)
+        self._add_sql: dict[str, str] = {}  # by schema: built once, not every batch
 
     def zone_join(self, schema: str) -> str:
         """Joins each bucket row `b` to its workspace's zone `z.zone`."""
-        return (
-            f"CROSS JOIN LATERAL (SELECT coalesce((SELECT time_zone FROM "
-            f"{self.zones.at(schema)} WHERE workspace_id = b.workspace_id), "
-            f"'{DEFAULT_TIME_ZONE}') AS zone) z"
-        )
+        zone = _zone_of(self.zones.at(schema), "b.workspace_id")
+        return f"CROSS JOIN LATERAL (SELECT {zone} AS zone) z"
 
     def _upsert(self, table: Table, schema: str, columns: list[str]) -> str:
         added = ", ".join(f"{s} = {table.name}.{s} + EXCLUDED.{s}" for s in self.sums)
@@ -83,6 +86,11 @@ class Rollup:
         )
 
     def add_sql(self, schema: str) -> str:
+        if schema not in self._add_sql:
+            self._add_sql[schema] = self._build_add_sql(schema)
+        return self._add_sql[schema]
+
+    def _build_add_sql(self, schema: str) -> str:
         typed = {d.split()[0]: d.split()[1] for d in self.buckets.definitions}
         types = ", ".join(f"{c} {typed[c]}" for c in self.columns)
         sums = ", ".join(f"{s} {typed[s]}" for s in self.sums)
@@ -119,13 +127,15 @@ class Rollup:
         )
 
 
-async def rezone(cur: AsyncCursor, zones: Table, schema: str, changed: dict, *rollups) -> None:
-    """Workspaces' new zones (`changed`: workspace -> zone) and their days cut again."""
+async def rezone(cur: AsyncCursor, schema: str, changed: dict, *rollups: Rollup) -> None:
+    """Workspaces' new zones (`changed`: workspace -> zone), in the rollups' zones table,
+    and their days cut again."""
     if changed:
-        await cur.executemany(
-            f"INSERT INTO {zones.at(schema)} VALUES (%s, %s) ON CONFLICT (workspace_id) "
-            "DO UPDATE SET time_zone = EXCLUDED.time_zone",
-            list(changed.items()),
-        )
+        for zones in sorted({rollup.zones.at(schema) for rollup in rollups}):
+            await cur.executemany(
+                f"INSERT INTO {zones} VALUES (%s, %s) ON CONFLICT (workspace_id) "
+                "DO UPDATE SET time_zone = EXCLUDED.time_zone",
+                list(changed.items()),
+            )
         for rollup in rollups:
             await rollup.recut(cur, schema, sorted(changed))

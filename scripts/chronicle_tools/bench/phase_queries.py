@@ -74,11 +74,11 @@ async def _measure(stores: list[tuple[str, str, str]], token, config: Config, ke
     figures: list[Figure] = []
     # The deep pages' cursors are made here, so sealed with the APIs' key (their data folders')
     cursors.configure(key)
+    # connections set up as the API's pooled ones are (no JIT, its statement timeout)
+    timeout = Settings.model_fields["api_statement_timeout"].default
     async with AsyncExitStack() as stack:
         sides = []
         for size, database_url, api in stores:
-            # set up as the API's pooled connections are (no JIT, its statement timeout)
-            timeout = Settings.model_fields["api_statement_timeout"].default
             conn = await psycopg.AsyncConnection.connect(database_url, **session(timeout))
             await stack.enter_async_context(conn)
             ctx = await query_context.build(conn)

@@ -70,8 +70,8 @@ async def contact_log(conn, ctx: Context):
 
     r, f = resolve("UTC", "last_30_days"), ReportFilter()
     found, more = await ContactLogQueries(conn, ctx.scope).page("added", r, f, None, 100)
-    total = await ContactsReportQueries(conn, ctx.scope).total("added", r, f, None) if more else 0
-    return found, total or len(found)
+    queries = ContactsReportQueries(conn, ctx.scope)
+    return found, await queries.total("added", r, f, None) if more else len(found)
 
 
 async def analytics(conn, ctx: Context, subject_type: str, subject_id: str):
