@@ -265,9 +265,12 @@ async def test_live_feeds_show_email_channel_conversations_without_their_content
             LiveStream(api, "/v1/activities/live") as grid,
         ):
             await publish_all(settings.nats_url, [*rest, story.note("a_note", "The end")])
-            entries = await timeline.wait_for(len(rest) + 1)
+            # each envelope's entry, a contact.connected at each conversation's first
+            # message (two), and the note last
+            entries = await timeline.wait_for(len(rest) + 3)
             trail_entries = await trail.wait_for(3)  # two messages, the interaction
             rows = await grid.wait_for(3, "activity")  # the email, the interaction, the note
+    assert len(entries) == len(rest) + 3
     assert [e.json["details"].get("activity_id") for e in entries][-1] == "a_note"
     assert {e.data: leaked(e.json) for e in entries + trail_entries + rows if leaked(e.json)} == {}
     assert {e.json["summary"] for e in trail_entries} == {HIDDEN}
