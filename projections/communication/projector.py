@@ -44,7 +44,8 @@ CONTACT_STATUS = {Contact.Added: "active", Contact.Deleted: "deleted", Contact.M
 
 class Communication(Model):
     name = "communication"
-    version = 2  # 2: counts per local day of the workspace's zone
+    version = 3  # 2: counts per local day of the workspace's zone; 3: merged contacts'
+    # counts also under the contacts they are merged into (merges.py)
     cost = 4.3  # CPU seconds per 200k events of a rebuild (relative: engine/together.py)
 
     def tables(self) -> list[str]:
@@ -72,6 +73,8 @@ class Communication(Model):
         merged_into = getattr(r.event, "primary_contact_id", None)
         status = CONTACT_STATUS[type(r.event)]
         b.contacts.append((r.meta.workspace_id, r.event.contact_id, status, merged_into))
+        if merged_into:
+            b.merges.append((r.meta.workspace_id, r.event.contact_id, merged_into))
 
     @handles(C.Opened)
     def opened(self, b: Batch, r: Recorded) -> None:

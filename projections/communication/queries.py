@@ -12,6 +12,7 @@ from projections.communication.tables import (
     CONTACTS,
     DAY_RESPONSES,
     DAY_VOLUME,
+    MERGES,
     RESPONSES,
     TEAMS,
     VOLUME,
@@ -51,26 +52,25 @@ class AnalyticsQueries:
             found = [{"status": "unknown", "merged_into": None}]
         merged = await rows(
             self.conn,
-            f"WITH RECURSIVE ids(id) AS (SELECT %s::text UNION SELECT c.contact_id FROM "
-            f"{CONTACTS} c JOIN ids ON c.workspace_id = %s AND c.merged_into = ids.id) "
-            "SELECT id FROM ids",
-            (contact_id, ws),
+            f"SELECT merged_contact_id FROM {MERGES} WHERE workspace_id = %s AND contact_id = %s",
+            (ws, contact_id),
         )
-        includes = sorted(r["id"] for r in merged)
-        if self.scope.team_limited and not await self._visible(includes):
+        includes = sorted([contact_id, *(r["merged_contact_id"] for r in merged)])
+        if self.scope.team_limited and not await self._visible(contact_id, includes):
             return None
         return {**found[0], "includes": includes}
 
-    async def _visible(self, contact_ids: list[str]) -> bool:
-        """Has any of these contacts a row the caller may see?"""
-        if await TimelineQueries(self.conn, self.scope).exists("contact", contact_ids):
+    async def _visible(self, contact_id: str, includes: list[str]) -> bool:
+        """Has the contact, or any contact merged into it (`includes`), a row the caller
+        may see? (The contact's counts hold those of its merged contacts.)"""
+        if await TimelineQueries(self.conn, self.scope).exists("contact", includes):
             return True
         where, params = self.scope.where()
         found = await rows(
             self.conn,
             f"SELECT 1 FROM {VOLUME} WHERE {where} AND subject_type = 'contact' "
-            "AND subject_id = ANY(%s) LIMIT 1",
-            (*params, contact_ids),
+            "AND subject_id = %s LIMIT 1",
+            (*params, contact_id),
         )
         return bool(found)
 
@@ -86,9 +86,10 @@ class AnalyticsQueries:
         return bool(found)
 
     def _where(
-        self, subject_type: str, ids: list[str], r: ReportRange, channels: list[str], days: bool
+        self, subject_type: str, subject_id: str, r: ReportRange, channels: list[str], days: bool
     ) -> tuple[str, list]:
-        """The rows of the subjects in the range: by day (the day tables, when the days of
+        """The rows of the subject in the range (a contact's hold those of the contacts
+        merged into it): by day (the day tables, when the days of
         the workspace are cut in the range's zone) or by bucket (otherwise)."""
         where, params = self.scope.where()
         zone = [self.scope.workspace_id, r.time_zone]
@@ -98,26 +99,27 @@ class AnalyticsQueries:
         else:
             where = f"NOT {zoned(ZONES)} AND {where} AND bucket >= %s AND bucket < %s"
             params = [*zone, *params, r.start, r.end]
-        where += " AND subject_type = %s AND subject_id = ANY(%s)"
-        params += [subject_type, ids]
+        where += " AND subject_type = %s AND subject_id = %s"
+        params += [subject_type, subject_id]
         if channels:
             where += " AND channel = ANY(%s)"
             params.append(channels)
         return where, params
 
     async def volume(
-        self, subject_type: str, ids: list[str], r: ReportRange, period: str, channels: list[str]
+        self, subject_type: str, subject_id: str, r: ReportRange, period: str, channels: list[str]
     ) -> list[dict]:
         """(kind, direction, channel, period start, n) in the range."""
-        return await rows(self.conn, *self.volume_sql(subject_type, ids, r, period, channels))
+        sql = self.volume_sql(subject_type, subject_id, r, period, channels)
+        return await rows(self.conn, *sql)
 
     def volume_sql(
-        self, subject_type: str, ids: list[str], r: ReportRange, period: str, channels: list[str]
+        self, subject_type: str, subject_id: str, r: ReportRange, period: str, channels: list[str]
     ) -> tuple[str, list]:
         """The statement of `volume`: one arm reads the days, the other the buckets, and
         only the one whose one-time filter holds is executed."""
-        by_day, day_params = self._where(subject_type, ids, r, channels, days=True)
-        by_bucket, bucket_params = self._where(subject_type, ids, r, channels, days=False)
+        by_day, day_params = self._where(subject_type, subject_id, r, channels, days=True)
+        by_bucket, bucket_params = self._where(subject_type, subject_id, r, channels, days=False)
         return (
             "SELECT kind, direction, channel, date_trunc(%s, day::timestamp)::date AS period, "
             f"sum(count)::bigint AS n FROM {DAY_VOLUME} WHERE {by_day} GROUP BY 1, 2, 3, 4 "
@@ -128,11 +130,11 @@ class AnalyticsQueries:
         )
 
     async def responses(
-        self, subject_type: str, ids: list[str], r: ReportRange, channels: list[str]
+        self, subject_type: str, subject_id: str, r: ReportRange, channels: list[str]
     ) -> list[dict]:
         """(kind, bin, n, total_ms) in the range."""
-        by_day, day_params = self._where(subject_type, ids, r, channels, days=True)
-        by_bucket, bucket_params = self._where(subject_type, ids, r, channels, days=False)
+        by_day, day_params = self._where(subject_type, subject_id, r, channels, days=True)
+        by_bucket, bucket_params = self._where(subject_type, subject_id, r, channels, days=False)
         sums = "sum(count)::bigint AS n, sum(total_ms)::bigint AS total_ms"
         return await rows(
             self.conn,

@@ -83,6 +83,7 @@ class Batch:
         self.activities: dict[tuple, ActivityState] = activities
         self.touched_activities: set[tuple] = set()
         self.contacts: list[tuple] = []
+        self.merges: list[tuple[str, str, str]] = []  # (workspace, merged, primary), in order
         self.teams: set[tuple[str, str]] = set()
         self.volume: dict[tuple, int] = {}
         self.responses: dict[tuple, list[int]] = {}

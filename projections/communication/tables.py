@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from projections.shared.days import Rollup, zones_table
+from projections.shared.days import AlsoUnder, Rollup, zones_table
 from projections.shared.tables import Table
 
 SCHEMA = "rm_communication"
@@ -48,7 +48,7 @@ ACTIVITIES = Table(
     direction text, deleted boolean NOT NULL""",
     key="workspace_id, activity_id",
 )
-# Contacts' status and merges (a contact's report includes the contacts merged into it).
+# Contacts' status and the contact each was merged into (shown in a report's subject).
 CONTACTS = Table(
     SCHEMA,
     "contacts",
@@ -63,13 +63,28 @@ TEAMS = Table(
     "workspace_id text NOT NULL, team_id text NOT NULL",
     key="workspace_id, team_id",
 )
-CONTACTS_MERGED_INTO = CONTACTS.index(
-    "contacts_merged_into", "workspace_id, merged_into", where="merged_into IS NOT NULL"
+# Every contact merged into another, however indirectly: a row per pair (a merged into b,
+# then b into c: (b, a), (c, a), (c, b)). A merged contact's counts are counted under each
+# contact it is merged into as well (merges.py), so a report reads one contact's rows.
+MERGES = Table(
+    SCHEMA,
+    "merges",
+    "workspace_id text NOT NULL, contact_id text NOT NULL, merged_contact_id text NOT NULL",
+    key="workspace_id, contact_id, merged_contact_id",
+)
+MERGES_UP = MERGES.index("merges_up", "workspace_id, merged_contact_id, contact_id")
+# A contact's rows are counted under every contact it is merged into as well (merges.py).
+ABOVE = AlsoUnder(
+    lambda schema: (
+        f"JOIN {MERGES.at(schema)} g ON v.subject_type = 'contact' AND "
+        "g.workspace_id = v.workspace_id AND g.merged_contact_id = v.subject_id"
+    ),
+    {"subject_id": "g.contact_id"},
 )
 # The same per local day of the zone the workspace has now (projections/shared/days.py):
 # day_volume, day_responses.
-VOLUME_DAYS = Rollup(VOLUME, ZONES, VOLUME_KEY)
-RESPONSE_DAYS = Rollup(RESPONSES, ZONES, RESPONSES_KEY, ("count", "total_ms"))
+VOLUME_DAYS = Rollup(VOLUME, ZONES, VOLUME_KEY, also=ABOVE)
+RESPONSE_DAYS = Rollup(RESPONSES, ZONES, RESPONSES_KEY, ("count", "total_ms"), also=ABOVE)
 DAY_VOLUME, DAY_RESPONSES = VOLUME_DAYS.days, RESPONSE_DAYS.days
 
 
@@ -78,6 +93,7 @@ def ddl(schema: str) -> list[str]:
               CONTACTS)  # fmt: skip
     return [
         *(t.create(schema) for t in tables),
-        CONTACTS_MERGED_INTO.create(schema),
+        MERGES.create(schema),
+        MERGES_UP.create(schema),
         TEAMS.create(schema),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from psycopg import AsyncCursor
 
+from projections.communication import merges
 from projections.communication.state import Batch
 from projections.communication.tables import (
     ACTIVITIES,
@@ -62,9 +63,12 @@ async def write(cur: AsyncCursor, s: str, batch: Batch) -> None:
             f"INSERT INTO {TEAMS.at(s)} VALUES (%s, %s) ON CONFLICT DO NOTHING",
             sorted(batch.teams),
         )
+    if batch.merges:  # before the batch's own counts are added (merges.py)
+        await merges.record(cur, s, batch.merges)
+        await merges.add_merged_counts(cur, s, {(ws, m) for ws, m, _ in batch.merges})
     # A count that comes back to zero is written too (and its day's): a rebuild that sees
     # an activity logged and deleted in one batch writes the same zero row the live one
-    # ends with.
+    # ends with. Each contact's counts are added under the contacts it is merged into too.
     if batch.volume:
         await VOLUME_DAYS.add(cur, s, [(*key, n) for key, n in batch.volume.items()])
     if batch.responses:

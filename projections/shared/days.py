@@ -14,6 +14,9 @@ the buckets, and `zoned` lets one statement choose, so both give the same number
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import msgspec
 from psycopg import AsyncCursor
 
@@ -42,15 +45,30 @@ def zoned(zones: Table) -> str:
     return f"(SELECT {_zone_of(str(zones), '%s')} = %s)"
 
 
+@dataclass(frozen=True)
+class AlsoUnder:
+    """Every row added is also added under other keys: `join(schema)` is SQL joining the
+    rows (`v`) to what gives those keys, `replace` the SQL of the columns that change."""
+
+    join: Callable[[str], str]
+    replace: dict[str, str]
+
+
 class Rollup:
     """A bucket table (`dimensions` with a `bucket`, then `sums`), with a UNIQUE constraint
     `<name>_key` over its dimensions, and its per-day twin `days` (`day_<name>`: the same
-    columns and key with a `day` for the `bucket`)."""
+    columns and key with a `day` for the `bucket`); with `also`, each row added counts
+    under the keys it gives as well."""
 
     def __init__(
-        self, buckets: Table, zones: Table, dimensions: str, sums: tuple = ("count",)
+        self,
+        buckets: Table,
+        zones: Table,
+        dimensions: str,
+        sums: tuple = ("count",),
+        also: AlsoUnder | None = None,
     ) -> None:
-        self.buckets, self.zones, self.sums = buckets, zones, sums
+        self.buckets, self.zones, self.sums, self.also = buckets, zones, sums, also
         self.columns = [d.strip() for d in dimensions.split(",")]
         self.day_columns = ["day" if c == "bucket" else c for c in self.columns]
         buckets.names(*self.columns, *sums)  # each is a column: checked at import
@@ -96,9 +114,16 @@ class Rollup:
         sums = ", ".join(f"{s} {typed[s]}" for s in self.sums)
         to_buckets = self._upsert(self.buckets, schema, self.columns)
         to_days = self._upsert(self.days, schema, self.day_columns)
+        given = f"SELECT * FROM json_to_recordset(%s::json) AS d({types}, {sums})"
+        if self.also:
+            given = (
+                f"WITH given AS MATERIALIZED ({given}) SELECT {', '.join(self.columns)}, "
+                f"{', '.join(f'sum({s}) AS {s}' for s in self.sums)} FROM (SELECT * FROM given "
+                f"UNION ALL {self._picked(self.columns, 'given v ' + self.also.join(schema))}"
+                f") u GROUP BY {self.group}"
+            )
         return (
-            f"WITH b AS MATERIALIZED (SELECT * FROM json_to_recordset(%s::json) "
-            f"AS d({types}, {sums})), "
+            f"WITH b AS MATERIALIZED ({given}), "
             f"counted AS ({to_buckets.format(rows='SELECT * FROM b')}) "
             + to_days.format(
                 rows=f"SELECT {self.cut}, {self.summed} FROM b {self.zone_join(schema)} "
@@ -114,6 +139,26 @@ class Rollup:
             found = [dict(zip(names, row, strict=True)) for row in rows]
             text = msgspec.json.encode(found).decode()
             await reader(cur).execute(self.add_sql(schema), (text,))
+
+    def _picked(self, columns: list[str], source: str) -> str:
+        """SQL: the rows of `source` (`v`, joined as `also` joins) under the keys `also`
+        gives, not yet summed."""
+        replace = self.also.replace if self.also else {}
+        picked = ", ".join(f"{replace[c]} AS {c}" if c in replace else f"v.{c}" for c in columns)
+        return f"SELECT {picked}, {', '.join(f'v.{s}' for s in self.sums)} FROM {source}"
+
+    async def add_also(self, cur: AsyncCursor, schema: str, where: str, params: list) -> None:
+        """The rows already counted where `where` holds (SQL over `v`), added again under
+        the keys `also` gives them now, in both tables. Each table's statement reads it as
+        it was before the statement, so what it adds is not read again."""
+        assert self.also, "a rollup without `also`"
+        for table, columns in ((self.buckets, self.columns), (self.days, self.day_columns)):
+            source = f"{table.at(schema)} v {self.also.join(schema)} WHERE {where}"
+            rows = (
+                f"SELECT {', '.join(columns)}, {', '.join(f'sum({s})' for s in self.sums)} "
+                f"FROM ({self._picked(columns, source)}) u GROUP BY {self.group}"
+            )
+            await cur.execute(self._upsert(table, schema, columns).format(rows=rows), params)
 
     async def recut(self, cur: AsyncCursor, schema: str, workspaces: list[str]) -> None:
         """The days of `workspaces` cut again from their buckets, in their zones now."""

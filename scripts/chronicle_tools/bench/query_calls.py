@@ -84,12 +84,11 @@ async def analytics(conn, ctx: Context, subject_type: str, subject_id: str):
 
     queries, r = AnalyticsQueries(conn, ctx.scope), resolve("UTC", "last_30_days")
     if subject_type == "contact":
-        ids = (await queries.contact(subject_id))["includes"]
+        assert (await queries.contact(subject_id))["includes"]
     else:
         assert await queries.team_visible(subject_id)
-        ids = [subject_id]
-    found = await queries.volume(subject_type, ids, r, "day", [])
-    times = await queries.responses(subject_type, ids, r, [])
+    found = await queries.volume(subject_type, subject_id, r, "day", [])
+    times = await queries.responses(subject_type, subject_id, r, [])
     channels = await WorkspaceQueries(conn, ctx.scope).channels()
     deleted = {c["channel"] for c in channels if c["deleted"]}
     periods = r.periods("day")

@@ -26,14 +26,13 @@ async def _report(
     conn: Conn,
     scope: CallerScope,
     subject: dict,
-    ids: list[str],
     r: ReportRange,
     period: str,
     channel: list[str],
 ) -> dict:
     queries = AnalyticsQueries(conn, scope)
-    found = await queries.volume(subject["type"], ids, r, period, channel)
-    times = await queries.responses(subject["type"], ids, r, channel)
+    found = await queries.volume(subject["type"], subject["id"], r, period, channel)
+    times = await queries.responses(subject["type"], subject["id"], r, channel)
     deleted = {c["channel"] for c in await WorkspaceQueries(conn, scope).channels() if c["deleted"]}
     periods = r.periods(period)
     return {
@@ -65,7 +64,7 @@ async def contact_analytics(
     if contact is None:
         raise not_found("contact", contact_id)
     subject = {"type": "contact", "id": contact_id, **contact}
-    return await _report(conn, scope, subject, contact["includes"], r, period, channel)
+    return await _report(conn, scope, subject, r, period, channel)
 
 
 @router.get(
@@ -85,4 +84,4 @@ async def team_analytics(
     if not await AnalyticsQueries(conn, scope).team_visible(team_id):
         raise not_found("team", team_id)
     subject = {"type": "team", "id": team_id, "includes": [team_id]}
-    return await _report(conn, scope, subject, [team_id], r, period, channel)
+    return await _report(conn, scope, subject, r, period, channel)

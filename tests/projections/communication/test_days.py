@@ -91,23 +91,23 @@ async def test_a_report_reads_the_days_in_the_workspace_zone_and_the_buckets_in_
         queries = AnalyticsQueries(conn, Scope(Principal("ws_a", "u_17", "admin")))
         for zone in ("Asia/Kolkata", "UTC"):
             r = resolve(zone, "custom", date(2026, 11, 19), date(2026, 11, 22))
-            sql, params = queries.volume_sql("contact", ["c_ann"], r, "day", [])
+            sql, params = queries.volume_sql("contact", "c_ann", r, "day", [])
             read = await tables_read(conn, sql, params, ("day_volume", "volume"))
             days = zone == "Asia/Kolkata"
             assert read == {"day_volume": days, "volume": not days}, (zone, read)
-            found = await queries.volume("contact", ["c_ann"], r, "day", [])
+            found = await queries.volume("contact", "c_ann", r, "day", [])
             queries_of[zone] = sorted(
                 (row["period"], row["n"])
                 for row in found
                 if row["kind"] == "message" and row["direction"] == "inbound"
             )
             for period, start_of in (("week", monday), ("month", first_of_month)):
-                found = await queries.volume("contact", ["c_ann"], r, period, [])
+                found = await queries.volume("contact", "c_ann", r, period, [])
                 inbound = [row for row in found if row["direction"] == "inbound"]
                 expected = {start_of(d) for d, _ in queries_of[zone]}  # days checked below
                 assert {row["period"] for row in inbound} == expected, (zone, period)
                 assert sum(row["n"] for row in inbound) == 40
-            found = await queries.responses("contact", ["c_ann"], r, [])
+            found = await queries.responses("contact", "c_ann", r, [])
             responses[zone] = sorted((row["kind"], row["n"], row["total_ms"]) for row in found)
     for zone in ("Asia/Kolkata", "UTC"):
         at = [(START + timedelta(minutes=45 * n + 1)).astimezone(ZoneInfo(zone)).date()
