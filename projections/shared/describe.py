@@ -21,10 +21,11 @@ def data_of(event: Any) -> dict[str, Any]:
     return msgspec.to_builtins({k: v for k, v in vars(event).items() if k not in ENVELOPE_FIELDS})
 
 
-def common_columns(recorded: Recorded) -> tuple:
-    """(occurred_at, recorded_at, type, actor type/id/name, team, summary, details json)."""
+def common_columns(recorded: Recorded, data: dict[str, Any] | None = None) -> tuple:
+    """(occurred_at, recorded_at, type, actor type/id/name, team, summary, details json);
+    `data`: the event's, when the caller has it already."""
     meta = recorded.meta
-    data = data_of(recorded.event)
+    data = data_of(recorded.event) if data is None else data
     return (
         meta.occurred_at,
         recorded.event.timestamp,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from domain.activity import Activity
@@ -41,24 +42,26 @@ def category(r: Recorded) -> str:
     return r.type.split(".", 1)[0]
 
 
-def _words(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [w for v in value.values() for w in _words(v)]
-    if isinstance(value, list | tuple):
-        return [w for v in value for w in _words(v)]
-    return []
+def _words(data: dict[str, Any]) -> list[str]:
+    """Every text in `data` (plain JSON values), in order: depth first, without recursion
+    (this runs for every entry)."""
+    found: list[str] = []
+    pending: list[Any] = [data]
+    while pending:
+        value = pending.pop()
+        kind = type(value)
+        if kind is str:
+            found.append(value)
+        elif kind is dict:
+            pending.extend(reversed(value.values()))
+        elif kind is list or kind is tuple:
+            pending.extend(reversed(value))
+    return found
 
 
 class Row(list):
-    """One entry: the values of every column of ENTRIES, in order (what the INSERT takes)."""
-
-    def __getattr__(self, name: str):
-        try:
-            return self[_INDEX[name]]
-        except KeyError:
-            raise AttributeError(name) from None
+    """One entry: the values of every column of ENTRIES, in order (what the INSERT takes);
+    each column is an attribute too (`row.subject_id`)."""
 
     def set(self, name: str, value) -> None:
         self[_INDEX[name]] = value
@@ -76,9 +79,15 @@ class Row(list):
         return self.category not in NOT_COUNTED and self.type != UNCOUNTED_TYPE
 
 
-def search_text(r: Recorded, summary: str) -> str:
-    """What the timeline's search looks in: the summary and every text of the event."""
-    return " ".join([summary, *_words(data_of(r.event))]).lower()
+for _name, _i in _INDEX.items():  # read by index in C: entries are read millions of times
+    assert not hasattr(Row, _name), _name
+    setattr(Row, _name, property(itemgetter(_i)))
+
+
+def search_text(r: Recorded, summary: str, data: dict[str, Any] | None = None) -> str:
+    """What the timeline's search looks in: the summary and every text of the event
+    (`data`: the event's, when the caller has it already)."""
+    return " ".join([summary, *_words(data_of(r.event) if data is None else data)]).lower()
 
 
 def row(
@@ -90,10 +99,11 @@ def row(
     kind: str | None = None,
     channel: str | None = None,
 ) -> Row:
-    common = dict(zip(ENTRIES.columns[len(_OWN) :], common_columns(r), strict=True))
+    data = data_of(r.event)
+    common = dict(zip(ENTRIES.columns[len(_OWN) :], common_columns(r, data), strict=True))
     if team_id is not None:
         common["team_id"] = team_id
-    search = search_text(r, common["summary"])
+    search = search_text(r, common["summary"], data)
     link_type, link_id = link or (None, None)
     own = (
         r.meta.workspace_id,
