@@ -17,6 +17,7 @@ from psycopg import AsyncCursor
 from domain.activity import Activity
 from domain.conversation import Conversation
 from domain.conversation.ownership import Owner
+from projections.activity_grid.deferred import DeferredChanges
 from projections.activity_grid.tables import CONTACTS, CONVERSATIONS
 from projections.engine.base import Recorded, reader
 from projections.shared.tables import Table
@@ -32,8 +33,8 @@ OWNER = "conversation_id, contact_id, agent_id, team_id, channel"  # a conversat
 
 
 class GridLookup:
-    def __init__(self, schema: str) -> None:
-        self.schema = schema
+    def __init__(self, schema: str, deferred: DeferredChanges) -> None:
+        self.schema, self.deferred = schema, deferred
         # [contact, agent, team, channel]; None: no row
         self.conversations: dict[Key, list | None] = {}
         self.names: dict[Key, str | None] = {}
@@ -70,6 +71,7 @@ class GridLookup:
     async def _rows(self, cur: AsyncCursor, columns: str, table: Table, keys: set[Key]) -> list:
         if not keys:
             return []
+        await self.deferred.flush(cur)  # the tables as the events so far left them
         columns = table.names(*(c.strip() for c in columns.split(",")))
         id_column = columns.split(",", 1)[0]
         workspaces, ids = (list(c) for c in zip(*keys, strict=True))

@@ -3,8 +3,8 @@
 Rows come from logged activities (incl. tickets and widget chats), and from closed
 interactions (source `interaction`, with the conversation's first message, contact,
 agent and owning team). Names are kept current from contact events, so the contact
-filter finds a renamed contact. New rows wait for the batch's end (pending.py); the
-statements that change stored rows run as they come.
+filter finds a renamed contact. New rows wait for the batch's end (pending.py), and so do
+the changes to stored rows but deletions (deferred.py).
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from domain.activity import Activity
 from domain.contact import Contact
 from domain.conversation import Conversation
 from domain.conversation.ownership import owner_after
+from projections.activity_grid.deferred import DeferredChanges
 from projections.activity_grid.erasure import erase
 from projections.activity_grid.lookup import GridLookup
 from projections.activity_grid.pending import PendingRows
 from projections.activity_grid.rows import activity_row, interaction_row
-from projections.activity_grid.tables import ACTIVITIES, CONVERSATIONS, TRIGRAM, ddl
+from projections.activity_grid.tables import ACTIVITIES, TRIGRAM, ddl
 from projections.engine.base import Recorded
 from projections.shared.erasure import name_given, names
 from projections.shared.handlers import Model, handles
@@ -34,6 +35,7 @@ class Batch:
     cur: AsyncCursor
     lookup: GridLookup
     pending: PendingRows
+    deferred: DeferredChanges
 
 
 class ActivityGrid(Model):
@@ -53,11 +55,13 @@ class ActivityGrid(Model):
         return ddl(self.schema)
 
     async def begin(self, cur: AsyncCursor, events: Sequence[Recorded]) -> Batch:
-        lookup = GridLookup(self.schema)
+        deferred = DeferredChanges(self.schema)
+        lookup = GridLookup(self.schema, deferred)
         await lookup.load(cur, events)
-        return Batch(cur, lookup, PendingRows(self.schema))
+        return Batch(cur, lookup, PendingRows(self.schema), deferred)
 
     async def end(self, cur: AsyncCursor, b: Batch) -> None:
+        await b.deferred.flush(cur)  # before the new rows: renames change stored rows only
         await b.pending.flush(cur)
 
     async def erase(self, cur: AsyncCursor, erasure: Recorded) -> None:
@@ -70,23 +74,13 @@ class ActivityGrid(Model):
         key, name = (r.meta.workspace_id, r.event.contact_id), name_given(r)
         b.lookup.renamed(key, name)
         b.pending.rename(key, name, r.position)
-        await b.cur.execute(
-            # NOT deleted: the rows the grid shows, found by activities_contact_id
-            # (a partial index) instead of a scan of the workspace's activities
-            f"UPDATE {ACTIVITIES.at(self.schema)} SET contact_name = %s, changed_position = %s "
-            "WHERE workspace_id = %s AND contact_id = %s AND NOT deleted",
-            (name, r.position, *key),
-        )
+        b.deferred.rename(key, name, r.position)
 
     @handles(Conversation.Opened)
     async def opened(self, b: Batch, r: Recorded) -> None:
         ws, e = r.meta.workspace_id, r.event
         b.lookup.opened((ws, e.conversation_id), e.contact_id, r.meta.team_id, e.channel)
-        await b.cur.execute(
-            f"INSERT INTO {CONVERSATIONS.at(self.schema)} VALUES (%s, %s, %s, NULL, %s, %s) "
-            "ON CONFLICT DO NOTHING",
-            (ws, e.conversation_id, e.contact_id, r.meta.team_id, e.channel),
-        )
+        b.deferred.open((ws, e.conversation_id), e.contact_id, r.meta.team_id, e.channel)
 
     @handles(Conversation.Reassigned, Conversation.ChatbotHandedOver)
     async def owner_changed(self, b: Batch, r: Recorded) -> None:
@@ -96,11 +90,7 @@ class ActivityGrid(Model):
             return
         owner = owner_after(r.event, owner)
         b.lookup.reassigned(key, owner.agent_id, owner.team_id)
-        await b.cur.execute(
-            f"UPDATE {CONVERSATIONS.at(self.schema)} SET agent_id = %s, team_id = %s "
-            "WHERE workspace_id = %s AND conversation_id = %s",
-            (owner.agent_id, owner.team_id, *key),
-        )
+        b.deferred.reassign(key, owner.agent_id, owner.team_id)
 
     @handles(Conversation.InteractionClosed)
     async def interaction_closed(self, b: Batch, r: Recorded) -> None:
@@ -120,6 +110,7 @@ class ActivityGrid(Model):
     async def deleted(self, b: Batch, r: Recorded) -> None:
         key = (r.meta.workspace_id, r.event.activity_id)
         b.pending.delete(key, r.position)
+        await b.deferred.flush(b.cur)  # renames before it change the row, later ones not
         await b.cur.execute(
             f"UPDATE {ACTIVITIES.at(self.schema)} SET deleted = true, changed_position = %s "
             "WHERE workspace_id = %s AND activity_id = %s",

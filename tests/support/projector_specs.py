@@ -98,19 +98,21 @@ def _name(table: Any) -> str:
 
 
 async def when_applied(database_url: str, model_class: type[Projection], given: Given) -> Then:
-    """Store `given`, apply it to the model in one batch and event by event; the rows of
-    both must agree. Returns the one-batch model's rows."""
+    """Store `given`, apply it to the model in one batch, event by event, and three events
+    a batch (stored rows and new ones changed by one batch); the rows of all three must
+    agree. Returns the one-batch model's rows."""
     store = EventStore(database_url)
     stored = ingest(store, given.messages)
     store.close()
     whole, single = model_class(), model_class(f"{model_class.name}_one_by_one")
+    threes = model_class(f"{model_class.name}_by_threes")
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
-        for model, batch in ((whole, 5000), (single, 1)):
+        for model, batch in ((whole, 5000), (single, 1), (threes, 3)):
             await model.create(conn)
             assert await ProjectionRunner(model).catch_up(conn, batch=batch) == stored
         await _note_applied(conn, whole)
         for table in whole.table_names():
-            for a, b in ((whole, single), (single, whole)):
+            for a, b in ((whole, single), (single, whole), (whole, threes), (threes, whole)):
                 cur = await conn.execute(
                     f"SELECT * FROM {a.schema}.{table} EXCEPT ALL SELECT * FROM {b.schema}.{table}"
                 )

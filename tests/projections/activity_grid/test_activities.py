@@ -83,3 +83,25 @@ async def test_given_a_deleted_activity_then_its_row_is_marked_deleted(database_
         ("ws_a", True, 3),
         ("ws_b", False, None),
     ]
+
+
+async def test_given_stored_rows_renamed_deleted_and_renamed_in_one_batch_then_in_log_order(
+    database_url,
+):
+    def renamed(name: str) -> dict:
+        return {"contact_id": "c_ann", "field": "name", "new": name}
+
+    given = (  # by threes (when_applied): the rows are stored, then changed by one batch
+        Given()
+        .tell("contact.added", ANN)
+        .tell("activity.logged", NOTE)
+        .tell("activity.logged", {**NOTE, "activity_id": "a_3"})
+        .tell("contact.updated", renamed("Ann Kim"))
+        .tell("activity.deleted", {"activity_id": "a_3"})
+        .tell("contact.updated", renamed("Ann Ray"))
+    )
+    then = await when_applied(database_url, ActivityGrid, given)
+    assert then.rows(ACTIVITIES, "activity_id", "contact_name", "deleted", "changed_position") == [
+        ("a_2", "Ann Ray", False, 6),
+        ("a_3", "Ann Kim", True, 5),  # renamed once before its deletion
+    ]
