@@ -90,6 +90,8 @@ class Rollup:
         self.group = ", ".join(str(n + 1) for n in range(len(self.columns)))
         self.summed = ", ".join(f"sum(b.{s})" for s in sums)
         self._add_sql: dict[str, str] = {}  # by schema: built once, not every batch
+        # a row, encoded as the JSON object json_to_recordset reads (bulk.py's reason)
+        self._row = msgspec.defstruct("Row", [(n, object) for n in [*self.columns, *sums]])
 
     def zone_join(self, schema: str) -> str:
         """Joins each bucket row `b` to its workspace's zone `z.zone`."""
@@ -135,9 +137,8 @@ class Rollup:
         """Add `rows` (dimensions, then sums; each key once) to the buckets and to the
         days of their workspaces' zones."""
         if rows:
-            names = [*self.columns, *self.sums]
-            found = [dict(zip(names, row, strict=True)) for row in rows]
-            text = msgspec.json.encode(found).decode()
+            row = self._row
+            text = msgspec.json.encode([row(*values) for values in rows]).decode()
             await reader(cur).execute(self.add_sql(schema), (text,))
 
     def _picked(self, columns: list[str], source: str) -> str:
