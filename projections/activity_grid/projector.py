@@ -110,7 +110,7 @@ class ActivityGrid(Model):
     async def deleted(self, b: Batch, r: Recorded) -> None:
         key = (r.meta.workspace_id, r.event.activity_id)
         b.pending.delete(key, r.position)
-        await b.deferred.flush(b.cur)  # renames before it change the row, later ones not
+        await b.deferred.flush_renames(b.cur)  # renames before it change the row, later not
         await b.cur.execute(
             f"UPDATE {ACTIVITIES.at(self.schema)} SET deleted = true, changed_position = %s "
             "WHERE workspace_id = %s AND activity_id = %s",
