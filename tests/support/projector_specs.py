@@ -3,9 +3,9 @@
 Against the test's own PostgreSQL database, without NATS: the events are stored the way
 ingest stores them (the real processor, from producer envelopes), the model's schema is
 made, and the engine's runner catches it up from the store, as a projector that starts
-late does. It is built twice, the whole story in one batch and one event per batch, and
-the two must hold the same rows: a handler that keeps state for its batch cannot get one
-of them wrong unnoticed.
+late does. It is built three times, the whole story in one batch, one event per batch and
+three events per batch (stored rows changed by a batch), and all must hold the same rows:
+a handler that keeps state for its batch cannot get one of them wrong unnoticed.
 
 A spec names the event classes it covers (`@covers(Conversation.Reassigned)`); the spec
 fails if none of them reached the model, and tests/projections/test_every_handler.py
