@@ -39,10 +39,7 @@ class Form:
     raw: set[int]
 
     def __post_init__(self) -> None:
-        # a row as a struct of the statement's columns: encoded as the JSON object
-        # json_to_recordset reads, built ~4x faster than a dict (~0.5 us a row, not 2)
-        fields = [(name, object) for name in self.names]
-        object.__setattr__(self, "row", msgspec.defstruct("Row", fields))
+        object.__setattr__(self, "row", row_type(self.names))
 
     def encode(self, rows: list[Sequence]) -> bytes:
         row = self.row  # type: ignore[attr-defined]
@@ -60,6 +57,14 @@ class Form:
 
 
 _encode = msgspec.json.Encoder().encode
+
+
+def row_type(names: Sequence[str]) -> type:
+    """A row as a struct of these columns: encoded as the JSON object json_to_recordset
+    reads, and built ~4x faster than a dict (~0.5 us a row, not 2)."""
+    return msgspec.defstruct("Row", [(name, object) for name in names])
+
+
 _statements: dict[str, Form] = {}  # the INSERT ... VALUES text -> its bulk form
 
 

@@ -22,6 +22,7 @@ from psycopg import AsyncCursor
 
 from domain.workspace import DEFAULT_TIME_ZONE
 from projections.engine.base import reader
+from projections.engine.bulk import row_type
 from projections.shared.tables import Table
 
 
@@ -89,9 +90,9 @@ class Rollup:
         )
         self.group = ", ".join(str(n + 1) for n in range(len(self.columns)))
         self.summed = ", ".join(f"sum(b.{s})" for s in sums)
+        self._resummed = ", ".join(f"sum({s}) AS {s}" for s in sums)  # over a subquery
         self._add_sql: dict[str, str] = {}  # by schema: built once, not every batch
-        # a row, encoded as the JSON object json_to_recordset reads (bulk.py's reason)
-        self._row = msgspec.defstruct("Row", [(n, object) for n in [*self.columns, *sums]])
+        self._row = row_type([*self.columns, *sums])
 
     def zone_join(self, schema: str) -> str:
         """Joins each bucket row `b` to its workspace's zone `z.zone`."""
@@ -120,7 +121,7 @@ class Rollup:
         if self.also:
             given = (
                 f"WITH given AS MATERIALIZED ({given}) SELECT {', '.join(self.columns)}, "
-                f"{', '.join(f'sum({s}) AS {s}' for s in self.sums)} FROM (SELECT * FROM given "
+                f"{self._resummed} FROM (SELECT * FROM given "
                 f"UNION ALL {self._picked(self.columns, 'given v ' + self.also.join(schema))}"
                 f") u GROUP BY {self.group}"
             )
@@ -156,7 +157,7 @@ class Rollup:
         for table, columns in ((self.buckets, self.columns), (self.days, self.day_columns)):
             source = f"{table.at(schema)} v {self.also.join(schema)} WHERE {where}"
             rows = (
-                f"SELECT {', '.join(columns)}, {', '.join(f'sum({s})' for s in self.sums)} "
+                f"SELECT {', '.join(columns)}, {self._resummed} "
                 f"FROM ({self._picked(columns, source)}) u GROUP BY {self.group}"
             )
             await cur.execute(self._upsert(table, schema, columns).format(rows=rows), params)
