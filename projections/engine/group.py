@@ -12,13 +12,14 @@ this same runner.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import aclosing
 
 from psycopg import AsyncConnection
 
 from adapters.mapper import MsgspecMapper
 from projections.engine.base import Projection, Recorded
 from projections.engine.runner import ProjectionRunner
-from projections.engine.source import Slot, max_position, read_batches
+from projections.engine.source import Slot, max_position, read_ahead, read_batches
 from projections.engine.tracking import lock_all, save_all
 
 
@@ -117,20 +118,24 @@ class GroupRunner:
         upto: int | None = None,
         batch: int = 5000,
         progress: Callable[[int, int], None] | None = None,
+        source: AsyncConnection | None = None,
     ) -> dict[str, int]:
         """Apply everything in the store up to `upto` (default: its head) to every model,
-        reading and decoding each batch once for all of them."""
+        reading and decoding each batch once for all of them; with a `source` connection,
+        the store is read over it, each next batch while the current one is written."""
         positions = await self.positions(conn)
         head = await max_position(conn)
         target = upto if upto is not None else head
         after = min(positions.values(), default=target)
-        async for events in read_batches(
-            conn, self.mapper, after, target, batch, self.slot, self.wants
-        ):
-            previous = [after] + [e.position for e in events[:-1]]
-            pairs = list(zip(previous, events, strict=True))
-            positions = await self.apply(conn, pairs, head=head)
-            after = events[-1].position
-            if progress:
-                progress(len(events), after)
+        batches = read_batches(
+            source or conn, self.mapper, after, target, batch, self.slot, self.wants
+        )
+        async with aclosing(read_ahead(batches) if source else batches) as each:
+            async for events in each:
+                previous = [after] + [e.position for e in events[:-1]]
+                pairs = list(zip(previous, events, strict=True))
+                positions = await self.apply(conn, pairs, head=head)
+                after = events[-1].position
+                if progress:
+                    progress(len(events), after)
         return await self.apply(conn, [], upto=target, head=head)

@@ -6,6 +6,7 @@ each time (adapters/keys.py): a key destroyed since reads as erased at once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -110,6 +111,23 @@ async def read_batches(
     a slot's are kept); with `wants`, the unwanted ones `skipped`."""
     async for rows in read_rows(conn, after, upto, batch, slot):
         yield await decode_rows(conn, mapper, rows, wants)
+
+
+async def read_ahead(batches: AsyncIterator[list[Recorded]]) -> AsyncIterator[list[Recorded]]:
+    """The same batches, each next one read and decoded while the caller works on the one
+    it has: while PostgreSQL writes a batch's rows, Python decodes the next batch instead of
+    waiting (the reads must go over a connection of their own). One batch more in memory.
+    Close it (`contextlib.aclosing`): a caller that stops early leaves no read running."""
+    upcoming = asyncio.ensure_future(anext(batches, None))
+    try:
+        while (current := await upcoming) is not None:
+            upcoming = asyncio.ensure_future(anext(batches, None))
+            yield current
+    finally:
+        if not upcoming.done():
+            upcoming.cancel()
+        await asyncio.gather(upcoming, return_exceptions=True)
+        await batches.aclose()
 
 
 class _Recorded(msgspec.Struct):

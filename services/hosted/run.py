@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 
 import psycopg
 import structlog
@@ -11,6 +10,7 @@ import uvicorn
 
 from adapters import bus
 from adapters.migrations import migrate_store
+from adapters.processes import quiet_garbage_collector
 from adapters.settings import Settings
 from projections.registry import PROJECTIONS, projection
 
@@ -78,18 +78,6 @@ async def run_api(settings: Settings) -> None:
     )
     quiet_garbage_collector()
     await uvicorn.Server(config).serve()
-
-
-def quiet_garbage_collector() -> None:
-    """Fewer, cheaper collections for a process that holds thousands of connections
-    (live streams) or a large cache (ingest): what was loaded at start is never scanned
-    again, and short-lived objects are mostly freed by reference counting before a
-    collection would see them.
-    Full collections of a process with 1,000 live subscribers took up to 270 ms of CPU
-    each (see docs/live.md)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 50, 100)
 
 
 def run(settings: Settings, service: str, names: list[str] | None = None) -> None:

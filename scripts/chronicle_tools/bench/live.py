@@ -27,6 +27,7 @@ from pathlib import Path
 import psycopg
 
 from adapters.embedded import free_port, infrastructure
+from adapters.processes import quiet_garbage_collector
 from adapters.settings import Settings
 from chronicle_tools.bench.live_clients import (
     cpu_seconds,
@@ -42,7 +43,7 @@ from chronicle_tools.bench.live_load import Announcements, contacts, paced, perc
 from chronicle_tools.bench.live_replay import paced_commits, throughput
 from chronicle_tools.demo.run import ingest_backlog, wait_for_api
 from services.api.tokens import create_token
-from services.hosted.run import migrate, quiet_garbage_collector
+from services.hosted.run import migrate
 from services.hosted.supervisor import Supervisor
 
 

@@ -16,6 +16,7 @@ import time
 
 import psycopg
 
+from adapters.processes import quiet_garbage_collector
 from projections.engine.runner import ProjectionRunner
 from projections.engine.together import catch_up_together
 from projections.registry import PROJECTIONS, projection
@@ -66,6 +67,7 @@ async def rebuild_together(database_url: str, passes: int) -> dict:
 
 
 def main() -> None:
+    quiet_garbage_collector()  # as `chronicle rebuild` and the projector host do
     database_url, name = sys.argv[1:3]
     if name == "--together":  # [passes]: as `chronicle rebuild --all --passes`
         passes = int(sys.argv[3]) if len(sys.argv) > 3 else 1
