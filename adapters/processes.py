@@ -7,6 +7,8 @@ import ctypes
 import gc
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _PR_SET_PDEATHSIG = 1
 
@@ -38,3 +40,16 @@ def quiet_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 50, 100)
+
+
+@contextmanager
+def garbage_collector_quieted() -> Iterator[None]:
+    """`quiet_garbage_collector` for a while (a command run inside a longer process, as
+    tests run it): the collector's settings are given back after."""
+    thresholds = gc.get_threshold()
+    quiet_garbage_collector()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()

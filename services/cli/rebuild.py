@@ -11,6 +11,7 @@ from services.cli.common import database
 
 
 def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.processes import garbage_collector_quieted
     from projections.registry import PROJECTIONS, projection
     from services.operate.rebuild import build_together, rebuild
 
@@ -52,7 +53,8 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
                 f"old schema: {retired}"
             )
 
-    asyncio.run(run())
+    with garbage_collector_quieted():  # a pass in this process makes objects by the million
+        asyncio.run(run())
     return 0
 
 

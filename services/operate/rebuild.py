@@ -28,7 +28,6 @@ import structlog
 from psycopg import AsyncConnection
 from tqdm import tqdm
 
-from adapters.processes import quiet_garbage_collector
 from adapters.schema import REBUILD_DDL
 from projections.engine.base import Projection
 from projections.engine.bluegreen import Rebuilt, drop_retired, swap, target
@@ -57,7 +56,6 @@ async def rebuild(
     attempts: int = 20,
 ) -> Rebuilt:
     """Rebuild one projection with `projection_class`'s code and swap it in."""
-    quiet_garbage_collector()
     name = projection_class.name
     started = time.monotonic()
     async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
@@ -156,7 +154,6 @@ async def build_together(
     over the store (projections/engine/together.py), each batch read and decoded once; with
     `passes` > 1, by that many processes, each building a share of them. `rebuild` then
     resumes each (steps 2-4). Returns (events read, seconds)."""
-    quiet_garbage_collector()  # a pass in this process makes objects by the million
     started = time.monotonic()
     async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
         for ddl in REBUILD_DDL:

@@ -6,7 +6,6 @@ left them (`chronicle verify` passes). Skipped: only ingest's per-batch round tr
 from __future__ import annotations
 
 import contextlib
-import gc
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from adapters.eventstore import EVENTS_TABLE, EventStore
 from adapters.keys import Keyring, MemoryKeys, PostgresKeys
 from adapters.mapper import MsgspecMapper
 from adapters.migrations import ensure_store
+from adapters.processes import garbage_collector_quieted
 from chronicle_tools.workload import Published
 from domain.shared import RuleViolation
 from services.ingest.unit_of_work import AggregateCache, UnitOfWork
@@ -208,15 +208,8 @@ def load_store(
     ensure_store(database_url)
     # The cached aggregates are hundreds of thousands of objects: with the default
     # thresholds every full collection walks them all again (as in the ingest service).
-    thresholds = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 50, 100)
-    try:
+    with garbage_collector_quieted():
         return _load(database_url, messages, target_events, progress, cached)
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 def _load(database_url, messages, target_events, progress, cached) -> Loaded:
