@@ -17,13 +17,15 @@ class Source:
     def __init__(self, n: int, fail_at: int | None = None) -> None:
         self.n, self.fail_at = n, fail_at
         self.started: list[int] = []
+        self.reading = [asyncio.Event() for _ in range(n)]  # set when batch i's read starts
         self.closed = False
 
     async def batches(self):
         try:
             for i in range(self.n):
                 self.started.append(i)
-                await asyncio.sleep(0)
+                self.reading[i].set()
+                await asyncio.sleep(0)  # ok-sleep: a read yields to the loop, as I/O does
                 if i == self.fail_at:
                     raise ValueError(f"batch {i} cannot be decoded")
                 yield [i]
@@ -35,7 +37,9 @@ async def test_the_same_batches_in_order_each_next_one_read_before_it_is_asked_f
     source = Source(4)
     seen = []
     async for batch in read_ahead(source.batches()):
-        await asyncio.sleep(0.01)  # the caller's transaction
+        following = batch[0] + 1
+        if following < source.n:  # the caller's transaction waits on I/O: the next read starts
+            await asyncio.wait_for(source.reading[following].wait(), timeout=5)
         seen.append((batch[0], list(source.started)))
     assert [b for b, _ in seen] == [0, 1, 2, 3]
     # while batch k was applied, batch k + 1 was already being read
