@@ -5,6 +5,9 @@
   count in the total only), per period;
 - channels: messages and activities per channel, with shares;
 - response times: first response and reply times (count, average, bins).
+
+`found` is what `AnalyticsQueries.volume` returns: the counts per period (`period` set)
+and per channel (`period` None).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ def _empty(section: dict) -> dict:
 def interactions(found: list[dict], periods: list[date]) -> dict:
     per = dict.fromkeys(periods, 0)
     for row in found:
-        if row["kind"] in INTERACTIONS:
+        if row["kind"] in INTERACTIONS and row["period"] is not None:
             per[row["period"]] = per.get(row["period"], 0) + row["n"]
     total = sum(per.values())
     if not total:
@@ -37,7 +40,7 @@ def interactions(found: list[dict], periods: list[date]) -> dict:
 def volume(found: list[dict], periods: list[date]) -> dict:
     per = {p: {"inbound": 0, "outbound": 0, "total": 0} for p in periods}
     for row in found:
-        if row["kind"] in COMMUNICATIONS:
+        if row["kind"] in COMMUNICATIONS and row["period"] is not None:
             slot = per.setdefault(row["period"], {"inbound": 0, "outbound": 0, "total": 0})
             if row["direction"] in ("inbound", "outbound"):
                 slot[row["direction"]] += row["n"]
@@ -52,7 +55,7 @@ def volume(found: list[dict], periods: list[date]) -> dict:
 def channels(found: list[dict], deleted: set[str]) -> dict:
     per: dict[str, int] = {}
     for row in found:
-        if row["kind"] in COMMUNICATIONS:
+        if row["kind"] in COMMUNICATIONS and row["period"] is None:
             per[row["channel"]] = per.get(row["channel"], 0) + row["n"]
     total = sum(per.values())
     if not total:

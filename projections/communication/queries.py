@@ -109,7 +109,10 @@ class AnalyticsQueries:
     async def volume(
         self, subject_type: str, subject_id: str, r: ReportRange, period: str, channels: list[str]
     ) -> list[dict]:
-        """(kind, direction, channel, period start, n) in the range."""
+        """The counts in the range twice over, as the report's sections read them: per
+        (kind, direction, period start), with `channel` None; and per (kind, channel), with
+        `direction` and `period` None. Summed in the database, so the rows returned are
+        bounded by the periods and channels, not by how many rows the range holds."""
         sql = self.volume_sql(subject_type, subject_id, r, period, channels)
         return await rows(self.conn, *sql)
 
@@ -120,12 +123,13 @@ class AnalyticsQueries:
         only the one whose one-time filter holds is executed."""
         by_day, day_params = self._where(subject_type, subject_id, r, channels, days=True)
         by_bucket, bucket_params = self._where(subject_type, subject_id, r, channels, days=False)
+        sets = "GROUP BY GROUPING SETS ((kind, direction, period), (kind, channel))"
         return (
             "SELECT kind, direction, channel, date_trunc(%s, day::timestamp)::date AS period, "
-            f"sum(count)::bigint AS n FROM {DAY_VOLUME} WHERE {by_day} GROUP BY 1, 2, 3, 4 "
+            f"sum(count)::bigint AS n FROM {DAY_VOLUME} WHERE {by_day} {sets} "
             "UNION ALL SELECT kind, direction, channel, "
             "date_trunc(%s, bucket AT TIME ZONE %s)::date AS period, "
-            f"sum(count)::bigint AS n FROM {VOLUME} WHERE {by_bucket} GROUP BY 1, 2, 3, 4",
+            f"sum(count)::bigint AS n FROM {VOLUME} WHERE {by_bucket} {sets}",
             [period, *day_params, period, r.time_zone, *bucket_params],
         )
 
