@@ -44,8 +44,9 @@ CONTACT_STATUS = {Contact.Added: "active", Contact.Deleted: "deleted", Contact.M
 
 class Communication(Model):
     name = "communication"
-    version = 3  # 2: counts per local day of the workspace's zone; 3: merged contacts'
-    # counts also under the contacts they are merged into (merges.py)
+    version = 4  # 2: counts per local day of the workspace's zone; 3: merged contacts'
+    # counts also under the contacts they are merged into (merges.py); 4: keys ordered
+    # by subject, then time (tables.py)
     cost = 4.3  # CPU seconds per 200k events of a rebuild (relative: engine/together.py)
 
     def tables(self) -> list[str]:

@@ -103,13 +103,13 @@ class Batch:
     def count(self, ws, contact_id, team_id, slot, channel, kind, direction, delta=1) -> None:
         self.team(ws, team_id)
         for subject in self._subjects(ws, contact_id, team_id):
-            key = (ws, *subject, team_id, slot, channel, kind, direction)
+            key = (ws, *subject, slot, team_id, channel, kind, direction)  # VOLUME_KEY
             self.volume[key] = self.volume.get(key, 0) + delta  # zeros kept: see write()
 
     def respond(self, ws, c: ConversationState, slot, channel, kind, took: timedelta) -> None:
         ms = took // timedelta(milliseconds=1)
         for subject in self._subjects(ws, c.contact_id, c.team_id):
-            key = (ws, *subject, c.team_id, slot, channel, kind, response_bin(ms))
+            key = (ws, *subject, slot, c.team_id, channel, kind, response_bin(ms))
             total = self.responses.setdefault(key, [0, 0])
             total[0] += 1
             total[1] += ms

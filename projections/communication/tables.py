@@ -6,11 +6,13 @@ from projections.shared.days import AlsoUnder, Rollup, zones_table
 from projections.shared.tables import Table
 
 SCHEMA = "rm_communication"
-VOLUME_KEY = "workspace_id, subject_type, subject_id, team_id, bucket, channel, kind, direction"
-RESPONSES_KEY = "workspace_id, subject_type, subject_id, team_id, bucket, channel, kind, bin"
+# The time comes right after the subject, so a report's range is one range of the key's
+# index: what it reads is bounded by the range, not by the subject's whole history.
+VOLUME_KEY = "workspace_id, subject_type, subject_id, bucket, team_id, channel, kind, direction"
+RESPONSES_KEY = "workspace_id, subject_type, subject_id, bucket, team_id, channel, kind, bin"
 
 # Conversations opened, messages and communication activities, per subject (a contact,
-# a team), owning team, 15-minute bucket, channel, kind and direction.
+# a team), 15-minute bucket, owning team, channel, kind and direction.
 VOLUME = Table(
     SCHEMA,
     "volume",
