@@ -32,22 +32,24 @@ from domain.contact import Contact
 from domain.conversation import Conversation as C
 from domain.conversation.ownership import team_after
 from projections.communication.state import Batch, load_activities, load_conversations
-from projections.communication.tables import ddl
+from projections.communication.tables import RESPONSE_DAYS, VOLUME_DAYS, ddl
 from projections.communication.write import write
 from projections.engine.base import Recorded
 from projections.shared.buckets import bucket
+from projections.shared.deferred_days import DefersDays
 from projections.shared.handlers import Model, handles
 
 COMMUNICATION_ACTIVITIES = ("call", "email", "sms", "whatsapp", "meeting", "chat", "ticket")
 CONTACT_STATUS = {Contact.Added: "active", Contact.Deleted: "deleted", Contact.MergedInto: "merged"}
 
 
-class Communication(Model):
+class Communication(DefersDays, Model):
     name = "communication"
     version = 4  # 2: counts per local day of the workspace's zone; 3: merged contacts'
     # counts also under the contacts they are merged into (merges.py); 4: keys ordered
     # by subject, then time (tables.py)
     cost = 4.3  # CPU seconds per 200k events of a rebuild (relative: engine/together.py)
+    rollups = (VOLUME_DAYS, RESPONSE_DAYS)  # their days cut once a rebuild's rows are in
 
     def tables(self) -> list[str]:
         return ddl(self.schema)

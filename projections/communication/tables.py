@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.shared.days import AlsoUnder, Rollup, zones_table
+from projections.shared.deferred_days import deferral_table
 from projections.shared.tables import Table
 
 SCHEMA = "rm_communication"
@@ -98,4 +99,5 @@ def ddl(schema: str) -> list[str]:
         MERGES.create(schema),
         MERGES_UP.create(schema),
         TEAMS.create(schema),
+        deferral_table(schema).create(schema),
     ]

@@ -37,6 +37,7 @@ from projections.engine.base import Recorded
 from projections.engine.bulk import insert_many
 from projections.shared.buckets import bucket
 from projections.shared.days import rezone
+from projections.shared.deferred_days import DefersDays
 from projections.shared.erasure import affected, current_names, names
 from projections.shared.handlers import Model, handles
 
@@ -79,12 +80,13 @@ def _name(value) -> str | None:
     return value if value is None or isinstance(value, str) else ", ".join(value)
 
 
-class ContactsReport(Model):
+class ContactsReport(DefersDays, Model):
     name = "contacts_report"
     version = 2  # 2: counts per local day of the workspace's zone
     cost = 0.6  # CPU seconds per 200k events of a rebuild (relative: engine/together.py)
     # readers' only
     deferred_indexes = ("logs_newest", "logs_contact", "logs_merged_contact", "contacts_name")
+    rollups = (COUNTED, USER_COUNTED)  # their days cut once a rebuild's rows are in
 
     def tables(self) -> list[str]:
         return ddl(self.schema)

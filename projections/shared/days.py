@@ -25,6 +25,9 @@ from projections.engine.base import reader
 from projections.engine.bulk import row_type
 from projections.shared.tables import Table
 
+# Has a row while a rebuild defers a schema's days (projections/shared/deferred_days.py).
+DEFERRAL = "days_deferred"
+
 
 def zones_table(schema: str) -> Table:
     """The zone each workspace's days are cut in."""
@@ -130,17 +133,22 @@ class Rollup:
             f"counted AS ({to_buckets.format(rows='SELECT * FROM b')}) "
             + to_days.format(
                 rows=f"SELECT {self.cut}, {self.summed} FROM b {self.zone_join(schema)} "
-                f"GROUP BY {self.group}"
+                f"WHERE NOT EXISTS (SELECT FROM {schema}.{DEFERRAL}) GROUP BY {self.group}"
             )
         )
 
     async def add(self, cur: AsyncCursor, schema: str, rows: list[tuple]) -> None:
         """Add `rows` (dimensions, then sums; each key once) to the buckets and to the
-        days of their workspaces' zones."""
+        days of their workspaces' zones (only the buckets while a rebuild defers the
+        days: projections/shared/deferred_days.py)."""
         if rows:
             row = self._row
             text = msgspec.json.encode([row(*values) for values in rows]).decode()
             await reader(cur).execute(self.add_sql(schema), (text,))
+
+    async def cut_all(self, cur: AsyncCursor, schema: str) -> None:
+        """Every workspace's days cut again from the buckets."""
+        await self._cut(cur, schema, None)
 
     def _picked(self, columns: list[str], source: str) -> str:
         """SQL: the rows of `source` (`v`, joined as `also` joins) under the keys `also`
@@ -164,13 +172,22 @@ class Rollup:
 
     async def recut(self, cur: AsyncCursor, schema: str, workspaces: list[str]) -> None:
         """The days of `workspaces` cut again from their buckets, in their zones now."""
-        days = self.days.at(schema)
-        await cur.execute(f"DELETE FROM {days} WHERE workspace_id = ANY(%s)", (workspaces,))
+        await self._cut(cur, schema, workspaces)
+
+    async def _cut(self, cur: AsyncCursor, schema: str, workspaces: list[str] | None) -> None:
+        """The days of `workspaces` (None: all) cut again from the buckets."""
+        days, some = self.days.at(schema), workspaces is not None
+        params = (workspaces,) if some else ()
+        await cur.execute(
+            f"DELETE FROM {days}" + (" WHERE workspace_id = ANY(%s)" if some else ""), params
+        )
         await cur.execute(
             f"INSERT INTO {days} ({', '.join([*self.day_columns, *self.sums])}) "
             f"SELECT {self.cut}, {self.summed} FROM {self.buckets.at(schema)} b "
-            f"{self.zone_join(schema)} WHERE b.workspace_id = ANY(%s) GROUP BY {self.group}",
-            (workspaces,),
+            f"{self.zone_join(schema)}"
+            + (" WHERE b.workspace_id = ANY(%s)" if some else "")
+            + f" GROUP BY {self.group}",
+            params,
         )
 
 
