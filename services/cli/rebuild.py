@@ -13,7 +13,7 @@ from services.cli.common import database
 def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
     from adapters.processes import garbage_collector_quieted
     from projections.registry import PROJECTIONS, projection
-    from services.operate.rebuild import build_together, rebuild
+    from services.operate.rebuild import build_together, rebuild_each
 
     if bool(args.names) == bool(args.all):
         raise SystemExit("name the projections to rebuild, or --all")
@@ -32,14 +32,15 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
                 f"{len(classes)} read models built together: {events} events in "
                 f"{seconds:.1f}s ({events / max(seconds, 1e-9):,.0f} events/s)"
             )
-        for cls in classes:
-            done = await rebuild(
-                database(settings),
-                cls,
-                batch=args.batch,
-                keep_old=args.keep_old,
-                progress=not args.quiet,
-            )
+        rebuilt = await rebuild_each(
+            database(settings),
+            classes,
+            at_once=args.passes if len(classes) > 1 else 1,
+            batch=args.batch,
+            keep_old=args.keep_old,
+            progress=not args.quiet,
+        )
+        for done in rebuilt:
             retired = (
                 "none was serving"
                 if done.retired is None
@@ -72,7 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--passes",
         type=int,
         default=min(os.cpu_count() or 1, 2),
-        help="processes that build several read models at once, each a share of them "
+        help="processes that build several read models at once, each a share of them, and "
+        "read models finished (indexes, swap) at once "
         "(default: 2 where there are 2 cores; more were slower on 2 cores)",
     )
     rebuild.add_argument(

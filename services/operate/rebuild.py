@@ -21,6 +21,7 @@ through `rebuild_all`.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 
@@ -202,11 +203,37 @@ async def build_together(
 async def rebuild_all(database_url: str, **options) -> list[Rebuilt]:
     """Every registered projection: built together, then each caught up and swapped in."""
     classes = list(PROJECTIONS.values())
+    passes = options.pop("passes", 1)
     await build_together(
         database_url,
         classes,
         batch=options.get("batch", 10_000),
         progress=options.get("progress", True),
-        passes=options.pop("passes", 1),
+        passes=passes,
     )
-    return [await rebuild(database_url, cls, **options) for cls in classes]
+    return await rebuild_each(database_url, classes, at_once=passes, **options)
+
+
+async def rebuild_each(
+    database_url: str, classes: list[type[Projection]], *, at_once: int = 1, **options
+) -> list[Rebuilt]:
+    """`rebuild` each of `classes` (in their order in the result): its rounds, its readers'
+    indexes and its swap, `at_once` of them at a time, the costliest first. Building
+    indexes is one connection's work, so two at once use a second core. One that fails
+    does not stop the others; its error is raised once they are done."""
+    async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
+        for ddl in REBUILD_DDL:  # once, before they run: at once, they would collide
+            await conn.execute(ddl)
+    running = asyncio.Semaphore(at_once)
+
+    async def one(cls: type[Projection]) -> Rebuilt:
+        async with running:
+            return await rebuild(database_url, cls, **options)
+
+    order = sorted(classes, key=lambda cls: -cls.cost)
+    done = await asyncio.gather(*(one(cls) for cls in order), return_exceptions=True)
+    failed = [d for d in done if isinstance(d, BaseException)]
+    if failed:
+        raise failed[0]
+    by_name = {d.name: d for d in done}
+    return [by_name[cls.name] for cls in classes]

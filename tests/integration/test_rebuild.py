@@ -17,7 +17,7 @@ from projections.registry import PROJECTIONS, projection
 from projections.timeline import Timeline
 from services.cli import main
 from services.operate.checks import compare_with_rebuild
-from services.operate.rebuild import RebuildBusy, rebuild
+from services.operate.rebuild import RebuildBusy, rebuild, rebuild_each
 from tests.support.store import ingest
 from tests.support.waiting import until
 
@@ -273,3 +273,41 @@ async def test_a_rebuilds_index_phase_shows_on_its_progress_bar(database_url, st
     built = len(projection("contacts_report").deferred_indexes)
     assert "rebuild contacts_report: indexes: 100%" in err and f"{built}/{built}" in err
     assert "logs_newest" in err  # which index it is on
+
+
+async def test_read_models_are_finished_two_at_a_time_and_one_failing_stops_no_other(
+    database_url, stored
+):
+    """`rebuild_each(..., at_once=2)`: the timeline's indexes wait until the audit log's
+    have started (so one at a time would never finish), and the conversations fail."""
+    started = {"timeline": asyncio.Event(), "audit_log": asyncio.Event()}
+
+    def meeting(base: type, name: str, other: str) -> type:
+        async def create_deferred_indexes(self, conn, building=None):
+            started[name].set()
+            await asyncio.wait_for(started[other].wait(), 60)
+            await base.create_deferred_indexes(self, conn, building)
+
+        return type(
+            f"Waiting{base.__name__}",
+            (base,),
+            {"create_deferred_indexes": (create_deferred_indexes)},
+        )
+
+    class BrokenConversations(type(projection("conversations"))):
+        async def create_deferred_indexes(self, conn, building=None):
+            raise RuntimeError("broken")
+
+    classes = [
+        meeting(Timeline, "timeline", "audit_log"),
+        BrokenConversations,
+        meeting(type(projection("audit_log")), "audit_log", "timeline"),
+    ]
+    with pytest.raises(RuntimeError, match="broken"):
+        await rebuild_each(database_url, classes, at_once=2, progress=False)
+    async with await connect(database_url) as conn:
+        cur = await conn.execute("SELECT projection, state FROM projection_rebuilds")
+        states = dict(await cur.fetchall())
+    assert states["timeline"] == states["audit_log"] == "swapped"
+    assert states["conversations"] != "swapped"
+    assert await position_of(database_url, "rm_timeline") == stored
