@@ -18,6 +18,7 @@ import psycopg
 
 from adapters.bus import auth as bus_auth
 from adapters.embedded import free_port
+from adapters.processes import garbage_collector_quieted
 from adapters.settings import Settings
 from chronicle_tools.bench import query_context
 from chronicle_tools.bench.config import Config
@@ -44,9 +45,6 @@ def _has(needs: str | None) -> bool:
         return False
 
 
-ROUNDS = 5  # stores measured side by side alternate this many times per query
-
-
 @dataclass
 class Side:
     """One store as the queries see it: its API, a connection, a client, its context."""
@@ -69,8 +67,8 @@ async def _time(call, n: int, bar) -> list[float]:
 
 async def _measure(stores: list[tuple[str, str, str]], token, config: Config, key: bytes):
     """Every query on each store (size, database, API). With more than one store, each
-    query's calls go in ROUNDS rounds alternating between them, so a machine whose speed
-    drifts (by a quarter within an hour, here) slows each store's calls alike."""
+    query's calls alternate between them call by call, so a machine whose speed drifts (by
+    a quarter within an hour, here) or stalls for a moment slows each store's calls alike."""
     figures: list[Figure] = []
     # The deep pages' cursors are made here, so sealed with the APIs' key (their data folders')
     cursors.configure(key)
@@ -89,20 +87,25 @@ async def _measure(stores: list[tuple[str, str, str]], token, config: Config, ke
         routes = {route.path for router in ROUTERS for route in router.routes}
         total = len(QUERIES) * (config.query_calls + config.http_calls) * len(sides)
         bar = progress(total, f"queries at {', '.join(s.size for s in sides)}", unit="call")
-        for spec in QUERIES:
-            figures += await _one(spec, sides, routes, config, bar)
+        # the collector quieted as in the API's process (services/hosted/run.py): the
+        # server-side calls run here, and a full collection of this process's heap would
+        # land on whichever call it met
+        with garbage_collector_quieted():
+            for spec in QUERIES:
+                figures += await _one(spec, sides, routes, config, bar)
         bar.close()
     return sorted(figures, key=lambda f: [s.size for s in sides].index(f.extra["size"]))
 
 
 async def _alternate(sides: list[Side], call, calls: int, bar) -> dict[str, list[float]]:
-    """`calls` timed calls on each side, in rounds that alternate between the sides."""
-    rounds = ROUNDS if len(sides) > 1 else 1
+    """`calls` timed calls on each side, interleaved: one on each side in turn, the first
+    side alternating. A stall of the machine (a checkpoint, another process's burst) then
+    falls on both sides' calls alike; in rounds of hundreds of calls it fell on one side's
+    and moved a sub-millisecond p99 by 2x either way."""
     ms: dict[str, list[float]] = {s.size: [] for s in sides}
-    for n in range(rounds):
-        share = calls // rounds + (1 if n < calls % rounds else 0)
+    for n in range(calls):
         for side in sides if n % 2 == 0 else reversed(sides):
-            ms[side.size] += await _time(lambda side=side: call(side), share, bar)
+            ms[side.size] += await _time(lambda side=side: call(side), 1, bar)
     return ms
 
 
