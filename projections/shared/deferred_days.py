@@ -12,8 +12,9 @@ while it is there, `Rollup.add`'s statement writes no day (its day half is filte
 row's existence, a one-time check; anything else that writes days meanwhile, a change of
 zone or a merge, is cut again anyway). `create_deferred_indexes` cuts the days and deletes
 the row in one transaction, before any later batch: a rebuild that dies before then goes
-on deferring when it is resumed, and a schema never made for a rebuild never defers. Nothing is remembered in
-a process, so a schema dropped and made again under its name starts as it is made.
+on deferring when it is resumed, and a schema never made for a rebuild never defers.
+Nothing is remembered in a process, so a schema dropped and made again under its name
+starts as it is made.
 """
 
 from __future__ import annotations
