@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from projections.shared.days import AlsoUnder, Rollup, zones_table
-from projections.shared.deferred_days import deferral_table
 from projections.shared.tables import Table
 
 SCHEMA = "rm_communication"
@@ -99,5 +98,4 @@ def ddl(schema: str) -> list[str]:
         MERGES.create(schema),
         MERGES_UP.create(schema),
         TEAMS.create(schema),
-        deferral_table(schema).create(schema),
     ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from projections.shared.days import Rollup, zones_table
-from projections.shared.deferred_days import deferral_table
 from projections.shared.tables import Table
 
 SCHEMA = "rm_contacts_report"
@@ -69,8 +68,4 @@ DAY_COUNTS, DAY_USER_COUNTS = COUNTED.days, USER_COUNTED.days
 
 def ddl(schema: str) -> list[str]:
     tables = (COUNTS, USER_COUNTS, DAY_COUNTS, DAY_USER_COUNTS, ZONES, LOGS, CONTACTS)
-    return [
-        *(t.create(schema) for t in tables),
-        *(i.create(schema) for i in INDEXES),
-        deferral_table(schema).create(schema),
-    ]
+    return [*(t.create(schema) for t in tables), *(i.create(schema) for i in INDEXES)]

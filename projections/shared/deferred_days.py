@@ -33,15 +33,17 @@ def deferral_table(schema: str) -> Table:
 
 class DefersDays:
     """A read model (mixed in before its base class) whose `rollups` defer their days in a
-    rebuild. Its `tables()` must create `deferral_table(schema)`."""
+    rebuild; its schema gets the deferral table whether made for a rebuild or not."""
 
     rollups: tuple[Rollup, ...] = ()
 
     def ddl(self, defer_indexes: bool = False) -> list[str]:
+        deferral = deferral_table(self.schema)  # type: ignore[attr-defined]
         statements = super().ddl(defer_indexes)  # type: ignore[misc]
+        statements.append(deferral.create(self.schema))  # type: ignore[attr-defined]
         if defer_indexes:
-            deferral = deferral_table(self.schema).at(self.schema)  # type: ignore[attr-defined]
-            statements.append(f"INSERT INTO {deferral} VALUES (true) ON CONFLICT DO NOTHING")
+            at = deferral.at(self.schema)  # type: ignore[attr-defined]
+            statements.append(f"INSERT INTO {at} VALUES (true) ON CONFLICT DO NOTHING")
         return statements
 
     async def create_deferred_indexes(

@@ -35,7 +35,7 @@ def cmd_rebuild(settings: Settings, args: argparse.Namespace) -> int:
         rebuilt = await rebuild_each(
             database(settings),
             classes,
-            at_once=args.passes if len(classes) > 1 else 1,
+            at_once=args.passes,
             batch=args.batch,
             keep_old=args.keep_old,
             progress=not args.quiet,

@@ -55,14 +55,12 @@ class Side:
     ctx: query_context.Context
 
 
-async def _time(call, n: int, bar) -> list[float]:
-    out = []
-    for _ in range(n):
-        started = time.perf_counter()
-        await call()
-        out.append((time.perf_counter() - started) * 1000)
-        bar.update(1)
-    return out
+async def _time(call, bar) -> float:
+    """One call's milliseconds."""
+    started = time.perf_counter()
+    await call()
+    bar.update(1)
+    return (time.perf_counter() - started) * 1000
 
 
 async def _measure(stores: list[tuple[str, str, str]], token, config: Config, key: bytes):
@@ -105,7 +103,7 @@ async def _alternate(sides: list[Side], call, calls: int, bar) -> dict[str, list
     ms: dict[str, list[float]] = {s.size: [] for s in sides}
     for n in range(calls):
         for side in sides if n % 2 == 0 else reversed(sides):
-            ms[side.size] += await _time(lambda side=side: call(side), 1, bar)
+            ms[side.size].append(await _time(lambda side=side: call(side), bar))
     return ms
 
 
