@@ -3,11 +3,14 @@ workspace, docs/scaling.md), and what each worker of a partition consumes."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from nats.js.api import SubjectTransform
 
 from adapters.bus.subjects import EVENTS_SUBJECTS, INGEST_SUBJECTS, PARTITIONED
 
 
+@lru_cache(maxsize=65536)  # asked per event and per model; there are few workspaces
 def partition_of(key: str, partitions: int) -> int:
     """What nats-server's `partition(n, token)` mapping computes: FNV-1a (32 bit) of the
     token, modulo n. The relay needs it to stamp each event with its partition's previous

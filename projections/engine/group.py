@@ -17,7 +17,7 @@ from contextlib import aclosing
 from psycopg import AsyncConnection
 
 from adapters.mapper import MsgspecMapper
-from projections.engine.base import Projection, Recorded
+from projections.engine.base import ERASURES, Projection, Recorded
 from projections.engine.runner import ProjectionRunner
 from projections.engine.source import Slot, max_position, read_ahead, read_batches
 from projections.engine.tracking import lock_all, save_all
@@ -72,22 +72,36 @@ class GroupRunner:
             last = max(last, upto)
             if last > max(starts, default=0) and last > head and last > await max_position(conn):
                 raise AheadOfStore(f"position {last} is beyond the store's head")
-            fresh = [
-                [e for e in events if e.position > start and r.projection.wants(e.wire_name)]
-                for r, start in zip(self.runners, starts, strict=True)
-            ]
-            fresh = [
-                [e for e in mine if r.owns(e)] for r, mine in zip(self.runners, fresh, strict=True)
-            ]
+            names = {e.wire_name for e in events}
+            fresh = self._fresh(events, names, starts)
+            # erasures split a model's batch (Projection.apply_all): looked for once here
+            erasing = any(name.rsplit(".", 1)[0] in ERASURES for name in names)
             async with conn.pipeline():
                 for r, mine in zip(self.runners, fresh, strict=True):
-                    if mine:
+                    if mine and erasing:
                         await r.projection.apply_all(cur, mine)
+                    elif mine:
+                        await r.projection.apply(cur, mine)
                 await save_all(cur, self.runners, self.slot, starts, fresh, last)
         return {
             r.projection.name: max(start, last)
             for r, start in zip(self.runners, starts, strict=True)
         }
+
+    def _fresh(
+        self, events: list[Recorded], names: set[str], starts: list[int]
+    ) -> list[list[Recorded]]:
+        """Each model's share of the events: those after its position that it reads (and,
+        in a partition, owns). What a model reads is asked once per wire name of the batch
+        (`names`), not once per event."""
+        fresh = []
+        for r, start in zip(self.runners, starts, strict=True):
+            reads = {name for name in names if r.projection.wants(name)}
+            mine = [e for e in events if e.wire_name in reads and e.position > start]
+            if self.slot is not None:
+                mine = [e for e in mine if r.owns(e)]
+            fresh.append(mine)
+        return fresh
 
     async def _contiguous(
         self, conn: AsyncConnection, batch: Sequence[tuple[int, Recorded]], low: int

@@ -9,6 +9,7 @@ a statement each, still in one round trip.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 
 from psycopg import AsyncConnection, AsyncCursor
 
@@ -16,6 +17,8 @@ from projections.engine.base import Recorded
 from projections.engine.live import CHANNEL, announce, payload
 from projections.engine.runner import ProjectionRunner
 from projections.engine.source import Slot
+
+_WORKSPACE = attrgetter("meta.workspace_id")
 
 
 async def lock_all(
@@ -62,7 +65,7 @@ async def save_all(
             if last > start:
                 await r._save(cur, last)
             if mine:
-                await announce(cur, r.projection.schema, last, {e.meta.workspace_id for e in mine})
+                await announce(cur, r.projection.schema, last, set(map(_WORKSPACE, mine)))
         return
     saves, notes, params = [], [], []
     for i, (r, start) in enumerate(zip(runners, starts, strict=True)):
@@ -75,8 +78,7 @@ async def save_all(
     for r, mine in zip(runners, fresh, strict=True):
         if mine:
             notes.append("pg_notify(%s, %s)")
-            workspaces = {e.meta.workspace_id for e in mine}
-            params += [CHANNEL, payload(r.projection.schema, last, workspaces)]
+            params += [CHANNEL, payload(r.projection.schema, last, set(map(_WORKSPACE, mine)))]
     if saves or notes:
         with_saves = f"WITH {', '.join(saves)} " if saves else ""
         await cur.execute(f"{with_saves}SELECT {', '.join(notes) or '1'}", params)

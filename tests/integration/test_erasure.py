@@ -9,6 +9,7 @@ import pytest
 
 from adapters.eventstore import EventStore
 from domain.personal import ERASED
+from projections.engine.group import GroupRunner
 from projections.engine.runner import ProjectionRunner
 from projections.registry import PROJECTIONS, projection
 from services.audit.erasure import erase_contact
@@ -144,6 +145,25 @@ async def test_a_rebuild_after_the_erasure_stays_erased(database_url, stored):
     erase_contact(database_url, WS, "c_zed")
     await project_all(database_url)  # built from the log only after the erasure
     assert leaks(read_model_texts(database_url)) == {}
+
+
+async def test_models_fed_together_rewrite_what_they_held_when_the_erasure_comes(
+    database_url, stored
+):
+    """Given every model fed as one group (as the projector host and `rebuild --all` feed
+    them) while Zed's keys exist, when the erasure comes, then each model rewrites what it
+    held: nothing of Zed is left, and the counts did not move."""
+    built = [projection(name) for name in PROJECTIONS]
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        for p in built:
+            await p.create(conn)
+        await GroupRunner(built).catch_up(conn)
+        assert leaks(read_model_texts(database_url))  # they held Zed's data
+        counts = count_rows(database_url)
+        erase_contact(database_url, WS, "c_zed")
+        await GroupRunner(built).catch_up(conn)
+    assert leaks(read_model_texts(database_url)) == {}
+    assert count_rows(database_url) == counts
 
 
 def test_the_log_export_keeps_ciphertext_and_reimports_as_the_same_chain(
