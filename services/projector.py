@@ -147,10 +147,16 @@ class ProjectorHost(HostedService):
         return self.position, -ahead if ahead > 0 else behind
 
     async def catch_up(self) -> None:
+        """Apply what the store holds beyond the models' positions (at start, a backlog of
+        any size): read over a second connection, each next batch while this one is
+        written, as `rebuild --all` reads (engine/source.py, read_ahead)."""
         async with self._lock:
             await self._connect()
             try:
-                self.positions = await self.group.catch_up(self.conn)
+                async with await psycopg.AsyncConnection.connect(
+                    self.settings.database_url, autocommit=True, connect_timeout=10
+                ) as source:
+                    self.positions = await self.group.catch_up(self.conn, source=source)
             except VersionMismatch as mismatch:
                 self._supersede(mismatch)
                 raise
