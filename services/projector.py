@@ -154,7 +154,10 @@ class ProjectorHost(HostedService):
             await self._connect()
             try:
                 async with await psycopg.AsyncConnection.connect(
-                    self.settings.database_url, autocommit=True, connect_timeout=10
+                    self.settings.database_url,
+                    autocommit=True,
+                    connect_timeout=10,
+                    options="-c jit=off",  # as the host's own connection (_connect)
                 ) as source:
                     self.positions = await self.group.catch_up(self.conn, source=source)
             except VersionMismatch as mismatch:
