@@ -56,10 +56,11 @@ ZED_SECRETS = (
 OTHERS_KEPT = ("Bob Other", "bob.other@example.com", "Bo Chen", "Ann Lee")
 
 
-def erasure_scenario() -> list:
-    """Messages in producer order: the demo workload of eight contacts, then Zed's story."""
-    messages = demo_workload(7, WS, "demo", START)
-    p = Producer(WS, "zed")
+def erasure_scenario(ws: str = WS) -> list:
+    """Messages in producer order: the demo workload of eight contacts, then Zed's story
+    (in `ws`: another workspace gets the same ids and envelope ids)."""
+    messages = demo_workload(7, ws, "demo", START)
+    p = Producer(ws, "zed")
     at = iter(START + timedelta(minutes=10 * n) for n in range(10_000))
 
     def tell(type_, data, actor=DANA, team=None):
