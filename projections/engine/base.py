@@ -24,6 +24,13 @@ from psycopg import AsyncConnection, AsyncCursor, errors
 from adapters.retry import Backoff, retry
 
 ERASURES = ("contact.erased",)
+
+
+def erases(wire_name: str) -> bool:
+    """Is an event of this wire name an erasure (`contact.erased.v1`)?"""
+    return wire_name.rsplit(".", 1)[0] in ERASURES
+
+
 _INDEX = re.compile(r"CREATE INDEX IF NOT EXISTS (\w+)")
 
 
@@ -120,7 +127,7 @@ class Projection(ABC):
         if self.families is None:
             return True
         family = wire_name.split(".", 1)[0]
-        return family in self.families or wire_name.rsplit(".", 1)[0] in ERASURES
+        return family in self.families or erases(wire_name)
 
     def ddl(self, defer_indexes: bool = False) -> list[str]:
         tables = self.tables()

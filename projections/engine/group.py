@@ -17,7 +17,7 @@ from contextlib import aclosing
 from psycopg import AsyncConnection
 
 from adapters.mapper import MsgspecMapper
-from projections.engine.base import ERASURES, Projection, Recorded
+from projections.engine.base import Projection, Recorded, erases
 from projections.engine.runner import ProjectionRunner
 from projections.engine.source import Slot, max_position, read_ahead, read_batches
 from projections.engine.tracking import lock_all, save_all
@@ -75,7 +75,7 @@ class GroupRunner:
             names = {e.wire_name for e in events}
             fresh = self._fresh(events, names, starts)
             # erasures split a model's batch (Projection.apply_all): looked for once here
-            erasing = any(name.rsplit(".", 1)[0] in ERASURES for name in names)
+            erasing = any(map(erases, names))
             async with conn.pipeline():
                 for r, mine in zip(self.runners, fresh, strict=True):
                     if mine and erasing:

@@ -163,6 +163,7 @@ async def test_models_fed_together_rewrite_what_they_held_when_the_erasure_comes
     built = [projection(name) for name in PROJECTIONS]
 
     def held(ws: str) -> dict[str, set[str]]:
+        """Zed's secrets in the rows of `ws` (rows whose first column, the workspace, is it)."""
         texts = read_model_texts(database_url)
         return leaks({table: [r for r in rows if f"({ws}," in r] for table, rows in texts.items()})
 
