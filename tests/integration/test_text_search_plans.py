@@ -24,8 +24,6 @@ the newest matches computed here (the timeline's with and without email access).
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -39,6 +37,7 @@ from projections.timeline.queries import TimelineQueries
 from projections.timeline.tables import ENTRIES
 from services.api.scope import Scope
 from services.api.tokens import Principal
+from tests.support.plans import explain, scans_of
 
 pytestmark = pytest.mark.integration
 
@@ -49,44 +48,6 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 def scope(email_access: bool = True) -> Scope:
     return Scope(Principal("ws_a", "u_17", "admin", (), email_access))
-
-
-def plan_nodes(plan: dict) -> list[dict]:
-    found = [plan]
-    for child in plan.get("Plans", ()):
-        found += plan_nodes(child)
-    return found
-
-
-async def explain(conn, sql: str, params, generic: bool = False) -> list[dict]:
-    """The plan of `sql` with `params`; `generic`: as PostgreSQL plans it once prepared
-    without its values (psycopg prepares a statement run five times)."""
-    if not generic:
-        cur = await conn.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-    else:
-        numbered = iter(range(1, len(params) + 1))
-        await conn.execute("SET plan_cache_mode = force_generic_plan")
-        await conn.execute(f"PREPARE q AS {re.sub('%s', lambda _: f'${next(numbered)}', sql)}")
-        args = ", ".join(["%s"] * len(params))
-        cur = psycopg.AsyncClientCursor(conn)  # the values as literals: their types known
-        await cur.execute(f"EXPLAIN (FORMAT JSON) EXECUTE q({args})", params)
-    (row,) = await cur.fetchall()
-    if generic:
-        await conn.execute("DEALLOCATE q")
-        await conn.execute("RESET plan_cache_mode")
-    document = row[0] if not isinstance(row[0], str) else json.loads(row[0])
-    return plan_nodes(document[0]["Plan"])
-
-
-def scans_of(nodes: list[dict], table: str) -> list[tuple[str, str | None]]:
-    """How `table` is read: (node type, index) of each scan of it, bitmaps' index scans
-    included (their heap scan names the table, the index scan the index)."""
-    return [
-        (n["Node Type"], n.get("Index Name"))
-        for n in nodes
-        if (n.get("Relation Name") == table and n["Node Type"] != "Bitmap Heap Scan")
-        or n["Node Type"] == "Bitmap Index Scan"
-    ]
 
 
 async def test_the_grid_contact_filter_walks_the_workspace_newest_first(database_url):
