@@ -28,9 +28,10 @@ _ABOVE = (
     "UNION SELECT r.ws, r.d, m.primary_contact_id, greatest(r.since, m.merged_at), r.from_pos "
     "FROM reach r JOIN {merges} m ON m.workspace_id = r.ws AND m.merged_contact_id = r.a"
 )
-_BADGE_UPSERT = (
-    "INSERT INTO {badges} SELECT ws, 'contact', a, n FROM counts ON CONFLICT (workspace_id, "
-    "subject_type, subject_id) DO UPDATE SET count = badges.count + EXCLUDED.count"
+_BADGE_UPSERT = (  # counts(ws, a, team, n): n more on contact a's badge, of that team
+    "INSERT INTO {badges} SELECT ws, 'contact', a, team, n FROM counts ON CONFLICT "
+    "(workspace_id, subject_type, subject_id, team_id) "
+    "DO UPDATE SET count = badges.count + EXCLUDED.count"
 )
 
 
@@ -63,10 +64,11 @@ async def spread(
         "e.workspace_id = r.ws AND e.subject_type = 'contact' AND e.subject_id = r.d AND "
         "e.position >= r.from_pos WHERE r.a <> r.d ON CONFLICT DO NOTHING "
         "RETURNING workspace_id, primary_id, subject_id, position), "
-        "counts(ws, a, n) AS (SELECT x.workspace_id, x.primary_id, count(*) FROM added x "
-        f"JOIN {ENTRIES.at(schema)} e ON e.workspace_id = x.workspace_id AND "
-        "e.subject_type = 'contact' AND e.subject_id = x.subject_id AND "
-        f"e.position = x.position WHERE NOT e.deleted AND {counted_sql('e')} GROUP BY 1, 2) "
+        "counts(ws, a, team, n) AS (SELECT x.workspace_id, x.primary_id, "
+        f"coalesce(e.team_id, ''), count(*) FROM added x JOIN {ENTRIES.at(schema)} e ON "
+        "e.workspace_id = x.workspace_id AND e.subject_type = 'contact' AND "
+        "e.subject_id = x.subject_id AND e.position = x.position "
+        f"WHERE NOT e.deleted AND {counted_sql('e')} GROUP BY 1, 2, 3) "
         f"{_BADGE_UPSERT.format(badges=BADGES.at(schema))}",
         (m_ws, m_x, m_p, m_t, first, fresh_ws, fresh_ids),
     )
@@ -79,25 +81,29 @@ async def uncount(cur: AsyncCursor, schema: str, gone: list) -> None:
     cm, me, badges = CONTACT_MERGES.at(schema), MERGED_ENTRIES.at(schema), BADGES.at(schema)
     columns = ("workspace_id", "subject_id", "position", "occurred_at")
     ws, ids, positions, at = ([getattr(x, c) for x in gone] for c in columns)
+    teams = [x.team_id or "" for x in gone]
     found = reader(cur)
     await found.execute(
         "WITH RECURSIVE "
-        "reach(ws, d, a, pos, at) AS (SELECT g.ws, g.d, m.primary_contact_id, g.pos, g.at "
-        "FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::timestamptz[]) g(ws, d, pos, at) "
-        f"JOIN {cm} m ON m.workspace_id = g.ws AND m.merged_contact_id = g.d "
-        "UNION SELECT r.ws, r.d, m.primary_contact_id, r.pos, r.at FROM reach r "
+        "reach(ws, d, a, pos, at, team) AS (SELECT g.ws, g.d, m.primary_contact_id, g.pos, "
+        "g.at, g.team FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::timestamptz[], "
+        f"%s::text[]) g(ws, d, pos, at, team) JOIN {cm} m ON m.workspace_id = g.ws AND "
+        "m.merged_contact_id = g.d "
+        "UNION SELECT r.ws, r.d, m.primary_contact_id, r.pos, r.at, r.team FROM reach r "
         f"JOIN {cm} m ON m.workspace_id = r.ws AND m.merged_contact_id = r.a), "
-        f"counts(ws, a, n) AS (SELECT r.ws, r.a, -count(*) FROM reach r JOIN {me} x ON "
-        "(x.workspace_id, x.primary_id, x.occurred_at, x.position, x.subject_id) = "
-        "(r.ws, r.a, r.at, r.pos, r.d) GROUP BY 1, 2) "
-        f"{_BADGE_UPSERT.format(badges=badges)} RETURNING workspace_id, subject_id, count",
-        (ws, ids, positions, at),
+        f"counts(ws, a, team, n) AS (SELECT r.ws, r.a, r.team, -count(*) FROM reach r "
+        f"JOIN {me} x ON (x.workspace_id, x.primary_id, x.occurred_at, x.position, "
+        "x.subject_id) = (r.ws, r.a, r.at, r.pos, r.d) GROUP BY 1, 2, 3) "
+        f"{_BADGE_UPSERT.format(badges=badges)} "
+        "RETURNING workspace_id, subject_id, team_id, count",
+        (ws, ids, positions, at, teams),
     )
     # no row for nothing (as the projector's own counts): a rebuild would have none
-    emptied = [(w, a) for w, a, n in await found.fetchall() if n == 0]
+    emptied = [(w, a, t) for w, a, t, n in await found.fetchall() if n == 0]
     if emptied:
         await cur.execute(
             f"DELETE FROM {badges} WHERE count = 0 AND subject_type = 'contact' AND "
-            "(workspace_id, subject_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
-            ([w for w, _ in emptied], [a for _, a in emptied]),
+            "(workspace_id, subject_id, team_id) IN "
+            "(SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))",
+            [list(column) for column in zip(*emptied, strict=True)],
         )

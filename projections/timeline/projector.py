@@ -9,8 +9,8 @@
 - sent and received emails reach each contact they were matched to (category `email`);
 - merges are remembered, and a merged contact's entries are written once more for each
   timeline that shows them (merges.py), so a primary contact's timeline includes them;
-- `badges` counts each record's activities, emails and closed interactions (a contact's
-  with those of the contacts merged into it).
+- `badges` counts each record's activities, emails and closed interactions, by team of
+  the entries (a contact's with those of the contacts merged into it).
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ class Timeline(Model):
     name = "timeline"
     cost = 12.6  # CPU seconds per 200k events of a rebuild (relative: engine/together.py)
     # 2: conversation entries name their conversation's channel; 3: merged contacts' entries
-    # on the timelines they were merged into (merged_entries), and on their badges
-    version = 3
+    # on the timelines they were merged into (merged_entries), and on their badges;
+    # 4: badges counted by team (a team-limited caller's badge without counting entries)
+    version = 4
     # readers' only (erasures rewrite rows found by entries_position)
     deferred_indexes = ("entries_newest",)
 
@@ -163,24 +164,28 @@ class Timeline(Model):
                 "ON CONFLICT DO NOTHING",
                 b.rows,
             )
-        counts: dict[tuple, int] = {}
+        counts: dict[tuple, int] = {}  # by record and team (badges)
         for x in b.rows:
             if x.counted and not x.deleted:
-                counts[x.subject] = counts.get(x.subject, 0) + 1
+                key = (*x.subject, x.team_id or "")
+                counts[key] = counts.get(key, 0) + 1
         for x in b.uncounted:
-            counts[x.subject] = counts.get(x.subject, 0) - 1
+            key = (*x.subject, x.team_id or "")
+            counts[key] = counts.get(key, 0) - 1
         if counts:
             await insert_many(
                 cur,
-                f"INSERT INTO {BADGES.at(s)} VALUES (%s, %s, %s, %s) ON CONFLICT (workspace_id, "
-                "subject_type, subject_id) DO UPDATE SET count = badges.count + EXCLUDED.count",
+                f"INSERT INTO {BADGES.at(s)} VALUES (%s, %s, %s, %s, %s) ON CONFLICT "
+                "(workspace_id, subject_type, subject_id, team_id) "
+                "DO UPDATE SET count = badges.count + EXCLUDED.count",
                 [(*key, n) for key, n in counts.items()],
             )
         emptied = [key for key, n in counts.items() if n < 0]
         if emptied:  # no row for nothing, as when the log and the deletion share a batch
             await b.cur.execute(
                 f"DELETE FROM {BADGES.at(s)} WHERE count = 0 AND (workspace_id, subject_type, "
-                "subject_id) IN (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))",
+                "subject_id, team_id) IN "
+                "(SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]))",
                 [list(column) for column in zip(*emptied, strict=True)],
             )
         # merged contacts on the timelines (and badges) they were merged into: merges.py

@@ -11,7 +11,6 @@ from projections.shared.answers import ActorOut, SourceOut
 from projections.shared.reading import Scope, like, rows
 from projections.shared.visibility import entry_channels, entry_channels_sql, is_email, is_email_sql
 from projections.timeline.answers import TimelineEntry, TimelinePage
-from projections.timeline.rows import counted_sql
 from projections.timeline.tables import BADGES, CONTACT_MERGES, ENTRIES, MERGED_ENTRIES
 
 COLUMNS = ENTRIES.names(
@@ -252,44 +251,21 @@ class TimelineQueries:
     async def badges(self, subject_type: str, ids: list[str]) -> dict[str, int]:
         """Activities + emails + closed interactions per record (merged contacts included).
 
-        Counted by the projector per record (a contact's with its merged contacts'), so
-        this is one indexed lookup per record; for team-limited callers the count is taken
-        over the entries they may see instead (of the record and its merged contacts)."""
+        Counted by the projector per record (a contact's with its merged contacts') and
+        team of the entries, so this is one indexed range per record: a caller limited to
+        teams adds up the counts of its teams and of entries of no team, as it would count
+        the entries it may see."""
         if not ids:
             return {}
-        if not self.scope.team_limited:  # counted with the merged contacts' by the projector
-            where, params = self.scope.where(team_column=None)
-            found = await rows(
-                self.conn,
-                f"SELECT subject_id, count FROM {BADGES} WHERE {where} AND subject_type = %s "
-                "AND subject_id = ANY(%s)",
-                (*params, subject_type, ids),
-            )
-            counts = {r["subject_id"]: int(r["count"]) for r in found}
-            return {subject_id: counts.get(subject_id, 0) for subject_id in ids}
-        where, params = self.scope.where()
-        count = (
-            f"SELECT count(*) AS n FROM {ENTRIES} WHERE {where} AND subject_type = %s AND "
-            f"subject_id = ids.id AND NOT deleted AND {counted_sql()}"
-        )
-        # each record with the contacts merged into it, however indirectly (as `subjects`)
-        merged = (
-            f"UNION SELECT ids.root, m.merged_contact_id FROM {CONTACT_MERGES} m "
-            "JOIN ids ON m.primary_contact_id = ids.id AND m.workspace_id = %s"
-            if subject_type == "contact"
-            else ""
-        )
-        found = await rows(
-            self.conn,
-            f"WITH RECURSIVE ids(root, id) AS (SELECT r, r FROM unnest(%s::text[]) r {merged}) "
-            f"SELECT ids.root, sum(c.n)::bigint AS n FROM ids CROSS JOIN LATERAL ({count}) c "
-            "GROUP BY ids.root",
-            (
-                ids,
-                *((self.scope.workspace_id,) if merged else ()),
-                *params,
-                subject_type,
-            ),
-        )
-        counts = {r["root"]: int(r["n"]) for r in found}
+        found = await rows(self.conn, *self.badges_sql(subject_type, ids))
+        counts = {r["subject_id"]: int(r["n"]) for r in found}
         return {subject_id: counts.get(subject_id, 0) for subject_id in ids}
+
+    def badges_sql(self, subject_type: str, ids: list[str]) -> tuple[str, tuple]:
+        """The statement `badges` runs: the counts the caller may see, summed by record."""
+        where, params = self.scope.where(team_column="nullif(team_id, '')")  # '': no team
+        return (
+            f"SELECT subject_id, sum(count)::bigint AS n FROM {BADGES} WHERE {where} "
+            "AND subject_type = %s AND subject_id = ANY(%s) GROUP BY subject_id",
+            (*params, subject_type, ids),
+        )

@@ -56,14 +56,16 @@ MERGED_ENTRIES = Table(
     position bigint NOT NULL, subject_id text NOT NULL, since timestamptz NOT NULL""",
     key="workspace_id, primary_id, occurred_at, position, subject_id",
 )
-# Activities, emails and closed interactions per record ("6 Activities"); a contact's
-# count includes the contacts merged into it (the entries of MERGED_ENTRIES it counts).
+# Activities, emails and closed interactions per record ("6 Activities") and team of the
+# entries counted ('' for none): a caller limited to teams adds up the rows it may see, one
+# index range per record however long its history. A contact's count includes the contacts
+# merged into it (the entries of MERGED_ENTRIES it counts).
 BADGES = Table(
     SCHEMA,
     "badges",
     """workspace_id text NOT NULL, subject_type text NOT NULL, subject_id text NOT NULL,
-    count bigint NOT NULL""",
-    key="workspace_id, subject_type, subject_id",
+    team_id text NOT NULL, count bigint NOT NULL""",
+    key="workspace_id, subject_type, subject_id, team_id",
 )
 INDEXES = (
     ENTRIES.index(
