@@ -109,6 +109,8 @@ class IngestService(HostedService):
                 Incoming(r.subject, r.data, dict(r.headers or {}), seq, deliveries or 1)
             )
         js = self.nc.jetstream()
+        if not self.coverage.started:  # from what earlier processes acknowledged
+            await self.coverage.start(js, self.durable)
         lost = await self.coverage.missing(js, min(i.stream_seq for i in incoming))
         if lost:
             log.warning(
