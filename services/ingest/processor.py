@@ -27,7 +27,15 @@ from adapters.keys import KeysErased
 from domain.shared import RuleViolation
 from services.ingest.registry import aggregate_keys, related_keys
 from services.ingest.unit_of_work import AggregateCache, UnitOfWork
-from services.ingest.validation import Incoming, Invalid, Valid, check, problem, storable
+from services.ingest.validation import (
+    Incoming,
+    Invalid,
+    Valid,
+    check,
+    problem,
+    storable,
+    storable_headers,
+)
 
 log = structlog.get_logger()
 MAX_CONFLICT_RETRIES = 5
@@ -259,7 +267,7 @@ class _Batch:
                 item.type,
                 item.reasons,
                 msg.data,
-                dict(msg.headers) or None,
+                storable_headers(msg.headers),
             )
         )
         self.outcomes.append(
@@ -277,7 +285,7 @@ class _Batch:
                 storable(msg.subject),
                 item.type,
                 msg.data,
-                dict(msg.headers) or None,
+                storable_headers(msg.headers),
                 item.error,
                 item.attempts,
             )

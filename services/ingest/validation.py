@@ -57,6 +57,12 @@ def storable(text: str) -> str:
     return text.replace("\x00", "\\u0000").encode("utf-8", "replace").decode("utf-8")
 
 
+def storable_headers(headers: dict[str, str]) -> dict[str, str] | None:
+    """A message's headers as a reject or dead letter keeps them (jsonb, which takes no NUL
+    either): each name and value `storable`; None for none."""
+    return {storable(k): storable(v) for k, v in headers.items()} or None
+
+
 def problem(field_name: str, text: str, **extra: str) -> dict[str, str]:
     return {"field": storable(field_name), "problem": storable(text), **extra}
 
@@ -145,7 +151,8 @@ def check(msg: Incoming) -> Valid | Invalid:
         except ValidationError as e:
             reasons += _pydantic_reasons(e, prefix="data.")
     if reasons:
-        return Invalid(reasons, subject_ws, envelope.id, envelope.type)
+        # the id and type as a reject can store them (a NUL in either is one of `reasons`)
+        return Invalid(reasons, subject_ws, _text(envelope.id), _text(envelope.type))
     a = envelope.actor
     meta = EventMeta(
         workspace_id=envelope.workspace_id,

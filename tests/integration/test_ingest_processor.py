@@ -153,3 +153,27 @@ def test_a_large_input_goes_in_transactions_of_at_most_max_batch_in_order(proces
         ).fetchone()[0]
     assert [t.rsplit(".", 1)[0] for t in topics] == [type_ for type_, _ in steps]
     assert transactions == 3
+
+
+def test_nul_in_an_id_or_a_header_is_rejected_and_kept_not_retried_forever(processor, database_url):
+    """PostgreSQL's text and jsonb take no NUL: a reject that quoted the raw id, or kept
+    the raw headers, failed to save, and the batch (every workspace's ingest) was retried
+    for ever. The envelope id is shared by two workspaces; the good ones go through."""
+    with_nul = message("l-11\x00", *OPEN, 1)
+    bad_header = message("e2", "conversation.opened", None, 2)
+    bad_header.headers["X-Trace"] = "a\x00b"
+    outcomes = processor.process(
+        [with_nul, bad_header, message("l-11", *OPEN, 3), message("l-11", *OPEN, 4, ws="ws_b")]
+    )
+    assert statuses(outcomes) == ["rejected", "rejected", "accepted", "accepted"]
+    assert outcomes[0].reasons == [{"field": "id", "problem": "must not contain NUL characters"}]
+    assert any(r["field"] == "data" for r in outcomes[1].reasons), outcomes[1].reasons
+    with psycopg.connect(database_url) as conn:
+        kept = conn.execute(
+            "SELECT envelope_id, headers, payload FROM ingest_rejects ORDER BY stream_seq"
+        ).fetchall()
+    assert [(envelope_id, headers) for envelope_id, headers, _ in kept] == [
+        ("l-11\\u0000", None),
+        ("e2", {"X-Trace": "a\\u0000b"}),
+    ]
+    assert bytes(kept[0][2]) == with_nul.data  # the input itself, byte for byte
