@@ -307,7 +307,10 @@ def infrastructure(database_url: str | None, nats_url: str | None, data_dir: Pat
     """Yield the Servers: the given ones, or private servers started here (nats-server with
     authorization on, its producers and readers from the store's bus credentials)."""
     pg_server = nats_server = None
-    try:
+    with runstate.claim(data_dir), contextlib.ExitStack() as stopping:
+        stopping.callback(lambda: pg_server and pg_server.cleanup())
+        stopping.callback(lambda: nats_server and nats_server.stop())
+        stopping.callback(runstate.remove, data_dir)
         if not database_url:
             pg_server, database_url = start_postgres(data_dir / "pgdata")
         if not nats_url:
@@ -320,9 +323,3 @@ def infrastructure(database_url: str | None, nats_url: str | None, data_dir: Pat
         os.environ["CHRONICLE_NATS_URL"] = nats_url
         runstate.write(data_dir, database_url, nats_url, nats_server is not None)
         yield Servers(database_url, nats_url, nats_server, pg_server)
-    finally:
-        runstate.remove(data_dir)
-        if nats_server:
-            nats_server.stop()
-        if pg_server:
-            pg_server.cleanup()

@@ -5,15 +5,51 @@ identity's bus URL) and removes it when it stops; `chronicle status`, `token cre
 `producer create` and the rest read it when CHRONICLE_DATABASE_URL / CHRONICLE_NATS_URL
 are unset, so nothing has to be copied from the banner. A state file whose process is gone
 is ignored.
+
+One `chronicle up` (or demo) per data folder: it holds `up.lock` while it runs, and a
+second one stops at start rather than start a second nats-server on the same JetStream
+files and take over `state.json` (`claim`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 NAME = "state.json"
+LOCK = "up.lock"
+
+
+class FolderInUse(Exception):
+    """Another `chronicle up` (or demo) runs on this data folder."""
+
+    exit_code = 3  # a configuration to change (services/cli/failures.py)
+
+
+@contextlib.contextmanager
+def claim(data_dir: Path) -> Iterator[None]:
+    """Hold `data_dir` while the block runs; FolderInUse when another process holds it.
+    The lock goes with the process, however it ends (no stale lock to clean up)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o600)  # not inherited
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        pid = read(data_dir).get("pid")
+        who = f"another chronicle up or demo (pid {pid})" if pid else "another chronicle up"
+        raise FolderInUse(
+            f"{who} is running on the data folder {data_dir}: use it (commands run beside "
+            "it find it), stop it, or give this one a folder of its own (CHRONICLE_DATA_DIR)"
+        ) from None
+    try:
+        yield
+    finally:
+        os.close(fd)
 
 
 def write(data_dir: Path, database_url: str, nats_url: str, private_nats: bool) -> Path:

@@ -11,7 +11,7 @@ import structlog
 from adapters.embedded import infrastructure
 from adapters.logging import configure_logging
 from adapters.settings import Settings
-from services.cli.failures import Failure
+from services.cli.failures import CONFIG, Failure
 
 
 def free_run(start: int, count: int) -> int:
@@ -27,10 +27,27 @@ def free_run(start: int, count: int) -> int:
     raise Failure("no free ports for the ops endpoints: set CHRONICLE_METRICS_PORT")
 
 
+def api_port_free(host: str, port: int) -> None:
+    """Stop before starting anything when the API's port is taken: the API would fail to
+    bind again and again while the banner pointed at whatever holds the port."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            taken = Failure(
+                f"the API's address {host}:{port} is taken ({error.strerror}): "
+                "set CHRONICLE_API_PORT (or CHRONICLE_API_HOST)"
+            )
+            taken.exit_code = CONFIG
+            raise taken from None
+
+
 def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
     from services.hosted.run import migrate
     from services.hosted.supervisor import Supervisor, service_commands
 
+    api_port_free(settings.api_host, settings.api_port)
     with infrastructure(settings.database_url, settings.nats_url, settings.data_dir) as servers:
         db, nats = servers.database_url, servers.nats_url
         settings = settings.model_copy(update={"database_url": db, "nats_url": nats})

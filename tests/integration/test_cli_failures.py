@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 
 import pytest
 
+from adapters import runstate
 from chronicle_tools.workload import demo_workload
 from tests.support.store import ingest
 
@@ -120,3 +122,57 @@ def test_verify_check_and_the_dead_letters_answer_in_json(database_url):
     assert verified["intact"] is True and verified["events"] > 0
     assert checked[0]["read_model"] == "timeline" and checked[0]["equal"] is True
     assert parked.returncode == 0 and parked.stdout == ""
+
+
+# `chronicle up` stops at start, in one line with exit code 3, rather than run beside what
+# it would clash with: another `up` (or demo) on the same data folder (a second
+# nats-server on the same JetStream files, `state.json` taken over, then removed under the
+# first), or an API port something else holds (the API failed to bind in a loop while the
+# banner pointed at the other server).
+HOLDER = """
+import sys
+from pathlib import Path
+from adapters import runstate
+folder = Path(sys.argv[1])
+with runstate.claim(folder):
+    runstate.write(folder, "postgresql://as-if", "nats://as-if", True)
+    print("holding", flush=True)
+    sys.stdin.read()  # until the test closes it
+"""
+
+
+def test_a_second_up_on_a_data_folder_in_use_stops_and_names_the_first(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with (
+            pytest.raises(runstate.FolderInUse, match=f"pid {holder.pid}"),
+            runstate.claim(tmp_path),
+        ):
+            pass
+        result = chronicle("up", CHRONICLE_DATA_DIR=str(tmp_path))
+        assert result.returncode == 3
+        line = one_line(result)
+        assert f"(pid {holder.pid}) is running on the data folder {tmp_path}" in line, line
+        assert runstate.read(tmp_path)["pid"] == holder.pid  # its state is left as it was
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    with runstate.claim(tmp_path):  # free again once the holder is gone
+        pass
+
+
+def test_up_stops_when_the_api_port_is_taken(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = chronicle("up", CHRONICLE_DATA_DIR=str(tmp_path), CHRONICLE_API_PORT=str(port))
+    assert result.returncode == 3
+    assert f"the API's address 127.0.0.1:{port} is taken" in one_line(result)
+    assert not (tmp_path / "pgdata").exists()  # nothing was started
