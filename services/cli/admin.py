@@ -10,7 +10,7 @@ import sys
 import psycopg
 
 from adapters.settings import Settings
-from services.cli.common import database
+from services.cli.common import database, workspace_id
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
@@ -149,7 +149,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     token.set_defaults(handler=cmd_token)
     actions = token.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="make one (printed once; kept as a hash)")
-    create.add_argument("--workspace", required=True, help="the workspace it reads")
+    create.add_argument(
+        "--workspace", type=workspace_id, required=True, help="the workspace it reads"
+    )
     create.add_argument("--user", required=True, help="the user it acts for (logs name them)")
     create.add_argument(
         "--role",
@@ -172,10 +174,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="days it is valid (default 90; 0: until revoked)",
     )
     listing = actions.add_parser("list", help="tokens (never their plaintext), by id")
-    listing.add_argument("--workspace", help="only this workspace's")
+    listing.add_argument("--workspace", type=workspace_id, help="only this workspace's")
     listing.add_argument("--all", action="store_true", help="revoked and expired ones too")
     revoke = actions.add_parser("revoke", help="by the token, its id or its label")
     revoke.add_argument("token", nargs="?", help="the token itself")
     revoke.add_argument("--id", type=int, help="its id (`chronicle token list`)")
     revoke.add_argument("--label", help="every active token with this label")
-    revoke.add_argument("--workspace", help="with --label: only in this workspace")
+    revoke.add_argument(
+        "--workspace", type=workspace_id, help="with --label: only in this workspace"
+    )

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from adapters import signing
 from adapters.settings import Settings
-from services.cli.common import database, moment
+from services.cli.common import database, moment, workspace_id
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
@@ -166,7 +166,9 @@ def aggregate_of(text: str | None, workspace: str | None) -> UUID | None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     verify = sub.add_parser("verify", help="walk the hash chains and signed checkpoints")
-    verify.add_argument("--workspace", help="only this workspace's chain (default: all)")
+    verify.add_argument(
+        "--workspace", type=workspace_id, help="only this workspace's chain (default: all)"
+    )
     verify.add_argument("--public-key", help="the signer's public key (default: this host's)")
     verify.add_argument("--checkpoints", help="checkpoints kept outside the database (JSONL)")
     verify.add_argument(
@@ -183,10 +185,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     checkpoint.add_argument(
         "--list", action="store_true", help="print the checkpoints kept so far (to keep a copy)"
     )
-    checkpoint.add_argument("--workspace", help="with --list: only this workspace's")
+    checkpoint.add_argument(
+        "--workspace", type=workspace_id, help="with --list: only this workspace's"
+    )
     checkpoint.set_defaults(handler=cmd_checkpoint)
     export = sub.add_parser("export", help="stored events as JSON Lines")
-    export.add_argument("--workspace", help="only this workspace's events (default: all)")
+    export.add_argument(
+        "--workspace", type=workspace_id, help="only this workspace's events (default: all)"
+    )
     export.add_argument(
         "--aggregate",
         help="an aggregate's UUID, or KIND:ID (conversation:conv_1, with --workspace)",
@@ -204,7 +210,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "kind", choices=["conversation", "contact", "activity"], help="the aggregate's kind"
     )
     state.add_argument("id", help="the producer's id (conv_1, c_ann, ...)")
-    state.add_argument("--workspace", required=True, help="the workspace it belongs to")
+    state.add_argument(
+        "--workspace", type=workspace_id, required=True, help="the workspace it belongs to"
+    )
     when = state.add_mutually_exclusive_group()
     when.add_argument(
         "--as-of", type=moment, help="recorded by this time (ISO 8601; UTC if no zone)"

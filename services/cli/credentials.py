@@ -19,7 +19,7 @@ from adapters import runstate
 from adapters.bus import credentials as bus_credentials
 from adapters.bus.access import server_config
 from adapters.settings import Settings
-from services.cli.common import database
+from services.cli.common import database, workspace_id
 
 
 def _reload(settings: Settings) -> str:
@@ -134,7 +134,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         actions = p.add_subparsers(dest="action", required=True)
         create = actions.add_parser("create", help="make one (its password is shown once)")
         create.add_argument(
-            "--workspace", action="append", required=True, help="a workspace (repeatable)"
+            "--workspace",
+            type=workspace_id,
+            action="append",
+            required=True,
+            help="a workspace (repeatable)",
         )
         create.add_argument("--label", help="who it is for")
         listing = actions.add_parser("list", help="active ones (--all: revoked too)")

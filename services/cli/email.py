@@ -10,7 +10,7 @@ import psycopg
 from adapters.mail import mailboxes
 from adapters.settings import Settings
 from services.cli import gmail
-from services.cli.common import database
+from services.cli.common import database, workspace_id
 
 
 def _server(text: str | None, default_port: int) -> tuple[str, int] | None:
@@ -101,7 +101,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     mailbox = sub.add_parser("mailbox", help="connect mailboxes for sending and polling")
     actions = mailbox.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="connect (or reconnect) a mailbox")
-    add.add_argument("--workspace", required=True, help="the workspace the mailbox serves")
+    add.add_argument(
+        "--workspace", type=workspace_id, required=True, help="the workspace the mailbox serves"
+    )
     add.add_argument("--mailbox", required=True, help="the mailbox id emails name")
     add.add_argument("--address", required=True, help="its email address (From)")
     add.add_argument("--name", help="display name for From")
@@ -131,6 +133,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.set_defaults(handler=cmd_add)
     actions.add_parser("list", help="connected mailboxes").set_defaults(handler=cmd_list)
     rm = actions.add_parser("remove", help="disconnect a mailbox")
-    rm.add_argument("--workspace", required=True, help="the mailbox's workspace")
+    rm.add_argument("--workspace", type=workspace_id, required=True, help="the mailbox's workspace")
     rm.add_argument("--mailbox", required=True, help="the mailbox id")
     rm.set_defaults(handler=cmd_remove)

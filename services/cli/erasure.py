@@ -7,7 +7,7 @@ import json
 import sys
 
 from adapters.settings import Settings
-from services.cli.common import database
+from services.cli.common import database, workspace_id
 
 
 def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("contact", nargs="?", help="the contact's id")
-    p.add_argument("--workspace", help="the contact's workspace")
+    p.add_argument("--workspace", type=workspace_id, help="the contact's workspace")
     p.add_argument("--by", help="the user who asked (recorded as the actor)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument(

@@ -10,7 +10,7 @@ from typing import Any
 
 from adapters import signing
 from adapters.settings import Settings
-from services.cli.common import database
+from services.cli.common import database, workspace_id
 
 
 def _write(document: dict[str, Any], output: str | None) -> None:
@@ -123,7 +123,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="SIZE",
         help="M [N]: the log of N entries (default: the newest signed head) extends that of M",
     )
-    prove.add_argument("--workspace", help="(default: the event's)")
+    prove.add_argument("--workspace", type=workspace_id, help="(default: the event's)")
     prove.add_argument("--tree-size", type=int, help="default: the newest signed tree head")
     prove.add_argument("--hash-only", action="store_true", help="the leaf hash, not the event")
     prove.add_argument("-o", "--output", help="a file (default: standard output)")
@@ -136,7 +136,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     check.set_defaults(handler=cmd_verify_proof)
     heads = sub.add_parser("tree-heads", help="the signed tree heads (JSON Lines, to keep)")
-    heads.add_argument("--workspace", help="only this workspace's (default: all)")
+    heads.add_argument(
+        "--workspace", type=workspace_id, help="only this workspace's (default: all)"
+    )
     heads.add_argument("--sign", action="store_true", help="sign and witness grown trees first")
     heads.add_argument(
         "--witnessed", action="store_true", help="what the configured witnesses hold instead"

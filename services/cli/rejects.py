@@ -9,7 +9,7 @@ import sys
 import msgspec
 
 from adapters.settings import Settings
-from services.cli.common import database, moment
+from services.cli.common import database, moment, workspace_id
 from services.operate.rejects import RejectFilter, list_rejects, show_reject
 
 
@@ -53,7 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     rejects.set_defaults(handler=cmd_rejects)
     actions = rejects.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="newest first, with their reasons")
-    listing.add_argument("--workspace", help="the workspace the producer published for")
+    listing.add_argument(
+        "--workspace", type=workspace_id, help="the workspace the producer published for"
+    )
     listing.add_argument("--since", type=moment, help="rejected at or after (ISO 8601; UTC)")
     listing.add_argument("--until", type=moment, help="rejected at or before (ISO 8601; UTC)")
     listing.add_argument("--reason", help="a reason's field or problem contains this text")

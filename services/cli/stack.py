@@ -136,11 +136,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from services.cli.common import database
+    from services.cli.common import database, unset
     from services.hosted.run import migrate
 
     if not settings.nats_url:
-        raise SystemExit("set CHRONICLE_NATS_URL (the admin identity's, docs/security.md)")
+        raise unset("CHRONICLE_NATS_URL", settings, " (the admin identity's, docs/security.md)")
     migrate(settings.model_copy(update={"database_url": database(settings)}))
     print("store, read models and streams are up to date", file=sys.stderr)
     return 0

@@ -14,6 +14,7 @@ import msgspec
 from adapters import bus
 from adapters.settings import Settings
 from domain.workspace import known_time_zone
+from services.cli.common import unset, workspace_id
 
 
 def envelope(args: argparse.Namespace, type_: str, data: dict) -> dict:
@@ -60,7 +61,7 @@ def cmd_workspace(settings: Settings, args: argparse.Namespace) -> int:
     else:
         type_, data = "workspace.user_deleted", {"user_id": args.user}
     if not settings.nats_url:
-        raise SystemExit("set CHRONICLE_NATS_URL (the ingest service must be running)")
+        raise unset("CHRONICLE_NATS_URL", settings, " (the ingest service must be running)")
     answer = asyncio.run(request(settings.nats_url, envelope(args, type_, data), args.timeout))
     if answer["status"] == "rejected":
         print(f"rejected: {answer['error']['message']}", file=sys.stderr)
@@ -83,7 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     user = actions.add_parser("delete-user", help="logs show the user by id from then on")
     user.add_argument("user", help="the user id")
     for parser in (zone, add, drop, user):
-        parser.add_argument("--workspace", required=True, help="the workspace")
+        parser.add_argument("--workspace", type=workspace_id, required=True, help="the workspace")
         parser.add_argument("--by", help="the admin's user id (default: the system)")
         parser.add_argument("--by-name", help="the admin's display name")
         parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait")

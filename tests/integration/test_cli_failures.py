@@ -176,3 +176,13 @@ def test_up_stops_when_the_api_port_is_taken(tmp_path):
     assert result.returncode == 3
     assert f"the API's address 127.0.0.1:{port} is taken" in one_line(result)
     assert not (tmp_path / "pgdata").exists()  # nothing was started
+
+
+def test_a_command_without_its_servers_says_to_set_them_or_start_up(tmp_path):
+    """With no URL set and no `chronicle up` on the data folder, a configuration error
+    (exit 3) that says both ways out, not a bare "set CHRONICLE_DATABASE_URL" (exit 1)."""
+    for command in (["status"], ["workspace", "add-channel", "email", "--workspace", "ws_a"]):
+        result = chronicle(*command, CHRONICLE_DATA_DIR=str(tmp_path))
+        assert result.returncode == 3, (command, result.stderr)
+        line = one_line(result)
+        assert "or run this beside `chronicle up` (none is running on the data folder" in line

@@ -45,3 +45,20 @@ def test_version(capsys):
         parser().parse_args(["--version"])
     assert done.value.code == 0
     assert capsys.readouterr().out.startswith("chronicle ")
+
+
+def test_every_workspace_option_takes_only_a_workspace_id(capsys):
+    """`--workspace 'bad ws'` made a token no producer could match, and `'ws.x'` or
+    `'ws_*'` went into a NATS subject (a reject for another workspace, a wildcard)."""
+    options = [(path, a) for path, a in walk(parser()) if "--workspace" in a.option_strings]
+    assert len(options) >= 15
+    assert [path for path, a in options if a.type is None] == []
+    for bad in ("bad ws", "", "ws.x", "ws_*", "x" * 65):
+        with pytest.raises(SystemExit) as stopped:
+            parser().parse_args(["workspace", "set-timezone", "Europe/Oslo", "--workspace", bad])
+        assert stopped.value.code == 2
+        assert "is not a workspace id" in capsys.readouterr().err
+    parsed = parser().parse_args(
+        ["token", "create", "--workspace", "ws_a-1", "--user", "u_1", "--role", "admin"]
+    )
+    assert parsed.workspace == "ws_a-1"
