@@ -159,7 +159,8 @@ class Relay(HostedService):
                     url, autocommit=True, connect_timeout=10
                 ) as listener,
             ):
-                await self._lead(db, stop)
+                if not await self._lead(db, stop):
+                    return  # stopped while standing by: it never led
                 await reads.listen(listener)
                 await self._relay(nc, js, db, listener, stop)
 
@@ -168,15 +169,17 @@ class Relay(HostedService):
             flat = Backoff(first=1.0, most=1.0)
             await retry(once, on=bus_errors(), what="relay.retry", backoff=flat, stop=stop)
 
-    async def _lead(self, db: psycopg.AsyncConnection, stop: asyncio.Event) -> None:
+    async def _lead(self, db: psycopg.AsyncConnection, stop: asyncio.Event) -> bool:
+        """Wait to be the one relay that publishes; False when stopped first."""
         while not stop.is_set():
             row = await (
                 await db.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
             ).fetchone()
             if row[0]:
                 log.info("relay.leading")
-                return
+                return True
             await _pause(stop, 1.0)
+        return False
 
     async def _relay(self, nc, js: JetStreamContext, db, listener, stop: asyncio.Event) -> None:
         tail = await stream_tail(js, self.key)

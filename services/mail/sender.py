@@ -129,6 +129,8 @@ class Sender(HostedService):
                 if locked[0]:
                     break
                 await self._pause()
+            if self._stop.is_set():
+                return  # stopped while standing by: it never led
             log.info("sender.leading")
             self.leading = True
             while not self._stop.is_set():
