@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+)
 
 WORKSPACE_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 TYPE_PATTERN = r"^[a-z][a-z_]{0,40}\.[a-z][a-z_]{0,40}$"
 MAX_CLOCK_SKEW = timedelta(hours=24)
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+_RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]")
+
+
+def _time_text(value: Any) -> Any:
+    """A time as the contract gives it: an RFC 3339 string (the checks of AwareDatetime
+    follow). Pydantic would also take a number, or a numeric string, as Unix seconds."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339_START.match(value):
+        raise ValueError("must be an RFC 3339 date-time string, e.g. 2026-11-20T09:15:00Z")
+    return value
+
+
+# The types the contract's schemas state, and nothing they do not: no "yes" or 1 for a
+# boolean, no "3" or 3.0 for an integer, no number for a time (docs/asyncapi.json).
+Moment = Annotated[AwareDatetime, BeforeValidator(_time_text)]
+Count = StrictInt
+Flag = StrictBool
 
 
 class Strict(BaseModel):
@@ -79,7 +110,7 @@ class Envelope(Strict):
     id: str = Field(min_length=1, max_length=200, description="Producer-unique idempotency key")
     type: str = Field(pattern=TYPE_PATTERN, description="`<aggregate>.<action>`")
     workspace_id: str = Field(pattern=WORKSPACE_PATTERN)
-    occurred_at: AwareDatetime = Field(description="Producer clock, with a time zone")
+    occurred_at: Moment = Field(description="Producer clock, with a time zone")
     actor: ActorIn
     team_id: str | None = Field(None, max_length=200)
     data: dict[str, Any] = Field(default_factory=dict)

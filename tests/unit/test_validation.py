@@ -134,3 +134,44 @@ def test_a_nul_anywhere_is_named_by_its_exact_path_and_an_escaped_backslash_is_n
     assert "data.x\\u0000" in fields(check(Incoming(SUBJECT, key)))
     literal = envelope(data={"conversation_id": "conv_1", "to_agent_id": "u\\u0000"})
     assert isinstance(check(Incoming(SUBJECT, literal)), Valid)  # text, not a NUL
+
+
+@pytest.mark.parametrize(
+    ("type_", "data", "field"),
+    [
+        ("conversation.resolved", {"conversation_id": "c1", "automatic": "yes"}, "automatic"),
+        ("conversation.resolved", {"conversation_id": "c1", "automatic": 1}, "automatic"),
+        (
+            "conversation.interaction_closed",
+            {"conversation_id": "c1", "message_count": "3"},
+            "message_count",
+        ),
+        (
+            "conversation.interaction_closed",
+            {"conversation_id": "c1", "message_count": 3.0},
+            "message_count",
+        ),
+        (
+            "conversation.message_viewed",
+            {
+                "conversation_id": "c1",
+                "message_id": "m1",
+                "viewer": {"type": "customer", "id": "c_ann"},
+                "viewed_at": 1796523803,
+            },
+            "viewed_at",
+        ),
+    ],
+)
+def test_data_takes_the_types_its_schema_states_not_lookalikes(type_, data, field):
+    """The published schemas say boolean, integer and date-time string; pydantic's lax mode
+    took "yes" and 1 for true, "3" and 3.0 for 3, and Unix seconds for a time."""
+    body = envelope(type=type_, data=data)
+    assert fields(check(Incoming(f"audit.ingest.ws_acme.{type_}", body))) == [f"data.{field}"]
+
+
+@pytest.mark.parametrize("occurred_at", [1796523803, "1796523803", 1.5e9, True])
+def test_occurred_at_is_a_date_time_string_never_a_number(occurred_at):
+    result = check(Incoming(SUBJECT, envelope(occurred_at=occurred_at)))
+    assert fields(result) == ["occurred_at"]
+    assert "RFC 3339" in result.reasons[0]["problem"]

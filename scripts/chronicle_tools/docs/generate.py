@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import json
+import operator
+import types
 import typing
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,19 @@ from services.ingest.registry import COMMANDS, Command
 ENVELOPE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "meta"}
 
 
+def _plain(annotation: Any) -> Any:
+    """The annotation without Annotated's metadata (Moment, Count, Flag: their checks are
+    not their type)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _plain(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return functools.reduce(operator.or_, map(_plain, typing.get_args(annotation)))
+    return annotation
+
+
 def _type_name(annotation: Any) -> str:
+    annotation = _plain(annotation)
     text = str(annotation).replace("typing.", "").replace("NoneType", "None")
     text = text.replace(" | ", " or ")
     for module in (

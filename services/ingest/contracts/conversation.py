@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from services.ingest.contracts.fields import Body, Channel, Id, OptionalId, Text
-from services.ingest.envelope import Strict
+from services.ingest.envelope import Count, Flag, Moment, Strict
 
 MessageSource = Literal[
     "incoming_message",
@@ -36,7 +36,7 @@ class Opened(Ref):
 class AttachmentIn(Strict):
     name: str = Field(min_length=1, max_length=500)
     content_type: str | None = Field(None, max_length=200)
-    size: int | None = Field(None, ge=0)
+    size: Count | None = Field(None, ge=0)
     url: str | None = Field(None, max_length=2000)
 
 
@@ -62,7 +62,7 @@ class Tag(Ref):
 
 
 class Resolved(Ref):
-    automatic: bool = Field(False, description="Auto-resolved by the assistant")
+    automatic: Flag = Field(False, description="Auto-resolved by the assistant")
 
 
 class MessageRef(Ref):
@@ -118,7 +118,7 @@ class SubjectEdited(Ref):
 
 class ReminderAdded(Ref):
     reminder_id: str = Id
-    due_at: AwareDatetime | None = None
+    due_at: Moment | None = None
     note: str | None = Text
 
 
@@ -139,11 +139,11 @@ class ViewerIn(Strict):
 
 class MessageViewed(MessageRef):
     viewer: ViewerIn
-    viewed_at: AwareDatetime = Field(description="The exact time it was viewed")
+    viewed_at: Moment = Field(description="The exact time it was viewed")
 
 
 class InteractionClosed(Ref):
     queue: str | None = Field(None, max_length=200)
     channel: str | None = Field(None, max_length=64)
-    message_count: int | None = Field(None, ge=0)
+    message_count: Count | None = Field(None, ge=0)
     first_message: str | None = Field(None, max_length=10_000)

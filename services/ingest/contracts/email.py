@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from services.ingest.contracts.fields import Id, OptionalId
-from services.ingest.envelope import Strict
+from services.ingest.envelope import Count, Flag, Moment, Strict
 
 EmailAddress = Field(min_length=3, max_length=320, pattern=r"^[^@\s<>]+@[^@\s<>]+$")
 Name = Field(None, max_length=500)
@@ -46,7 +46,7 @@ class Drafted(EmailRef):
 
 
 class SendingStarted(EmailRef):
-    attempt: int = Field(ge=1, le=1000, description="1 for the first attempt, then 2, ...")
+    attempt: Count = Field(ge=1, le=1000, description="1 for the first attempt, then 2, ...")
 
 
 class RefusalIn(Strict):
@@ -64,11 +64,11 @@ class Sent(EmailRef):
 
 class Failed(EmailRef):
     error: str = Field(min_length=1, max_length=5000, description="The server's error")
-    code: int | None = Field(
+    code: Count | None = Field(
         None, ge=0, le=999, description="The server's reply code, if any (SMTP; Gmail: HTTP)"
     )
     refused: list[RefusalIn] = Field(default_factory=list, max_length=500)
-    outcome_unknown: bool = Field(
+    outcome_unknown: Flag = Field(
         False, description="The attempt was interrupted: it may or may not have gone out"
     )
 
@@ -76,7 +76,7 @@ class Failed(EmailRef):
 class EmailAttachmentIn(Strict):
     name: str | None = Field(None, max_length=1000)
     content_type: str = Field("application/octet-stream", max_length=200)
-    size: int = Field(0, ge=0)
+    size: Count = Field(0, ge=0)
 
 
 class Received(Strict):
@@ -88,7 +88,7 @@ class Received(Strict):
     to: list[AddressIn] = Field(default_factory=list, max_length=500)
     cc: list[AddressIn] = Field(default_factory=list, max_length=500)
     subject: str | None = Field(None, max_length=2000)
-    sent_at: AwareDatetime | None = Field(None, description="The Date header")
+    sent_at: Moment | None = Field(None, description="The Date header")
     snippet: str | None = Field(None, max_length=2000, description="Default: the body's start")
     body: str = Field("", max_length=500_000, description="Text (longer bodies are capped)")
     attachments: list[EmailAttachmentIn] = Field(default_factory=list, max_length=500)
