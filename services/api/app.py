@@ -42,6 +42,7 @@ from services.api.routes import (
     workspace,
 )
 from services.api.routes.health import health_report
+from services.api.slashes import EncodedSlashes, slashes_back
 
 ROUTERS = [timeline.router, conversations.router, activity_grid.router, health.router]
 ROUTERS += [
@@ -106,7 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if settings.api_docs else None,
     )
     for router in ROUTERS:
-        app.include_router(router, dependencies=[Depends(no_nul)])
+        app.include_router(router, dependencies=[Depends(slashes_back), Depends(no_nul)])
+    app.add_middleware(EncodedSlashes)  # ids with a slash (services/api/slashes.py)
 
     observe(app)
     console.mount(app)  # the web console at /console, a client of the routes above

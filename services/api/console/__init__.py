@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.api.console import pages, sign_in
 from services.api.console.session import CookieBearer
+from services.api.slashes import slashes_back
 
 PREFIX = "/console"
 STATIC = Path(__file__).parent / "static"
@@ -24,6 +25,7 @@ STATIC = Path(__file__).parent / "static"
 def mount(app: FastAPI) -> None:
     """Serve the console from `app`: its pages, its shipped assets, the cookie sign-in."""
     app.include_router(sign_in.router, prefix=PREFIX)
-    app.include_router(pages.router, prefix=PREFIX)
+    # ids with a slash, as the API's routes (services/api/slashes.py)
+    app.include_router(pages.router, prefix=PREFIX, dependencies=[Depends(slashes_back)])
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_middleware(CookieBearer)
