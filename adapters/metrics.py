@@ -45,14 +45,20 @@ class Ingest:
     backlog: Gauge
 
 
+OUTCOMES = ("accepted", "duplicate", "rejected", "parked")
+
+
 @cache
 def ingest() -> Ingest:
+    envelopes = Counter(
+        "chronicle_ingest_envelopes",
+        "Envelopes taken from the bus, by outcome (accepted, duplicate, rejected, parked)",
+        ["outcome"],
+    )
+    for outcome in OUTCOMES:  # each series 0 from the start, not absent until its first
+        envelopes.labels(outcome)
     return Ingest(
-        Counter(
-            "chronicle_ingest_envelopes",
-            "Envelopes taken from the bus, by outcome (accepted, duplicate, rejected, parked)",
-            ["outcome"],
-        ),
+        envelopes,
         Counter("chronicle_ingest_events_stored", "Events stored by ingest"),
         Gauge(
             "chronicle_ingest_backlog_messages",

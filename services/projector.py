@@ -112,6 +112,7 @@ class ProjectorHost(HostedService):
         partition = str(self.slot.index) if self.slot else "all"
         for name, position in self.positions.items():  # true from the start
             metrics.projections().position.labels(name, partition).set(position)
+            metrics.projections().batches.labels(name, partition)  # 0, not absent
         log.info("projectors.started", models=self.names, position=self.position)
 
     async def finish(self) -> None:

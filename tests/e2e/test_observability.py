@@ -92,6 +92,8 @@ async def test_a_correlation_id_goes_from_the_bus_to_the_read_model(settings):
 
     try:
         await until(everything_up, within=60, what="every service's /health")
+        # before anything happened: each counter at 0, not absent until its first event
+        fresh = {name: (await get(name, "/metrics")).text for name in ("ingest", "projector")}
         nc = await bus.connect(settings.nats_url, "test-producer")
         await nc.jetstream().publish(
             good.subject,
@@ -138,6 +140,10 @@ async def test_a_correlation_id_goes_from_the_bus_to_the_read_model(settings):
     assert health["api"].json()["projections"]["timeline"]["lag_events"] == 0
     assert health["projector"].json()["status"] == "ok"
     assert health["projector"].json()["behind"] == 0
+    for outcome in ("accepted", "duplicate", "rejected", "parked"):
+        assert metric(fresh["ingest"], "chronicle_ingest_envelopes_total", outcome=outcome) == 0
+    started = {"projection": "timeline", "partition": "all"}
+    assert metric(fresh["projector"], "chronicle_projection_batches_total", **started) == 0
     assert metric(scraped["ingest"], "chronicle_ingest_envelopes_total", outcome="accepted") == 1
     assert metric(scraped["ingest"], "chronicle_ingest_envelopes_total", outcome="rejected") == 1
     assert metric(scraped["relay"], "chronicle_relay_position") == 1
