@@ -10,6 +10,8 @@ import sys
 import urllib.error
 import urllib.request
 
+import msgspec
+
 from adapters.settings import Settings
 from services.cli.common import database
 
@@ -27,7 +29,8 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         return status
 
     status = asyncio.run(gather())
-    print(json.dumps(status.as_dict(), default=str) if args.json else render(status))
+    # times as RFC 3339 (…T…Z), as every other --json output
+    print(json.dumps(msgspec.to_builtins(status.as_dict())) if args.json else render(status))
     behind = [c.name for c in status.consumers if c.lag_events > args.max_lag]
     if any(c.error for c in status.consumers):
         return 2  # a consumer past the store's head: wrong, whatever the lag says

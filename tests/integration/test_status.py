@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -81,6 +82,9 @@ async def test_status_shows_each_projections_lag_without_any_service(settings):
     assert status["ingest_backlog"] == {"chronicle-ingest": 3}
     assert "ingest (chronicle-ingest)" in text.stdout
     assert lags["timeline"]["lag_events"] == 0 and lags["timeline"]["lag_seconds"] == 0
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", lags["relay"]["last_progress_at"]
+    )
     assert lags["audit_trail"]["position"] == first
     assert lags["audit_trail"]["lag_events"] == total - first
     assert lags["audit_trail"]["lag_seconds"] > 0
