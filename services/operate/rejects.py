@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from adapters.bus import auth as bus_auth
 from services.audit.erasure import REDACTED
 
 COLUMNS = "id, rejected_at, workspace_id, envelope_id, type, subject, reason AS reasons, stream_seq"
@@ -85,6 +86,9 @@ def with_input(row: dict[str, Any]) -> dict[str, Any]:
         row["payload"] = base64.b64encode(payload).decode()
         row["payload_encoding"] = "base64"
     row["redacted"] = payload == REDACTED
+    if row.get("headers"):  # the gateway's seal on the reply inbox is Chronicle's own
+        shown = {k: v for k, v in row["headers"].items() if k != bus_auth.REPLY_HEADER}
+        row["headers"] = shown or None
     return row
 
 
