@@ -110,7 +110,10 @@ class Envelope(Strict):
     id: str = Field(min_length=1, max_length=200, description="Producer-unique idempotency key")
     type: str = Field(pattern=TYPE_PATTERN, description="`<aggregate>.<action>`")
     workspace_id: str = Field(pattern=WORKSPACE_PATTERN)
-    occurred_at: Moment = Field(description="Producer clock, with a time zone")
+    occurred_at: Moment = Field(
+        description="Producer clock: an RFC 3339 date-time with a time zone, at most 24 hours "
+        "ahead of Chronicle's clock and not before 1970"
+    )
     actor: ActorIn
     team_id: str | None = Field(None, max_length=200)
     data: dict[str, Any] = Field(default_factory=dict)

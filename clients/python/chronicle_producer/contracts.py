@@ -239,7 +239,9 @@ class Envelope(Strict):
         pattern="^[a-z][a-z_]{0,40}\\.[a-z][a-z_]{0,40}$", description="`<aggregate>.<action>`"
     )
     workspace_id: str = Field(pattern="^[A-Za-z0-9_-]{1,64}$")
-    occurred_at: AwareDatetime = Field(description="Producer clock, with a time zone")
+    occurred_at: AwareDatetime = Field(
+        description="Producer clock: an RFC 3339 date-time with a time zone, at most 24 hours ahead of Chronicle's clock and not before 1970"
+    )
     actor: ActorIn
     team_id: str | None = Field(None, max_length=200)
     data: dict[str, Any] = Field(default_factory=dict)
