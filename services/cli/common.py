@@ -7,21 +7,19 @@ import re
 from datetime import datetime
 
 from adapters.settings import Settings
-from services.cli.failures import CONFIG, Failure
+from services.cli.failures import ConfigFailure
 from services.ingest.envelope import WORKSPACE_PATTERN
 
 _WORKSPACE = re.compile(WORKSPACE_PATTERN)
 
 
-def unset(variable: str, settings: Settings, why: str = "") -> Failure:
-    """The failure of a command that needs `variable` (a configuration error, exit 3):
-    with it unset, commands take it from a `chronicle up` running on the data folder."""
-    failure = Failure(
+def unset(variable: str, settings: Settings, why: str = "") -> ConfigFailure:
+    """The failure of a command that needs `variable`: with it unset, commands take it
+    from a `chronicle up` running on the data folder."""
+    return ConfigFailure(
         f"set {variable}{why}, or run this beside `chronicle up` (none is running on the "
         f"data folder {settings.data_dir})"
     )
-    failure.exit_code = CONFIG
-    return failure
 
 
 def database(settings: Settings) -> str:

@@ -31,6 +31,12 @@ class Failure(Exception):
     exit_code = 1
 
 
+class ConfigFailure(Failure):
+    """A known failure whose remedy is a setting: the message names it (exit 3)."""
+
+    exit_code = CONFIG
+
+
 def settings_problems(error: ValidationError) -> list[str]:
     """Each invalid setting, named by its environment variable."""
     return [

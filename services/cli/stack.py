@@ -11,7 +11,7 @@ import structlog
 from adapters.embedded import infrastructure
 from adapters.logging import configure_logging
 from adapters.settings import Settings
-from services.cli.failures import CONFIG, Failure
+from services.cli.failures import ConfigFailure, Failure
 
 
 def free_run(start: int, count: int) -> int:
@@ -35,12 +35,10 @@ def api_port_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as error:
-            taken = Failure(
+            raise ConfigFailure(
                 f"the API's address {host}:{port} is taken ({error.strerror}): "
                 "set CHRONICLE_API_PORT (or CHRONICLE_API_HOST)"
-            )
-            taken.exit_code = CONFIG
-            raise taken from None
+            ) from None
 
 
 def cmd_up(settings: Settings, args: argparse.Namespace) -> int:
